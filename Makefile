@@ -1,0 +1,87 @@
+# admitd: a Kubernetes validating admission webhook.
+#
+#   make          build build/admitd
+#   make run      install what is missing, build, start on https://localhost:8443
+#   make test     install what is missing, build, run every test (also under ASan+UBSan)
+
+SHELL      := /bin/bash
+CC         ?= cc
+BUILD      ?= build
+PKGS       := libh2o-evloop openssl jansson libcyaml yaml-0.1
+# Debian packages the build, the tests and `make run` need.
+DEB_PKGS   := gcc make pkg-config libh2o-evloop-dev libssl-dev libjansson-dev libcyaml-dev \
+              libyaml-dev libcmocka-dev openssl curl nghttp2-client clang python3
+
+# `=` (not `:=`): pkg-config runs only once the packages are there.
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -Wall -Wextra -Werror -g \
+              $(shell pkg-config --cflags $(PKGS))
+OPT        ?= -O2
+SANFLAGS   ?=
+CFLAGS     += $(CFLAGS_BASE) $(OPT) $(SANFLAGS)
+LDFLAGS    += $(SANFLAGS)
+LDLIBS      = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+SRCS       := $(wildcard webhook/*.c policies/*.c)
+LIB_SRCS   := $(filter-out webhook/main.c,$(SRCS))
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
+UNIT_HELP  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_HOBJS := $(UNIT_HELP:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps run test test-run unit integration asan clean check-format
+
+all: $(BUILD)/admitd
+
+$(BUILD)/%.o: %.c $(wildcard webhook/*.h policies/*.h policies/*.def tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/admitd: $(LIB_OBJS) $(BUILD)/webhook/main.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/unit/test_%: $(BUILD)/tests/unit/test_%.o $(UNIT_HOBJS) $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# Installs only what is missing, so a ready machine pays one dpkg query.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "need root to install: $$missing" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/admitd
+	@./tests/dev-run.sh $(BUILD)/admitd
+
+unit: $(UNIT_BINS)
+	@fail=0; for t in $(UNIT_BINS); do \
+		echo "== $$t"; ADMITD_SHARED=$(CURDIR)/../shared $$t || fail=1; \
+	done; exit $$fail
+
+integration: $(BUILD)/admitd
+	@ADMITD=$(CURDIR)/$(BUILD)/admitd ./tests/integration/run.sh
+
+# The same suites against an AddressSanitizer + UndefinedBehaviorSanitizer build.
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
+		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		unit integration
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run:
+	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory asan
+	@./tests/summary.sh
+
+check-format:
+	@clang-format --dry-run --Werror $(SRCS) $(wildcard webhook/*.h policies/*.h)
+
+clean:
+	rm -rf build

@@ -1,0 +1,151 @@
+/*
+ * policy.h: the interface every policy module implements.
+ *
+ * A module is one .c file under policies/ that ends with a
+ * `const struct policy_desc policy_<name>` descriptor and is listed once
+ * in policies/registry.def. The engine builds a pod_view of the object
+ * (a Pod, or the pod template of a workload), calls the module's check
+ * function, and the module reports each problem with policy_fail().
+ *
+ * Modules never allocate with malloc on the request path: the arena in
+ * the context is released when the request ends.
+ */
+#ifndef ADMITD_POLICY_H
+#define ADMITD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cyaml/cyaml.h>
+#include <jansson.h>
+
+#include "../webhook/arena.h"
+
+enum policy_level {
+	POLICY_LEVEL_NONE = 0, /* not part of the Pod Security Standards */
+	POLICY_LEVEL_BASELINE,
+	POLICY_LEVEL_RESTRICTED,
+};
+
+/* Ordered by severity: a larger value is stricter. */
+enum policy_action {
+	POLICY_ACTION_OFF = 0,
+	POLICY_ACTION_AUDIT,
+	POLICY_ACTION_WARN,
+	POLICY_ACTION_DENY,
+};
+
+/* One entry of containers, initContainers or ephemeralContainers. */
+struct container_ref {
+	const json_t *json;  /* the container object */
+	const char *name;    /* "" when the container has no name */
+	const char *image;   /* NULL when missing or not a string */
+	const char *list;    /* "containers", "initContainers", "ephemeralContainers" */
+	size_t index;        /* position within its list */
+};
+
+/* What checks read: the same shape for a Pod and for every workload. */
+struct pod_view {
+	const char *kind;          /* "Pod", "Deployment", ... */
+	const json_t *object;      /* the object as sent */
+	const json_t *pod_meta;    /* the pod's metadata (template's for workloads); may be NULL */
+	const json_t *pod_labels;  /* pod_meta.labels when an object, else NULL */
+	const json_t *spec;        /* the pod spec; an object, never NULL */
+	const char *spec_path;     /* "spec", "spec.template.spec", ... for messages */
+	bool windows;              /* spec.os.name == "windows" */
+	struct container_ref *containers;
+	size_t ncontainers;
+};
+
+struct policy_desc;
+struct violation;
+
+struct policy_ctx {
+	struct arena *arena;
+	const struct pod_view *pod;
+	const struct policy_desc *policy;
+	const void *state; /* what the module's prepare() returned, or NULL */
+	/* owned by the engine: */
+	struct violation **tail;
+	size_t nviolations;
+	const char *error; /* set by policy_error() */
+};
+
+/*
+ * Module parameters. A module that takes parameters gives the libcyaml
+ * fields of its own struct (`params_fields`, `params_size`); the config
+ * loader reads them from the module's entry under `policies:`. prepare()
+ * then turns the loaded struct (NULL when the entry is absent or has no
+ * parameters) into the module's runtime state, once per configuration
+ * load, so the request path never parses configuration. On a bad value it
+ * writes a one-line reason into err and returns -1.
+ */
+typedef int (*policy_prepare_fn)(const void *params, void **state, char *err, size_t errlen);
+typedef void (*policy_release_fn)(void *state);
+/* Returns 0 when the check ran (violations or not), -1 on an internal failure. */
+typedef int (*policy_check_fn)(struct policy_ctx *ctx);
+
+struct policy_desc {
+	const char *id;
+	const char *description;   /* one line, for `admitd policies` */
+	enum policy_level level;   /* PSS level, or POLICY_LEVEL_NONE */
+	enum policy_action default_action; /* for POLICY_LEVEL_NONE modules */
+	const char *overrides;     /* id of the baseline twin this check replaces at restricted */
+	const cyaml_schema_field_t *params_fields; /* NULL: no parameters */
+	size_t params_size;
+	policy_prepare_fn prepare; /* may be NULL */
+	policy_release_fn release; /* may be NULL */
+	policy_check_fn check;
+};
+
+struct violation {
+	const struct policy_desc *policy;
+	enum policy_action action;            /* filled in by the engine */
+	const struct container_ref *container; /* NULL for a pod-level problem */
+	const char *message;
+	struct violation *next;
+};
+
+/*
+ * Report one problem. With a container, the message is prefixed with
+ * `container "NAME" `, so modules write only what is wrong and what to
+ * change: policy_fail(ctx, c, "must not set securityContext.privileged=true").
+ * Returns 0, or -1 when out of memory.
+ */
+int policy_fail(struct policy_ctx *ctx, const struct container_ref *c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Record an internal failure (bad state, out of memory); returns -1. */
+int policy_error(struct policy_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * JSON look-ups by dotted path ("securityContext.capabilities.add").
+ * jp_get returns NULL when any step is absent or not an object.
+ * The typed getters tell absent from wrong type, so a module can fail
+ * closed on a malformed field instead of treating it as unset.
+ */
+enum jp_status { JP_ABSENT = 0, JP_OK, JP_BADTYPE };
+const json_t *jp_get(const json_t *root, const char *path);
+enum jp_status jp_bool(const json_t *root, const char *path, bool *out);
+enum jp_status jp_string(const json_t *root, const char *path, const char **out);
+enum jp_status jp_int(const json_t *root, const char *path, long long *out);
+enum jp_status jp_object(const json_t *root, const char *path, const json_t **out);
+enum jp_status jp_array(const json_t *root, const char *path, const json_t **out);
+
+/* Container and pod security context look-ups used by many checks. */
+const json_t *pod_security_context(const struct pod_view *pod); /* may be NULL */
+
+/*
+ * A strict boolean parameter: libcyaml's own CYAML_BOOL reads any unknown
+ * word ("flase") as true, which would silently flip a security switch.
+ * Use this instead of CYAML_FIELD_BOOL for a `bool` member.
+ */
+extern const cyaml_strval_t policy_bool_strings[];
+#define POLICY_BOOL_STRINGS_COUNT 6
+#define POLICY_FIELD_BOOL(key, structure, member)                                                  \
+	CYAML_FIELD_ENUM(key, CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, structure, member,          \
+			 policy_bool_strings, POLICY_BOOL_STRINGS_COUNT)
+
+const char *policy_level_name(enum policy_level level);
+const char *policy_action_name(enum policy_action action);
+
+#endif

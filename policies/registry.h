@@ -1,0 +1,20 @@
+/*
+ * registry: the table of all policy modules, built from registry.def.
+ */
+#ifndef ADMITD_REGISTRY_H
+#define ADMITD_REGISTRY_H
+
+#include <stddef.h>
+
+#include "policy.h"
+
+extern const struct policy_desc *const registry_policies[];
+extern const size_t registry_npolicies;
+
+/* Index of the policy with this id, or -1. */
+int registry_find(const char *id);
+/* Checks the table (unique ids, a check function each, overrides that
+ * name a baseline check). Returns 0, or -1 with a reason in err. */
+int registry_validate(char *err, size_t errlen);
+
+#endif

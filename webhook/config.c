@@ -1,0 +1,1033 @@
+/*
+ * config.c: reads the YAML configuration with libcyaml and turns it into
+ * an immutable, reference-counted struct admitd_config.
+ *
+ * Loading happens in three passes over the same text:
+ *  1. a libyaml event pass checks the syntax (libcyaml reports syntax
+ *     errors at a misleading position) and finds each `policies:` entry:
+ *     its byte range, its line and its `id`;
+ *  2. libcyaml loads the top level with the top-level schema;
+ *  3. libcyaml loads each policy entry twice, once with the common schema
+ *     (id, action, exemptions) and once with the module's own parameter
+ *     schema, each ignoring the other's keys. The entry's text is padded
+ *     with the newlines and spaces that preceded it, so that libcyaml's
+ *     line and column numbers are those of the original file.
+ * Every error found is kept, formatted as `file:line:col: message`.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "../policies/image.h"
+#include "../policies/registry.h"
+
+const char config_default_yaml[] = "# admitd built-in default configuration\n"
+				   "mode: enforce\n"
+				   "podSecurity:\n"
+				   "  level: restricted\n"
+				   "  action: deny\n"
+				   "exemptions:\n"
+				   "  namespaces: [kube-system]\n";
+
+#define CONFIG_DEFAULT_MAX_BODY (7ULL * 1024 * 1024)
+#define CONFIG_MAX_THREADS      256
+
+/* ---- errors ---- */
+
+void config_errors_free(struct config_errors *errs)
+{
+	for (size_t i = 0; i < errs->count; i++)
+		free(errs->lines[i]);
+	free(errs->lines);
+	errs->lines = NULL;
+	errs->count = 0;
+}
+
+static void config_error(struct config_errors *errs, const char *name, int line, int col,
+			 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void config_error(struct config_errors *errs, const char *name, int line, int col,
+			 const char *fmt, ...)
+{
+	char msg[512], full[800];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		snprintf(full, sizeof(full), "%s:%d:%d: %s", name, line, col > 0 ? col : 1, msg);
+	else
+		snprintf(full, sizeof(full), "%s: %s", name, msg);
+	char **n = realloc(errs->lines, (errs->count + 1) * sizeof(*n));
+	if (n == NULL)
+		return;
+	errs->lines = n;
+	if ((n[errs->count] = strdup(full)) != NULL)
+		errs->count++;
+}
+
+/* ---- libcyaml log capture ----
+ * libcyaml tells what went wrong and where only through its log callback:
+ * one message, then "Backtrace:" and one line per enclosing node, innermost
+ * first. Collect them and turn them into one user-facing line. */
+
+struct config_cyaml_log {
+	char message[256];
+	int line, col;         /* innermost position */
+	char path[256];        /* dotted path built from the backtrace */
+	char trace[8][96];     /* raw backtrace components, innermost first */
+	int ntrace;
+	bool in_backtrace;
+};
+
+static void config_cyaml_log_fn(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
+{
+	struct config_cyaml_log *lg = ctx;
+	char buf[512];
+	if (level < CYAML_LOG_ERROR)
+		return;
+	vsnprintf(buf, sizeof(buf), fmt, args);
+	buf[strcspn(buf, "\n")] = '\0';
+	const char *s = buf;
+	if (strncmp(s, "Load: ", 6) == 0)
+		s += 6;
+	if (strcmp(s, "Backtrace:") == 0) {
+		lg->in_backtrace = true;
+		return;
+	}
+	if (!lg->in_backtrace) {
+		if (lg->message[0] == '\0')
+			snprintf(lg->message, sizeof(lg->message), "%.255s", s);
+		return;
+	}
+	/* "  in mapping field 'x' (line: 3, column: 5)" / "  in sequence entry '2' (...)" */
+	while (*s == ' ')
+		s++;
+	unsigned long line = 0, col = 0;
+	const char *pos = strstr(s, "(line: ");
+	if (pos != NULL)
+		sscanf(pos, "(line: %lu, column: %lu)", &line, &col);
+	if (lg->line == 0 && line > 0) {
+		lg->line = (int)line;
+		lg->col = (int)col;
+	}
+	if (lg->ntrace < 8) {
+		char name[96] = "";
+		const char *q1 = strchr(s, '\'');
+		const char *q2 = q1 != NULL ? strchr(q1 + 1, '\'') : NULL;
+		if (q1 != NULL && q2 != NULL && (size_t)(q2 - q1 - 1) < sizeof(name)) {
+			if (strncmp(s, "in sequence entry", 17) == 0)
+				snprintf(name, sizeof(name), "[%.*s]", (int)(q2 - q1 - 1), q1 + 1);
+			else
+				snprintf(name, sizeof(name), "%.*s", (int)(q2 - q1 - 1), q1 + 1);
+		}
+		snprintf(lg->trace[lg->ntrace++], sizeof(lg->trace[0]), "%s", name);
+	}
+}
+
+/* Dotted path from the backtrace, outermost first, after `prefix`. */
+static void config_cyaml_path(const struct config_cyaml_log *lg, const char *prefix, int skip,
+			      char *out, size_t outlen)
+{
+	size_t n = (size_t)snprintf(out, outlen, "%s", prefix);
+	for (int i = lg->ntrace - 1; i >= skip && n < outlen; i--) {
+		const char *t = lg->trace[i];
+		if (t[0] == '\0')
+			continue;
+		const char *sep = (n == 0 || t[0] == '[') ? "" : ".";
+		n += (size_t)snprintf(out + n, outlen - n, "%s%s", sep, t);
+	}
+}
+
+/* Turns a captured libcyaml failure into one line with file, line, key. */
+static void config_cyaml_report(struct config_errors *errs, const char *name,
+				const struct config_cyaml_log *lg, const char *prefix,
+				cyaml_err_t rc)
+{
+	char path[300], where[320];
+	const char *m = lg->message;
+	const char *arg;
+	if ((arg = strstr(m, "Unexpected key: ")) != NULL) {
+		/* the innermost trace entry is the mapping holding the unknown key */
+		config_cyaml_path(lg, prefix, 0, path, sizeof(path));
+		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level", path);
+		config_error(errs, name, lg->line, lg->col, "unknown key \"%s\"%s",
+			     arg + strlen("Unexpected key: "), where);
+		return;
+	}
+	if ((arg = strstr(m, "Missing required mapping field: ")) != NULL) {
+		config_cyaml_path(lg, prefix, 0, path, sizeof(path));
+		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level", path);
+		config_error(errs, name, lg->line, lg->col, "missing required key \"%s\"%s",
+			     arg + strlen("Missing required mapping field: "), where);
+		return;
+	}
+	config_cyaml_path(lg, prefix, 0, path, sizeof(path));
+	if ((arg = strstr(m, "Invalid ENUM value: ")) != NULL) {
+		const char *key = lg->ntrace > 0 ? lg->trace[0] : "";
+		const char *expect = "";
+		if (strcmp(key, "mode") == 0)
+			expect = " (expected enforce or dry-run)";
+		else if (strcmp(key, "level") == 0)
+			expect = " (expected privileged, baseline or restricted)";
+		else if (strcmp(key, "action") == 0)
+			expect = " (expected deny, warn, audit or off)";
+		else
+			expect = " (expected true or false)";
+		config_error(errs, name, lg->line, lg->col, "invalid value \"%s\" for key \"%s\"%s",
+			     arg + strlen("Invalid ENUM value: "), path, expect);
+		return;
+	}
+	if ((arg = strstr(m, "Expecting ")) != NULL) {
+		char want[32] = "";
+		sscanf(arg, "Expecting %31[A-Z_]", want);
+		const char *what = strcmp(want, "SEQUENCE") == 0  ? "a list"
+				   : strcmp(want, "MAPPING") == 0 ? "a mapping"
+								  : "a single value";
+		config_error(errs, name, lg->line, lg->col, "key \"%s\" must be %s", path, what);
+		return;
+	}
+	if (strstr(m, "Mapping field already seen: ") != NULL) {
+		config_error(errs, name, lg->line, lg->col, "duplicate key \"%s\"", path);
+		return;
+	}
+	if (m[0] != '\0')
+		config_error(errs, name, lg->line, lg->col, "%s at \"%s\"", m, path);
+	else
+		config_error(errs, name, lg->line, lg->col, "%s", cyaml_strerror(rc));
+}
+
+/* ---- schemas ---- */
+
+/*
+ * Loaded as value + 1: libcyaml zero-fills an absent optional field, and
+ * `off` and `privileged` are 0, so 0 must mean "not given".
+ */
+#define CONFIG_GIVEN(v) ((v) + 1)
+
+static const cyaml_strval_t config_mode_strings[] = {
+	{"enforce", ADMITD_MODE_ENFORCE},
+	{"dry-run", ADMITD_MODE_DRY_RUN},
+};
+static const cyaml_strval_t config_level_strings[] = {
+	{"privileged", CONFIG_GIVEN(POLICY_LEVEL_NONE)},
+	{"baseline", CONFIG_GIVEN(POLICY_LEVEL_BASELINE)},
+	{"restricted", CONFIG_GIVEN(POLICY_LEVEL_RESTRICTED)},
+};
+static const cyaml_strval_t config_action_strings[] = {
+	{"deny", CONFIG_GIVEN(POLICY_ACTION_DENY)},
+	{"warn", CONFIG_GIVEN(POLICY_ACTION_WARN)},
+	{"audit", CONFIG_GIVEN(POLICY_ACTION_AUDIT)},
+	{"off", CONFIG_GIVEN(POLICY_ACTION_OFF)},
+};
+
+static const cyaml_schema_value_t config_string_entry = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, 1024),
+};
+
+#define CONFIG_STRING_LIST(key, member)                                                            \
+	CYAML_FIELD_SEQUENCE_COUNT(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,                  \
+				   struct exemptions, member, n##member, &config_string_entry, 0,  \
+				   CYAML_UNLIMITED)
+
+static const cyaml_schema_field_t config_exemptions_fields[] = {
+	CONFIG_STRING_LIST("namespaces", namespaces),
+	CONFIG_STRING_LIST("users", users),
+	CONFIG_STRING_LIST("groups", groups),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_field_t config_policy_exemptions_fields[] = {
+	CONFIG_STRING_LIST("namespaces", namespaces),
+	CONFIG_STRING_LIST("users", users),
+	CONFIG_STRING_LIST("groups", groups),
+	CONFIG_STRING_LIST("images", images),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t config_policy_exemptions_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct exemptions, config_policy_exemptions_fields),
+};
+
+struct config_pod_security {
+	int level;
+	int action;
+};
+
+static const cyaml_schema_field_t config_pod_security_fields[] = {
+	CYAML_FIELD_ENUM("level", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
+			 struct config_pod_security, level, config_level_strings, 3),
+	CYAML_FIELD_ENUM("action", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
+			 struct config_pod_security, action, config_action_strings, 4),
+	CYAML_FIELD_END,
+};
+
+struct config_server {
+	char *listen;
+	char *cert;
+	char *key;
+	char *threads;        /* strings: libcyaml's INT accepts "5abc" as 5 */
+	char *max_body_bytes;
+	int http2;
+};
+
+static const cyaml_schema_field_t config_server_fields[] = {
+	CYAML_FIELD_STRING_PTR("listen", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, listen, 1, 300),
+	CYAML_FIELD_STRING_PTR("cert", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, cert, 1, 4096),
+	CYAML_FIELD_STRING_PTR("key", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, key, 1, 4096),
+	CYAML_FIELD_STRING_PTR("threads", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, threads, 1, 16),
+	CYAML_FIELD_STRING_PTR("maxBodyBytes", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, max_body_bytes, 1, 32),
+	CYAML_FIELD_ENUM("http2", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_server,
+			 http2, policy_bool_strings, POLICY_BOOL_STRINGS_COUNT),
+	CYAML_FIELD_END,
+};
+
+struct config_top {
+	int mode;
+	struct config_pod_security *pod_security;
+	struct exemptions *exemptions;
+	struct config_server *server;
+};
+
+static const cyaml_schema_field_t config_top_fields[] = {
+	CYAML_FIELD_ENUM("mode", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_top, mode,
+			 config_mode_strings, 2),
+	CYAML_FIELD_MAPPING_PTR("podSecurity", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct config_top, pod_security, config_pod_security_fields),
+	CYAML_FIELD_MAPPING_PTR("exemptions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct config_top, exemptions, config_exemptions_fields),
+	CYAML_FIELD_MAPPING_PTR("server", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct config_top, server, config_server_fields),
+	/* read entry by entry in pass 3 */
+	CYAML_FIELD_IGNORE("policies", CYAML_FLAG_OPTIONAL),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t config_top_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct config_top, config_top_fields),
+};
+
+/* The keys every policy entry has, whatever the module. */
+struct config_entry {
+	char *id;
+	int action;
+	struct exemptions *exemptions;
+};
+
+static const cyaml_schema_field_t config_entry_common_fields[] = {
+	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct config_entry, id, 1, 128),
+	CYAML_FIELD_ENUM("action", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_entry,
+			 action, config_action_strings, 4),
+	CYAML_FIELD_MAPPING_PTR("exemptions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct config_entry, exemptions, config_policy_exemptions_fields),
+};
+#define CONFIG_NCOMMON (sizeof(config_entry_common_fields) / sizeof(config_entry_common_fields[0]))
+
+static const cyaml_config_t config_cyaml_base = {
+	.log_fn = config_cyaml_log_fn,
+	.mem_fn = cyaml_mem,
+	.log_level = CYAML_LOG_ERROR,
+	/* anchors and aliases buy nothing in a config and open the door to
+	 * alias bombs */
+	.flags = CYAML_CFG_NO_ALIAS,
+};
+
+/* ---- pass 1: libyaml syntax check and policy entry locations ---- */
+
+struct config_entry_loc {
+	size_t start, end; /* byte range of the entry's node */
+	int line, col;     /* 1-based position of the entry */
+	bool is_mapping;
+	char id[129];
+	int id_line, id_col;
+};
+
+struct config_scan {
+	struct config_entry_loc *entries;
+	size_t nentries;
+	bool have_policies;
+	bool policies_not_list;
+	int policies_line, policies_col;
+	bool empty;
+};
+
+static int config_next(yaml_parser_t *p, yaml_event_t *ev, struct config_errors *errs,
+		       const char *name)
+{
+	if (yaml_parser_parse(p, ev))
+		return 0;
+	config_error(errs, name, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1,
+		     "YAML syntax error: %s%s%s", p->problem ? p->problem : "invalid YAML",
+		     p->context ? " " : "", p->context ? p->context : "");
+	return -1;
+}
+
+/* Skips the rest of the node that `ev` starts; ev already consumed. */
+static int config_skip(yaml_parser_t *p, const yaml_event_t *ev, struct config_errors *errs,
+		       const char *name, size_t *end)
+{
+	int depth = 0;
+	if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT)
+		depth = 1;
+	*end = ev->end_mark.index;
+	while (depth > 0) {
+		yaml_event_t e;
+		if (config_next(p, &e, errs, name) < 0)
+			return -1;
+		if (e.type == YAML_MAPPING_START_EVENT || e.type == YAML_SEQUENCE_START_EVENT)
+			depth++;
+		else if (e.type == YAML_MAPPING_END_EVENT || e.type == YAML_SEQUENCE_END_EVENT)
+			depth--;
+		*end = e.end_mark.index;
+		yaml_event_delete(&e);
+	}
+	return 0;
+}
+
+static int config_scan_entry(yaml_parser_t *p, yaml_event_t *start, struct config_scan *sc,
+			     struct config_errors *errs, const char *name)
+{
+	struct config_entry_loc *n =
+		realloc(sc->entries, (sc->nentries + 1) * sizeof(*sc->entries));
+	if (n == NULL)
+		return -1;
+	sc->entries = n;
+	struct config_entry_loc *loc = &sc->entries[sc->nentries++];
+	memset(loc, 0, sizeof(*loc));
+	loc->start = start->start_mark.index;
+	loc->line = (int)start->start_mark.line + 1;
+	loc->col = (int)start->start_mark.column + 1;
+	if (start->type != YAML_MAPPING_START_EVENT)
+		return config_skip(p, start, errs, name, &loc->end);
+	loc->is_mapping = true;
+	for (;;) {
+		yaml_event_t k, v;
+		if (config_next(p, &k, errs, name) < 0)
+			return -1;
+		if (k.type == YAML_MAPPING_END_EVENT) {
+			loc->end = k.end_mark.index;
+			yaml_event_delete(&k);
+			return 0;
+		}
+		bool is_id = k.type == YAML_SCALAR_EVENT &&
+			     strcmp((const char *)k.data.scalar.value, "id") == 0;
+		size_t ignored;
+		if (config_skip(p, &k, errs, name, &ignored) < 0) {
+			yaml_event_delete(&k);
+			return -1;
+		}
+		yaml_event_delete(&k);
+		if (config_next(p, &v, errs, name) < 0)
+			return -1;
+		if (is_id && v.type == YAML_SCALAR_EVENT) {
+			snprintf(loc->id, sizeof(loc->id), "%s", (const char *)v.data.scalar.value);
+			loc->id_line = (int)v.start_mark.line + 1;
+			loc->id_col = (int)v.start_mark.column + 1;
+		}
+		int rc = config_skip(p, &v, errs, name, &ignored);
+		yaml_event_delete(&v);
+		if (rc < 0)
+			return -1;
+	}
+}
+
+static int config_scan(const char *buf, size_t len, struct config_scan *sc,
+		       struct config_errors *errs, const char *name)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int rc = -1, depth = 0;
+	bool want_key = false, in_top = false;
+	memset(sc, 0, sizeof(*sc));
+	sc->empty = true;
+	if (!yaml_parser_initialize(&p))
+		return -1;
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	for (;;) {
+		if (config_next(&p, &ev, errs, name) < 0)
+			goto out;
+		yaml_event_type_t t = ev.type;
+		if (t == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		if (t == YAML_ALIAS_EVENT || t == YAML_SCALAR_EVENT ||
+		    t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT)
+			sc->empty = false;
+		if (depth == 0 && t == YAML_MAPPING_START_EVENT) {
+			in_top = true;
+			want_key = true;
+			depth = 1;
+			yaml_event_delete(&ev);
+			continue;
+		}
+		if (in_top && depth == 1 && t == YAML_MAPPING_END_EVENT) {
+			in_top = false;
+			depth = 0;
+			yaml_event_delete(&ev);
+			continue;
+		}
+		if (in_top && want_key) {
+			bool is_policies = t == YAML_SCALAR_EVENT &&
+					   strcmp((const char *)ev.data.scalar.value, "policies") == 0;
+			size_t end;
+			if (config_skip(&p, &ev, errs, name, &end) < 0)
+				goto fail_ev;
+			yaml_event_delete(&ev);
+			if (config_next(&p, &ev, errs, name) < 0)
+				goto out;
+			if (is_policies) {
+				sc->have_policies = true;
+				sc->policies_line = (int)ev.start_mark.line + 1;
+				sc->policies_col = (int)ev.start_mark.column + 1;
+				if (ev.type == YAML_SEQUENCE_START_EVENT) {
+					for (;;) {
+						yaml_event_t item;
+						if (config_next(&p, &item, errs, name) < 0)
+							goto fail_ev;
+						if (item.type == YAML_SEQUENCE_END_EVENT) {
+							yaml_event_delete(&item);
+							break;
+						}
+						int r = config_scan_entry(&p, &item, sc, errs, name);
+						yaml_event_delete(&item);
+						if (r < 0)
+							goto fail_ev;
+					}
+					yaml_event_delete(&ev);
+					continue;
+				}
+				/* null (an empty `policies:`) is no entries; anything else is wrong */
+				if (!(ev.type == YAML_SCALAR_EVENT && ev.data.scalar.length == 0))
+					sc->policies_not_list = true;
+			}
+			if (config_skip(&p, &ev, errs, name, &end) < 0)
+				goto fail_ev;
+			yaml_event_delete(&ev);
+			continue;
+		}
+		/* anything outside the top mapping: let libcyaml judge the shape */
+		size_t end;
+		if (config_skip(&p, &ev, errs, name, &end) < 0)
+			goto fail_ev;
+		yaml_event_delete(&ev);
+	}
+	rc = 0;
+	goto out;
+fail_ev:
+	yaml_event_delete(&ev);
+out:
+	yaml_parser_delete(&p);
+	return rc;
+}
+
+/* ---- pass 3: one policy entry ---- */
+
+/* The entry's text, preceded by the newlines and spaces it had in the file. */
+static char *config_entry_text(const char *buf, const struct config_entry_loc *loc, size_t *len)
+{
+	size_t pad = (size_t)(loc->line - 1) + (size_t)(loc->col - 1);
+	size_t body = loc->end - loc->start;
+	char *t = malloc(pad + body + 2);
+	if (t == NULL)
+		return NULL;
+	memset(t, '\n', (size_t)(loc->line - 1));
+	memset(t + loc->line - 1, ' ', (size_t)(loc->col - 1));
+	memcpy(t + pad, buf + loc->start, body);
+	t[pad + body] = '\n';
+	*len = pad + body + 1;
+	return t;
+}
+
+/* fields + an IGNORE entry for each key of `others`; NULL-key terminated. */
+static cyaml_schema_field_t *config_fields_ignoring(const cyaml_schema_field_t *fields,
+						    size_t nfields,
+						    const cyaml_schema_field_t *others)
+{
+	size_t nothers = 0;
+	while (others != NULL && others[nothers].key != NULL)
+		nothers++;
+	cyaml_schema_field_t *f = calloc(nfields + nothers + 1, sizeof(*f));
+	if (f == NULL)
+		return NULL;
+	memcpy(f, fields, nfields * sizeof(*f));
+	for (size_t i = 0; i < nothers; i++) {
+		f[nfields + i].key = others[i].key;
+		f[nfields + i].value.type = CYAML_IGNORE;
+		f[nfields + i].value.flags = CYAML_FLAG_OPTIONAL;
+	}
+	return f;
+}
+
+static size_t config_nfields(const cyaml_schema_field_t *f)
+{
+	size_t n = 0;
+	while (f != NULL && f[n].key != NULL)
+		n++;
+	return n;
+}
+
+static void config_exemptions_release(struct exemptions *ex)
+{
+	if (ex == NULL || ex->image_patterns == NULL)
+		return;
+	for (unsigned i = 0; i < ex->nimages; i++)
+		image_pattern_free(&ex->image_patterns[i]);
+	free(ex->image_patterns);
+	ex->image_patterns = NULL;
+}
+
+static int config_check_names(struct config_errors *errs, const char *name, int line, int col,
+			      char *const *names, unsigned n, const char *where)
+{
+	int bad = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const char *star = strchr(names[i], '*');
+		if (names[i][0] == '\0' || (star != NULL && star[1] != '\0')) {
+			config_error(errs, name, line, col,
+				     "%s[%u] \"%s\": a name, or a prefix followed by a single "
+				     "trailing '*'",
+				     where, i, names[i]);
+			bad = 1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+static int config_compile_images(struct exemptions *ex, struct config_errors *errs,
+				 const char *name, int line, int col, const char *where)
+{
+	if (ex->nimages == 0)
+		return 0;
+	ex->image_patterns = calloc(ex->nimages, sizeof(*ex->image_patterns));
+	if (ex->image_patterns == NULL)
+		return -1;
+	int rc = 0;
+	for (unsigned i = 0; i < ex->nimages; i++) {
+		char why[200] = "";
+		if (image_pattern_compile(ex->images[i], IMAGE_PATTERN_IMAGE,
+					  &ex->image_patterns[i], why, sizeof(why)) < 0) {
+			config_error(errs, name, line, col, "%s.images[%u] \"%s\": %s", where, i,
+				     ex->images[i], why);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+static int config_load_entry(struct admitd_config *cfg, const char *buf,
+			     const struct config_entry_loc *loc, size_t idx,
+			     struct config_errors *errs, const char *name)
+{
+	char where[64];
+	snprintf(where, sizeof(where), "policies[%zu]", idx);
+	if (!loc->is_mapping) {
+		config_error(errs, name, loc->line, loc->col,
+			     "%s must be a mapping with an \"id\" key", where);
+		return -1;
+	}
+	if (loc->id[0] == '\0') {
+		config_error(errs, name, loc->line, loc->col, "missing required key \"id\" in %s",
+			     where);
+		return -1;
+	}
+	int pi = registry_find(loc->id);
+	if (pi < 0) {
+		config_error(errs, name, loc->id_line, loc->id_col,
+			     "unknown policy id \"%s\" in %s (see `admitd policies`)", loc->id,
+			     where);
+		return -1;
+	}
+	struct policy_setting *s = &cfg->settings[pi];
+	const struct policy_desc *d = registry_policies[pi];
+	if (s->listed) {
+		config_error(errs, name, loc->id_line, loc->id_col,
+			     "policy \"%s\" is listed twice (first at line %d)", loc->id, s->line);
+		return -1;
+	}
+	s->listed = true;
+	s->line = loc->line;
+
+	size_t len = 0;
+	char *text = config_entry_text(buf, loc, &len);
+	cyaml_schema_field_t *common = config_fields_ignoring(config_entry_common_fields,
+							      CONFIG_NCOMMON, d->params_fields);
+	cyaml_schema_field_t *own = d->params_fields != NULL
+					    ? config_fields_ignoring(
+						      d->params_fields,
+						      config_nfields(d->params_fields),
+						      config_entry_common_fields)
+					    : NULL;
+	int rc = -1;
+	if (text == NULL || common == NULL || (d->params_fields != NULL && own == NULL))
+		goto out;
+
+	/* the common keys */
+	{
+		cyaml_schema_value_t schema = {
+			CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct config_entry, common),
+		};
+		struct config_cyaml_log lg = {0};
+		cyaml_config_t cc = config_cyaml_base;
+		cc.log_ctx = &lg;
+		struct config_entry *e = NULL;
+		cyaml_err_t err = cyaml_load_data((const uint8_t *)text, len, &cc, &schema,
+						  (cyaml_data_t **)&e, NULL);
+		if (err != CYAML_OK || e == NULL) {
+			config_cyaml_report(errs, name, &lg, where, err);
+			goto out;
+		}
+		s->action_given = e->action != 0;
+		if (s->action_given)
+			s->action = (enum policy_action)(e->action - 1);
+		else if (d->level == POLICY_LEVEL_NONE)
+			s->action = POLICY_ACTION_DENY; /* listing a module turns it on */
+		s->exempt = e->exemptions;
+		e->exemptions = NULL;
+		cyaml_free(&cc, &schema, e, 0);
+	}
+	if (s->exempt != NULL) {
+		char w[80];
+		snprintf(w, sizeof(w), "%s.exemptions", where);
+		if (config_check_names(errs, name, loc->line, loc->col, s->exempt->namespaces,
+				       s->exempt->nnamespaces, w) < 0 ||
+		    config_compile_images(s->exempt, errs, name, loc->line, loc->col, w) < 0)
+			goto out;
+	}
+
+	/* the module's own parameters */
+	if (own != NULL) {
+		cyaml_schema_value_t schema = {
+			.type = CYAML_MAPPING,
+			.flags = CYAML_FLAG_POINTER,
+			.data_size = (uint32_t)d->params_size,
+			.mapping.fields = own,
+		};
+		struct config_cyaml_log lg = {0};
+		cyaml_config_t cc = config_cyaml_base;
+		cc.log_ctx = &lg;
+		void *params = NULL;
+		cyaml_err_t err = cyaml_load_data((const uint8_t *)text, len, &cc, &schema,
+						  &params, NULL);
+		if (err != CYAML_OK) {
+			config_cyaml_report(errs, name, &lg, where, err);
+			goto out;
+		}
+		s->params = params;
+	}
+	rc = 0;
+out:
+	free(text);
+	free(common);
+	free(own);
+	return rc;
+}
+
+/* ---- the whole configuration ---- */
+
+static cyaml_config_t config_free_cc(void)
+{
+	cyaml_config_t cc = config_cyaml_base;
+	cc.log_fn = NULL;
+	cc.log_level = CYAML_LOG_ERROR + 1;
+	return cc;
+}
+
+static void config_free(struct admitd_config *cfg)
+{
+	cyaml_config_t cc = config_free_cc();
+	if (cfg->settings != NULL) {
+		for (size_t i = 0; i < registry_npolicies; i++) {
+			struct policy_setting *s = &cfg->settings[i];
+			const struct policy_desc *d = registry_policies[i];
+			if (s->state != NULL && d->release != NULL)
+				d->release(s->state);
+			if (s->params != NULL) {
+				cyaml_schema_value_t schema = {
+					.type = CYAML_MAPPING,
+					.flags = CYAML_FLAG_POINTER,
+					.data_size = (uint32_t)d->params_size,
+					.mapping.fields = d->params_fields,
+				};
+				cyaml_free(&cc, &schema, s->params, 0);
+			}
+			if (s->exempt != NULL) {
+				config_exemptions_release(s->exempt);
+				cyaml_free(&cc, &config_policy_exemptions_schema, s->exempt, 0);
+			}
+		}
+		free(cfg->settings);
+	}
+	if (cfg->raw != NULL)
+		cyaml_free(&cc, &config_top_schema, cfg->raw, 0);
+	free(cfg);
+}
+
+struct admitd_config *config_ref(struct admitd_config *cfg)
+{
+	atomic_fetch_add(&cfg->refs, 1);
+	return cfg;
+}
+
+void config_unref(struct admitd_config *cfg)
+{
+	if (cfg != NULL && atomic_fetch_sub(&cfg->refs, 1) == 1)
+		config_free(cfg);
+}
+
+bool config_name_matches(char *const *names, unsigned n, const char *name)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const char *pat = names[i];
+		size_t len = strlen(pat);
+		if (len > 0 && pat[len - 1] == '*') {
+			if (strncmp(pat, name, len - 1) == 0)
+				return true;
+		} else if (strcmp(pat, name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "7Mi", "512Ki", "1048576", "2M": a byte count with an optional suffix. */
+static int config_parse_size(const char *s, unsigned long long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || s[0] == '-')
+		return -1;
+	unsigned long long mul = 1;
+	if (strcmp(end, "") == 0)
+		mul = 1;
+	else if (strcmp(end, "Ki") == 0 || strcmp(end, "K") == 0)
+		mul = 1024;
+	else if (strcmp(end, "Mi") == 0 || strcmp(end, "M") == 0)
+		mul = 1024 * 1024;
+	else
+		return -1;
+	if (v > (1ULL << 40) / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static void config_apply_levels(struct admitd_config *cfg)
+{
+	/* a PSS check listed with its own action keeps it; the others follow podSecurity */
+	for (size_t i = 0; i < registry_npolicies; i++) {
+		const struct policy_desc *d = registry_policies[i];
+		struct policy_setting *s = &cfg->settings[i];
+		if (d->level == POLICY_LEVEL_NONE) {
+			if (!s->listed)
+				s->action = d->default_action;
+			continue;
+		}
+		if (s->action_given)
+			continue;
+		s->action = (cfg->pss_level != POLICY_LEVEL_NONE && d->level <= cfg->pss_level)
+				    ? cfg->pss_action
+				    : POLICY_ACTION_OFF;
+	}
+	/* where a restricted check runs, it replaces its baseline twin, as upstream does */
+	for (size_t i = 0; i < registry_npolicies; i++) {
+		const struct policy_desc *d = registry_policies[i];
+		if (d->overrides == NULL || cfg->settings[i].action == POLICY_ACTION_OFF)
+			continue;
+		int t = registry_find(d->overrides);
+		if (t >= 0 && !cfg->settings[t].action_given)
+			cfg->settings[t].action = POLICY_ACTION_OFF;
+	}
+}
+
+static uint64_t config_fnv1a(const char *buf, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)buf[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int config_take_top(struct admitd_config *cfg, struct config_top *top,
+			   const struct config_scan *sc, struct config_errors *errs,
+			   const char *name)
+{
+	int rc = 0;
+	cfg->mode = top != NULL ? (enum admitd_mode)top->mode : ADMITD_MODE_ENFORCE;
+	cfg->pss_level = POLICY_LEVEL_NONE;
+	cfg->pss_action = POLICY_ACTION_DENY;
+	if (top != NULL && top->pod_security != NULL) {
+		/* podSecurity without a level means restricted: the safe reading */
+		cfg->pss_level = top->pod_security->level != 0
+					 ? (enum policy_level)(top->pod_security->level - 1)
+					 : POLICY_LEVEL_RESTRICTED;
+		if (top->pod_security->action != 0)
+			cfg->pss_action = (enum policy_action)(top->pod_security->action - 1);
+	}
+	if (top != NULL && top->exemptions != NULL) {
+		cfg->exempt = *top->exemptions;
+		if (config_check_names(errs, name, 0, 0, cfg->exempt.namespaces,
+				       cfg->exempt.nnamespaces, "exemptions.namespaces") < 0)
+			rc = -1;
+	}
+	struct server_settings *srv = &cfg->server;
+	srv->max_body_bytes = CONFIG_DEFAULT_MAX_BODY;
+	if (top != NULL && top->server != NULL) {
+		struct config_server *cs = top->server;
+		srv->listen = cs->listen;
+		srv->cert = cs->cert;
+		srv->key = cs->key;
+		srv->http2 = cs->http2 != 0;
+		if (cs->threads != NULL) {
+			char *end = NULL;
+			long v = strtol(cs->threads, &end, 10);
+			if (*end != '\0' || v < 0 || v > CONFIG_MAX_THREADS) {
+				config_error(errs, name, 0, 0,
+					     "server.threads \"%s\": a whole number from 0 (one "
+					     "per core) to %d",
+					     cs->threads, CONFIG_MAX_THREADS);
+				rc = -1;
+			} else {
+				srv->threads = (unsigned)v;
+			}
+		}
+		if (cs->max_body_bytes != NULL &&
+		    (config_parse_size(cs->max_body_bytes, &srv->max_body_bytes) < 0 ||
+		     srv->max_body_bytes < 1024)) {
+			config_error(errs, name, 0, 0,
+				     "server.maxBodyBytes \"%s\": a byte count of at least 1024, "
+				     "optionally with Ki or Mi",
+				     cs->max_body_bytes);
+			rc = -1;
+		}
+	}
+	if (sc->policies_not_list) {
+		config_error(errs, name, sc->policies_line, sc->policies_col,
+			     "key \"policies\" must be a list");
+		rc = -1;
+	}
+	return rc;
+}
+
+struct admitd_config *config_load_buffer(const char *name, const char *buf, size_t len,
+					 struct config_errors *errs)
+{
+	struct config_scan sc = {0};
+	struct admitd_config *cfg = calloc(1, sizeof(*cfg));
+	struct config_top *top = NULL;
+	bool bad = false;
+	if (cfg == NULL)
+		return NULL;
+	atomic_init(&cfg->refs, 1);
+	snprintf(cfg->source, sizeof(cfg->source), "%s", name);
+	snprintf(cfg->checksum, sizeof(cfg->checksum), "%016llx",
+		 (unsigned long long)config_fnv1a(buf, len));
+	cfg->settings = calloc(registry_npolicies ? registry_npolicies : 1,
+			       sizeof(*cfg->settings));
+	if (cfg->settings == NULL)
+		goto fail;
+
+	if (config_scan(buf, len, &sc, errs, name) < 0)
+		goto fail;
+	if (sc.empty) {
+		config_error(errs, name, 0, 0, "the configuration is empty");
+		goto fail;
+	}
+
+	struct config_cyaml_log lg = {0};
+	cyaml_config_t cc = config_cyaml_base;
+	cc.log_ctx = &lg;
+	cyaml_err_t err = cyaml_load_data((const uint8_t *)buf, len, &cc, &config_top_schema,
+					  (cyaml_data_t **)&top, NULL);
+	if (err != CYAML_OK) {
+		config_cyaml_report(errs, name, &lg, "", err);
+		bad = true;
+		top = NULL;
+	}
+	cfg->raw = top;
+	if (!bad && config_take_top(cfg, top, &sc, errs, name) < 0)
+		bad = true;
+
+	for (size_t i = 0; i < sc.nentries; i++)
+		if (config_load_entry(cfg, buf, &sc.entries[i], i, errs, name) < 0)
+			bad = true;
+	if (bad)
+		goto fail;
+
+	config_apply_levels(cfg);
+
+	/* modules turn their parameters into runtime state once, here; a
+	 * module that is neither listed nor on needs no state */
+	for (size_t i = 0; i < registry_npolicies; i++) {
+		const struct policy_desc *d = registry_policies[i];
+		struct policy_setting *s = &cfg->settings[i];
+		if (d->prepare == NULL || (!s->listed && s->action == POLICY_ACTION_OFF))
+			continue;
+		char why[300] = "";
+		if (d->prepare(s->params, &s->state, why, sizeof(why)) < 0) {
+			config_error(errs, name, s->line, 1, "policy \"%s\": %s", d->id,
+				     why[0] ? why : "invalid parameters");
+			bad = true;
+		}
+	}
+	if (bad)
+		goto fail;
+	free(sc.entries);
+	return cfg;
+fail:
+	free(sc.entries);
+	config_free(cfg);
+	return NULL;
+}
+
+struct admitd_config *config_load_file(const char *path, struct config_errors *errs)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		config_error(errs, path, 0, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (cap - len < 4096) {
+			if (cap >= (16u << 20)) {
+				config_error(errs, path, 0, 0, "larger than 16 MiB");
+				goto fail;
+			}
+			char *n = realloc(buf, cap ? cap * 2 : 8192);
+			if (n == NULL)
+				goto fail;
+			buf = n;
+			cap = cap ? cap * 2 : 8192;
+		}
+		size_t r = fread(buf + len, 1, cap - len, f);
+		if (r == 0)
+			break;
+		len += r;
+	}
+	if (ferror(f)) {
+		config_error(errs, path, 0, 0, "read error: %s", strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	struct admitd_config *cfg = config_load_buffer(path, buf, len, errs);
+	free(buf);
+	return cfg;
+fail:
+	fclose(f);
+	free(buf);
+	return NULL;
+}

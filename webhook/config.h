@@ -1,0 +1,93 @@
+/*
+ * config: the admitd configuration, read from YAML with libcyaml.
+ *
+ * A loaded configuration is immutable and reference counted: the server
+ * swaps a new one in on reload while requests in flight keep the old one.
+ */
+#ifndef ADMITD_CONFIG_H
+#define ADMITD_CONFIG_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../policies/policy.h"
+
+enum admitd_mode {
+	ADMITD_MODE_ENFORCE = 0,
+	ADMITD_MODE_DRY_RUN,
+};
+
+struct image_pattern;
+
+struct exemptions {
+	char **namespaces; /* exact names, or a prefix ending in '*' */
+	unsigned nnamespaces;
+	char **users;
+	unsigned nusers;
+	char **groups;
+	unsigned ngroups;
+	char **images; /* per policy only */
+	unsigned nimages;
+	struct image_pattern *image_patterns; /* compiled from images */
+};
+
+struct policy_setting {
+	enum policy_action action; /* effective action; OFF = not run */
+	bool listed;               /* has an entry under policies: */
+	bool action_given;         /* that entry sets `action:` */
+	int line;                  /* line of that entry, 0 when not listed */
+	struct exemptions *exempt; /* NULL when none */
+	void *params;              /* as loaded by libcyaml, NULL when none */
+	void *state;               /* from the module's prepare() */
+};
+
+struct server_settings {
+	char *listen;              /* ADDR:PORT */
+	char *cert;
+	char *key;
+	unsigned threads;          /* 0: one per core */
+	bool http2;
+	unsigned long long max_body_bytes;
+};
+
+struct admitd_config {
+	atomic_int refs;
+	enum admitd_mode mode;
+	enum policy_level pss_level; /* NONE means `privileged`: PSS off */
+	enum policy_action pss_action;
+	struct exemptions exempt;    /* global */
+	struct policy_setting *settings; /* one per registry entry, same index */
+	struct server_settings server;
+	char source[256];            /* file name, or "built-in" */
+	char checksum[17];           /* FNV-1a 64 of the source text, hex */
+	void *raw;                   /* libcyaml top-level data, freed with the config */
+};
+
+/* A list of errors, each already formatted as `file:line:col: message`. */
+struct config_errors {
+	char **lines;
+	size_t count;
+};
+
+void config_errors_free(struct config_errors *errs);
+
+/* The built-in default: Pod Security restricted at deny, kube-system exempt. */
+extern const char config_default_yaml[];
+
+/*
+ * Loads and validates. Returns a configuration with one reference, or
+ * NULL with every error found in *errs (caller frees with
+ * config_errors_free). `name` is used in error messages.
+ */
+struct admitd_config *config_load_file(const char *path, struct config_errors *errs);
+struct admitd_config *config_load_buffer(const char *name, const char *buf, size_t len,
+					 struct config_errors *errs);
+
+struct admitd_config *config_ref(struct admitd_config *cfg);
+void config_unref(struct admitd_config *cfg);
+
+/* Whether `name` matches one of the exact names or trailing-'*' globs. */
+bool config_name_matches(char *const *names, unsigned n, const char *name);
+
+#endif

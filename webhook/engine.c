@@ -1,0 +1,212 @@
+/*
+ * engine.c: runs the enabled policies over the pod view, applies
+ * exemptions and actions, and aggregates every violation of the object
+ * into one verdict and one message.
+ */
+#include "engine.h"
+
+#include <string.h>
+
+#include "../policies/image.h"
+#include "../policies/registry.h"
+#include "workload.h"
+
+static bool engine_in_groups(char *const *names, unsigned n, const json_t *groups)
+{
+	size_t i;
+	const json_t *g;
+	json_array_foreach(groups, i, g)
+	{
+		if (json_is_string(g) && config_name_matches(names, n, json_string_value(g)))
+			return true;
+	}
+	return false;
+}
+
+/* Why `ex` exempts this request, or NULL when it does not. */
+static const char *engine_exempt_reason(struct arena *a, const struct exemptions *ex,
+					const struct engine_input *in)
+{
+	if (ex == NULL)
+		return NULL;
+	if (in->namespace != NULL && in->namespace[0] != '\0' &&
+	    config_name_matches(ex->namespaces, ex->nnamespaces, in->namespace))
+		return arena_printf(a, "namespace \"%s\" is exempt", in->namespace);
+	if (in->username != NULL && config_name_matches(ex->users, ex->nusers, in->username))
+		return arena_printf(a, "user \"%s\" is exempt", in->username);
+	if (in->groups != NULL && engine_in_groups(ex->groups, ex->ngroups, in->groups))
+		return "a group of the requesting user is exempt";
+	return NULL;
+}
+
+static bool engine_image_exempt(struct arena *a, const struct exemptions *ex,
+				const struct container_ref *c)
+{
+	if (ex == NULL || ex->nimages == 0 || c == NULL || c->image == NULL)
+		return false;
+	struct image_ref ref;
+	if (image_parse(a, c->image, &ref) < 0)
+		return false; /* an unparsable image is never exempt */
+	for (unsigned i = 0; i < ex->nimages; i++)
+		if (image_pattern_match(&ex->image_patterns[i], &ref))
+			return true;
+	return false;
+}
+
+static int engine_add_exemption(struct arena *a, struct engine_verdict *out,
+				const struct policy_desc *p, const char *reason)
+{
+	struct engine_exemption *e = arena_calloc(a, sizeof(*e));
+	if (e == NULL || reason == NULL)
+		return -1;
+	e->policy = p;
+	e->reason = reason;
+	e->next = out->exemptions;
+	out->exemptions = e;
+	return 0;
+}
+
+const char *engine_object_label(struct arena *a, const struct engine_input *in)
+{
+	const char *name = in->name;
+	if (name == NULL || name[0] == '\0') {
+		const char *gen = NULL;
+		const json_t *meta = json_object_get(in->object, "metadata");
+		if (jp_string(meta, "name", &name) != JP_OK || name[0] == '\0')
+			name = jp_string(meta, "generateName", &gen) == JP_OK
+				       ? arena_printf(a, "%s*", gen)
+				       : "(unnamed)";
+	}
+	const char *kind = in->kind != NULL ? in->kind : "object";
+	if (in->namespace != NULL && in->namespace[0] != '\0')
+		return arena_printf(a, "%s \"%s\" in namespace \"%s\"", kind, name, in->namespace);
+	return arena_printf(a, "%s \"%s\"", kind, name);
+}
+
+/* One message listing every violation that denies, `[id] text; [id] text`. */
+static const char *engine_message(struct arena *a, const struct engine_input *in,
+				  const struct engine_verdict *v, bool dry_run)
+{
+	size_t len = 0;
+	for (const struct violation *x = v->violations; x != NULL; x = x->next)
+		if (x->action == POLICY_ACTION_DENY)
+			len += strlen(x->policy->id) + strlen(x->message) + 5;
+	const char *label = engine_object_label(a, in);
+	if (label == NULL)
+		return NULL;
+	char *buf = arena_alloc(a, strlen(label) + len + 64);
+	if (buf == NULL)
+		return NULL;
+	char *p = buf;
+	p += sprintf(p, "%s%s: ", label, dry_run ? " would be denied" : "");
+	const char *sep = "";
+	for (const struct violation *x = v->violations; x != NULL; x = x->next) {
+		if (x->action != POLICY_ACTION_DENY)
+			continue;
+		p += sprintf(p, "%s[%s] %s", sep, x->policy->id, x->message);
+		sep = "; ";
+	}
+	return buf;
+}
+
+static int engine_run_policy(const struct admitd_config *cfg, size_t idx,
+			     const struct engine_input *in, struct arena *a,
+			     struct engine_verdict *out, struct violation ***tail)
+{
+	const struct policy_desc *p = registry_policies[idx];
+	const struct policy_setting *s = &cfg->settings[idx];
+	if (s->action == POLICY_ACTION_OFF)
+		return 0;
+	const char *why = engine_exempt_reason(a, s->exempt, in);
+	if (why != NULL)
+		return engine_add_exemption(a, out, p, why);
+
+	struct violation *first = NULL;
+	struct policy_ctx ctx = {
+		.arena = a, .pod = &out->pod, .policy = p, .state = s->state, .tail = &first,
+	};
+	if (p->check(&ctx) < 0) {
+		out->error = arena_printf(a, "policy %s failed internally: %s", p->id,
+					  ctx.error != NULL ? ctx.error : "unknown error");
+		return 0;
+	}
+	for (struct violation *v = first, *next; v != NULL; v = next) {
+		next = v->next;
+		v->next = NULL;
+		if (engine_image_exempt(a, s->exempt, v->container)) {
+			if (engine_add_exemption(a, out, p,
+						 arena_printf(a, "image \"%s\" is exempt",
+							      v->container->image)) < 0)
+				return -1;
+			continue;
+		}
+		v->action = s->action;
+		**tail = v;
+		*tail = &v->next;
+		out->nviolations++;
+		if (v->action == POLICY_ACTION_DENY)
+			out->ndeny++;
+	}
+	return 0;
+}
+
+int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *in,
+		    struct arena *a, struct engine_verdict *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->allowed = true;
+
+	/* Removing or connecting to a workload never makes it more dangerous. */
+	if (in->operation != NULL &&
+	    (strcmp(in->operation, "DELETE") == 0 || strcmp(in->operation, "CONNECT") == 0))
+		return 0;
+
+	const char *why = NULL;
+	switch (workload_pod_view(in->kind, in->object, a, &out->pod, &why)) {
+	case WORKLOAD_NOT_JUDGED:
+		return 0;
+	case WORKLOAD_OK:
+		break;
+	case WORKLOAD_MALFORMED:
+		/* fail closed: a pod spec we cannot read is a pod spec we cannot vouch for */
+		out->allowed = false;
+		out->judged = true;
+		out->error = arena_printf(a, "malformed object: %s", why ? why : "bad shape");
+		out->message = arena_printf(a, "%s: [admitd] %s", engine_object_label(a, in),
+					    out->error);
+		return 0;
+	case WORKLOAD_NOMEM:
+		goto nomem;
+	}
+
+	const char *exempt = engine_exempt_reason(a, &cfg->exempt, in);
+	if (exempt != NULL) {
+		if (engine_add_exemption(a, out, NULL, exempt) < 0)
+			goto nomem;
+		return 0;
+	}
+	out->judged = true;
+
+	struct violation **tail = &out->violations;
+	for (size_t i = 0; i < registry_npolicies; i++)
+		if (engine_run_policy(cfg, i, in, a, out, &tail) < 0)
+			goto nomem;
+
+	bool dry_run = cfg->mode == ADMITD_MODE_DRY_RUN;
+	if (out->error != NULL) {
+		out->allowed = dry_run;
+		out->message = arena_printf(a, "%s: [admitd] %s", engine_object_label(a, in),
+					    out->error);
+	} else if (out->ndeny > 0) {
+		out->allowed = dry_run;
+		out->message = engine_message(a, in, out, dry_run);
+	}
+	if ((out->error != NULL || out->ndeny > 0) && out->message == NULL)
+		goto nomem;
+	return 0;
+nomem:
+	out->allowed = false;
+	out->error = "out of memory";
+	out->message = "admitd: out of memory while judging the object";
+	return -1;
+}

@@ -1,0 +1,54 @@
+/*
+ * engine: judges one object against a configuration. Used by the webhook,
+ * by `admitd audit` and by `admitd test`, so that every path applies the
+ * same policy code.
+ */
+#ifndef ADMITD_ENGINE_H
+#define ADMITD_ENGINE_H
+
+#include <stdbool.h>
+
+#include "../policies/policy.h"
+#include "config.h"
+
+/* Who asks for what: the parts of an AdmissionReview request the engine reads. */
+struct engine_input {
+	const char *kind;      /* request.kind.kind, or the object's kind */
+	const char *operation; /* CREATE, UPDATE, DELETE, CONNECT */
+	const char *namespace; /* may be NULL (cluster-scoped) or "" */
+	const char *name;      /* may be NULL */
+	const char *username;  /* may be NULL */
+	const json_t *groups;  /* array of strings, may be NULL */
+	const json_t *object;
+};
+
+/* An exemption that applied: to the whole request (policy NULL) or one policy. */
+struct engine_exemption {
+	const struct policy_desc *policy;
+	const char *reason;
+	struct engine_exemption *next;
+};
+
+struct engine_verdict {
+	bool allowed;
+	bool judged;              /* a judged kind and operation, and not wholly exempt */
+	struct violation *violations; /* every violation whose action is not off */
+	size_t nviolations;
+	size_t ndeny;             /* violations with action deny */
+	struct engine_exemption *exemptions;
+	const char *error;        /* an internal failure: the request is denied (fail closed) */
+	const char *message;      /* status.message when denied or would be denied */
+	struct pod_view pod;
+};
+
+/*
+ * Judges `in` under `cfg`. Everything in *out lives in the arena.
+ * Returns 0, or -1 when out of memory (out->error set, out->allowed false).
+ */
+int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *in,
+		    struct arena *a, struct engine_verdict *out);
+
+/* The object's name for messages: `Pod "web"` / `Deployment "api" in namespace "prod"`. */
+const char *engine_object_label(struct arena *a, const struct engine_input *in);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * main.c: the admitd command line. One table of commands, each a name,
+ * a one-line summary and a function, like redis' command table.
+ *
+ * Exit status: 0 success, 1 a verdict or check failed, 2 usage or
+ * configuration error.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../policies/registry.h"
+#include "config.h"
+#include "log.h"
+#include "server.h"
+
+#define ADMITD_VERSION "0.1.0"
+
+struct command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+static int cmd_help(int argc, char **argv);
+
+/* Loads --config FILE, or the built-in default; prints every error. */
+static struct admitd_config *main_load_config(const char *path)
+{
+	struct config_errors errs = {0};
+	struct admitd_config *cfg =
+		path != NULL ? config_load_file(path, &errs)
+			     : config_load_buffer("built-in", config_default_yaml,
+						  strlen(config_default_yaml), &errs);
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "%s\n", errs.lines[i]);
+	config_errors_free(&errs);
+	return cfg;
+}
+
+static int main_check_registry(void)
+{
+	char why[256];
+	if (registry_validate(why, sizeof(why)) < 0) {
+		fprintf(stderr, "admitd: policy registry is broken: %s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"listen", required_argument, NULL, 'l'},
+		{"cert", required_argument, NULL, 'C'},
+		{"key", required_argument, NULL, 'K'},
+		{"threads", required_argument, NULL, 't'},
+		{"http2", no_argument, NULL, '2'},
+		{"dry-run", no_argument, NULL, 'd'},
+		{"shutdown-grace-ms", required_argument, NULL, 'g'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct server_options opt = {.shutdown_grace_ms = 5000};
+	const char *listen = NULL, *cert = NULL, *key = NULL, *threads = NULL;
+	bool http2 = false, dry_run = false;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			opt.config_path = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'C':
+			cert = optarg;
+			break;
+		case 'K':
+			key = optarg;
+			break;
+		case 't':
+			threads = optarg;
+			break;
+		case '2':
+			http2 = true;
+			break;
+		case 'd':
+			dry_run = true;
+			break;
+		case 'g':
+			opt.shutdown_grace_ms = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'h':
+			printf("usage: admitd serve [--config FILE] [--listen ADDR:PORT] --cert FILE "
+			       "--key FILE [--threads N] [--http2] [--dry-run]\n");
+			return 0;
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "admitd serve: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	if (main_check_registry() < 0)
+		return 2;
+	struct admitd_config *cfg = main_load_config(opt.config_path);
+	if (cfg == NULL) {
+		fprintf(stderr, "admitd serve: refusing to start with an invalid configuration\n");
+		return 2;
+	}
+	/* flags override the file */
+	opt.listen = listen ? listen : cfg->server.listen ? cfg->server.listen : ":8443";
+	opt.cert = cert ? cert : cfg->server.cert;
+	opt.key = key ? key : cfg->server.key;
+	opt.http2 = http2 || cfg->server.http2;
+	opt.threads = cfg->server.threads;
+	if (threads != NULL) {
+		char *end = NULL;
+		long n = strtol(threads, &end, 10);
+		if (*end != '\0' || n < 0 || n > 256) {
+			fprintf(stderr, "admitd serve: --threads wants 0..256\n");
+			config_unref(cfg);
+			return 2;
+		}
+		opt.threads = (unsigned)n;
+	}
+	if (dry_run)
+		cfg->mode = ADMITD_MODE_DRY_RUN;
+	if (opt.cert == NULL || opt.key == NULL) {
+		fprintf(stderr, "admitd serve: --cert and --key are required (or server.cert / "
+				"server.key in the configuration)\n");
+		config_unref(cfg);
+		return 2;
+	}
+	int rc = server_run(&opt, cfg);
+	config_unref(cfg);
+	return rc;
+}
+
+static int cmd_check_config(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: admitd check-config FILE\n");
+		return 2;
+	}
+	if (main_check_registry() < 0)
+		return 2;
+	struct admitd_config *cfg = main_load_config(argv[1]);
+	if (cfg == NULL)
+		return 2;
+	printf("%s: ok (checksum %s)\n", argv[1], cfg->checksum);
+	config_unref(cfg);
+	return 0;
+}
+
+static int cmd_policies(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: admitd policies\n");
+		return 2;
+	}
+	printf("%-28s %-11s %-8s %s\n", "ID", "LEVEL", "DEFAULT", "DESCRIPTION");
+	for (size_t i = 0; i < registry_npolicies; i++) {
+		const struct policy_desc *p = registry_policies[i];
+		const char *def = p->level == POLICY_LEVEL_NONE ? policy_action_name(p->default_action)
+								: "podSecurity";
+		printf("%-28s %-11s %-8s %s\n", p->id, policy_level_name(p->level), def,
+		       p->description);
+	}
+	return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("admitd %s\n", ADMITD_VERSION);
+	return 0;
+}
+
+static const struct command commands[] = {
+	{"serve", "run the admission webhook over HTTPS", cmd_serve},
+	{"check-config", "validate a configuration file without starting anything",
+	 cmd_check_config},
+	{"policies", "list the built-in policy modules", cmd_policies},
+	{"version", "print the version", cmd_version},
+	{"help", "show this help", cmd_help},
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("usage: admitd COMMAND [OPTIONS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		printf("  %-14s %s\n", commands[i].name, commands[i].summary);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cmd_help(0, NULL);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(0, NULL);
+	fprintf(stderr, "admitd: unknown command \"%s\" (try `admitd help`)\n", argv[1]);
+	return 2;
+}

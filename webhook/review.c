@@ -1,0 +1,252 @@
+/*
+ * review.c: AdmissionReview in, AdmissionReview out.
+ *
+ * The body is parsed with JSON_REJECT_DUPLICATES: with duplicate keys the
+ * apiserver (last key wins) and a policy could read different values, and
+ * a policy must judge exactly what will be stored.
+ */
+#include "review.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The groups each judged kind lives in; a same-named CRD is not judged. */
+static bool review_group_ok(const char *kind, const char *group)
+{
+	if (group == NULL)
+		return true; /* old clients and files without request.kind.group */
+	if (strcmp(kind, "Pod") == 0 || strcmp(kind, "ReplicationController") == 0)
+		return group[0] == '\0';
+	if (strcmp(kind, "Job") == 0 || strcmp(kind, "CronJob") == 0)
+		return strcmp(group, "batch") == 0;
+	return strcmp(group, "apps") == 0 || strcmp(group, "extensions") == 0;
+}
+
+static size_t review_depth(const json_t *v, size_t limit)
+{
+	size_t deepest = 0;
+	if (limit == 0)
+		return 1;
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *child;
+		json_object_foreach((json_t *)v, k, child)
+		{
+			size_t d = review_depth(child, limit - 1);
+			if (d > deepest)
+				deepest = d;
+			if (deepest >= limit)
+				break;
+		}
+		return deepest + 1;
+	}
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *child;
+		json_array_foreach(v, i, child)
+		{
+			size_t d = review_depth(child, limit - 1);
+			if (d > deepest)
+				deepest = d;
+			if (deepest >= limit)
+				break;
+		}
+		return deepest + 1;
+	}
+	return 0;
+}
+
+static const char *review_str(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int review_decode(const char *body, size_t len, struct review *out, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	memset(out, 0, sizeof(*out));
+	if (body == NULL || len == 0) {
+		snprintf(err, errlen, "empty body: expected an AdmissionReview");
+		return -1;
+	}
+	out->root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (out->root == NULL) {
+		snprintf(err, errlen, "invalid JSON at line %d column %d: %s", jerr.line,
+			 jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(out->root)) {
+		snprintf(err, errlen, "the body must be a JSON object (an AdmissionReview)");
+		goto fail;
+	}
+	if (review_depth(out->root, REVIEW_MAX_DEPTH + 1) > REVIEW_MAX_DEPTH) {
+		snprintf(err, errlen, "JSON nested deeper than %d levels", REVIEW_MAX_DEPTH);
+		goto fail;
+	}
+	out->api_version = review_str(out->root, "apiVersion");
+	if (out->api_version == NULL ||
+	    (strcmp(out->api_version, "admission.k8s.io/v1") != 0 &&
+	     strcmp(out->api_version, "admission.k8s.io/v1beta1") != 0)) {
+		snprintf(err, errlen,
+			 "apiVersion must be admission.k8s.io/v1 or admission.k8s.io/v1beta1");
+		goto fail;
+	}
+	const char *kind = review_str(out->root, "kind");
+	if (kind == NULL || strcmp(kind, "AdmissionReview") != 0) {
+		snprintf(err, errlen, "kind must be AdmissionReview");
+		goto fail;
+	}
+	const json_t *rq = json_object_get(out->root, "request");
+	if (!json_is_object(rq)) {
+		snprintf(err, errlen, "request must be an object");
+		goto fail;
+	}
+	out->uid = review_str(rq, "uid");
+	if (out->uid == NULL || out->uid[0] == '\0') {
+		snprintf(err, errlen, "request.uid must be a non-empty string");
+		goto fail;
+	}
+	const json_t *k = json_object_get(rq, "kind");
+	if (k != NULL && !json_is_object(k)) {
+		snprintf(err, errlen, "request.kind must be an object");
+		goto fail;
+	}
+	const char *group = review_str(k, "group");
+	out->in.kind = review_str(k, "kind");
+	out->in.operation = review_str(rq, "operation");
+	if (out->in.operation == NULL) {
+		snprintf(err, errlen, "request.operation must be a string");
+		goto fail;
+	}
+	out->in.namespace = review_str(rq, "namespace");
+	out->in.name = review_str(rq, "name");
+	out->subresource = review_str(rq, "subResource");
+	const json_t *ui = json_object_get(rq, "userInfo");
+	out->in.username = review_str(ui, "username");
+	const json_t *groups = json_object_get(ui, "groups");
+	out->in.groups = json_is_array(groups) ? groups : NULL;
+	out->in.object = json_object_get(rq, "object");
+	out->dry_run = json_is_true(json_object_get(rq, "dryRun"));
+	if (out->in.kind != NULL && !review_group_ok(out->in.kind, group))
+		out->in.kind = NULL; /* a look-alike kind from another group */
+	return 0;
+fail:
+	json_decref(out->root);
+	out->root = NULL;
+	return -1;
+}
+
+void review_free(struct review *rv)
+{
+	json_decref(rv->root);
+	rv->root = NULL;
+}
+
+bool review_judged(const struct review *rv)
+{
+	return rv->subresource == NULL || rv->subresource[0] == '\0' ||
+	       strcmp(rv->subresource, "ephemeralcontainers") == 0;
+}
+
+/* Appends "text" to the annotation `key`, joining repeated keys with "; ". */
+static int review_annotate(json_t *ann, const char *key, const char *text)
+{
+	const json_t *old = json_object_get(ann, key);
+	if (old == NULL)
+		return json_object_set_new(ann, key, json_string(text));
+	size_t a = json_string_length(old), b = strlen(text);
+	char *joined = malloc(a + b + 3);
+	if (joined == NULL)
+		return -1;
+	memcpy(joined, json_string_value(old), a);
+	memcpy(joined + a, "; ", 2);
+	memcpy(joined + a + 2, text, b + 1);
+	int rc = json_object_set_new(ann, key, json_string(joined));
+	free(joined);
+	return rc;
+}
+
+int review_encode(const struct review *rv, const struct engine_verdict *v,
+		  const struct admitd_config *cfg, char **out, size_t *len)
+{
+	bool dry_run = cfg->mode == ADMITD_MODE_DRY_RUN;
+	json_t *resp = json_pack("{s:s,s:b}", "uid", rv->uid, "allowed", v->allowed);
+	json_t *warnings = json_array();
+	json_t *ann = json_object();
+	char buf[1024];
+	int rc = -1;
+	if (resp == NULL || warnings == NULL || ann == NULL)
+		goto out;
+
+	if (!v->allowed) {
+		json_t *status = json_pack("{s:i,s:s,s:s}", "code", 403, "reason", "Forbidden",
+					   "message", v->message != NULL ? v->message : "denied");
+		if (status == NULL || json_object_set_new(resp, "status", status) != 0)
+			goto out;
+	}
+	for (const struct violation *x = v->violations; x != NULL; x = x->next) {
+		const char *id = x->policy->id;
+		switch (x->action) {
+		case POLICY_ACTION_WARN:
+			snprintf(buf, sizeof(buf), "[%s] %s", id, x->message);
+			json_array_append_new(warnings, json_string(buf));
+			break;
+		case POLICY_ACTION_AUDIT:
+			if (review_annotate(ann, id, x->message) < 0)
+				goto out;
+			break;
+		case POLICY_ACTION_DENY:
+			if (!dry_run)
+				break;
+			snprintf(buf, sizeof(buf), "[%s] %s (dry-run: would deny)", id, x->message);
+			json_array_append_new(warnings, json_string(buf));
+			snprintf(buf, sizeof(buf), "[%s] %s", id, x->message);
+			if (review_annotate(ann, "would-deny", buf) < 0)
+				goto out;
+			break;
+		case POLICY_ACTION_OFF:
+			break;
+		}
+	}
+	if (dry_run && v->error != NULL) {
+		snprintf(buf, sizeof(buf), "[admitd] %s (dry-run: would deny)", v->error);
+		json_array_append_new(warnings, json_string(buf));
+	}
+	for (const struct engine_exemption *e = v->exemptions; e != NULL; e = e->next) {
+		snprintf(buf, sizeof(buf), "%s%s%s", e->policy ? e->policy->id : "",
+			 e->policy ? ": " : "", e->reason);
+		if (review_annotate(ann, "exempt", buf) < 0)
+			goto out;
+	}
+	if (json_array_size(warnings) > 0 && json_object_set(resp, "warnings", warnings) != 0)
+		goto out;
+	if (json_object_size(ann) > 0 && json_object_set(resp, "auditAnnotations", ann) != 0)
+		goto out;
+
+	json_t *doc = json_pack("{s:s,s:s,s:O}", "apiVersion", rv->api_version, "kind",
+				"AdmissionReview", "response", resp);
+	if (doc == NULL)
+		goto out;
+	*out = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	if (*out != NULL) {
+		*len = strlen(*out);
+		rc = 0;
+	}
+out:
+	json_decref(resp);
+	json_decref(warnings);
+	json_decref(ann);
+	return rc;
+}
+
+char *review_error_body(const char *message, size_t *len)
+{
+	json_t *doc = json_pack("{s:s}", "error", message);
+	char *s = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (s != NULL)
+		*len = strlen(s);
+	return s;
+}

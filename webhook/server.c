@@ -1,0 +1,547 @@
+/*
+ * server.c: h2o event loops, one per thread, each with its own listener
+ * on the shared port (SO_REUSEPORT), so threads never contend for a lock
+ * on the request path. The main thread waits for signals and watches the
+ * certificate and configuration files; what it loads is published with a
+ * generation counter that each thread checks at its next accept or request.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <h2o.h>
+
+#include "log.h"
+#include "review.h"
+#include "tls.h"
+
+/* ---- state shared between threads: published by the main thread ---- */
+
+struct server_shared {
+	pthread_mutex_t lock;
+	SSL_CTX *ssl;                /* current TLS context (one reference held here) */
+	atomic_uint ssl_gen;
+	struct admitd_config *cfg;   /* current configuration (one reference held here) */
+	atomic_uint cfg_gen;
+	atomic_bool stopping;
+	atomic_bool ready;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	h2o_globalconf_t h2o;
+	const struct server_options *opt;
+};
+
+static struct server_shared server;
+
+struct server_thread {
+	pthread_t tid;
+	unsigned index;
+	h2o_evloop_t *loop;
+	h2o_context_t ctx;
+	h2o_accept_ctx_t accept;
+	h2o_socket_t *listener;
+	int fd;
+	unsigned ssl_gen;
+	SSL_CTX *ssl;
+	unsigned cfg_gen;
+	struct admitd_config *cfg;
+	struct arena arena;
+};
+
+static __thread struct server_thread *server_self;
+
+/* ---- publishing ---- */
+
+static void server_publish_ssl(SSL_CTX *ssl)
+{
+	pthread_mutex_lock(&server.lock);
+	SSL_CTX *old = server.ssl;
+	server.ssl = ssl;
+	atomic_fetch_add(&server.ssl_gen, 1);
+	pthread_mutex_unlock(&server.lock);
+	if (old != NULL)
+		SSL_CTX_free(old);
+}
+
+static void server_publish_config(struct admitd_config *cfg)
+{
+	pthread_mutex_lock(&server.lock);
+	struct admitd_config *old = server.cfg;
+	server.cfg = cfg;
+	atomic_fetch_add(&server.cfg_gen, 1);
+	pthread_mutex_unlock(&server.lock);
+	config_unref(old);
+}
+
+/* The configuration this thread judges with; swapped only between requests. */
+static struct admitd_config *server_thread_config(struct server_thread *t)
+{
+	unsigned gen = atomic_load(&server.cfg_gen);
+	if (gen != t->cfg_gen || t->cfg == NULL) {
+		pthread_mutex_lock(&server.lock);
+		struct admitd_config *fresh = config_ref(server.cfg);
+		t->cfg_gen = atomic_load(&server.cfg_gen);
+		pthread_mutex_unlock(&server.lock);
+		config_unref(t->cfg);
+		t->cfg = fresh;
+	}
+	return t->cfg;
+}
+
+static void server_thread_ssl(struct server_thread *t)
+{
+	unsigned gen = atomic_load(&server.ssl_gen);
+	if (gen == t->ssl_gen && t->ssl != NULL)
+		return;
+	pthread_mutex_lock(&server.lock);
+	SSL_CTX *fresh = server.ssl;
+	SSL_CTX_up_ref(fresh);
+	t->ssl_gen = atomic_load(&server.ssl_gen);
+	pthread_mutex_unlock(&server.lock);
+	/* live connections hold their own reference through their SSL object */
+	if (t->ssl != NULL)
+		SSL_CTX_free(t->ssl);
+	t->ssl = fresh;
+	t->accept.ssl_ctx = fresh;
+}
+
+/* ---- responses ---- */
+
+static void server_respond(h2o_req_t *req, int status, const char *reason, const char *body,
+			   size_t len)
+{
+	req->res.status = status;
+	req->res.reason = reason;
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+		       H2O_STRLIT("application/json"));
+	/* without it h2o sends HTTP/1.1 answers chunked */
+	req->res.content_length = len;
+	h2o_send_inline(req, body, len);
+}
+
+static void server_respond_error(h2o_req_t *req, int status, const char *reason,
+				 const char *message)
+{
+	size_t len = 0;
+	char *body = review_error_body(message, &len);
+	if (body == NULL) {
+		static const char oom[] = "{\"error\":\"out of memory\"}";
+		server_respond(req, status, reason, oom, sizeof(oom) - 1);
+		return;
+	}
+	server_respond(req, status, reason, body, len);
+	free(body);
+}
+
+static bool server_path_is(h2o_req_t *req, const char *path)
+{
+	/* h2o matches registered paths by prefix; admitd wants exact paths */
+	return h2o_memis(req->path_normalized.base, req->path_normalized.len, path, strlen(path));
+}
+
+static bool server_method_is(h2o_req_t *req, const char *m)
+{
+	return h2o_memis(req->method.base, req->method.len, m, strlen(m));
+}
+
+static int server_method_not_allowed(h2o_req_t *req, const char *allow)
+{
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
+	char msg[96];
+	snprintf(msg, sizeof(msg), "method not allowed: use %s", allow);
+	server_respond_error(req, 405, "Method Not Allowed", msg);
+	return 0;
+}
+
+/* ---- handlers ---- */
+
+static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void)self;
+	struct server_thread *t = server_self;
+	if (!server_path_is(req, "/validate"))
+		return -1;
+	if (!server_method_is(req, "POST"))
+		return server_method_not_allowed(req, "POST");
+
+	struct review rv;
+	char why[256];
+	if (review_decode(req->entity.base, req->entity.len, &rv, why, sizeof(why)) < 0) {
+		server_respond_error(req, 400, "Bad Request", why);
+		return 0;
+	}
+	struct admitd_config *cfg = server_thread_config(t);
+	struct engine_verdict verdict;
+	memset(&verdict, 0, sizeof(verdict));
+	verdict.allowed = true;
+	if (review_judged(&rv))
+		engine_evaluate(cfg, &rv.in, &t->arena, &verdict);
+	char *body = NULL;
+	size_t len = 0;
+	if (review_encode(&rv, &verdict, cfg, &body, &len) < 0) {
+		server_respond_error(req, 500, "Internal Server Error",
+				     "out of memory while writing the response");
+	} else {
+		server_respond(req, 200, "OK", body, len);
+		free(body);
+	}
+	review_free(&rv);
+	arena_reset(&t->arena);
+	return 0;
+}
+
+static int server_on_healthz(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void)self;
+	if (!server_path_is(req, "/healthz"))
+		return -1;
+	if (!server_method_is(req, "GET") && !server_method_is(req, "HEAD"))
+		return server_method_not_allowed(req, "GET");
+	static const char ok[] = "{\"status\":\"ok\"}";
+	server_respond(req, 200, "OK", ok, sizeof(ok) - 1);
+	return 0;
+}
+
+static int server_on_readyz(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void)self;
+	if (!server_path_is(req, "/readyz"))
+		return -1;
+	if (!server_method_is(req, "GET") && !server_method_is(req, "HEAD"))
+		return server_method_not_allowed(req, "GET");
+	struct admitd_config *cfg = server_thread_config(server_self);
+	if (!atomic_load(&server.ready) || atomic_load(&server.stopping)) {
+		server_respond_error(req, 503, "Service Unavailable", "not ready");
+		return 0;
+	}
+	char body[256];
+	int n = snprintf(body, sizeof(body), "{\"status\":\"ready\",\"config\":\"%s\"}",
+			 cfg->checksum);
+	server_respond(req, 200, "OK", body, (size_t)n);
+	return 0;
+}
+
+static void server_register(h2o_hostconf_t *host, const char *path,
+			    int (*fn)(h2o_handler_t *, h2o_req_t *))
+{
+	h2o_pathconf_t *pc = h2o_config_register_path(host, path, 0);
+	h2o_handler_t *h = h2o_create_handler(pc, sizeof(*h));
+	h->on_req = fn;
+}
+
+/* ---- listening ---- */
+
+/* "ADDR:PORT", "[V6]:PORT" or ":PORT" (all interfaces). */
+static int server_resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[256], port[16];
+	const char *colon = strrchr(listen, ':');
+	if (colon == NULL || colon[1] == '\0' || strlen(colon + 1) >= sizeof(port))
+		return -1;
+	size_t hl = (size_t)(colon - listen);
+	if (hl >= sizeof(host))
+		return -1;
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	snprintf(port, sizeof(port), "%s", colon + 1);
+	char *h = host;
+	if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+		h[hl - 1] = '\0';
+		h++;
+	}
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	if (getaddrinfo(h[0] ? h : NULL, port, &hints, &res) != 0 || res == NULL)
+		return -1;
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int server_listen_fd(void)
+{
+	int fd = socket(server.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int on = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
+	/* wake the loop only once the client has sent its first bytes */
+	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&server.addr, server.addrlen) != 0 ||
+	    listen(fd, SOMAXCONN) != 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static void server_on_accept(h2o_socket_t *listener, const char *err)
+{
+	struct server_thread *t = listener->data;
+	if (err != NULL)
+		return;
+	server_thread_ssl(t);
+	/* drain the backlog: several connections may be waiting */
+	for (int i = 0; i < 16; i++) {
+		h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
+		if (sock == NULL)
+			break;
+		h2o_accept(&t->accept, sock);
+	}
+}
+
+static bool server_thread_idle(struct server_thread *t)
+{
+	return h2o_linklist_is_empty(&t->ctx.http1._conns) &&
+	       h2o_linklist_is_empty(&t->ctx.http2._conns);
+}
+
+static uint64_t server_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void *server_thread_main(void *arg)
+{
+	struct server_thread *t = arg;
+	server_self = t;
+	/* every signal goes to the main thread's sigwait */
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+
+	while (h2o_evloop_run(t->loop, 100) == 0 && !atomic_load(&server.stopping))
+		;
+
+	/* stop accepting, tell HTTP/2 peers (GOAWAY), finish what is in flight */
+	if (t->listener != NULL) {
+		h2o_socket_read_stop(t->listener);
+		h2o_socket_close(t->listener);
+		t->listener = NULL;
+	}
+	h2o_context_request_shutdown(&t->ctx);
+	uint64_t deadline = server_now_ms() + server.opt->shutdown_grace_ms;
+	while (!server_thread_idle(t) && server_now_ms() < deadline)
+		h2o_evloop_run(t->loop, 50);
+	/* request_shutdown arms h2o's HTTP/2 GOAWAY timer even when no HTTP/2
+	 * connection exists; disarm it so the context can be disposed */
+	if (h2o_timeout_is_linked(&t->ctx.http2._graceful_shutdown_timeout))
+		h2o_timeout_unlink(&t->ctx.http2._graceful_shutdown_timeout);
+	return NULL;
+}
+
+static int server_thread_init(struct server_thread *t, unsigned index, char *err, size_t errlen)
+{
+	t->index = index;
+	t->fd = server_listen_fd();
+	if (t->fd < 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", server.opt->listen,
+			 strerror(errno));
+		return -1;
+	}
+	t->loop = h2o_evloop_create();
+	h2o_context_init(&t->ctx, t->loop, &server.h2o);
+	t->accept.ctx = &t->ctx;
+	t->accept.hosts = server.h2o.hosts;
+	server_thread_ssl(t);
+	t->listener = h2o_evloop_socket_create(t->loop, t->fd, H2O_SOCKET_FLAG_DONT_READ);
+	t->listener->data = t;
+	h2o_socket_read_start(t->listener, server_on_accept);
+	arena_init(&t->arena);
+	return 0;
+}
+
+static void server_thread_dispose(struct server_thread *t)
+{
+	if (t->loop == NULL)
+		return;
+	/* connections still open past the deadline keep h2o timers armed, and
+	 * h2o asserts on disposing them: the process is exiting, leave them */
+	if (!server_thread_idle(t))
+		return;
+	h2o_context_dispose(&t->ctx);
+	h2o_evloop_destroy(t->loop);
+	if (t->ssl != NULL)
+		SSL_CTX_free(t->ssl);
+	config_unref(t->cfg);
+	arena_free(&t->arena);
+}
+
+/* ---- reload (main thread) ---- */
+
+struct server_watch {
+	struct tls_stamp cert, key, cfg;
+	bool have_cfg;
+};
+
+static void server_reload_tls(struct server_watch *w, bool force)
+{
+	struct tls_stamp c, k;
+	if (tls_stamp_file(server.opt->cert, &c) < 0 || tls_stamp_file(server.opt->key, &k) < 0)
+		return; /* mid-swap: try again on the next tick */
+	if (!force && tls_stamp_equal(&c, &w->cert) && tls_stamp_equal(&k, &w->key))
+		return;
+	w->cert = c;
+	w->key = k;
+	char why[512];
+	SSL_CTX *ssl = tls_context_new(server.opt->cert, server.opt->key, server.opt->http2, why,
+				       sizeof(why));
+	if (ssl == NULL) {
+		log_warnx("certificate reload refused, still serving the previous pair: %s", why);
+		return;
+	}
+	server_publish_ssl(ssl);
+	log_info("certificate reloaded from %s", server.opt->cert);
+}
+
+static void server_reload_config(struct server_watch *w, bool force)
+{
+	const char *path = server.opt->config_path;
+	if (path == NULL) {
+		if (force)
+			log_info("reload: no --config file, the built-in configuration stays");
+		return;
+	}
+	struct tls_stamp st;
+	if (tls_stamp_file(path, &st) < 0) {
+		if (force)
+			log_warnx("reload: cannot read %s, keeping the current configuration", path);
+		return;
+	}
+	if (!force && w->have_cfg && tls_stamp_equal(&st, &w->cfg))
+		return;
+	w->cfg = st;
+	w->have_cfg = true;
+	struct config_errors errs = {0};
+	struct admitd_config *cfg = config_load_file(path, &errs);
+	if (cfg == NULL) {
+		log_warnx("configuration reload refused (%zu error%s), still serving checksum %s",
+			  errs.count, errs.count == 1 ? "" : "s", server.cfg->checksum);
+		for (size_t i = 0; i < errs.count; i++)
+			log_warnx("  %s", errs.lines[i]);
+		config_errors_free(&errs);
+		return;
+	}
+	log_info("configuration reloaded from %s (checksum %s)", path, cfg->checksum);
+	server_publish_config(cfg);
+}
+
+/* ---- entry point ---- */
+
+int server_run(const struct server_options *opt, struct admitd_config *cfg)
+{
+	char why[512];
+	int status = 1;
+	unsigned nthreads = opt->threads;
+	struct server_thread *threads = NULL;
+
+	memset(&server, 0, sizeof(server));
+	pthread_mutex_init(&server.lock, NULL);
+	server.opt = opt;
+	server.cfg = config_ref(cfg);
+	if (nthreads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = n > 0 ? (unsigned)n : 1;
+	}
+	if (server_resolve(opt->listen, &server.addr, &server.addrlen) < 0) {
+		log_warnx("cannot resolve listen address \"%s\" (want ADDR:PORT)", opt->listen);
+		goto out;
+	}
+	SSL_CTX *ssl = tls_context_new(opt->cert, opt->key, opt->http2, why, sizeof(why));
+	if (ssl == NULL) {
+		log_warnx("%s", why);
+		goto out;
+	}
+	server_publish_ssl(ssl);
+
+	signal(SIGPIPE, SIG_IGN); /* h2o writes with writev and leaves SIGPIPE alone */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	h2o_config_init(&server.h2o);
+	server.h2o.max_request_entity_size = cfg->server.max_body_bytes;
+	/* h2o's own HTTP/2 shutdown timer would outlive the loop; our deadline governs */
+	server.h2o.http2.graceful_shutdown_timeout = 0;
+	h2o_hostconf_t *host =
+		h2o_config_register_host(&server.h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+	server_register(host, "/validate", server_on_validate);
+	server_register(host, "/healthz", server_on_healthz);
+	server_register(host, "/readyz", server_on_readyz);
+
+	threads = calloc(nthreads, sizeof(*threads));
+	if (threads == NULL)
+		goto out_conf;
+	for (unsigned i = 0; i < nthreads; i++) {
+		if (server_thread_init(&threads[i], i, why, sizeof(why)) < 0) {
+			log_warnx("%s", why);
+			goto out_threads;
+		}
+	}
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_create(&threads[i].tid, NULL, server_thread_main, &threads[i]);
+	atomic_store(&server.ready, true);
+	log_info("listening on https://%s (%u thread%s, %s, config %s checksum %s)", opt->listen,
+		 nthreads, nthreads == 1 ? "" : "s", opt->http2 ? "HTTP/1.1 and HTTP/2" : "HTTP/1.1",
+		 cfg->source, cfg->checksum);
+
+	struct server_watch watch = {0};
+	tls_stamp_file(opt->cert, &watch.cert);
+	tls_stamp_file(opt->key, &watch.key);
+	if (opt->config_path != NULL && tls_stamp_file(opt->config_path, &watch.cfg) == 0)
+		watch.have_cfg = true;
+	for (;;) {
+		/* one second between looks at the files on disk */
+		struct timespec tick = {.tv_sec = 1};
+		int sig = sigtimedwait(&sigs, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("%s: finishing requests in flight, then exiting",
+				 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			break;
+		}
+		server_reload_config(&watch, sig == SIGHUP);
+		server_reload_tls(&watch, false);
+	}
+	atomic_store(&server.stopping, true);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_join(threads[i].tid, NULL);
+	status = 0;
+	log_info("stopped");
+out_threads:
+	for (unsigned i = 0; i < nthreads; i++) {
+		if (threads[i].listener != NULL)
+			h2o_socket_close(threads[i].listener);
+		server_thread_dispose(&threads[i]);
+	}
+	free(threads);
+out_conf:
+	h2o_config_dispose(&server.h2o);
+	server_publish_ssl(NULL);
+out:
+	config_unref(server.cfg);
+	server.cfg = NULL;
+	return status;
+}

@@ -1,0 +1,29 @@
+/*
+ * server: the HTTPS front of admitd on h2o's event loop: one loop per
+ * thread sharing the port with SO_REUSEPORT, handlers registered by path,
+ * certificate and configuration reload without a restart.
+ */
+#ifndef ADMITD_SERVER_H
+#define ADMITD_SERVER_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+struct server_options {
+	const char *listen;      /* ADDR:PORT, [ADDR]:PORT or :PORT */
+	const char *cert;
+	const char *key;
+	const char *config_path; /* NULL: built-in default (reload re-reads nothing) */
+	unsigned threads;        /* 0: one per core */
+	bool http2;
+	unsigned shutdown_grace_ms;
+};
+
+/*
+ * Runs until SIGTERM or SIGINT. Takes its own reference to cfg.
+ * Returns the process exit status.
+ */
+int server_run(const struct server_options *opt, struct admitd_config *cfg);
+
+#endif

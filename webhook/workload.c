@@ -1,0 +1,149 @@
+/*
+ * workload.c: maps each judged kind to where its pod lives, and gathers
+ * every container list once so that checks loop over one array.
+ */
+#include "workload.h"
+
+#include <pthread.h>
+#include <string.h>
+
+struct workload_kind {
+	const char *kind;
+	const char *template_path; /* path of the pod (metadata + spec) inside the object */
+};
+
+/* NULL template_path: the object is the pod itself. */
+static const struct workload_kind workload_kinds[] = {
+	{"Pod", NULL},
+	{"Deployment", "spec.template"},
+	{"ReplicaSet", "spec.template"},
+	{"StatefulSet", "spec.template"},
+	{"DaemonSet", "spec.template"},
+	{"ReplicationController", "spec.template"},
+	{"Job", "spec.template"},
+	{"CronJob", "spec.jobTemplate.spec.template"},
+};
+
+static const char *const workload_lists[] = {"containers", "initContainers",
+					     "ephemeralContainers"};
+
+static const struct workload_kind *workload_lookup(const char *kind)
+{
+	if (kind == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(workload_kinds) / sizeof(workload_kinds[0]); i++)
+		if (strcmp(workload_kinds[i].kind, kind) == 0)
+			return &workload_kinds[i];
+	return NULL;
+}
+
+bool workload_kind_judged(const char *kind)
+{
+	return workload_lookup(kind) != NULL;
+}
+
+/* An absent spec has no containers and sets nothing: it is judged as an
+ * empty object, shared read-only by every thread. */
+static json_t *workload_empty_spec;
+static pthread_once_t workload_empty_once = PTHREAD_ONCE_INIT;
+
+static void workload_empty_init(void)
+{
+	workload_empty_spec = json_object();
+}
+
+enum workload_result workload_pod_view(const char *kind, const json_t *object, struct arena *a,
+				       struct pod_view *out, const char **why)
+{
+	const struct workload_kind *wk = workload_lookup(kind);
+	memset(out, 0, sizeof(*out));
+	if (wk == NULL)
+		return WORKLOAD_NOT_JUDGED;
+	out->kind = wk->kind;
+	out->object = object;
+	if (!json_is_object(object)) {
+		*why = "the object is not a JSON object";
+		return WORKLOAD_MALFORMED;
+	}
+
+	const json_t *pod = object;
+	const char *prefix = "";
+	if (wk->template_path != NULL) {
+		pod = jp_get(object, wk->template_path);
+		prefix = wk->template_path;
+		if (pod != NULL && !json_is_object(pod)) {
+			*why = arena_printf(a, "%s is not an object", wk->template_path);
+			return WORKLOAD_MALFORMED;
+		}
+	}
+	out->spec_path = wk->template_path != NULL ? arena_printf(a, "%s.spec", prefix) : "spec";
+	if (out->spec_path == NULL)
+		return WORKLOAD_NOMEM;
+
+	const json_t *meta = pod != NULL ? json_object_get(pod, "metadata") : NULL;
+	if (meta != NULL && !json_is_object(meta)) {
+		*why = arena_printf(a, "%s%smetadata is not an object", prefix, *prefix ? "." : "");
+		return WORKLOAD_MALFORMED;
+	}
+	out->pod_meta = meta;
+	const json_t *labels = meta != NULL ? json_object_get(meta, "labels") : NULL;
+	if (labels != NULL && !json_is_object(labels) && !json_is_null(labels)) {
+		*why = arena_printf(a, "%s%smetadata.labels is not an object", prefix,
+				    *prefix ? "." : "");
+		return WORKLOAD_MALFORMED;
+	}
+	out->pod_labels = json_is_object(labels) ? labels : NULL;
+
+	const json_t *spec = pod != NULL ? json_object_get(pod, "spec") : NULL;
+	if (spec != NULL && !json_is_object(spec)) {
+		*why = arena_printf(a, "%s is not an object", out->spec_path);
+		return WORKLOAD_MALFORMED;
+	}
+	if (spec == NULL) {
+		pthread_once(&workload_empty_once, workload_empty_init);
+		if (workload_empty_spec == NULL)
+			return WORKLOAD_NOMEM;
+		spec = workload_empty_spec;
+	}
+	out->spec = spec;
+
+	const char *os = NULL;
+	out->windows = jp_string(spec, "os.name", &os) == JP_OK && strcmp(os, "windows") == 0;
+
+	size_t total = 0;
+	for (size_t l = 0; l < 3; l++) {
+		const json_t *list = json_object_get(spec, workload_lists[l]);
+		if (list == NULL || json_is_null(list))
+			continue;
+		if (!json_is_array(list)) {
+			*why = arena_printf(a, "%s.%s is not a list", out->spec_path,
+					    workload_lists[l]);
+			return WORKLOAD_MALFORMED;
+		}
+		total += json_array_size(list);
+	}
+	out->containers = arena_alloc(a, (total ? total : 1) * sizeof(struct container_ref));
+	if (out->containers == NULL)
+		return WORKLOAD_NOMEM;
+	for (size_t l = 0; l < 3; l++) {
+		const json_t *list = json_object_get(spec, workload_lists[l]);
+		size_t idx;
+		const json_t *c;
+		json_array_foreach(list, idx, c)
+		{
+			if (!json_is_object(c)) {
+				*why = arena_printf(a, "%s.%s[%zu] is not an object",
+						    out->spec_path, workload_lists[l], idx);
+				return WORKLOAD_MALFORMED;
+			}
+			struct container_ref *r = &out->containers[out->ncontainers++];
+			const char *s = NULL;
+			r->json = c;
+			r->list = workload_lists[l];
+			r->index = idx;
+			r->name = jp_string(c, "name", &s) == JP_OK ? s : "";
+			r->image = jp_string(c, "image", &s) == JP_OK ? s : NULL;
+		}
+	}
+	return WORKLOAD_OK;
+}

@@ -1,0 +1,30 @@
+/*
+ * workload: the pod view of every judged kind. A Pod is its own view; a
+ * Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController or
+ * Job contributes spec.template; a CronJob spec.jobTemplate.spec.template.
+ */
+#ifndef ADMITD_WORKLOAD_H
+#define ADMITD_WORKLOAD_H
+
+#include <stdbool.h>
+
+#include "../policies/policy.h"
+
+enum workload_result {
+	WORKLOAD_NOT_JUDGED = 0, /* not a kind admitd judges */
+	WORKLOAD_OK = 1,
+	WORKLOAD_MALFORMED = -1, /* judged kind, but the pod part has the wrong shape */
+	WORKLOAD_NOMEM = -2,
+};
+
+/* Whether admitd judges this kind (by kind name; group checked by caller). */
+bool workload_kind_judged(const char *kind);
+
+/*
+ * Builds the view into *out, all allocations in the arena. On
+ * WORKLOAD_MALFORMED, *why says what is wrong (arena string).
+ */
+enum workload_result workload_pod_view(const char *kind, const json_t *object, struct arena *a,
+				       struct pod_view *out, const char **why);
+
+#endif
