@@ -146,20 +146,69 @@ static void config_cyaml_path(const struct config_cyaml_log *lg, const char *pre
 	}
 }
 
+/*
+ * libcyaml places an unknown key at the last value it read, which can be
+ * lines away; find the key itself: the first mapping key spelled `key` at
+ * or after `from_line` (both 1-based).
+ */
+static void config_find_key(const char *buf, size_t len, const char *key, int from_line,
+			    int *line, int *col)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	/* per nesting level: is it a mapping, and is its next scalar a key */
+	bool is_map[128] = {false}, want_key[128] = {false};
+	int depth = 0;
+	if (buf == NULL || !yaml_parser_initialize(&p))
+		return;
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	while (yaml_parser_parse(&p, &ev)) {
+		yaml_event_type_t t = ev.type;
+		bool key_pos = depth > 0 && is_map[depth] && want_key[depth];
+		if (depth > 0 && is_map[depth] &&
+		    (t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT ||
+		     t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT))
+			want_key[depth] = !want_key[depth];
+		if (t == YAML_SCALAR_EVENT && key_pos &&
+		    strcmp((const char *)ev.data.scalar.value, key) == 0 &&
+		    (int)ev.start_mark.line + 1 >= from_line) {
+			*line = (int)ev.start_mark.line + 1;
+			*col = (int)ev.start_mark.column + 1;
+			yaml_event_delete(&ev);
+			break;
+		}
+		if ((t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT) &&
+		    depth < 127) {
+			depth++;
+			is_map[depth] = t == YAML_MAPPING_START_EVENT;
+			want_key[depth] = true;
+		} else if (t == YAML_MAPPING_END_EVENT || t == YAML_SEQUENCE_END_EVENT) {
+			depth--;
+		}
+		bool end = t == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+		if (end || depth < 0)
+			break;
+	}
+	yaml_parser_delete(&p);
+}
+
 /* Turns a captured libcyaml failure into one line with file, line, key. */
 static void config_cyaml_report(struct config_errors *errs, const char *name,
 				const struct config_cyaml_log *lg, const char *prefix,
-				cyaml_err_t rc)
+				cyaml_err_t rc, const char *text, size_t textlen, int from_line)
 {
 	char path[300], where[320];
 	const char *m = lg->message;
 	const char *arg;
 	if ((arg = strstr(m, "Unexpected key: ")) != NULL) {
 		/* the innermost trace entry is the mapping holding the unknown key */
+		const char *key = arg + strlen("Unexpected key: ");
+		int line = lg->line, col = lg->col;
+		config_find_key(text, textlen, key, from_line, &line, &col);
 		config_cyaml_path(lg, prefix, 0, path, sizeof(path));
 		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level", path);
-		config_error(errs, name, lg->line, lg->col, "unknown key \"%s\"%s",
-			     arg + strlen("Unexpected key: "), where);
+		config_error(errs, name, line, col, "unknown key \"%s\"%s", key, where);
 		return;
 	}
 	if ((arg = strstr(m, "Missing required mapping field: ")) != NULL) {
@@ -683,7 +732,7 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf,
 		cyaml_err_t err = cyaml_load_data((const uint8_t *)text, len, &cc, &schema,
 						  (cyaml_data_t **)&e, NULL);
 		if (err != CYAML_OK || e == NULL) {
-			config_cyaml_report(errs, name, &lg, where, err);
+			config_cyaml_report(errs, name, &lg, where, err, text, len, loc->line);
 			goto out;
 		}
 		s->action_given = e->action != 0;
@@ -719,7 +768,7 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf,
 		cyaml_err_t err = cyaml_load_data((const uint8_t *)text, len, &cc, &schema,
 						  &params, NULL);
 		if (err != CYAML_OK) {
-			config_cyaml_report(errs, name, &lg, where, err);
+			config_cyaml_report(errs, name, &lg, where, err, text, len, loc->line);
 			goto out;
 		}
 		s->params = params;
@@ -952,7 +1001,7 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 	cyaml_err_t err = cyaml_load_data((const uint8_t *)buf, len, &cc, &config_top_schema,
 					  (cyaml_data_t **)&top, NULL);
 	if (err != CYAML_OK) {
-		config_cyaml_report(errs, name, &lg, "", err);
+		config_cyaml_report(errs, name, &lg, "", err, buf, len, 1);
 		bad = true;
 		top = NULL;
 	}

@@ -1,0 +1,332 @@
+/*
+ * test_config: the YAML configuration loader: what loads, what each error
+ * says (file:line:col and key), and how levels, actions and exemptions
+ * turn into the effective setting of every policy.
+ */
+#include "harness.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../policies/registry.h"
+
+static const struct policy_setting *setting(const struct admitd_config *cfg, const char *id)
+{
+	int i = registry_find(id);
+	assert_true(i >= 0);
+	return &cfg->settings[i];
+}
+
+static void assert_error(const char *yaml, const char *expect)
+{
+	char *errs = harness_config_errors(yaml);
+	if (strstr(errs, expect) == NULL)
+		fail_msg("expected error containing\n  %s\ngot\n  %s", expect, errs);
+	free(errs);
+}
+
+static void test_default_config_is_restricted_deny_with_kube_system_exempt(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config(config_default_yaml);
+	assert_int_equal(cfg->mode, ADMITD_MODE_ENFORCE);
+	assert_int_equal(cfg->pss_level, POLICY_LEVEL_RESTRICTED);
+	assert_int_equal(setting(cfg, "privileged")->action, POLICY_ACTION_DENY);
+	assert_int_equal(cfg->exempt.nnamespaces, 1);
+	assert_string_equal(cfg->exempt.namespaces[0], "kube-system");
+	assert_int_equal(strlen(cfg->checksum), 16);
+	config_unref(cfg);
+}
+
+static void test_full_shape_loads(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config("mode: dry-run\n"
+						   "podSecurity:\n"
+						   "  level: baseline\n"
+						   "  action: warn\n"
+						   "exemptions:\n"
+						   "  namespaces: [kube-system, \"team-*\"]\n"
+						   "  users: [system:admin]\n"
+						   "  groups: [platform]\n"
+						   "server:\n"
+						   "  listen: 127.0.0.1:9443\n"
+						   "  threads: \"4\"\n"
+						   "  maxBodyBytes: 2Mi\n"
+						   "  http2: true\n"
+						   "policies:\n"
+						   "  - id: privileged\n"
+						   "    action: audit\n"
+						   "    exemptions:\n"
+						   "      namespaces: [ci]\n");
+	assert_int_equal(cfg->mode, ADMITD_MODE_DRY_RUN);
+	assert_int_equal(cfg->pss_level, POLICY_LEVEL_BASELINE);
+	assert_int_equal(cfg->pss_action, POLICY_ACTION_WARN);
+	assert_int_equal(cfg->exempt.nnamespaces, 2);
+	assert_int_equal(cfg->exempt.nusers, 1);
+	assert_int_equal(cfg->exempt.ngroups, 1);
+	assert_string_equal(cfg->server.listen, "127.0.0.1:9443");
+	assert_int_equal(cfg->server.threads, 4);
+	assert_int_equal(cfg->server.max_body_bytes, 2 * 1024 * 1024);
+	assert_true(cfg->server.http2);
+	const struct policy_setting *p = setting(cfg, "privileged");
+	assert_int_equal(p->action, POLICY_ACTION_AUDIT);
+	assert_true(p->listed);
+	assert_non_null(p->exempt);
+	assert_int_equal(p->exempt->nnamespaces, 1);
+	config_unref(cfg);
+}
+
+static void test_podsecurity_without_action_denies(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config("podSecurity: {level: baseline}\n");
+	assert_int_equal(cfg->pss_action, POLICY_ACTION_DENY);
+	assert_int_equal(setting(cfg, "privileged")->action, POLICY_ACTION_DENY);
+	config_unref(cfg);
+}
+
+static void test_level_privileged_turns_pss_off(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config("podSecurity: {level: privileged}\n");
+	for (size_t i = 0; i < registry_npolicies; i++)
+		if (registry_policies[i]->level != POLICY_LEVEL_NONE)
+			assert_int_equal(cfg->settings[i].action, POLICY_ACTION_OFF);
+	config_unref(cfg);
+}
+
+static void test_listed_pss_check_without_action_keeps_level_action(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg =
+		harness_config("podSecurity: {level: restricted, action: warn}\n"
+			       "policies:\n"
+			       "  - id: privileged\n"
+			       "    exemptions: {users: [bob]}\n");
+	assert_int_equal(setting(cfg, "privileged")->action, POLICY_ACTION_WARN);
+	config_unref(cfg);
+}
+
+static void test_explicit_off_is_off(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config("policies:\n  - {id: privileged, action: off}\n");
+	assert_int_equal(setting(cfg, "privileged")->action, POLICY_ACTION_OFF);
+	config_unref(cfg);
+}
+
+static void test_restricted_check_replaces_baseline_twin(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config("podSecurity: {level: restricted}\n");
+	for (size_t i = 0; i < registry_npolicies; i++) {
+		const struct policy_desc *d = registry_policies[i];
+		if (d->overrides == NULL)
+			continue;
+		assert_int_equal(cfg->settings[i].action, POLICY_ACTION_DENY);
+		assert_int_equal(setting(cfg, d->overrides)->action, POLICY_ACTION_OFF);
+	}
+	config_unref(cfg);
+	cfg = harness_config("podSecurity: {level: baseline}\n");
+	for (size_t i = 0; i < registry_npolicies; i++) {
+		const struct policy_desc *d = registry_policies[i];
+		if (d->overrides == NULL)
+			continue;
+		assert_int_equal(cfg->settings[i].action, POLICY_ACTION_OFF);
+		assert_int_equal(setting(cfg, d->overrides)->action, POLICY_ACTION_DENY);
+	}
+	config_unref(cfg);
+}
+
+static void test_unknown_key_in_policy_names_file_line_and_entry(void **state)
+{
+	(void)state;
+	assert_error("mode: enforce\n"
+		     "policies:\n"
+		     "  - id: privileged\n"
+		     "    action: deny\n"
+		     "  - id: privileged\n"
+		     "    registires: [a]\n",
+		     "policy \"privileged\" is listed twice");
+	assert_error("mode: enforce\n"
+		     "policies:\n"
+		     "  - id: privileged\n"
+		     "    actoin: deny\n",
+		     "test.yaml:4:5: unknown key \"actoin\" in policies[0]");
+}
+
+static void test_unknown_top_level_key(void **state)
+{
+	(void)state;
+	assert_error("mode: enforce\npodSecurty: {level: baseline}\n",
+		     "test.yaml:2:1: unknown key \"podSecurty\" at the top level");
+}
+
+static void test_unknown_nested_key(void **state)
+{
+	(void)state;
+	assert_error("exemptions:\n  namespacs: [a]\n",
+		     "test.yaml:2:3: unknown key \"namespacs\" in exemptions");
+}
+
+static void test_bad_enum_values(void **state)
+{
+	(void)state;
+	assert_error("mode: enforced\n",
+		     "test.yaml:1:7: invalid value \"enforced\" for key \"mode\" (expected enforce "
+		     "or dry-run)");
+	assert_error("podSecurity:\n  level: strict\n",
+		     "test.yaml:2:10: invalid value \"strict\" for key \"podSecurity.level\"");
+	assert_error("policies:\n  - id: privileged\n    action: block\n",
+		     "test.yaml:3:13: invalid value \"block\" for key \"policies[0].action\" "
+		     "(expected deny, warn, audit or off)");
+}
+
+static void test_wrong_types(void **state)
+{
+	(void)state;
+	assert_error("exemptions:\n  namespaces: kube-system\n",
+		     "key \"exemptions.namespaces\" must be a list");
+	assert_error("podSecurity: restricted\n", "key \"podSecurity\" must be a mapping");
+	assert_error("policies: {id: privileged}\n", "key \"policies\" must be a list");
+	assert_error("policies:\n  - privileged\n",
+		     "test.yaml:2:5: policies[0] must be a mapping with an \"id\" key");
+	assert_error("server: {http2: yes please}\n", "invalid value \"yes please\"");
+}
+
+static void test_unknown_policy_id(void **state)
+{
+	(void)state;
+	assert_error("policies:\n  - id: privilegd\n",
+		     "test.yaml:2:9: unknown policy id \"privilegd\" in policies[0]");
+}
+
+static void test_missing_id(void **state)
+{
+	(void)state;
+	assert_error("policies:\n  - action: deny\n",
+		     "test.yaml:2:5: missing required key \"id\" in policies[0]");
+}
+
+static void test_yaml_syntax_error_has_position(void **state)
+{
+	(void)state;
+	assert_error("mode: enforce\nexemptions:\n\tnamespaces: [a]\n",
+		     "test.yaml:3:1: YAML syntax error");
+	assert_error("mode: [enforce\n", "test.yaml:2:1: YAML syntax error");
+}
+
+static void test_empty_config_is_an_error(void **state)
+{
+	(void)state;
+	assert_error("", "the configuration is empty");
+	assert_error("# only a comment\n", "the configuration is empty");
+}
+
+static void test_duplicate_key(void **state)
+{
+	(void)state;
+	assert_error("mode: enforce\nmode: dry-run\n", "duplicate key \"mode\"");
+}
+
+static void test_every_error_is_reported(void **state)
+{
+	(void)state;
+	char *errs = harness_config_errors("policies:\n"
+					   "  - id: nope\n"
+					   "  - id: privileged\n"
+					   "    action: never\n"
+					   "  - id: alsonope\n");
+	assert_non_null(strstr(errs, "unknown policy id \"nope\""));
+	assert_non_null(strstr(errs, "invalid value \"never\""));
+	assert_non_null(strstr(errs, "unknown policy id \"alsonope\""));
+	free(errs);
+}
+
+static void test_bad_server_values(void **state)
+{
+	(void)state;
+	assert_error("server: {threads: 5abc}\n", "server.threads \"5abc\"");
+	assert_error("server: {maxBodyBytes: 12}\n", "server.maxBodyBytes \"12\"");
+	assert_error("server: {maxBodyBytes: 7Gi}\n", "server.maxBodyBytes \"7Gi\"");
+}
+
+static void test_bad_namespace_glob(void **state)
+{
+	(void)state;
+	assert_error("exemptions: {namespaces: [\"a*b\"]}\n",
+		     "exemptions.namespaces[0] \"a*b\"");
+}
+
+static void test_aliases_are_refused(void **state)
+{
+	(void)state;
+	char *errs = harness_config_errors("exemptions:\n  namespaces: &n [a]\n  users: *n\n");
+	free(errs);
+}
+
+static void test_name_matching(void **state)
+{
+	(void)state;
+	char *names[] = {"kube-system", "team-*"};
+	assert_true(config_name_matches(names, 2, "kube-system"));
+	assert_true(config_name_matches(names, 2, "team-a"));
+	assert_true(config_name_matches(names, 2, "team-"));
+	assert_false(config_name_matches(names, 2, "kube-system2"));
+	assert_false(config_name_matches(names, 2, "tea"));
+	assert_false(config_name_matches(names, 0, "kube-system"));
+}
+
+static void test_load_file_names_the_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/admitd-test-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char yaml[] = "mode: enforce\npolicies:\n  - id: privileged\n    registires: [x]\n";
+	assert_int_equal(write(fd, yaml, sizeof(yaml) - 1), (ssize_t)(sizeof(yaml) - 1));
+	close(fd);
+	struct config_errors errs = {0};
+	assert_null(config_load_file(path, &errs));
+	assert_int_equal(errs.count, 1);
+	char expect[128];
+	snprintf(expect, sizeof(expect), "%s:4:5: unknown key \"registires\" in policies[0]", path);
+	assert_string_equal(errs.lines[0], expect);
+	config_errors_free(&errs);
+	unlink(path);
+	assert_null(config_load_file("/nonexistent/admitd.yaml", &errs));
+	assert_non_null(strstr(errs.lines[0], "cannot open"));
+	config_errors_free(&errs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_config_is_restricted_deny_with_kube_system_exempt),
+		cmocka_unit_test(test_full_shape_loads),
+		cmocka_unit_test(test_podsecurity_without_action_denies),
+		cmocka_unit_test(test_level_privileged_turns_pss_off),
+		cmocka_unit_test(test_listed_pss_check_without_action_keeps_level_action),
+		cmocka_unit_test(test_explicit_off_is_off),
+		cmocka_unit_test(test_restricted_check_replaces_baseline_twin),
+		cmocka_unit_test(test_unknown_key_in_policy_names_file_line_and_entry),
+		cmocka_unit_test(test_unknown_top_level_key),
+		cmocka_unit_test(test_unknown_nested_key),
+		cmocka_unit_test(test_bad_enum_values),
+		cmocka_unit_test(test_wrong_types),
+		cmocka_unit_test(test_unknown_policy_id),
+		cmocka_unit_test(test_missing_id),
+		cmocka_unit_test(test_yaml_syntax_error_has_position),
+		cmocka_unit_test(test_empty_config_is_an_error),
+		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_every_error_is_reported),
+		cmocka_unit_test(test_bad_server_values),
+		cmocka_unit_test(test_bad_namespace_glob),
+		cmocka_unit_test(test_aliases_are_refused),
+		cmocka_unit_test(test_name_matching),
+		cmocka_unit_test(test_load_file_names_the_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
