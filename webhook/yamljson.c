@@ -47,10 +47,12 @@ static bool yamljson_match(const char *s, const char *const *words)
 static json_t *yamljson_plain(const char *s, size_t len)
 {
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const char *const trues[] = {"true", "True", "TRUE", "yes", "Yes", "YES", "y", "Y",
-					    "on",   "On",   "ON",   NULL};
-	static const char *const falses[] = {"false", "False", "FALSE", "no", "No", "NO", "n", "N",
-					     "off",   "Off",   "OFF",   NULL};
+	/* YAML 1.1 also reads y/n as booleans; Kubernetes users write `n:` as a
+	 * key or value meaning the letter, so those two stay strings */
+	static const char *const trues[] = {"true", "True", "TRUE", "yes", "Yes",
+					    "YES",  "on",   "On",   "ON",   NULL};
+	static const char *const falses[] = {"false", "False", "FALSE", "no", "No",
+					     "NO",    "off",   "Off",   "OFF", NULL};
 	if (yamljson_match(s, nulls))
 		return json_null();
 	if (yamljson_match(s, trues))
@@ -156,28 +158,18 @@ static json_t *yamljson_mapping(struct yamljson_state *st, yaml_event_t *start, 
 			break;
 		}
 		yaml_mark_t keymark = ev.start_mark;
-		json_t *key = yamljson_node(st, &ev, depth + 1);
+		/* a scalar key is its text: JSON keys are strings, never `true` or `1.0` */
+		json_t *key = ev.type == YAML_SCALAR_EVENT
+				      ? json_stringn((const char *)ev.data.scalar.value,
+						     ev.data.scalar.length)
+				      : yamljson_node(st, &ev, depth + 1);
 		yaml_event_delete(&ev);
 		if (key == NULL)
 			goto fail;
 		if (!json_is_string(key)) {
-			/* JSON keys are strings: render scalars such as `1` or `true` as text */
-			char buf[64];
-			if (json_is_integer(key))
-				snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(key));
-			else if (json_is_boolean(key))
-				snprintf(buf, sizeof(buf), "%s", json_is_true(key) ? "true" : "false");
-			else if (json_is_null(key))
-				snprintf(buf, sizeof(buf), "null");
-			else {
-				json_decref(key);
-				yamljson_fail(st, &keymark, "mapping keys must be scalars%s", NULL);
-				goto fail;
-			}
 			json_decref(key);
-			key = json_string(buf);
-			if (key == NULL)
-				goto fail;
+			yamljson_fail(st, &keymark, "mapping keys must be scalars%s", NULL);
+			goto fail;
 		}
 		const char *k = json_string_value(key);
 		if (json_object_get(obj, k) != NULL) {
