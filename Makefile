@@ -58,27 +58,37 @@ run: deps
 	@$(MAKE) --no-print-directory $(BUILD)/admitd
 	@./tests/dev-run.sh $(BUILD)/admitd
 
+# Each suite appends one pass/fail line per test to $(RESULTS).
+RESULTS    ?= $(CURDIR)/build/test-results
+export RESULTS
+
 unit: $(UNIT_BINS)
-	@fail=0; for t in $(UNIT_BINS); do \
-		echo "== $$t"; ADMITD_SHARED=$(CURDIR)/../shared $$t || fail=1; \
-	done; exit $$fail
+	@ADMITD_SHARED=$(CURDIR)/../shared ./tests/unit/run.sh $(UNIT_BINS)
 
 integration: $(BUILD)/admitd
 	@ADMITD=$(CURDIR)/$(BUILD)/admitd ./tests/integration/run.sh
 
 # The same suites against an AddressSanitizer + UndefinedBehaviorSanitizer build.
 asan:
-	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
+	@st=0; export LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0; \
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1; \
+	for suite in unit integration; do \
+		$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
 		SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-		unit integration
+		$$suite || st=1; done; exit $$st
 
 test: deps
 	@$(MAKE) --no-print-directory test-run
 
+# Every suite runs even when an earlier one failed; the last line counts all.
 test-run:
-	@$(MAKE) --no-print-directory unit integration
-	@$(MAKE) --no-print-directory asan
-	@./tests/summary.sh
+	@mkdir -p build && rm -f $(RESULTS)
+	@st=0; \
+	$(MAKE) --no-print-directory unit || st=1; \
+	$(MAKE) --no-print-directory integration || st=1; \
+	$(MAKE) --no-print-directory asan || st=1; \
+	./tests/summary.sh $(RESULTS) || st=1; \
+	exit $$st
 
 check-format:
 	@clang-format --dry-run --Werror $(SRCS) $(wildcard webhook/*.h policies/*.h)

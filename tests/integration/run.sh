@@ -3,8 +3,10 @@
 # "N passed, N failed".
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-export RESULTS=$(mktemp /tmp/admitd-results.XXXXXX)
-status=0
+# this run's own counts, also appended to the caller's $RESULTS
+mine=$(mktemp /tmp/admitd-results.XXXXXX)
+outer=${RESULTS:-}
+export RESULTS=$mine
 for t in "$here"/test_*.sh; do
 	echo "== $(basename "$t")"
 	if ! timeout 300 bash "$t"; then
@@ -12,8 +14,9 @@ for t in "$here"/test_*.sh; do
 		echo fail >> "$RESULTS"
 	fi
 done
-passed=$(grep -c '^pass$' "$RESULTS" || true)
-failed=$(grep -c '^fail$' "$RESULTS" || true)
-rm -f "$RESULTS"
+passed=$(grep -c '^pass$' "$mine" || true)
+failed=$(grep -c '^fail$' "$mine" || true)
+[ -n "$outer" ] && cat "$mine" >> "$outer"
+rm -f "$mine"
 echo "integration: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
