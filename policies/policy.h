@@ -55,6 +55,9 @@ struct pod_view {
 	bool windows;              /* spec.os.name == "windows" */
 	struct container_ref *containers;
 	size_t ncontainers;
+	const char *namespace;            /* the object's namespace; may be NULL */
+	const json_t *network_policies;   /* audit only: the namespace's NetworkPolicies
+					   * (array); NULL when unknown (webhook) */
 };
 
 struct policy_desc;

@@ -179,6 +179,9 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 		goto nomem;
 	}
 
+	out->pod.namespace = in->namespace;
+	out->pod.network_policies = in->network_policies;
+
 	const char *exempt = engine_exempt_reason(a, &cfg->exempt, in);
 	if (exempt != NULL) {
 		if (engine_add_exemption(a, out, NULL, exempt) < 0)

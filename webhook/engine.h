@@ -20,6 +20,7 @@ struct engine_input {
 	const char *username;  /* may be NULL */
 	const json_t *groups;  /* array of strings, may be NULL */
 	const json_t *object;
+	const json_t *network_policies; /* audit only; NULL in the webhook */
 };
 
 /* An exemption that applied: to the whole request (policy NULL) or one policy. */

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "../policies/registry.h"
+#include "audit.h"
 #include "config.h"
+#include "decision.h"
 #include "log.h"
 #include "server.h"
 
@@ -60,11 +62,13 @@ static int cmd_serve(int argc, char **argv)
 		{"http2", no_argument, NULL, '2'},
 		{"dry-run", no_argument, NULL, 'd'},
 		{"shutdown-grace-ms", required_argument, NULL, 'g'},
+		{"decision-log", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct server_options opt = {.shutdown_grace_ms = 5000};
 	const char *listen = NULL, *cert = NULL, *key = NULL, *threads = NULL;
+	const char *decisions = NULL;
 	bool http2 = false, dry_run = false;
 	int ch;
 	optind = 1;
@@ -91,12 +95,17 @@ static int cmd_serve(int argc, char **argv)
 		case 'd':
 			dry_run = true;
 			break;
+		case 'D':
+			decisions = optarg;
+			break;
 		case 'g':
 			opt.shutdown_grace_ms = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		case 'h':
 			printf("usage: admitd serve [--config FILE] [--listen ADDR:PORT] --cert FILE "
-			       "--key FILE [--threads N] [--http2] [--dry-run]\n");
+			       "--key FILE [--threads N] [--http2] [--dry-run]\n"
+			       "                    [--decision-log FILE|-|off] "
+			       "[--shutdown-grace-ms MS]\n");
 			return 0;
 		default:
 			return 2;
@@ -137,7 +146,12 @@ static int cmd_serve(int argc, char **argv)
 		config_unref(cfg);
 		return 2;
 	}
+	if (decision_log_open(decisions) < 0) {
+		config_unref(cfg);
+		return 2;
+	}
 	int rc = server_run(&opt, cfg);
+	decision_log_close();
 	config_unref(cfg);
 	return rc;
 }
@@ -186,6 +200,8 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
 	{"serve", "run the admission webhook over HTTPS", cmd_serve},
+	{"audit", "judge existing workloads (files or a cluster) and report what would be denied",
+	 audit_main},
 	{"check-config", "validate a configuration file without starting anything",
 	 cmd_check_config},
 	{"policies", "list the built-in policy modules", cmd_policies},

@@ -24,6 +24,7 @@
 
 #include <h2o.h>
 
+#include "decision.h"
 #include "log.h"
 #include "review.h"
 #include "tls.h"
@@ -189,6 +190,7 @@ static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 	verdict.allowed = true;
 	if (review_judged(&rv))
 		engine_evaluate(cfg, &rv.in, &t->arena, &verdict);
+	decision_log_write(rv.uid, &rv.in, &verdict, cfg);
 	char *body = NULL;
 	size_t len = 0;
 	if (review_encode(&rv, &verdict, cfg, &body, &len) < 0) {

@@ -1,0 +1,99 @@
+/*
+ * decision.c: each line is built whole and written with one write(2) on
+ * an O_APPEND descriptor, so lines from different threads never interleave.
+ */
+#include "decision.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int decision_fd = -1;
+static int decision_own_fd;
+
+int decision_log_open(const char *where)
+{
+	decision_log_close();
+	if (where == NULL || strcmp(where, "-") == 0) {
+		decision_fd = STDERR_FILENO;
+		return 0;
+	}
+	if (strcmp(where, "off") == 0)
+		return 0;
+	decision_fd = open(where, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (decision_fd < 0) {
+		log_warnx("decision log %s: %s", where, strerror(errno));
+		return -1;
+	}
+	decision_own_fd = 1;
+	return 0;
+}
+
+void decision_log_close(void)
+{
+	if (decision_own_fd && decision_fd >= 0)
+		close(decision_fd);
+	decision_fd = -1;
+	decision_own_fd = 0;
+}
+
+static json_t *decision_str(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+void decision_log_write(const char *uid, const struct engine_input *in,
+			const struct engine_verdict *v, const struct admitd_config *cfg)
+{
+	if (decision_fd < 0)
+		return;
+	char stamp[40];
+	struct timespec ts;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + n, sizeof(stamp) - n, ".%06ldZ", ts.tv_nsec / 1000);
+
+	json_t *viol = json_array();
+	for (const struct violation *x = v->violations; x != NULL; x = x->next) {
+		json_array_append_new(
+			viol, json_pack("{s:s,s:s,s:o,s:s}", "policy", x->policy->id, "action",
+					policy_action_name(x->action), "container",
+					x->container ? json_string(x->container->name) : json_null(),
+					"message", x->message));
+	}
+	json_t *line = json_pack(
+		"{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:s,s:o}", "time", stamp, "uid", decision_str(uid),
+		"operation", decision_str(in->operation), "kind", decision_str(in->kind),
+		"namespace", decision_str(in->namespace), "name", decision_str(in->name), "user",
+		decision_str(in->username), "allowed", v->allowed, "mode",
+		cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce", "violations", viol);
+	if (line == NULL)
+		return;
+	if (v->error != NULL)
+		json_object_set_new(line, "error", json_string(v->error));
+	if (v->exemptions != NULL) {
+		json_t *ex = json_array();
+		for (const struct engine_exemption *e = v->exemptions; e != NULL; e = e->next)
+			json_array_append_new(
+				ex, json_pack("{s:o,s:s}", "policy",
+					      e->policy ? json_string(e->policy->id) : json_null(),
+					      "reason", e->reason));
+		json_object_set_new(line, "exemptions", ex);
+	}
+	char *text = json_dumps(line, JSON_COMPACT);
+	json_decref(line);
+	if (text == NULL)
+		return;
+	size_t len = strlen(text);
+	text[len] = '\n'; /* replaces the NUL; the length below keeps it */
+	ssize_t w = write(decision_fd, text, len + 1);
+	(void)w; /* a full disk must not fail the admission request */
+	free(text);
+}
