@@ -37,6 +37,7 @@ void audit_init(struct audit_run *run, const struct admitd_config *cfg)
 	run->skipped = json_object();
 	run->results = json_array();
 	run->no_netpols = json_array();
+	run->warnings = json_array();
 }
 
 void audit_free(struct audit_run *run)
@@ -46,6 +47,7 @@ void audit_free(struct audit_run *run)
 	json_decref(run->skipped);
 	json_decref(run->results);
 	json_decref(run->no_netpols);
+	json_decref(run->warnings);
 	if (run->arena != NULL) {
 		arena_free(run->arena);
 		free(run->arena);
@@ -75,6 +77,18 @@ void audit_add_error(struct audit_run *run, const char *source, int line, const 
 	run->nerrors++;
 }
 
+void audit_add_warning(struct audit_run *run, const char *source, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_array_append_new(run->warnings,
+			      json_pack("{s:s,s:s}", "source", source, "message", msg));
+	fprintf(stderr, "admitd audit: warning: %s: %s\n", source, msg);
+}
+
 static const char *audit_str(const json_t *obj, const char *path)
 {
 	const char *s = NULL;
@@ -89,7 +103,7 @@ void audit_add_object(struct audit_run *run, const char *source, json_t *obj)
 	}
 	const char *kind = audit_str(obj, "kind");
 	const json_t *items = json_object_get(obj, "items");
-	if (kind != NULL && strlen(kind) > 4 && strcmp(kind + strlen(kind) - 4, "List") == 0 &&
+	if (kind != NULL && strlen(kind) >= 4 && strcmp(kind + strlen(kind) - 4, "List") == 0 &&
 	    json_is_array(items)) {
 		size_t i;
 		json_t *item;
@@ -142,19 +156,30 @@ void audit_add_buffer(struct audit_run *run, const char *source, const char *buf
 	if (buf[i] == '{' || buf[i] == '[') {
 		json_error_t err;
 		json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
-		if (doc == NULL) {
+		if (doc != NULL) {
+			if (json_is_array(doc)) {
+				size_t k;
+				json_t *o;
+				json_array_foreach(doc, k, o)
+					audit_add_object(run, source, o);
+			} else {
+				audit_add_object(run, source, doc);
+			}
+			json_decref(doc);
+			return;
+		}
+		/* not one JSON document: maybe a YAML stream of JSON-style documents */
+		struct yamljson_error yerr;
+		json_t *docs = yamljson_load(buf, len, &yerr);
+		if (docs == NULL) {
 			audit_add_error(run, source, err.line, "invalid JSON: %s", err.text);
 			return;
 		}
-		if (json_is_array(doc)) {
-			size_t k;
-			json_t *o;
-			json_array_foreach(doc, k, o)
-				audit_add_object(run, source, o);
-		} else {
-			audit_add_object(run, source, doc);
-		}
-		json_decref(doc);
+		size_t k;
+		json_t *o;
+		json_array_foreach(docs, k, o)
+			audit_add_object(run, source, o);
+		json_decref(docs);
 		return;
 	}
 	struct yamljson_error err;
@@ -450,10 +475,11 @@ static json_t *audit_summary(struct audit_run *run, const json_t *results, size_
 				      json_pack("{s:s,s:i,s:s}", "source", run->errors[e].source,
 						"line", run->errors[e].line, "message",
 						run->errors[e].message));
-	return json_pack("{s:I,s:I,s:I,s:O,s:o,s:o,s:o}", "judged",
+	return json_pack("{s:I,s:I,s:I,s:O,s:o,s:o,s:o,s:O}", "judged",
 			 (json_int_t)json_array_size(results), "wouldDeny", (json_int_t)*would_deny,
 			 "violations", (json_int_t)nviol, "skipped", run->skipped, "byPolicy",
-			 by_policy, "byNamespace", by_ns, "errors", errors);
+			 by_policy, "byNamespace", by_ns, "errors", errors, "notListed",
+			 run->warnings);
 }
 
 /* ---- output ---- */
@@ -509,6 +535,13 @@ static void audit_print_table(FILE *out, const json_t *results, const json_t *su
 	}
 	size_t e;
 	json_t *err;
+	json_array_foreach(json_object_get(summary, "notListed"), e, err)
+	{
+		if (e == 0)
+			fprintf(out, "\nNot listed (reported, audit incomplete):\n");
+		fprintf(out, "  %s: %s\n", json_string_value(json_object_get(err, "source")),
+			json_string_value(json_object_get(err, "message")));
+	}
 	json_array_foreach(json_object_get(summary, "errors"), e, err)
 	{
 		if (e == 0)

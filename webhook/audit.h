@@ -33,6 +33,7 @@ struct audit_run {
 	bool saw_netpols;      /* input contained NetworkPolicies (or --cluster listed them) */
 	struct audit_error *errors;
 	size_t nerrors;
+	json_t *warnings;      /* what could not be read but does not stop the audit */
 };
 
 void audit_init(struct audit_run *run, const struct admitd_config *cfg);
@@ -48,6 +49,9 @@ void audit_judge_object(struct audit_run *run, const char *source, const json_t 
 void audit_add_object(struct audit_run *run, const char *source, json_t *obj);
 void audit_add_error(struct audit_run *run, const char *source, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Something not readable (a kind the credentials cannot list): reported, not fatal. */
+void audit_add_warning(struct audit_run *run, const char *source, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * Judges everything added and writes the report. Returns the exit status:

@@ -35,6 +35,20 @@ static void yamljson_fail(struct yamljson_state *st, const yaml_mark_t *m, const
 	snprintf(st->err->text, sizeof(st->err->text), fmt, arg != NULL ? arg : "");
 }
 
+/* libyaml's own error, with where the construct it was parsing began */
+static void yamljson_parser_fail(struct yamljson_state *st)
+{
+	const yaml_parser_t *p = &st->parser;
+	char ctx[120] = "";
+	if (p->context != NULL)
+		snprintf(ctx, sizeof(ctx), " (%s, begun at line %d)", p->context,
+			 (int)p->context_mark.line + 1);
+	st->err->line = (int)p->problem_mark.line + 1;
+	st->err->column = (int)p->problem_mark.column + 1;
+	snprintf(st->err->text, sizeof(st->err->text), "%s%s",
+		 p->problem != NULL ? p->problem : "YAML syntax error", ctx);
+}
+
 static bool yamljson_match(const char *s, const char *const *words)
 {
 	for (; *words != NULL; words++)
@@ -132,8 +146,7 @@ static json_t *yamljson_next(struct yamljson_state *st, int depth)
 {
 	yaml_event_t ev;
 	if (!yaml_parser_parse(&st->parser, &ev)) {
-		yamljson_fail(st, &st->parser.problem_mark, "%s",
-			      st->parser.problem != NULL ? st->parser.problem : "YAML syntax error");
+		yamljson_parser_fail(st);
 		return NULL;
 	}
 	json_t *v = yamljson_node(st, &ev, depth);
@@ -149,8 +162,7 @@ static json_t *yamljson_mapping(struct yamljson_state *st, yaml_event_t *start, 
 	for (;;) {
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&st->parser, &ev)) {
-			yamljson_fail(st, &st->parser.problem_mark, "%s",
-				      st->parser.problem ? st->parser.problem : "YAML syntax error");
+			yamljson_parser_fail(st);
 			goto fail;
 		}
 		if (ev.type == YAML_MAPPING_END_EVENT) {
@@ -203,8 +215,7 @@ static json_t *yamljson_sequence(struct yamljson_state *st, yaml_event_t *start,
 	for (;;) {
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&st->parser, &ev)) {
-			yamljson_fail(st, &st->parser.problem_mark, "%s",
-				      st->parser.problem ? st->parser.problem : "YAML syntax error");
+			yamljson_parser_fail(st);
 			goto fail;
 		}
 		if (ev.type == YAML_SEQUENCE_END_EVENT) {
@@ -285,8 +296,7 @@ json_t *yamljson_load(const char *buf, size_t len, struct yamljson_error *err)
 	for (;;) {
 		yaml_event_t ev;
 		if (!yaml_parser_parse(&st.parser, &ev)) {
-			yamljson_fail(&st, &st.parser.problem_mark, "%s",
-				      st.parser.problem ? st.parser.problem : "YAML syntax error");
+			yamljson_parser_fail(&st);
 			goto fail;
 		}
 		yaml_event_type_t type = ev.type;
@@ -303,8 +313,7 @@ json_t *yamljson_load(const char *buf, size_t len, struct yamljson_error *err)
 			json_array_append(docs, doc);
 		json_decref(doc);
 		if (!yaml_parser_parse(&st.parser, &ev)) {
-			yamljson_fail(&st, &st.parser.problem_mark, "%s",
-				      st.parser.problem ? st.parser.problem : "YAML syntax error");
+			yamljson_parser_fail(&st);
 			goto fail;
 		}
 		yaml_event_delete(&ev);

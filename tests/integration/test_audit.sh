@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# admitd audit: files (a recorded kubectl List, multi-document YAML, a
+# broken file among good ones), all three outputs and exit codes, and
+# --cluster against a stand-in API server on loopback.
+source "$(dirname "$0")/lib.sh"
+A=$DATA/audit
+
+out=$("$ADMITD" audit --output json "$A/kubectl-get-all.json"); rc=$?
+check "recorded kubectl List with violations exits 1" [ "$rc" = 1 ]
+check "json: Deployment web reported once with its pods" \
+	[ "$(json_get "$out" '["results"][[r["name"] for r in d["results"]].index("web")]["podsAffected"]')" = 2 ]
+check "json: pods of web not reported on their own" \
+	[ "$(json_get "$out" '[len([r for r in d["results"] if r["name"].startswith("web-")])]' 2>/dev/null || python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len([r for r in d["results"] if r["name"].startswith("web-")]))' "$out")" = 0 ]
+check "json: a standalone pod is reported" grep -q '"name": "debug"' <<<"$out"
+check "json: summary counts would-deny objects" [ "$(json_get "$out" '["summary"]["wouldDeny"]')" = 2 ]
+check "json: the ConfigMap is counted as not judged" [ "$(json_get "$out" '["summary"]["skipped"]["ConfigMap"]')" = 1 ]
+check "json: violation names policy, action and container" \
+	[ "$(json_get "$out" '["results"][0]["violations"][0]["container"]')" != "" ]
+
+out=$("$ADMITD" audit --output table "$A/manifests.yaml"); rc=$?
+check "multi-document YAML with a violation exits 1" [ "$rc" = 1 ]
+check "table has a header row" grep -q '^NAMESPACE *KIND *NAME *CONTAINER *POLICY *ACTION *MESSAGE' <<<"$out"
+check "table row names the CronJob and the privileged container" grep -q 'CronJob *backup *dump *privileged *deny' <<<"$out"
+check "table summary by policy" grep -q '^By policy:' <<<"$out"
+check "table summary by namespace" grep -q '^By namespace:' <<<"$out"
+
+out=$("$ADMITD" audit --output json "$A/clean.yaml"); rc=$?
+check "clean input exits 0" [ "$rc" = 0 ]
+
+out=$("$ADMITD" audit --output json "$A/manifests.yaml" "$A/broken.yaml" "$A/clean.yaml" 2>"$WORK/err"); rc=$?
+check "a broken file among good ones exits 2" [ "$rc" = 2 ]
+check "the broken file is named with its line" grep -q 'broken.yaml:5: invalid YAML: .*begun at line 4' "$WORK/err"
+check "the good files are still audited" grep -q '"name": "backup"' <<<"$out"
+out=$("$ADMITD" audit --output json "$A" 2>/dev/null); rc=$?
+check "a directory is walked" grep -q '"name": "backup"' <<<"$out"
+out=$(cat "$A/manifests.yaml" | "$ADMITD" audit --output json - ); rc=$?
+check "standard input is read" [ "$rc" = 1 ]
+
+out=$("$ADMITD" audit --output policyreport "$A/kubectl-get-all.json")
+check "policyreport: one PolicyReport per namespace" \
+	[ "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(sorted(i["metadata"]["namespace"] for i in d["items"]))' "$out")" = "['dev', 'prod']" ]
+check "policyreport: wgpolicyk8s.io/v1alpha2" grep -q '"apiVersion": "wgpolicyk8s.io/v1alpha2"' <<<"$out"
+check "policyreport: failing results are result=fail" grep -q '"result": "fail"' <<<"$out"
+"$ADMITD" audit --output nope "$A/clean.yaml" 2>/dev/null; rc=$?
+check "bad --output is a usage error (2)" [ "$rc" = 2 ]
+"$ADMITD" audit 2>/dev/null; rc=$?
+check "no PATH is a usage error (2)" [ "$rc" = 2 ]
+
+# NetworkPolicy coverage, audit only
+cat > "$WORK/npc.yaml" <<YAML
+podSecurity: {level: privileged}
+policies:
+  - {id: network-policy-coverage, action: warn}
+YAML
+out=$("$ADMITD" audit --config "$WORK/npc.yaml" --output json "$A/netpol.yaml"); rc=$?
+check "coverage: warn only, exit 0" [ "$rc" = 0 ]
+check "coverage: covered workload has no violation" \
+	[ "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print([len(r["violations"]) for r in d["results"] if r["name"]=="web"][0])' "$out")" = 0 ]
+check "coverage: uncovered egress named" grep -q 'api.*\|egress' <<<"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print([v["message"] for r in d["results"] if r["name"]=="api" for v in r["violations"]])' "$out")"
+check "coverage: matchExpressions NotIn excludes the batch workload from ingress" \
+	grep -q 'for ingress' <<<"$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print([v["message"] for r in d["results"] if r["name"]=="batch" for v in r["violations"]])' "$out")"
+check "coverage: other namespace has no NetworkPolicy at all" \
+	[ "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print([len(r["violations"]) for r in d["results"] if r["name"]=="lonely"][0])' "$out")" = 2 ]
+
+# --cluster against the stand-in API server
+make_certs
+APORT=$(free_port)
+python3 "$TOP/tests/integration/fake_apiserver.py" "$APORT" "$WORK/certs/tls.crt" "$WORK/certs/tls.key" \
+	s3cret "$WORK/api.log" > "$WORK/api.out" 2>&1 &
+API_PID=$!
+trap 'kill $API_PID 2>/dev/null; cleanup' EXIT
+for _ in $(seq 1 50); do grep -q ready "$WORK/api.out" 2>/dev/null && break; sleep 0.1; done
+kubeconfig() {
+	cat > "$WORK/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+current-context: test
+contexts: [{name: test, context: {cluster: local, user: tester}}]
+clusters: [{name: local, cluster: {server: "https://127.0.0.1:$APORT", certificate-authority-data: "$(base64 -w0 "$WORK/certs/ca.crt")"}}]
+users: [{name: tester, user: {token: "$1"}}]
+KC
+}
+kubeconfig s3cret
+out=$("$ADMITD" audit --cluster --kubeconfig "$WORK/kubeconfig" --output json 2>"$WORK/cluster.err"); rc=$?
+check "cluster: violations found, exit 1" [ "$rc" = 1 ]
+check "cluster: all 5 deployments read across 3 pages" \
+	[ "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len([r for r in d["results"] if r["kind"]=="Deployment"]))' "$out")" = 5 ]
+check "cluster: paging followed continue tokens" grep -q 'deployments?limit=500&continue=4' "$WORK/api.log"
+check "cluster: 403 on StatefulSets reported, not fatal" grep -q 'cannot list StatefulSet' "$WORK/cluster.err"
+check "cluster: 403 listed in summary.notListed" grep -q 'StatefulSet' <<<"$(json_get "$out" '["summary"]["notListed"]')"
+check "cluster: CronJob read from batch/v1beta1 after a 404" grep -q '"name": "nightly"' <<<"$out"
+out=$(KUBECONFIG="$WORK/kubeconfig" "$ADMITD" audit --cluster --output policyreport 2>/dev/null); rc=$?
+check "cluster: \$KUBECONFIG works and policyreport lists namespaces" grep -q '"name": "admitd-data"' <<<"$out"
+kubeconfig wrong
+"$ADMITD" audit --cluster --kubeconfig "$WORK/kubeconfig" --output json >/dev/null 2>"$WORK/bad.err"; rc=$?
+check "cluster: a bad token exits 2" [ "$rc" = 2 ]
+check "cluster: a bad token says 401" grep -q '401 Unauthorized' "$WORK/bad.err"
+kill $API_PID 2>/dev/null
