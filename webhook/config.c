@@ -27,6 +27,7 @@
 
 #include "../policies/image.h"
 #include "../policies/registry.h"
+#include "rules.h"
 
 const char config_default_yaml[] = "# admitd built-in default configuration\n"
 				   "mode: enforce\n"
@@ -50,11 +51,8 @@ void config_errors_free(struct config_errors *errs)
 	errs->count = 0;
 }
 
-static void config_error(struct config_errors *errs, const char *name, int line, int col,
-			 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void config_error(struct config_errors *errs, const char *name, int line, int col,
-			 const char *fmt, ...)
+void config_add_error(struct config_errors *errs, const char *name, int line, int col,
+		      const char *fmt, ...)
 {
 	char msg[512], full[800];
 	va_list ap;
@@ -208,13 +206,13 @@ static void config_cyaml_report(struct config_errors *errs, const char *name,
 		config_find_key(text, textlen, key, from_line, &line, &col);
 		config_cyaml_path(lg, prefix, 0, path, sizeof(path));
 		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level", path);
-		config_error(errs, name, line, col, "unknown key \"%s\"%s", key, where);
+		config_add_error(errs, name, line, col, "unknown key \"%s\"%s", key, where);
 		return;
 	}
 	if ((arg = strstr(m, "Missing required mapping field: ")) != NULL) {
 		config_cyaml_path(lg, prefix, 0, path, sizeof(path));
 		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level", path);
-		config_error(errs, name, lg->line, lg->col, "missing required key \"%s\"%s",
+		config_add_error(errs, name, lg->line, lg->col, "missing required key \"%s\"%s",
 			     arg + strlen("Missing required mapping field: "), where);
 		return;
 	}
@@ -230,7 +228,7 @@ static void config_cyaml_report(struct config_errors *errs, const char *name,
 			expect = " (expected deny, warn, audit or off)";
 		else
 			expect = " (expected true or false)";
-		config_error(errs, name, lg->line, lg->col, "invalid value \"%s\" for key \"%s\"%s",
+		config_add_error(errs, name, lg->line, lg->col, "invalid value \"%s\" for key \"%s\"%s",
 			     arg + strlen("Invalid ENUM value: "), path, expect);
 		return;
 	}
@@ -240,17 +238,17 @@ static void config_cyaml_report(struct config_errors *errs, const char *name,
 		const char *what = strcmp(want, "SEQUENCE") == 0  ? "a list"
 				   : strcmp(want, "MAPPING") == 0 ? "a mapping"
 								  : "a single value";
-		config_error(errs, name, lg->line, lg->col, "key \"%s\" must be %s", path, what);
+		config_add_error(errs, name, lg->line, lg->col, "key \"%s\" must be %s", path, what);
 		return;
 	}
 	if (strstr(m, "Mapping field already seen: ") != NULL) {
-		config_error(errs, name, lg->line, lg->col, "duplicate key \"%s\"", path);
+		config_add_error(errs, name, lg->line, lg->col, "duplicate key \"%s\"", path);
 		return;
 	}
 	if (m[0] != '\0')
-		config_error(errs, name, lg->line, lg->col, "%s at \"%s\"", m, path);
+		config_add_error(errs, name, lg->line, lg->col, "%s at \"%s\"", m, path);
 	else
-		config_error(errs, name, lg->line, lg->col, "%s", cyaml_strerror(rc));
+		config_add_error(errs, name, lg->line, lg->col, "%s", cyaml_strerror(rc));
 }
 
 /* ---- schemas ---- */
@@ -270,7 +268,7 @@ static const cyaml_strval_t config_level_strings[] = {
 	{"baseline", CONFIG_GIVEN(POLICY_LEVEL_BASELINE)},
 	{"restricted", CONFIG_GIVEN(POLICY_LEVEL_RESTRICTED)},
 };
-static const cyaml_strval_t config_action_strings[] = {
+const cyaml_strval_t config_action_strings[4] = {
 	{"deny", CONFIG_GIVEN(POLICY_ACTION_DENY)},
 	{"warn", CONFIG_GIVEN(POLICY_ACTION_WARN)},
 	{"audit", CONFIG_GIVEN(POLICY_ACTION_AUDIT)},
@@ -292,7 +290,7 @@ static const cyaml_schema_field_t config_exemptions_fields[] = {
 	CONFIG_STRING_LIST("groups", groups),
 	CYAML_FIELD_END,
 };
-static const cyaml_schema_field_t config_policy_exemptions_fields[] = {
+const cyaml_schema_field_t config_policy_exemptions_fields[6] = {
 	CONFIG_STRING_LIST("namespaces", namespaces),
 	CONFIG_STRING_LIST("users", users),
 	CONFIG_STRING_LIST("groups", groups),
@@ -359,6 +357,7 @@ static const cyaml_schema_field_t config_top_fields[] = {
 				struct config_top, server, config_server_fields),
 	/* read entry by entry in pass 3 */
 	CYAML_FIELD_IGNORE("policies", CYAML_FLAG_OPTIONAL),
+	CYAML_FIELD_IGNORE("rules", CYAML_FLAG_OPTIONAL),
 	CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t config_top_schema = {
@@ -400,12 +399,17 @@ struct config_entry_loc {
 	int id_line, id_col;
 };
 
-struct config_scan {
+/* The entries of one top-level list (`policies:` or `rules:`). */
+struct config_list {
+	const char *key;
 	struct config_entry_loc *entries;
 	size_t nentries;
-	bool have_policies;
-	bool policies_not_list;
-	int policies_line, policies_col;
+	bool not_list;
+	int line, col;
+};
+
+struct config_scan {
+	struct config_list lists[2]; /* policies, rules */
 	bool empty;
 };
 
@@ -414,7 +418,7 @@ static int config_next(yaml_parser_t *p, yaml_event_t *ev, struct config_errors 
 {
 	if (yaml_parser_parse(p, ev))
 		return 0;
-	config_error(errs, name, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1,
+	config_add_error(errs, name, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1,
 		     "YAML syntax error: %s%s%s", p->problem ? p->problem : "invalid YAML",
 		     p->context ? " " : "", p->context ? p->context : "");
 	return -1;
@@ -442,7 +446,7 @@ static int config_skip(yaml_parser_t *p, const yaml_event_t *ev, struct config_e
 	return 0;
 }
 
-static int config_scan_entry(yaml_parser_t *p, yaml_event_t *start, struct config_scan *sc,
+static int config_scan_entry(yaml_parser_t *p, yaml_event_t *start, struct config_list *sc,
 			     struct config_errors *errs, const char *name)
 {
 	struct config_entry_loc *n =
@@ -497,6 +501,8 @@ static int config_scan(const char *buf, size_t len, struct config_scan *sc,
 	int rc = -1, depth = 0;
 	bool want_key = false, in_top = false;
 	memset(sc, 0, sizeof(*sc));
+	sc->lists[0].key = "policies";
+	sc->lists[1].key = "rules";
 	sc->empty = true;
 	if (!yaml_parser_initialize(&p))
 		return -1;
@@ -526,18 +532,19 @@ static int config_scan(const char *buf, size_t len, struct config_scan *sc,
 			continue;
 		}
 		if (in_top && want_key) {
-			bool is_policies = t == YAML_SCALAR_EVENT &&
-					   strcmp((const char *)ev.data.scalar.value, "policies") == 0;
+			struct config_list *list = NULL;
+			for (int l = 0; l < 2 && t == YAML_SCALAR_EVENT; l++)
+				if (strcmp((const char *)ev.data.scalar.value, sc->lists[l].key) == 0)
+					list = &sc->lists[l];
 			size_t end;
 			if (config_skip(&p, &ev, errs, name, &end) < 0)
 				goto fail_ev;
 			yaml_event_delete(&ev);
 			if (config_next(&p, &ev, errs, name) < 0)
 				goto out;
-			if (is_policies) {
-				sc->have_policies = true;
-				sc->policies_line = (int)ev.start_mark.line + 1;
-				sc->policies_col = (int)ev.start_mark.column + 1;
+			if (list != NULL) {
+				list->line = (int)ev.start_mark.line + 1;
+				list->col = (int)ev.start_mark.column + 1;
 				if (ev.type == YAML_SEQUENCE_START_EVENT) {
 					for (;;) {
 						yaml_event_t item;
@@ -547,7 +554,7 @@ static int config_scan(const char *buf, size_t len, struct config_scan *sc,
 							yaml_event_delete(&item);
 							break;
 						}
-						int r = config_scan_entry(&p, &item, sc, errs, name);
+						int r = config_scan_entry(&p, &item, list, errs, name);
 						yaml_event_delete(&item);
 						if (r < 0)
 							goto fail_ev;
@@ -557,7 +564,7 @@ static int config_scan(const char *buf, size_t len, struct config_scan *sc,
 				}
 				/* null (an empty `policies:`) is no entries; anything else is wrong */
 				if (!(ev.type == YAML_SCALAR_EVENT && ev.data.scalar.length == 0))
-					sc->policies_not_list = true;
+					list->not_list = true;
 			}
 			if (config_skip(&p, &ev, errs, name, &end) < 0)
 				goto fail_ev;
@@ -642,7 +649,7 @@ static int config_check_names(struct config_errors *errs, const char *name, int 
 	for (unsigned i = 0; i < n; i++) {
 		const char *star = strchr(names[i], '*');
 		if (names[i][0] == '\0' || (star != NULL && star[1] != '\0')) {
-			config_error(errs, name, line, col,
+			config_add_error(errs, name, line, col,
 				     "%s[%u] \"%s\": a name, or a prefix followed by a single "
 				     "trailing '*'",
 				     where, i, names[i]);
@@ -665,10 +672,103 @@ static int config_compile_images(struct exemptions *ex, struct config_errors *er
 		char why[200] = "";
 		if (image_pattern_compile(ex->images[i], IMAGE_PATTERN_IMAGE,
 					  &ex->image_patterns[i], why, sizeof(why)) < 0) {
-			config_error(errs, name, line, col, "%s.images[%u] \"%s\": %s", where, i,
+			config_add_error(errs, name, line, col, "%s.images[%u] \"%s\": %s", where, i,
 				     ex->images[i], why);
 			rc = -1;
 		}
+	}
+	return rc;
+}
+
+void config_exemptions_free(struct exemptions *ex)
+{
+	if (ex == NULL)
+		return;
+	cyaml_config_t cc = config_cyaml_base;
+	cc.log_fn = NULL;
+	config_exemptions_release(ex);
+	cyaml_free(&cc, &config_policy_exemptions_schema, ex, 0);
+}
+
+int config_load_yaml(const char *name, const char *text, size_t len,
+		     const cyaml_schema_value_t *schema, void **out, const char *where,
+		     int from_line, struct config_errors *errs)
+{
+	struct config_cyaml_log lg = {0};
+	cyaml_config_t cc = config_cyaml_base;
+	cc.log_ctx = &lg;
+	*out = NULL;
+	cyaml_err_t err = cyaml_load_data((const uint8_t *)text, len, &cc, schema, out, NULL);
+	if (err != CYAML_OK || *out == NULL) {
+		config_cyaml_report(errs, name, &lg, where, err, text, len, from_line);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void config_free_yaml(const cyaml_schema_value_t *schema, void *data)
+{
+	cyaml_config_t cc = config_cyaml_base;
+	cc.log_fn = NULL;
+	if (data != NULL)
+		cyaml_free(&cc, schema, data, 0);
+}
+
+/* Compiles every `rules:` entry; ids must not collide with modules or each other. */
+static int config_load_rules(struct admitd_config *cfg, const char *buf,
+			     const struct config_list *list, struct config_errors *errs,
+			     const char *name)
+{
+	int rc = 0;
+	if (list->nentries == 0)
+		return 0;
+	cfg->rules = calloc(list->nentries, sizeof(*cfg->rules));
+	if (cfg->rules == NULL)
+		return -1;
+	for (size_t i = 0; i < list->nentries; i++) {
+		const struct config_entry_loc *loc = &list->entries[i];
+		if (!loc->is_mapping) {
+			config_add_error(errs, name, loc->line, loc->col,
+					 "rules[%zu] must be a mapping with an \"id\" key", i);
+			rc = -1;
+			continue;
+		}
+		size_t len = 0;
+		char *text = config_entry_text(buf, loc, &len);
+		if (text == NULL)
+			return -1;
+		struct rule *r = rules_compile(name, text, len, i, loc->line, loc->col, errs);
+		free(text);
+		if (r == NULL) {
+			rc = -1;
+			continue;
+		}
+		const char *id = rules_desc(r)->id;
+		bool clash = registry_find(id) >= 0;
+		for (size_t j = 0; j < cfg->nrules && !clash; j++)
+			clash = strcmp(rules_desc(cfg->rules[j])->id, id) == 0;
+		if (clash) {
+			config_add_error(errs, name, loc->id_line, loc->id_col,
+					 "rules[%zu]: id \"%s\" is already taken by a policy or "
+					 "another rule",
+					 i, id);
+			rules_free(r);
+			rc = -1;
+			continue;
+		}
+		struct exemptions *ex = rules_setting(r)->exempt;
+		char w[48];
+		snprintf(w, sizeof(w), "rules[%zu].exemptions", i);
+		if (ex != NULL &&
+		    (config_check_names(errs, name, loc->line, loc->col, ex->namespaces,
+					ex->nnamespaces, w) < 0 ||
+		     config_compile_images(ex, errs, name, loc->line, loc->col, w) < 0)) {
+			rules_free(r);
+			rc = -1;
+			continue;
+		}
+		cfg->rules[cfg->nrules++] = r;
 	}
 	return rc;
 }
@@ -680,18 +780,18 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf,
 	char where[64];
 	snprintf(where, sizeof(where), "policies[%zu]", idx);
 	if (!loc->is_mapping) {
-		config_error(errs, name, loc->line, loc->col,
+		config_add_error(errs, name, loc->line, loc->col,
 			     "%s must be a mapping with an \"id\" key", where);
 		return -1;
 	}
 	if (loc->id[0] == '\0') {
-		config_error(errs, name, loc->line, loc->col, "missing required key \"id\" in %s",
+		config_add_error(errs, name, loc->line, loc->col, "missing required key \"id\" in %s",
 			     where);
 		return -1;
 	}
 	int pi = registry_find(loc->id);
 	if (pi < 0) {
-		config_error(errs, name, loc->id_line, loc->id_col,
+		config_add_error(errs, name, loc->id_line, loc->id_col,
 			     "unknown policy id \"%s\" in %s (see `admitd policies`)", loc->id,
 			     where);
 		return -1;
@@ -699,7 +799,7 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf,
 	struct policy_setting *s = &cfg->settings[pi];
 	const struct policy_desc *d = registry_policies[pi];
 	if (s->listed) {
-		config_error(errs, name, loc->id_line, loc->id_col,
+		config_add_error(errs, name, loc->id_line, loc->id_col,
 			     "policy \"%s\" is listed twice (first at line %d)", loc->id, s->line);
 		return -1;
 	}
@@ -809,13 +909,13 @@ static void config_free(struct admitd_config *cfg)
 				};
 				cyaml_free(&cc, &schema, s->params, 0);
 			}
-			if (s->exempt != NULL) {
-				config_exemptions_release(s->exempt);
-				cyaml_free(&cc, &config_policy_exemptions_schema, s->exempt, 0);
-			}
+			config_exemptions_free(s->exempt);
 		}
 		free(cfg->settings);
 	}
+	for (size_t i = 0; i < cfg->nrules; i++)
+		rules_free(cfg->rules[i]);
+	free(cfg->rules);
 	if (cfg->raw != NULL)
 		cyaml_free(&cc, &config_top_schema, cfg->raw, 0);
 	free(cfg);
@@ -943,7 +1043,7 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 			char *end = NULL;
 			long v = strtol(cs->threads, &end, 10);
 			if (*end != '\0' || v < 0 || v > CONFIG_MAX_THREADS) {
-				config_error(errs, name, 0, 0,
+				config_add_error(errs, name, 0, 0,
 					     "server.threads \"%s\": a whole number from 0 (one "
 					     "per core) to %d",
 					     cs->threads, CONFIG_MAX_THREADS);
@@ -955,17 +1055,19 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 		if (cs->max_body_bytes != NULL &&
 		    (config_parse_size(cs->max_body_bytes, &srv->max_body_bytes) < 0 ||
 		     srv->max_body_bytes < 1024)) {
-			config_error(errs, name, 0, 0,
+			config_add_error(errs, name, 0, 0,
 				     "server.maxBodyBytes \"%s\": a byte count of at least 1024, "
 				     "optionally with Ki or Mi",
 				     cs->max_body_bytes);
 			rc = -1;
 		}
 	}
-	if (sc->policies_not_list) {
-		config_error(errs, name, sc->policies_line, sc->policies_col,
-			     "key \"policies\" must be a list");
-		rc = -1;
+	for (int l = 0; l < 2; l++) {
+		if (sc->lists[l].not_list) {
+			config_add_error(errs, name, sc->lists[l].line, sc->lists[l].col,
+					 "key \"%s\" must be a list", sc->lists[l].key);
+			rc = -1;
+		}
 	}
 	return rc;
 }
@@ -991,7 +1093,7 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 	if (config_scan(buf, len, &sc, errs, name) < 0)
 		goto fail;
 	if (sc.empty) {
-		config_error(errs, name, 0, 0, "the configuration is empty");
+		config_add_error(errs, name, 0, 0, "the configuration is empty");
 		goto fail;
 	}
 
@@ -1009,9 +1111,11 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 	if (!bad && config_take_top(cfg, top, &sc, errs, name) < 0)
 		bad = true;
 
-	for (size_t i = 0; i < sc.nentries; i++)
-		if (config_load_entry(cfg, buf, &sc.entries[i], i, errs, name) < 0)
+	for (size_t i = 0; i < sc.lists[0].nentries; i++)
+		if (config_load_entry(cfg, buf, &sc.lists[0].entries[i], i, errs, name) < 0)
 			bad = true;
+	if (config_load_rules(cfg, buf, &sc.lists[1], errs, name) < 0)
+		bad = true;
 	if (bad)
 		goto fail;
 
@@ -1026,17 +1130,19 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 			continue;
 		char why[300] = "";
 		if (d->prepare(s->params, &s->state, why, sizeof(why)) < 0) {
-			config_error(errs, name, s->line, 1, "policy \"%s\": %s", d->id,
+			config_add_error(errs, name, s->line, 1, "policy \"%s\": %s", d->id,
 				     why[0] ? why : "invalid parameters");
 			bad = true;
 		}
 	}
 	if (bad)
 		goto fail;
-	free(sc.entries);
+	free(sc.lists[0].entries);
+	free(sc.lists[1].entries);
 	return cfg;
 fail:
-	free(sc.entries);
+	free(sc.lists[0].entries);
+	free(sc.lists[1].entries);
 	config_free(cfg);
 	return NULL;
 }
@@ -1045,7 +1151,7 @@ struct admitd_config *config_load_file(const char *path, struct config_errors *e
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
-		config_error(errs, path, 0, 0, "cannot open: %s", strerror(errno));
+		config_add_error(errs, path, 0, 0, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	char *buf = NULL;
@@ -1053,7 +1159,7 @@ struct admitd_config *config_load_file(const char *path, struct config_errors *e
 	for (;;) {
 		if (cap - len < 4096) {
 			if (cap >= (16u << 20)) {
-				config_error(errs, path, 0, 0, "larger than 16 MiB");
+				config_add_error(errs, path, 0, 0, "larger than 16 MiB");
 				goto fail;
 			}
 			char *n = realloc(buf, cap ? cap * 2 : 8192);
@@ -1068,7 +1174,7 @@ struct admitd_config *config_load_file(const char *path, struct config_errors *e
 		len += r;
 	}
 	if (ferror(f)) {
-		config_error(errs, path, 0, 0, "read error: %s", strerror(errno));
+		config_add_error(errs, path, 0, 0, "read error: %s", strerror(errno));
 		goto fail;
 	}
 	fclose(f);

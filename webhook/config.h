@@ -61,6 +61,8 @@ struct admitd_config {
 	struct server_settings server;
 	char source[256];            /* file name, or "built-in" */
 	char checksum[17];           /* FNV-1a 64 of the source text, hex */
+	struct rule **rules;         /* custom rules from `rules:`, in file order */
+	size_t nrules;
 	void *raw;                   /* libcyaml top-level data, freed with the config */
 };
 
@@ -86,6 +88,19 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 
 struct admitd_config *config_ref(struct admitd_config *cfg);
 void config_unref(struct admitd_config *cfg);
+
+/* ---- for rules.c: shared pieces of the loader ---- */
+struct rule;
+extern const cyaml_strval_t config_action_strings[4];
+extern const cyaml_schema_field_t config_policy_exemptions_fields[6];
+void config_add_error(struct config_errors *errs, const char *name, int line, int col,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* libcyaml load of text (padded to the file's lines) with errors as config errors. */
+int config_load_yaml(const char *name, const char *text, size_t len,
+		     const cyaml_schema_value_t *schema, void **out, const char *where,
+		     int from_line, struct config_errors *errs);
+void config_free_yaml(const cyaml_schema_value_t *schema, void *data);
+void config_exemptions_free(struct exemptions *ex);
 
 /* Whether `name` matches one of the exact names or trailing-'*' globs. */
 bool config_name_matches(char *const *names, unsigned n, const char *name);

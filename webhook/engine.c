@@ -9,6 +9,7 @@
 
 #include "../policies/image.h"
 #include "../policies/registry.h"
+#include "rules.h"
 #include "workload.h"
 
 static bool engine_in_groups(char *const *names, unsigned n, const json_t *groups)
@@ -109,12 +110,10 @@ static const char *engine_message(struct arena *a, const struct engine_input *in
 	return buf;
 }
 
-static int engine_run_policy(const struct admitd_config *cfg, size_t idx,
+static int engine_run_policy(const struct policy_desc *p, const struct policy_setting *s,
 			     const struct engine_input *in, struct arena *a,
 			     struct engine_verdict *out, struct violation ***tail)
 {
-	const struct policy_desc *p = registry_policies[idx];
-	const struct policy_setting *s = &cfg->settings[idx];
 	if (s->action == POLICY_ACTION_OFF)
 		return 0;
 	const char *why = engine_exempt_reason(a, s->exempt, in);
@@ -192,7 +191,11 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 
 	struct violation **tail = &out->violations;
 	for (size_t i = 0; i < registry_npolicies; i++)
-		if (engine_run_policy(cfg, i, in, a, out, &tail) < 0)
+		if (engine_run_policy(registry_policies[i], &cfg->settings[i], in, a, out, &tail) < 0)
+			goto nomem;
+	for (size_t i = 0; i < cfg->nrules; i++)
+		if (engine_run_policy(rules_desc(cfg->rules[i]), rules_setting(cfg->rules[i]), in, a,
+				      out, &tail) < 0)
 			goto nomem;
 
 	bool dry_run = cfg->mode == ADMITD_MODE_DRY_RUN;

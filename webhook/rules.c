@@ -1,0 +1,698 @@
+/*
+ * rules.c: declarative checks from the configuration.
+ *
+ *   rules:
+ *     - id: team-label
+ *       action: deny
+ *       match: {kinds: [Deployment], namespaces: ["prod-*"]}
+ *       assert: {path: metadata.labels.team, op: exists}
+ *       message: "workloads in prod must carry a team label"
+ *
+ * A path addresses the object as sent (`metadata.labels.team`), or, with
+ * the prefix `pod.`, the pod view that is the same for every judged kind
+ * (`pod.metadata.labels.zone`, `pod.spec.hostNetwork`). A rule whose
+ * assertion mentions `pod.spec.containers[*]` is judged once per
+ * container of all three lists, and each offending container is named.
+ * Any other `[*]` means "every element"; `[N]` one element.
+ *
+ * Values: an absent field reads as "" for equals/in/matches (so `notIn:
+ * ["", default]` catches an unset serviceAccountName), numbers compare
+ * numerically, and nothing is ever echoed from the object into a message.
+ * Everything is compiled once at load: paths, regexes, numbers.
+ */
+#include "rules.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "workload.h"
+
+#define RULES_MAX_DEPTH 16
+#define RULES_MAX_SEGS  32
+
+/* ---- YAML shape (libcyaml) ---- */
+
+struct rules_assert_yaml {
+	char *path;
+	char *op;
+	char *value;
+	char **values;
+	unsigned nvalues;
+	struct rules_assert_yaml *all;
+	unsigned nall;
+	struct rules_assert_yaml *any;
+	unsigned nany;
+	struct rules_assert_yaml *not_;
+};
+
+struct rules_match_yaml {
+	char **kinds;
+	unsigned nkinds;
+	char **namespaces;
+	unsigned nnamespaces;
+};
+
+struct rules_yaml {
+	char *id;
+	char *description;
+	int action;
+	struct rules_match_yaml *match;
+	struct rules_assert_yaml *assert_;
+	char *message;
+	struct exemptions *exemptions;
+};
+
+static const cyaml_schema_value_t rules_string = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, 4096),
+};
+
+/* sized up front: the schema refers to itself (all/any/not nest) */
+static const cyaml_schema_field_t rules_assert_fields[9];
+static const cyaml_schema_value_t rules_assert_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct rules_assert_yaml, rules_assert_fields),
+};
+static const cyaml_schema_field_t rules_assert_fields[9] = {
+	CYAML_FIELD_STRING_PTR("path", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct rules_assert_yaml, path, 1, 1024),
+	CYAML_FIELD_STRING_PTR("op", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct rules_assert_yaml, op, 1, 32),
+	CYAML_FIELD_STRING_PTR("value", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct rules_assert_yaml, value, 0, 4096),
+	CYAML_FIELD_SEQUENCE_COUNT("values", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				   struct rules_assert_yaml, values, nvalues, &rules_string, 0,
+				   1024),
+	CYAML_FIELD_SEQUENCE_COUNT("all", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				   struct rules_assert_yaml, all, nall, &rules_assert_entry, 1, 64),
+	CYAML_FIELD_SEQUENCE_COUNT("any", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				   struct rules_assert_yaml, any, nany, &rules_assert_entry, 1, 64),
+	CYAML_FIELD_MAPPING_PTR("not", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct rules_assert_yaml, not_, rules_assert_fields),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t rules_match_fields[] = {
+	CYAML_FIELD_SEQUENCE_COUNT("kinds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				   struct rules_match_yaml, kinds, nkinds, &rules_string, 0, 64),
+	CYAML_FIELD_SEQUENCE_COUNT("namespaces", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				   struct rules_match_yaml, namespaces, nnamespaces, &rules_string,
+				   0, 1024),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t rules_fields[] = {
+	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct rules_yaml, id, 1, 128),
+	CYAML_FIELD_STRING_PTR("description", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct rules_yaml, description, 0, 1024),
+	CYAML_FIELD_ENUM("action", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct rules_yaml,
+			 action, config_action_strings, 4),
+	CYAML_FIELD_MAPPING_PTR("match", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct rules_yaml, match, rules_match_fields),
+	CYAML_FIELD_MAPPING_PTR("assert", CYAML_FLAG_POINTER, struct rules_yaml, assert_,
+				rules_assert_fields),
+	CYAML_FIELD_STRING_PTR("message", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct rules_yaml, message, 1, 1024),
+	CYAML_FIELD_MAPPING_PTR("exemptions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct rules_yaml, exemptions, config_policy_exemptions_fields),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t rules_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct rules_yaml, rules_fields),
+};
+
+/* ---- compiled form ---- */
+
+enum rules_op {
+	RULES_EXISTS,
+	RULES_ABSENT,
+	RULES_EQUALS,
+	RULES_NOT_EQUALS,
+	RULES_IN,
+	RULES_NOT_IN,
+	RULES_MATCHES,
+	RULES_LT,
+	RULES_LTE,
+	RULES_GT,
+	RULES_GTE,
+};
+
+static const struct {
+	const char *name;
+	enum rules_op op;
+	int wants; /* 0 nothing, 1 value, 2 values, 3 number */
+} rules_ops[] = {
+	{"exists", RULES_EXISTS, 0}, {"absent", RULES_ABSENT, 0},
+	{"equals", RULES_EQUALS, 1}, {"notEquals", RULES_NOT_EQUALS, 1},
+	{"in", RULES_IN, 2},         {"notIn", RULES_NOT_IN, 2},
+	{"matches", RULES_MATCHES, 1}, {"lt", RULES_LT, 3},
+	{"lte", RULES_LTE, 3},       {"gt", RULES_GT, 3},
+	{"gte", RULES_GTE, 3},
+};
+
+#define RULES_SEG_NONE     (-1)
+#define RULES_SEG_WILDCARD (-2)
+
+struct rules_seg {
+	char *name;
+	long index; /* RULES_SEG_NONE, RULES_SEG_WILDCARD, or an element index */
+};
+
+struct rules_path {
+	bool pod;        /* starts at the pod view */
+	bool containers; /* starts at each container (pod.spec.containers[*]) */
+	struct rules_seg segs[RULES_MAX_SEGS];
+	size_t nsegs;
+};
+
+enum rules_kind { RULES_LEAF, RULES_ALL, RULES_ANY, RULES_NOT };
+
+struct rules_assert {
+	enum rules_kind kind;
+	struct rules_path path;
+	enum rules_op op;
+	char **values; /* equals/notEquals: one; in/notIn: several */
+	size_t nvalues;
+	double number;
+	regex_t re;
+	bool have_re;
+	struct rules_assert **kids;
+	size_t nkids;
+};
+
+struct rule {
+	struct policy_desc desc;
+	struct policy_setting setting;
+	char *id;
+	char *description;
+	char *message;
+	char *summary; /* "path op values" for default messages */
+	char **kinds;
+	size_t nkinds;
+	char **namespaces;
+	size_t nnamespaces;
+	struct rules_assert *root;
+	bool per_container;
+};
+
+/* ---- paths ---- */
+
+static void rules_path_free(struct rules_path *p)
+{
+	for (size_t i = 0; i < p->nsegs; i++)
+		free(p->segs[i].name);
+	p->nsegs = 0;
+}
+
+static int rules_path_compile(const char *text, struct rules_path *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (text == NULL || text[0] == '\0') {
+		snprintf(err, errlen, "an empty path");
+		return -1;
+	}
+	const char *p = text;
+	while (*p != '\0') {
+		const char *end = p;
+		while (*end != '\0' && *end != '.' && *end != '[')
+			end++;
+		if (end == p) {
+			snprintf(err, errlen, "path \"%s\": empty segment", text);
+			goto fail;
+		}
+		if (out->nsegs == RULES_MAX_SEGS) {
+			snprintf(err, errlen, "path \"%s\": more than %d segments", text,
+				 RULES_MAX_SEGS);
+			goto fail;
+		}
+		struct rules_seg *s = &out->segs[out->nsegs++];
+		s->name = strndup(p, (size_t)(end - p));
+		s->index = RULES_SEG_NONE;
+		if (s->name == NULL)
+			goto fail;
+		p = end;
+		if (*p == '[') {
+			const char *close = strchr(p, ']');
+			if (close == NULL) {
+				snprintf(err, errlen, "path \"%s\": '[' without ']'", text);
+				goto fail;
+			}
+			if (close == p + 2 && p[1] == '*') {
+				s->index = RULES_SEG_WILDCARD;
+			} else {
+				char *num_end = NULL;
+				long v = strtol(p + 1, &num_end, 10);
+				if (num_end != close || v < 0 || close == p + 1) {
+					snprintf(err, errlen,
+						 "path \"%s\": an index is [*] or a number", text);
+					goto fail;
+				}
+				s->index = v;
+			}
+			p = close + 1;
+		}
+		if (*p == '.')
+			p++;
+		else if (*p != '\0') {
+			snprintf(err, errlen, "path \"%s\": expected '.' after ']'", text);
+			goto fail;
+		}
+	}
+	if (strcmp(out->segs[0].name, "pod") == 0 && out->segs[0].index == RULES_SEG_NONE) {
+		if (out->nsegs < 2 || out->segs[1].index != RULES_SEG_NONE ||
+		    (strcmp(out->segs[1].name, "metadata") != 0 &&
+		     strcmp(out->segs[1].name, "spec") != 0)) {
+			snprintf(err, errlen,
+				 "path \"%s\": after pod. comes metadata or spec", text);
+			goto fail;
+		}
+		out->pod = true;
+		if (out->nsegs >= 3 && strcmp(out->segs[1].name, "spec") == 0 &&
+		    strcmp(out->segs[2].name, "containers") == 0 &&
+		    out->segs[2].index == RULES_SEG_WILDCARD) {
+			/* pod.spec.containers[*] walks every container list of the view */
+			out->containers = true;
+			for (size_t i = 0; i < 3; i++)
+				free(out->segs[i].name);
+			memmove(out->segs, out->segs + 3, (out->nsegs - 3) * sizeof(out->segs[0]));
+			out->nsegs -= 3;
+		} else {
+			free(out->segs[0].name);
+			memmove(out->segs, out->segs + 1, (out->nsegs - 1) * sizeof(out->segs[0]));
+			out->nsegs -= 1;
+		}
+	}
+	return 0;
+fail:
+	rules_path_free(out);
+	return -1;
+}
+
+int rules_check_path(const char *path, char *err, size_t errlen)
+{
+	struct rules_path p;
+	if (rules_path_compile(path, &p, err, errlen) < 0)
+		return -1;
+	rules_path_free(&p);
+	return 0;
+}
+
+/* ---- compile ---- */
+
+static void rules_assert_free(struct rules_assert *a)
+{
+	if (a == NULL)
+		return;
+	rules_path_free(&a->path);
+	for (size_t i = 0; i < a->nvalues; i++)
+		free(a->values[i]);
+	free(a->values);
+	if (a->have_re)
+		regfree(&a->re);
+	for (size_t i = 0; i < a->nkids; i++)
+		rules_assert_free(a->kids[i]);
+	free(a->kids);
+	free(a);
+}
+
+static struct rules_assert *rules_assert_compile(const struct rules_assert_yaml *y, int depth,
+						 bool *per_container, char *err, size_t errlen)
+{
+	if (depth > RULES_MAX_DEPTH) {
+		snprintf(err, errlen, "assertions nested deeper than %d", RULES_MAX_DEPTH);
+		return NULL;
+	}
+	struct rules_assert *a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return NULL;
+	int forms = (y->path != NULL || y->op != NULL) + (y->all != NULL) + (y->any != NULL) +
+		    (y->not_ != NULL);
+	if (forms != 1) {
+		snprintf(err, errlen, "an assertion is exactly one of {path, op}, all, any, not");
+		goto fail;
+	}
+	const struct rules_assert_yaml *kids = NULL;
+	unsigned nkids = 0;
+	if (y->all != NULL) {
+		a->kind = RULES_ALL;
+		kids = y->all;
+		nkids = y->nall;
+	} else if (y->any != NULL) {
+		a->kind = RULES_ANY;
+		kids = y->any;
+		nkids = y->nany;
+	} else if (y->not_ != NULL) {
+		a->kind = RULES_NOT;
+		kids = y->not_;
+		nkids = 1;
+	}
+	if (kids != NULL) {
+		a->kids = calloc(nkids, sizeof(*a->kids));
+		if (a->kids == NULL)
+			goto fail;
+		for (unsigned i = 0; i < nkids; i++) {
+			a->kids[i] = rules_assert_compile(&kids[i], depth + 1, per_container, err,
+							  errlen);
+			if (a->kids[i] == NULL)
+				goto fail;
+			a->nkids++;
+		}
+		return a;
+	}
+	a->kind = RULES_LEAF;
+	if (y->path == NULL || y->op == NULL) {
+		snprintf(err, errlen, "an assertion needs both path and op");
+		goto fail;
+	}
+	if (rules_path_compile(y->path, &a->path, err, errlen) < 0)
+		goto fail;
+	if (a->path.containers)
+		*per_container = true;
+	int wants = -1;
+	for (size_t i = 0; i < sizeof(rules_ops) / sizeof(rules_ops[0]); i++) {
+		if (strcmp(rules_ops[i].name, y->op) == 0) {
+			a->op = rules_ops[i].op;
+			wants = rules_ops[i].wants;
+		}
+	}
+	if (wants < 0) {
+		snprintf(err, errlen,
+			 "unknown operator \"%s\" (exists, absent, equals, notEquals, in, notIn, "
+			 "matches, lt, lte, gt, gte)",
+			 y->op);
+		goto fail;
+	}
+	if ((wants == 1 || wants == 3) && (y->value == NULL || y->values != NULL)) {
+		snprintf(err, errlen, "operator %s takes `value`", y->op);
+		goto fail;
+	}
+	if (wants == 2 && (y->values == NULL || y->value != NULL)) {
+		snprintf(err, errlen, "operator %s takes `values` (a list)", y->op);
+		goto fail;
+	}
+	if (wants == 0 && (y->value != NULL || y->values != NULL)) {
+		snprintf(err, errlen, "operator %s takes no value", y->op);
+		goto fail;
+	}
+	size_t n = wants == 2 ? y->nvalues : wants == 0 ? 0 : 1;
+	a->values = calloc(n ? n : 1, sizeof(char *));
+	if (a->values == NULL)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		a->values[i] = strdup(wants == 2 ? y->values[i] : y->value);
+		if (a->values[i] == NULL)
+			goto fail;
+		a->nvalues++;
+	}
+	if (wants == 3) {
+		char *end = NULL;
+		a->number = strtod(y->value, &end);
+		if (end == y->value || *end != '\0') {
+			snprintf(err, errlen, "operator %s needs a number, not \"%s\"", y->op,
+				 y->value);
+			goto fail;
+		}
+	}
+	if (a->op == RULES_MATCHES) {
+		int rc = regcomp(&a->re, y->value, REG_EXTENDED | REG_NOSUB);
+		if (rc != 0) {
+			char why[128];
+			regerror(rc, &a->re, why, sizeof(why));
+			snprintf(err, errlen, "invalid regex \"%s\": %s", y->value, why);
+			goto fail;
+		}
+		a->have_re = true;
+	}
+	return a;
+fail:
+	rules_assert_free(a);
+	return NULL;
+}
+
+static void rules_summarize(const struct rules_assert_yaml *y, char *out, size_t outlen)
+{
+	if (y->path != NULL && y->op != NULL) {
+		size_t n = (size_t)snprintf(out, outlen, "%s %s", y->path, y->op);
+		if (y->value != NULL && n < outlen)
+			n += (size_t)snprintf(out + n, outlen - n, " \"%s\"", y->value);
+		for (unsigned i = 0; i < y->nvalues && n < outlen; i++)
+			n += (size_t)snprintf(out + n, outlen - n, "%s\"%s\"", i ? ", " : " [",
+					      y->values[i]);
+		if (y->nvalues > 0 && n < outlen)
+			snprintf(out + n, outlen - n, "]");
+		return;
+	}
+	snprintf(out, outlen, "%s", y->all ? "all of its conditions" :
+				    y->any ? "any of its conditions" : "its negated condition");
+}
+
+void rules_free(struct rule *r)
+{
+	if (r == NULL)
+		return;
+	free(r->id);
+	free(r->description);
+	free(r->message);
+	free(r->summary);
+	for (size_t i = 0; i < r->nkinds; i++)
+		free(r->kinds[i]);
+	free(r->kinds);
+	for (size_t i = 0; i < r->nnamespaces; i++)
+		free(r->namespaces[i]);
+	free(r->namespaces);
+	rules_assert_free(r->root);
+	config_exemptions_free(r->setting.exempt);
+	free(r);
+}
+
+const struct policy_desc *rules_desc(const struct rule *r)
+{
+	return &r->desc;
+}
+
+struct policy_setting *rules_setting(struct rule *r)
+{
+	return &r->setting;
+}
+
+/* ---- evaluation ---- */
+
+/* The value as text for equals/in/matches; NULL for objects and arrays. */
+static const char *rules_text(const json_t *v, char *buf, size_t buflen)
+{
+	if (v == NULL || json_is_null(v))
+		return "";
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_true(v))
+		return "true";
+	if (json_is_false(v))
+		return "false";
+	if (json_is_integer(v)) {
+		snprintf(buf, buflen, "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	if (json_is_real(v)) {
+		snprintf(buf, buflen, "%g", json_real_value(v));
+		return buf;
+	}
+	return NULL;
+}
+
+static bool rules_leaf(const struct rules_assert *a, const json_t *v)
+{
+	char buf[64];
+	const char *t = rules_text(v, buf, sizeof(buf));
+	bool present = v != NULL && !json_is_null(v);
+	switch (a->op) {
+	case RULES_EXISTS:
+		return present;
+	case RULES_ABSENT:
+		return !present;
+	case RULES_EQUALS:
+		return t != NULL && strcmp(t, a->values[0]) == 0;
+	case RULES_NOT_EQUALS:
+		return t == NULL || strcmp(t, a->values[0]) != 0;
+	case RULES_IN:
+	case RULES_NOT_IN: {
+		bool in = false;
+		for (size_t i = 0; t != NULL && i < a->nvalues && !in; i++)
+			in = strcmp(t, a->values[i]) == 0;
+		return a->op == RULES_IN ? in : !in;
+	}
+	case RULES_MATCHES:
+		return t != NULL && regexec(&a->re, t, 0, NULL, 0) == 0;
+	case RULES_LT:
+	case RULES_LTE:
+	case RULES_GT:
+	case RULES_GTE: {
+		if (!json_is_number(v))
+			return false;
+		double d = json_number_value(v);
+		return a->op == RULES_LT    ? d < a->number
+		       : a->op == RULES_LTE ? d <= a->number
+		       : a->op == RULES_GT  ? d > a->number
+					    : d >= a->number;
+	}
+	}
+	return false;
+}
+
+/* Whether the leaf holds for every value the path reaches from node. */
+static bool rules_walk(const struct rules_assert *a, const json_t *node, size_t seg)
+{
+	if (seg == a->path.nsegs)
+		return rules_leaf(a, node);
+	const struct rules_seg *s = &a->path.segs[seg];
+	const json_t *next = json_is_object(node) ? json_object_get(node, s->name) : NULL;
+	if (s->index == RULES_SEG_NONE)
+		return rules_walk(a, next, seg + 1);
+	if (s->index == RULES_SEG_WILDCARD) {
+		size_t i;
+		const json_t *e;
+		json_array_foreach(next, i, e)
+		{
+			if (!rules_walk(a, e, seg + 1))
+				return false;
+		}
+		return true; /* none at all: nothing violates */
+	}
+	return rules_walk(a, json_is_array(next) ? json_array_get(next, (size_t)s->index) : NULL,
+			  seg + 1);
+}
+
+static bool rules_eval(const struct rules_assert *a, const struct pod_view *pod,
+		       const struct container_ref *c)
+{
+	switch (a->kind) {
+	case RULES_ALL:
+		for (size_t i = 0; i < a->nkids; i++)
+			if (!rules_eval(a->kids[i], pod, c))
+				return false;
+		return true;
+	case RULES_ANY:
+		for (size_t i = 0; i < a->nkids; i++)
+			if (rules_eval(a->kids[i], pod, c))
+				return true;
+		return false;
+	case RULES_NOT:
+		return !rules_eval(a->kids[0], pod, c);
+	case RULES_LEAF:
+		break;
+	}
+	const json_t *root = pod->object;
+	size_t seg = 0;
+	if (a->path.containers) {
+		root = c != NULL ? c->json : NULL;
+	} else if (a->path.pod) {
+		root = strcmp(a->path.segs[0].name, "metadata") == 0 ? pod->pod_meta : pod->spec;
+		seg = 1;
+	}
+	return rules_walk(a, root, seg);
+}
+
+static bool rules_matches(const struct rule *r, const struct pod_view *pod)
+{
+	bool kind_ok = r->nkinds == 0;
+	for (size_t i = 0; i < r->nkinds && !kind_ok; i++)
+		kind_ok = strcmp(r->kinds[i], pod->kind) == 0;
+	if (!kind_ok)
+		return false;
+	if (r->nnamespaces == 0)
+		return true;
+	return pod->namespace != NULL &&
+	       config_name_matches(r->namespaces, (unsigned)r->nnamespaces, pod->namespace);
+}
+
+static int rules_run(struct policy_ctx *ctx)
+{
+	const struct rule *r = ctx->state;
+	const struct pod_view *pod = ctx->pod;
+	if (!rules_matches(r, pod))
+		return 0;
+	const char *msg = r->message;
+	if (!r->per_container) {
+		if (!rules_eval(r->root, pod, NULL))
+			return policy_fail(ctx, NULL, "%s", msg != NULL ? msg : r->summary);
+		return 0;
+	}
+	for (size_t i = 0; i < pod->ncontainers; i++) {
+		const struct container_ref *c = &pod->containers[i];
+		if (!rules_eval(r->root, pod, c) &&
+		    policy_fail(ctx, c, "%s", msg != NULL ? msg : r->summary) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx,
+			   int line, int col, struct config_errors *errs)
+{
+	char where[48], err[512] = "";
+	snprintf(where, sizeof(where), "rules[%zu]", idx);
+	struct rules_yaml *y = NULL;
+	if (config_load_yaml(name, text, len, &rules_schema, (void **)&y, where, line, errs) < 0)
+		return NULL;
+	struct rule *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		goto fail;
+	r->id = strdup(y->id);
+	r->description = strdup(y->description != NULL ? y->description : y->id);
+	r->message = y->message != NULL ? strdup(y->message) : NULL;
+	r->root = rules_assert_compile(y->assert_, 0, &r->per_container, err, sizeof(err));
+	if (r->root == NULL) {
+		config_add_error(errs, name, line, col, "%s (rule \"%s\"): %s", where, y->id,
+				 err[0] ? err : "out of memory");
+		goto fail;
+	}
+	char summary[600];
+	rules_summarize(y->assert_, summary, sizeof(summary));
+	size_t sl = strlen(summary) + 32;
+	r->summary = malloc(sl);
+	if (r->summary != NULL)
+		snprintf(r->summary, sl, "must satisfy %s", summary);
+	if (y->match != NULL) {
+		r->kinds = y->match->kinds;
+		r->nkinds = y->match->nkinds;
+		r->namespaces = y->match->namespaces;
+		r->nnamespaces = y->match->nnamespaces;
+		y->match->kinds = NULL;
+		y->match->nkinds = 0;
+		y->match->namespaces = NULL;
+		y->match->nnamespaces = 0;
+		for (size_t i = 0; i < r->nkinds; i++) {
+			if (!workload_kind_judged(r->kinds[i])) {
+				config_add_error(errs, name, line, col,
+						 "%s (rule \"%s\"): match.kinds: \"%s\" is not a "
+						 "judged kind (Pod, Deployment, ReplicaSet, "
+						 "StatefulSet, DaemonSet, ReplicationController, Job, "
+						 "CronJob)",
+						 where, y->id, r->kinds[i]);
+				goto fail;
+			}
+		}
+	}
+	r->setting.action = y->action != 0 ? (enum policy_action)(y->action - 1) : POLICY_ACTION_DENY;
+	r->setting.action_given = y->action != 0;
+	r->setting.listed = true;
+	r->setting.line = line;
+	r->setting.exempt = y->exemptions;
+	y->exemptions = NULL;
+	if (r->id == NULL || r->description == NULL || r->summary == NULL ||
+	    (y->message != NULL && r->message == NULL))
+		goto fail;
+	r->desc.id = r->id;
+	r->desc.description = r->description;
+	r->desc.level = POLICY_LEVEL_NONE;
+	r->desc.default_action = POLICY_ACTION_DENY;
+	r->desc.check = rules_run;
+	r->setting.state = r;
+	config_free_yaml(&rules_schema, y);
+	return r;
+fail:
+	rules_free(r);
+	config_free_yaml(&rules_schema, y);
+	return NULL;
+}

@@ -1,0 +1,40 @@
+/*
+ * rules: custom checks that platform teams write in the configuration
+ * (`rules:`), compiled once at load and run by the engine like built-in
+ * policy modules, with the same actions, exemptions and reporting.
+ */
+#ifndef ADMITD_RULES_H
+#define ADMITD_RULES_H
+
+#include <stddef.h>
+
+#include "../policies/policy.h"
+
+struct rule;
+
+/* One compiled rule: a policy descriptor of its own plus its setting. */
+struct rule_set {
+	struct rule **rules;
+	size_t count;
+};
+
+struct config_errors;
+struct admitd_config;
+struct policy_setting;
+
+/*
+ * Reads and compiles rules[idx] from its YAML text (padded so lines match
+ * the file); on error appends `file:line:col: message` lines to errs.
+ * Returns the compiled rule, or NULL.
+ */
+struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx,
+			   int line, int col, struct config_errors *errs);
+void rules_free(struct rule *r);
+
+const struct policy_desc *rules_desc(const struct rule *r);
+struct policy_setting *rules_setting(struct rule *r);
+
+/* Compiles a path for tests and the fuzzer; returns 0 or -1 with a reason. */
+int rules_check_path(const char *path, char *err, size_t errlen);
+
+#endif
