@@ -99,6 +99,12 @@ struct policy_desc {
 	policy_prepare_fn prepare; /* may be NULL */
 	policy_release_fn release; /* may be NULL */
 	policy_check_fn check;
+	/*
+	 * The policy's page in docs/policies.md (Markdown, written for users):
+	 * what it forbids and why, its parameters, an example denial message,
+	 * and how to fix it. `admitd policies --markdown` prints it.
+	 */
+	const char *doc;
 };
 
 struct violation {
