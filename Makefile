@@ -29,7 +29,7 @@ UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
 UNIT_HELP  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HOBJS := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps run test test-run unit integration asan clean check-format
+.PHONY: all deps run test test-run unit integration asan clean check-format docs
 
 all: $(BUILD)/admitd
 
@@ -89,6 +89,10 @@ test-run:
 	$(MAKE) --no-print-directory asan || st=1; \
 	./tests/summary.sh $(RESULTS) || st=1; \
 	exit $$st
+
+# docs/policies.md is generated from the policy descriptors; a test keeps them equal.
+docs: $(BUILD)/admitd
+	$(BUILD)/admitd policies --markdown > docs/policies.md
 
 check-format:
 	@clang-format --dry-run --Werror $(SRCS) $(wildcard webhook/*.h policies/*.h)

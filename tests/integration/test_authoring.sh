@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Policy authoring: admitd test, check-config, policies --markdown, and
+# configuration reload under load with zero failed requests.
+source "$(dirname "$0")/lib.sh"
+
+out=$("$ADMITD" test "$TOP/tests/policy-suites/default.yaml" "$TOP"/docs/examples/*.test.yaml); rc=$?
+check "shipped suites pass (default config and every docs example)" [ "$rc" = 0 ]
+check "suites end with N passed, 0 failed" grep -qE '^[1-9][0-9]* passed, 0 failed$' <<<"$out"
+out=$("$ADMITD" test "$DATA/suites/failing.yaml"); rc=$?
+check "a failing suite exits 1" [ "$rc" = 1 ]
+check "FAIL line says expected vs got" grep -q 'FAIL .*wrongly expects.*expected allow, got deny' <<<"$out"
+check "FAIL line names the missing policy" grep -q 'FAIL .*policy host-ports not among the violations' <<<"$out"
+check "FAIL line names the missing message" grep -q 'FAIL .*no message contains "no such text"' <<<"$out"
+check "failing suite counts" grep -q '^0 passed, 3 failed$' <<<"$out"
+out=$("$ADMITD" test "$DATA/suites/bad-config.yaml"); rc=$?
+check "a suite whose config is broken fails with the config error" grep -q 'bad-config.conf.yaml:5:5: unknown key "registires" in policies\[0\]' <<<"$out"
+check "... and exits non-zero" [ "$rc" != 0 ]
+
+"$ADMITD" check-config "$TOP/docs/examples/custom-rules.yaml" >/dev/null; rc=$?
+check "check-config: valid file exits 0" [ "$rc" = 0 ]
+printf 'mode: enforced\npolicies:\n  - id: nope\n  - id: privileged\n    actoin: deny\n' > "$WORK/bad.yaml"
+out=$("$ADMITD" check-config "$WORK/bad.yaml" 2>&1); rc=$?
+check "check-config: invalid file exits 2" [ "$rc" = 2 ]
+check "check-config: reports the bad enum with file:line:col" grep -q "bad.yaml:1:7: invalid value \"enforced\" for key \"mode\"" <<<"$out"
+"$ADMITD" check-config /nonexistent.yaml 2>/dev/null; rc=$?
+check "check-config: missing file exits 2" [ "$rc" = 2 ]
+
+"$ADMITD" policies --markdown > "$WORK/policies.md"
+check "docs/policies.md is what admitd policies --markdown writes" diff -u "$TOP/docs/policies.md" "$WORK/policies.md"
+check "every registered policy is documented" \
+	[ "$("$ADMITD" policies | tail -n +2 | wc -l)" = "$(grep -c '^## ' "$TOP/docs/policies.md")" ]
+
+# reload under load: swap the file (as a ConfigMap update does) while requests run
+make_certs
+printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: warn}\n' > "$WORK/cfg.yaml"
+PORT=$(free_port); BASE=https://127.0.0.1:$PORT
+"$ADMITD" serve --config "$WORK/cfg.yaml" --listen 127.0.0.1:$PORT --cert "$WORK/certs/tls.crt" \
+	--key "$WORK/certs/tls.key" --threads 2 --decision-log off >>"$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 50); do curl -s -o /dev/null --cacert "$WORK/certs/ca.crt" "$BASE/healthz" && break; sleep 0.1; done
+(
+	for i in $(seq 1 400); do
+		r=$(curl -s -w ' %{http_code}' --max-time 5 --cacert "$WORK/certs/ca.crt" \
+			--data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
+		code=${r##* }
+		case "$r" in *'"allowed":false'*) v=deny ;; *'"allowed":true'*) v=allow ;; *) v=none ;; esac
+		echo "$code $v"
+		[ -e "$WORK/stop" ] && break
+	done > "$WORK/loop.out"
+) &
+LOOP=$!
+sleep 1
+printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: deny}\n' > "$WORK/next.yaml"
+mv "$WORK/next.yaml" "$WORK/cfg.yaml"
+for _ in $(seq 1 50); do grep -q 'configuration reloaded' "$SERVER_LOG" && break; sleep 0.1; done
+sleep 1
+printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: dney}\n' > "$WORK/next.yaml"
+mv "$WORK/next.yaml" "$WORK/cfg.yaml"
+for _ in $(seq 1 50); do grep -q 'configuration reload refused' "$SERVER_LOG" && break; sleep 0.1; done
+sleep 1
+touch "$WORK/stop"; wait $LOOP
+total=$(wc -l < "$WORK/loop.out")
+check "reload under load: requests ran ($total)" [ "$total" -gt 20 ]
+check "reload under load: zero failed requests" [ "$(grep -vc '^200 ' "$WORK/loop.out")" = 0 ]
+seq=$(awk '{print $2}' "$WORK/loop.out" | uniq | tr '\n' ' ')
+check "verdicts change once, warn (allow) -> deny, and stay after the broken swap [$seq]" [ "$seq" = "allow deny " ]
+check "file change picked up without SIGHUP" grep -q 'configuration reloaded' "$SERVER_LOG"
+check "broken file refused with its error" grep -q 'invalid value "dney"' "$SERVER_LOG"
+stop_server
