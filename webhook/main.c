@@ -64,6 +64,7 @@ static int cmd_serve(int argc, char **argv)
 		{"dry-run", no_argument, NULL, 'd'},
 		{"shutdown-grace-ms", required_argument, NULL, 'g'},
 		{"decision-log", required_argument, NULL, 'D'},
+		{"metrics-listen", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -99,6 +100,9 @@ static int cmd_serve(int argc, char **argv)
 		case 'D':
 			decisions = optarg;
 			break;
+		case 'M':
+			opt.metrics_listen = optarg;
+			break;
 		case 'g':
 			opt.shutdown_grace_ms = (unsigned)strtoul(optarg, NULL, 10);
 			break;
@@ -106,7 +110,7 @@ static int cmd_serve(int argc, char **argv)
 			printf("usage: admitd serve [--config FILE] [--listen ADDR:PORT] --cert FILE "
 			       "--key FILE [--threads N] [--http2] [--dry-run]\n"
 			       "                    [--decision-log FILE|-|off] "
-			       "[--shutdown-grace-ms MS]\n");
+			       "[--shutdown-grace-ms MS] [--metrics-listen ADDR:PORT]\n");
 			return 0;
 		default:
 			return 2;

@@ -26,6 +26,7 @@
 
 #include "decision.h"
 #include "log.h"
+#include "metrics.h"
 #include "review.h"
 #include "tls.h"
 
@@ -60,6 +61,10 @@ struct server_thread {
 	unsigned cfg_gen;
 	struct admitd_config *cfg;
 	struct arena arena;
+	struct metrics_thread metrics;
+	struct timespec req_start;       /* set while a /validate request is judged */
+	h2o_accept_ctx_t metrics_accept; /* plain HTTP, thread 0 only */
+	h2o_socket_t *metrics_listener;
 };
 
 static __thread struct server_thread *server_self;
@@ -121,16 +126,33 @@ static void server_thread_ssl(struct server_thread *t)
 
 /* ---- responses ---- */
 
-static void server_respond(h2o_req_t *req, int status, const char *reason, const char *body,
-			   size_t len)
+/* Every answer goes through here, so every answer is counted once. */
+static void server_send(h2o_req_t *req, int status, const char *reason, const char *type,
+			const char *body, size_t len)
 {
+	struct server_thread *t = server_self;
+	if (t->req_start.tv_sec != 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		uint64_t ns = (uint64_t)(now.tv_sec - t->req_start.tv_sec) * 1000000000ull +
+			      (uint64_t)(now.tv_nsec - t->req_start.tv_nsec);
+		t->req_start.tv_sec = 0;
+		metrics_observe(&t->metrics, ns, req->entity.len);
+	}
+	metrics_request(&t->metrics, status);
 	req->res.status = status;
 	req->res.reason = reason;
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-		       H2O_STRLIT("application/json"));
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type,
+		       strlen(type));
 	/* without it h2o sends HTTP/1.1 answers chunked */
 	req->res.content_length = len;
 	h2o_send_inline(req, body, len);
+}
+
+static void server_respond(h2o_req_t *req, int status, const char *reason, const char *body,
+			   size_t len)
+{
+	server_send(req, status, reason, "application/json", body, len);
 }
 
 static void server_respond_error(h2o_req_t *req, int status, const char *reason,
@@ -169,6 +191,24 @@ static int server_method_not_allowed(h2o_req_t *req, const char *allow)
 
 /* ---- handlers ---- */
 
+static int server_on_metrics(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void)self;
+	if (!server_path_is(req, "/metrics"))
+		return -1;
+	if (!server_method_is(req, "GET") && !server_method_is(req, "HEAD"))
+		return server_method_not_allowed(req, "GET");
+	size_t len = 0;
+	char *text = metrics_render(server_thread_config(server_self), &len);
+	if (text == NULL) {
+		server_respond_error(req, 500, "Internal Server Error", "out of memory");
+		return 0;
+	}
+	server_send(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", text, len);
+	free(text);
+	return 0;
+}
+
 static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 {
 	(void)self;
@@ -178,6 +218,7 @@ static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 	if (!server_method_is(req, "POST"))
 		return server_method_not_allowed(req, "POST");
 
+	clock_gettime(CLOCK_MONOTONIC, &t->req_start);
 	struct review rv;
 	char why[256];
 	if (review_decode(req->entity.base, req->entity.len, &rv, why, sizeof(why)) < 0) {
@@ -191,6 +232,7 @@ static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 	if (review_judged(&rv))
 		engine_evaluate(cfg, &rv.in, &t->arena, &verdict);
 	decision_log_write(rv.uid, &rv.in, &verdict, cfg);
+	metrics_decision(&t->metrics, rv.in.kind, rv.in.operation, &verdict, cfg->mode);
 	char *body = NULL;
 	size_t len = 0;
 	if (review_encode(&rv, &verdict, cfg, &body, &len) < 0) {
@@ -327,6 +369,7 @@ static void *server_thread_main(void *arg)
 {
 	struct server_thread *t = arg;
 	server_self = t;
+	metrics_bind(&t->metrics);
 	/* every signal goes to the main thread's sigwait */
 	sigset_t all;
 	sigfillset(&all);
@@ -341,6 +384,11 @@ static void *server_thread_main(void *arg)
 		h2o_socket_close(t->listener);
 		t->listener = NULL;
 	}
+	if (t->metrics_listener != NULL) {
+		h2o_socket_read_stop(t->metrics_listener);
+		h2o_socket_close(t->metrics_listener);
+		t->metrics_listener = NULL;
+	}
 	h2o_context_request_shutdown(&t->ctx);
 	uint64_t deadline = server_now_ms() + server.opt->shutdown_grace_ms;
 	while (!server_thread_idle(t) && server_now_ms() < deadline)
@@ -350,6 +398,44 @@ static void *server_thread_main(void *arg)
 	if (h2o_timeout_is_linked(&t->ctx.http2._graceful_shutdown_timeout))
 		h2o_timeout_unlink(&t->ctx.http2._graceful_shutdown_timeout);
 	return NULL;
+}
+
+static void server_on_metrics_accept(h2o_socket_t *listener, const char *err)
+{
+	struct server_thread *t = listener->data;
+	h2o_socket_t *sock;
+	if (err == NULL && (sock = h2o_evloop_socket_accept(listener)) != NULL)
+		h2o_accept(&t->metrics_accept, sock);
+}
+
+/* Plain HTTP for Prometheus on its own port (thread 0): no TLS to configure in the scraper. */
+static int server_metrics_listener(struct server_thread *t, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (server_resolve(server.opt->metrics_listen, &ss, &sl) < 0) {
+		snprintf(err, errlen, "cannot resolve --metrics-listen \"%s\"",
+			 server.opt->metrics_listen);
+		return -1;
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int on = 1;
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 64) != 0) {
+		snprintf(err, errlen, "cannot listen on %s: %s", server.opt->metrics_listen,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	t->metrics_accept.ctx = &t->ctx;
+	t->metrics_accept.hosts = server.h2o.hosts;
+	t->metrics_accept.ssl_ctx = NULL;
+	t->metrics_listener = h2o_evloop_socket_create(t->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+	t->metrics_listener->data = t;
+	h2o_socket_read_start(t->metrics_listener, server_on_metrics_accept);
+	return 0;
 }
 
 static int server_thread_init(struct server_thread *t, unsigned index, char *err, size_t errlen)
@@ -370,6 +456,10 @@ static int server_thread_init(struct server_thread *t, unsigned index, char *err
 	t->listener->data = t;
 	h2o_socket_read_start(t->listener, server_on_accept);
 	arena_init(&t->arena);
+	metrics_register(&t->metrics);
+	if (index == 0 && server.opt->metrics_listen != NULL &&
+	    server_metrics_listener(t, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 
@@ -442,8 +532,10 @@ static void server_reload_config(struct server_watch *w, bool force)
 		for (size_t i = 0; i < errs.count; i++)
 			log_warnx("  %s", errs.lines[i]);
 		config_errors_free(&errs);
+		metrics_config_reload(false);
 		return;
 	}
+	metrics_config_reload(true);
 	log_info("configuration reloaded from %s (checksum %s)", path, cfg->checksum);
 	server_publish_config(cfg);
 }
@@ -493,6 +585,7 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	server_register(host, "/validate", server_on_validate);
 	server_register(host, "/healthz", server_on_healthz);
 	server_register(host, "/readyz", server_on_readyz);
+	server_register(host, "/metrics", server_on_metrics);
 
 	threads = calloc(nthreads, sizeof(*threads));
 	if (threads == NULL)
@@ -536,6 +629,8 @@ out_threads:
 	for (unsigned i = 0; i < nthreads; i++) {
 		if (threads[i].listener != NULL)
 			h2o_socket_close(threads[i].listener);
+		if (threads[i].metrics_listener != NULL)
+			h2o_socket_close(threads[i].metrics_listener);
 		server_thread_dispose(&threads[i]);
 	}
 	free(threads);

@@ -18,6 +18,7 @@ struct server_options {
 	unsigned threads;        /* 0: one per core */
 	bool http2;
 	unsigned shutdown_grace_ms;
+	const char *metrics_listen; /* plain-HTTP /metrics port, NULL for none */
 };
 
 /*

@@ -6,11 +6,14 @@
  */
 #include "tls.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
 #include <h2o.h>
 #include <openssl/err.h>
+
+#include "metrics.h"
 
 static const h2o_iovec_t tls_alpn_http1[] = {{H2O_STRLIT("http/1.1")}, {NULL, 0}};
 
@@ -24,9 +27,41 @@ static void tls_openssl_error(char *err, size_t errlen, const char *what, const 
 	ERR_clear_error();
 }
 
+static void tls_info(const SSL *ssl, int where, int ret)
+{
+	(void)ssl;
+	(void)ret;
+	if (where & SSL_CB_HANDSHAKE_DONE)
+		metrics_tls_handshake();
+}
+
+/* An ex_data slot whose constructor and destructor run for every SSL
+ * object: the open-connection gauge without hooks into h2o. */
+static void tls_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			void *argp)
+{
+	(void)parent, (void)ptr, (void)ad, (void)idx, (void)argl, (void)argp;
+	metrics_connection_opened();
+}
+
+static void tls_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			 void *argp)
+{
+	(void)parent, (void)ptr, (void)ad, (void)idx, (void)argl, (void)argp;
+	metrics_connection_closed();
+}
+
+static pthread_once_t tls_once = PTHREAD_ONCE_INIT;
+
+static void tls_init_once(void)
+{
+	CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, NULL, tls_ssl_new, NULL, tls_ssl_free);
+}
+
 SSL_CTX *tls_context_new(const char *cert, const char *key, bool http2, char *err,
 			 size_t errlen)
 {
+	pthread_once(&tls_once, tls_init_once);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	if (ctx == NULL) {
 		snprintf(err, errlen, "SSL_CTX_new failed");
@@ -54,6 +89,7 @@ SSL_CTX *tls_context_new(const char *cert, const char *key, bool http2, char *er
 		tls_openssl_error(err, errlen, "private key does not match certificate", key);
 		goto fail;
 	}
+	SSL_CTX_set_info_callback(ctx, tls_info);
 	h2o_ssl_register_alpn_protocols(ctx, http2 ? h2o_alpn_protocols : tls_alpn_http1);
 	return ctx;
 fail:

@@ -1,0 +1,387 @@
+/*
+ * metrics.c: counting on the request path is a relaxed load and store of
+ * a counter only this thread writes; summing happens at scrape time.
+ */
+#include "metrics.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../policies/registry.h"
+
+#define METRICS_MAX_THREADS 256
+
+static struct metrics_thread *metrics_threads[METRICS_MAX_THREADS];
+static atomic_int metrics_nthreads;
+static _Atomic uint64_t metrics_handshakes_other; /* handshakes on threads without counters */
+static _Atomic int64_t metrics_conns;
+static _Atomic uint64_t metrics_reloads[2]; /* failure, success */
+static time_t metrics_start;
+static __thread struct metrics_thread *metrics_self;
+
+static const int metrics_codes[] = {200, 400, 404, 405, 413, 500, 503};
+static const char *const metrics_kinds[] = {"Pod", "Deployment", "ReplicaSet", "StatefulSet",
+					    "DaemonSet", "ReplicationController", "Job", "CronJob",
+					    "other"};
+static const char *const metrics_ops[] = {"CREATE", "UPDATE", "DELETE", "CONNECT", "other"};
+/* seconds: sub-millisecond answers must be visible */
+static const double metrics_dur_bounds[METRICS_NDUR] = {
+	0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+	0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1.0,
+};
+static const double metrics_body_bounds[METRICS_NBODY] = {
+	1024, 4096, 16384, 65536, 262144, 1048576, 3145728, 7340032, 16777216,
+};
+
+static inline void metrics_inc(metrics_counter *c, uint64_t by)
+{
+	/* single writer: no read-modify-write lock needed */
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by,
+			      memory_order_relaxed);
+}
+
+static inline uint64_t metrics_get(metrics_counter *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+void metrics_register(struct metrics_thread *t)
+{
+	if (metrics_start == 0)
+		metrics_start = time(NULL);
+	int n = atomic_load(&metrics_nthreads);
+	if (n < METRICS_MAX_THREADS) {
+		metrics_threads[n] = t;
+		atomic_store(&metrics_nthreads, n + 1);
+	}
+}
+
+void metrics_bind(struct metrics_thread *t)
+{
+	metrics_self = t;
+}
+
+static size_t metrics_index(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; s != NULL && i + 1 < n; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return n - 1;
+}
+
+void metrics_request(struct metrics_thread *t, int status)
+{
+	size_t ci = 7;
+	for (size_t i = 0; i < sizeof(metrics_codes) / sizeof(metrics_codes[0]); i++)
+		if (metrics_codes[i] == status)
+			ci = i;
+	metrics_inc(&t->requests[ci], 1);
+}
+
+void metrics_observe(struct metrics_thread *t, uint64_t ns, size_t body_bytes)
+{
+	double secs = (double)ns / 1e9;
+	size_t b = 0;
+	while (b < METRICS_NDUR && secs > metrics_dur_bounds[b])
+		b++;
+	metrics_inc(&t->duration[b], 1);
+	metrics_inc(&t->duration_sum_ns, ns);
+	b = 0;
+	while (b < METRICS_NBODY && (double)body_bytes > metrics_body_bounds[b])
+		b++;
+	metrics_inc(&t->body[b], 1);
+	metrics_inc(&t->body_sum, body_bytes);
+}
+
+static metrics_counter *metrics_rule_counter(struct metrics_thread *t, const char *id,
+					     enum policy_action a)
+{
+	int n = atomic_load_explicit(&t->nrules, memory_order_relaxed);
+	for (int i = 0; i < n; i++)
+		if (strcmp(t->rules[i].id, id) == 0)
+			return &t->rules[i].by_action[a];
+	if (n == METRICS_MAX_RULES)
+		return NULL;
+	snprintf(t->rules[n].id, sizeof(t->rules[n].id), "%s", id);
+	/* publish the id before the scraper may read the slot */
+	atomic_store_explicit(&t->nrules, n + 1, memory_order_release);
+	return &t->rules[n].by_action[a];
+}
+
+void metrics_decision(struct metrics_thread *t, const char *kind, const char *operation,
+		      const struct engine_verdict *v, enum admitd_mode mode)
+{
+	size_t k = metrics_index(kind, metrics_kinds, METRICS_NKINDS);
+	size_t o = metrics_index(operation, metrics_ops, METRICS_NOPS);
+	metrics_inc(&t->decisions[k][o][v->allowed ? 1 : 0][mode == ADMITD_MODE_DRY_RUN], 1);
+	for (const struct violation *x = v->violations; x != NULL; x = x->next) {
+		int pi = -1;
+		for (size_t i = 0; i < registry_npolicies && i < METRICS_MAX_POL; i++)
+			if (registry_policies[i] == x->policy)
+				pi = (int)i;
+		metrics_counter *c = pi >= 0 ? &t->violations[pi][x->action]
+					     : metrics_rule_counter(t, x->policy->id, x->action);
+		if (c != NULL)
+			metrics_inc(c, 1);
+	}
+}
+
+void metrics_tls_handshake(void)
+{
+	if (metrics_self != NULL)
+		metrics_inc(&metrics_self->handshakes, 1);
+	else
+		atomic_fetch_add(&metrics_handshakes_other, 1);
+}
+
+void metrics_connection_opened(void)
+{
+	atomic_fetch_add_explicit(&metrics_conns, 1, memory_order_relaxed);
+}
+
+void metrics_connection_closed(void)
+{
+	atomic_fetch_sub_explicit(&metrics_conns, 1, memory_order_relaxed);
+}
+
+void metrics_config_reload(bool ok)
+{
+	atomic_fetch_add(&metrics_reloads[ok ? 1 : 0], 1);
+}
+
+/* ---- rendering ---- */
+
+struct metrics_buf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static void metrics_put(struct metrics_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void metrics_put(struct metrics_buf *b, const char *fmt, ...)
+{
+	for (;;) {
+		if (b->failed)
+			return;
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n >= 0 && (size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t ncap = b->cap * 2 + (size_t)(n > 0 ? n : 0);
+		char *np = realloc(b->p, ncap);
+		if (np == NULL) {
+			b->failed = true;
+			return;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+}
+
+static void metrics_histogram(struct metrics_buf *b, const char *name, const char *help,
+			      const double *bounds, size_t nb, const uint64_t *counts,
+			      double sum, const char *fmt_bound)
+{
+	metrics_put(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	uint64_t cum = 0;
+	for (size_t i = 0; i < nb; i++) {
+		cum += counts[i];
+		char le[32];
+		snprintf(le, sizeof(le), fmt_bound, bounds[i]);
+		metrics_put(b, "%s_bucket{le=\"%s\"} %llu\n", name, le, (unsigned long long)cum);
+	}
+	cum += counts[nb];
+	metrics_put(b, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9g\n%s_count %llu\n", name,
+		    (unsigned long long)cum, name, sum, name, (unsigned long long)cum);
+}
+
+static void metrics_process(struct metrics_buf *b)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f != NULL) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			size = resident = 0;
+		fclose(f);
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	int fds = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (d != NULL) {
+		while (readdir(d) != NULL)
+			fds++;
+		closedir(d);
+		fds -= 3; /* ".", ".." and the directory's own descriptor */
+	}
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	metrics_put(b,
+		    "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+		    "# TYPE process_resident_memory_bytes gauge\n"
+		    "process_resident_memory_bytes %lu\n"
+		    "# HELP process_virtual_memory_bytes Virtual memory size in bytes.\n"
+		    "# TYPE process_virtual_memory_bytes gauge\n"
+		    "process_virtual_memory_bytes %lu\n"
+		    "# HELP process_cpu_seconds_total Total user and system CPU time in seconds.\n"
+		    "# TYPE process_cpu_seconds_total counter\n"
+		    "process_cpu_seconds_total %.6f\n"
+		    "# HELP process_open_fds Number of open file descriptors.\n"
+		    "# TYPE process_open_fds gauge\n"
+		    "process_open_fds %d\n"
+		    "# HELP process_max_fds Maximum number of open file descriptors.\n"
+		    "# TYPE process_max_fds gauge\n"
+		    "process_max_fds %llu\n"
+		    "# HELP process_start_time_seconds Start time of the process since the epoch.\n"
+		    "# TYPE process_start_time_seconds gauge\n"
+		    "process_start_time_seconds %lld\n",
+		    resident * (unsigned long)page, size * (unsigned long)page, cpu, fds,
+		    (unsigned long long)rl.rlim_cur, (long long)metrics_start);
+}
+
+char *metrics_render(const struct admitd_config *cfg, size_t *len)
+{
+	struct metrics_buf b = {.cap = 16384};
+	b.p = malloc(b.cap);
+	if (b.p == NULL)
+		return NULL;
+	int nt = atomic_load(&metrics_nthreads);
+
+	metrics_put(&b, "# HELP admitd_requests_total HTTP requests answered by admitd's "
+			"handlers, by status code.\n# TYPE admitd_requests_total counter\n");
+	for (size_t c = 0; c < 8; c++) {
+		uint64_t sum = 0;
+		for (int i = 0; i < nt; i++)
+			sum += metrics_get(&metrics_threads[i]->requests[c]);
+		if (c < 7)
+			metrics_put(&b, "admitd_requests_total{code=\"%d\"} %llu\n", metrics_codes[c],
+				    (unsigned long long)sum);
+		else if (sum > 0)
+			metrics_put(&b, "admitd_requests_total{code=\"other\"} %llu\n",
+				    (unsigned long long)sum);
+	}
+
+	metrics_put(&b, "# HELP admitd_decisions_total Admission decisions, by kind, operation, "
+			"verdict and mode.\n# TYPE admitd_decisions_total counter\n");
+	for (size_t k = 0; k < METRICS_NKINDS; k++)
+		for (size_t o = 0; o < METRICS_NOPS; o++)
+			for (int a = 0; a < 2; a++)
+				for (int m = 0; m < 2; m++) {
+					uint64_t sum = 0;
+					for (int i = 0; i < nt; i++)
+						sum += metrics_get(&metrics_threads[i]->decisions[k][o][a][m]);
+					if (sum == 0)
+						continue;
+					metrics_put(&b,
+						    "admitd_decisions_total{kind=\"%s\",operation=\"%s\","
+						    "allowed=\"%s\",mode=\"%s\"} %llu\n",
+						    metrics_kinds[k], metrics_ops[o], a ? "true" : "false",
+						    m ? "dry-run" : "enforce", (unsigned long long)sum);
+				}
+
+	metrics_put(&b, "# HELP admitd_violations_total Violations found, by policy and action.\n"
+			"# TYPE admitd_violations_total counter\n");
+	for (size_t p = 0; p < registry_npolicies && p < METRICS_MAX_POL; p++)
+		for (int a = 1; a < 4; a++) {
+			uint64_t sum = 0;
+			for (int i = 0; i < nt; i++)
+				sum += metrics_get(&metrics_threads[i]->violations[p][a]);
+			if (sum > 0)
+				metrics_put(&b, "admitd_violations_total{policy=\"%s\",action=\"%s\"} %llu\n",
+					    registry_policies[p]->id,
+					    policy_action_name((enum policy_action)a),
+					    (unsigned long long)sum);
+		}
+	for (int i = 0; i < nt; i++) {
+		struct metrics_thread *t = metrics_threads[i];
+		int nr = atomic_load_explicit(&t->nrules, memory_order_acquire);
+		for (int r = 0; r < nr; r++) {
+			/* sum this rule id over threads once, at its first thread */
+			bool seen = false;
+			for (int j = 0; j < i && !seen; j++) {
+				int nrj = atomic_load_explicit(&metrics_threads[j]->nrules,
+							       memory_order_acquire);
+				for (int q = 0; q < nrj && !seen; q++)
+					seen = strcmp(metrics_threads[j]->rules[q].id, t->rules[r].id) == 0;
+			}
+			if (seen)
+				continue;
+			for (int a = 1; a < 4; a++) {
+				uint64_t sum = 0;
+				for (int j = i; j < nt; j++) {
+					int nrj = atomic_load_explicit(&metrics_threads[j]->nrules,
+								       memory_order_acquire);
+					for (int q = 0; q < nrj; q++)
+						if (strcmp(metrics_threads[j]->rules[q].id,
+							   t->rules[r].id) == 0)
+							sum += metrics_get(&metrics_threads[j]->rules[q].by_action[a]);
+				}
+				if (sum > 0)
+					metrics_put(&b,
+						    "admitd_violations_total{policy=\"%s\",action=\"%s\"} "
+						    "%llu\n",
+						    t->rules[r].id, policy_action_name((enum policy_action)a),
+						    (unsigned long long)sum);
+			}
+		}
+	}
+
+	uint64_t dur[METRICS_NDUR + 1] = {0}, body[METRICS_NBODY + 1] = {0}, dsum = 0, bsum = 0,
+		 hs = atomic_load(&metrics_handshakes_other);
+	for (int i = 0; i < nt; i++) {
+		struct metrics_thread *t = metrics_threads[i];
+		for (size_t k = 0; k <= METRICS_NDUR; k++)
+			dur[k] += metrics_get(&t->duration[k]);
+		for (size_t k = 0; k <= METRICS_NBODY; k++)
+			body[k] += metrics_get(&t->body[k]);
+		dsum += metrics_get(&t->duration_sum_ns);
+		bsum += metrics_get(&t->body_sum);
+		hs += metrics_get(&t->handshakes);
+	}
+	metrics_histogram(&b, "admitd_request_duration_seconds",
+			  "Time from the complete request to the answer, in seconds.",
+			  metrics_dur_bounds, METRICS_NDUR, dur, (double)dsum / 1e9, "%g");
+	metrics_histogram(&b, "admitd_request_body_bytes", "Size of request bodies, in bytes.",
+			  metrics_body_bounds, METRICS_NBODY, body, (double)bsum, "%.0f");
+	metrics_put(&b,
+		    "# HELP admitd_config_reloads_total Configuration reloads, by result.\n"
+		    "# TYPE admitd_config_reloads_total counter\n"
+		    "admitd_config_reloads_total{result=\"success\"} %llu\n"
+		    "admitd_config_reloads_total{result=\"failure\"} %llu\n"
+		    "# HELP admitd_config_info The configuration being served.\n"
+		    "# TYPE admitd_config_info gauge\n"
+		    "admitd_config_info{checksum=\"%s\",mode=\"%s\"} 1\n"
+		    "# HELP admitd_tls_handshakes_total Completed TLS handshakes.\n"
+		    "# TYPE admitd_tls_handshakes_total counter\n"
+		    "admitd_tls_handshakes_total %llu\n"
+		    "# HELP admitd_connections Open TLS connections.\n"
+		    "# TYPE admitd_connections gauge\n"
+		    "admitd_connections %lld\n",
+		    (unsigned long long)atomic_load(&metrics_reloads[1]),
+		    (unsigned long long)atomic_load(&metrics_reloads[0]), cfg->checksum,
+		    cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce",
+		    (unsigned long long)hs, (long long)atomic_load(&metrics_conns));
+	metrics_process(&b);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}

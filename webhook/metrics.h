@@ -1,0 +1,62 @@
+/*
+ * metrics: Prometheus counters without a lock on the request path. Each
+ * server thread owns one struct metrics_thread and is its only writer
+ * (relaxed atomic stores, no lock prefix); a scrape sums every thread's.
+ */
+#ifndef ADMITD_METRICS_H
+#define ADMITD_METRICS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "engine.h"
+
+#define METRICS_NCODES    9  /* 200 400 404 405 413 500 503 other + (index 8 unused) */
+#define METRICS_NKINDS    9  /* the 8 judged kinds + other */
+#define METRICS_NOPS      5  /* CREATE UPDATE DELETE CONNECT other */
+#define METRICS_NDUR      14
+#define METRICS_NBODY     9
+#define METRICS_MAX_POL   64 /* built-in modules */
+#define METRICS_MAX_RULES 64 /* distinct custom rule ids seen by one thread */
+
+typedef _Atomic uint64_t metrics_counter;
+
+struct metrics_rule_slot {
+	char id[128];
+	metrics_counter by_action[4];
+};
+
+struct metrics_thread {
+	metrics_counter requests[METRICS_NCODES];
+	metrics_counter decisions[METRICS_NKINDS][METRICS_NOPS][2][2]; /* kind op allowed mode */
+	metrics_counter violations[METRICS_MAX_POL][4];
+	struct metrics_rule_slot rules[METRICS_MAX_RULES];
+	atomic_int nrules;
+	metrics_counter duration[METRICS_NDUR + 1]; /* per bucket, +Inf last */
+	metrics_counter duration_sum_ns;
+	metrics_counter body[METRICS_NBODY + 1];
+	metrics_counter body_sum;
+	metrics_counter handshakes;
+};
+
+/* Registers a thread's counters (main thread, at start-up, before serving). */
+void metrics_register(struct metrics_thread *t);
+/* Called by the thread that owns t, so TLS callbacks find its counters. */
+void metrics_bind(struct metrics_thread *t);
+void metrics_request(struct metrics_thread *t, int status);
+/* One /validate request: its duration and body size. */
+void metrics_observe(struct metrics_thread *t, uint64_t ns, size_t body_bytes);
+void metrics_decision(struct metrics_thread *t, const char *kind, const char *operation,
+		      const struct engine_verdict *v, enum admitd_mode mode);
+/* TLS: counts completed handshakes and open connections (any thread). */
+void metrics_tls_handshake(void);
+void metrics_connection_opened(void);
+void metrics_connection_closed(void);
+void metrics_config_reload(bool ok);
+
+/* The whole exposition (text format 0.0.4), malloc'd. */
+char *metrics_render(const struct admitd_config *cfg, size_t *len);
+
+#endif
