@@ -29,7 +29,7 @@ UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
 UNIT_HELP  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HOBJS := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps run test test-run unit integration asan clean check-format docs
+.PHONY: all deps run test test-run unit integration asan clean check-format docs bench
 
 all: $(BUILD)/admitd
 
@@ -89,6 +89,15 @@ test-run:
 	$(MAKE) --no-print-directory asan || st=1; \
 	./tests/summary.sh $(RESULTS) || st=1; \
 	exit $$st
+
+# Figures, not a test: throughput, latency, memory; see docs/performance.md.
+$(BUILD)/parse_rate: tests/bench/parse_rate.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -ljansson -lpthread
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/admitd $(BUILD)/parse_rate
+	@ADMITD=$(CURDIR)/$(BUILD)/admitd PARSE_RATE=$(CURDIR)/$(BUILD)/parse_rate ./tests/bench/run.sh
 
 # docs/policies.md is generated from the policy descriptors; a test keeps them equal.
 docs: $(BUILD)/admitd
