@@ -1,0 +1,206 @@
+/*
+ * allowed-registries: an image from an unvetted registry is code nobody
+ * reviewed running inside the cluster; an image not pinned by digest can
+ * change under the same name after review.
+ *
+ * Forbids: on any container, init container or ephemeral container, an
+ *          image whose registry (normalized the way the runtime resolves
+ *          it: "nginx" is docker.io/library/nginx) matches none of
+ *          `registries`; a missing, non-string or unparsable image; with
+ *          `requireDigest`, an image not pinned by a sha256 (or sha512)
+ *          digest; with `allowLatest: false`, an image without a digest
+ *          whose tag is "latest" or absent (the runtime pulls :latest).
+ * Reads:   <container>.image
+ * Parameters:
+ *   registries:    [host[:port][/path-prefix], ...]  required, at least one;
+ *                  matched on whole components, host case-insensitively
+ *   requireDigest: bool, default false
+ *   allowLatest:   bool, default true
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image.h"
+#include "policy.h"
+
+struct allowed_registries_params {
+	char **registries;
+	unsigned registries_count;
+	bool require_digest;
+	/* a pointer so that an absent key (NULL) can default to true */
+	bool *allow_latest;
+};
+
+struct allowed_registries_state {
+	struct image_pattern *patterns;
+	size_t npatterns;
+	char *allowed; /* "a, b" as written, for messages */
+	bool require_digest;
+	bool allow_latest;
+};
+
+static const cyaml_schema_value_t allowed_registries_string = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, 1024),
+};
+
+static const cyaml_schema_field_t allowed_registries_fields[] = {
+	/* optional to libcyaml so that prepare() can say what is missing in one clear line */
+	CYAML_FIELD_SEQUENCE("registries", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct allowed_registries_params, registries,
+			     &allowed_registries_string, 0, CYAML_UNLIMITED),
+	POLICY_FIELD_BOOL("requireDigest", struct allowed_registries_params, require_digest),
+	CYAML_FIELD_ENUM_PTR("allowLatest", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
+			     struct allowed_registries_params, allow_latest, policy_bool_strings,
+			     POLICY_BOOL_STRINGS_COUNT),
+	CYAML_FIELD_END,
+};
+
+static void allowed_registries_release(void *state)
+{
+	struct allowed_registries_state *st = state;
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < st->npatterns; i++)
+		image_pattern_free(&st->patterns[i]);
+	free(st->patterns);
+	free(st->allowed);
+	free(st);
+}
+
+static int allowed_registries_prepare(const void *params, void **state, char *err, size_t errlen)
+{
+	const struct allowed_registries_params *p = params;
+	*state = NULL;
+	if (p == NULL || p->registries_count == 0) {
+		snprintf(err, errlen,
+			 "\"registries\" must list at least one registry, e.g. "
+			 "registries: [registry.corp.example, ghcr.io/acme]");
+		return -1;
+	}
+	struct allowed_registries_state *st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		goto nomem;
+	st->require_digest = p->require_digest;
+	st->allow_latest = p->allow_latest == NULL || *p->allow_latest;
+	st->patterns = calloc(p->registries_count, sizeof(*st->patterns));
+	size_t len = 1;
+	for (unsigned i = 0; i < p->registries_count; i++)
+		len += strlen(p->registries[i]) + 2;
+	st->allowed = malloc(len);
+	if (st->patterns == NULL || st->allowed == NULL)
+		goto nomem;
+	st->allowed[0] = '\0';
+	for (unsigned i = 0; i < p->registries_count; i++) {
+		char why[256] = "";
+		if (image_pattern_compile(p->registries[i], IMAGE_PATTERN_REGISTRY,
+					  &st->patterns[i], why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "registries[%u] \"%s\": %s", i, p->registries[i],
+				 why);
+			allowed_registries_release(st);
+			return -1;
+		}
+		st->npatterns = i + 1;
+		if (i > 0)
+			strcat(st->allowed, ", ");
+		strcat(st->allowed, p->registries[i]);
+	}
+	*state = st;
+	return 0;
+nomem:
+	allowed_registries_release(st);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Only the algorithms registries and runtimes verify count as a pin. */
+static bool allowed_registries_pinned(const struct image_ref *r)
+{
+	return r->digest != NULL &&
+	       (strncmp(r->digest, "sha256:", 7) == 0 || strncmp(r->digest, "sha512:", 7) == 0);
+}
+
+static int allowed_registries_container(struct policy_ctx *ctx,
+					const struct allowed_registries_state *st,
+					const struct container_ref *c)
+{
+	const char *image = NULL;
+	switch (jp_string(c->json, "image", &image)) {
+	case JP_OK:
+		break;
+	case JP_BADTYPE:
+		return policy_fail(ctx, c,
+				   "has an image that is not a string; set image to a reference "
+				   "from an approved registry (allowed: %s)",
+				   st->allowed);
+	case JP_ABSENT:
+		return policy_fail(ctx, c,
+				   "has no image; set image to a reference from an approved "
+				   "registry (allowed: %s)",
+				   st->allowed);
+	}
+
+	struct image_ref r;
+	if (image_parse(ctx->arena, image, &r) < 0)
+		return policy_fail(ctx, c,
+				   "has image \"%s\", which is not a valid image reference; write "
+				   "it as registry/path[:tag][@sha256:digest] with a lower-case "
+				   "path, from an approved registry (allowed: %s)",
+				   image, st->allowed);
+	const char *full =
+	    arena_printf(ctx->arena, "%s/%s%s%s%s%s", r.host, r.path, r.tag ? ":" : "",
+			 r.tag ? r.tag : "", r.digest ? "@" : "", r.digest ? r.digest : "");
+	if (full == NULL)
+		return policy_error(ctx, "out of memory");
+
+	bool approved = false;
+	for (size_t i = 0; i < st->npatterns && !approved; i++)
+		approved = image_pattern_match(&st->patterns[i], &r);
+	if (!approved && policy_fail(ctx, c,
+				     "image \"%s\" is not from an approved registry (allowed: %s); "
+				     "use an image from one of them",
+				     full, st->allowed) < 0)
+		return -1;
+
+	bool pinned = allowed_registries_pinned(&r);
+	if (st->require_digest && !pinned &&
+	    policy_fail(
+		ctx, c,
+		"image \"%s\" is not pinned by digest; refer to it as %s/%s@sha256:<digest>", full,
+		r.host, r.path) < 0)
+		return -1;
+	/* a digest decides what is pulled, whatever the tag says */
+	if (!st->allow_latest && !pinned && (r.tag == NULL || strcmp(r.tag, "latest") == 0) &&
+	    policy_fail(ctx, c,
+			"image \"%s\" %s, which can change under the same name; set a version "
+			"tag or pin a digest (@sha256:...)",
+			full,
+			r.tag == NULL ? "has no tag, so the runtime pulls :latest"
+				      : "uses the tag :latest") < 0)
+		return -1;
+	return 0;
+}
+
+static int allowed_registries_check(struct policy_ctx *ctx)
+{
+	const struct allowed_registries_state *st = ctx->state;
+	if (st == NULL)
+		return policy_error(ctx, "allowed-registries has no prepared registries");
+	for (size_t i = 0; i < ctx->pod->ncontainers; i++)
+		if (allowed_registries_container(ctx, st, &ctx->pod->containers[i]) < 0)
+			return -1;
+	return 0;
+}
+
+const struct policy_desc policy_allowed_registries = {
+	.id = "allowed-registries",
+	.description = "Images must come from approved registries (optionally pinned by digest, "
+		       "not :latest)",
+	.level = POLICY_LEVEL_NONE,
+	.default_action = POLICY_ACTION_OFF,
+	.params_fields = allowed_registries_fields,
+	.params_size = sizeof(struct allowed_registries_params),
+	.prepare = allowed_registries_prepare,
+	.release = allowed_registries_release,
+	.check = allowed_registries_check,
+};

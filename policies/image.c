@@ -1,0 +1,489 @@
+/*
+ * image.c: container image references, parsed and normalized the way the
+ * container runtime resolves them (the docker/containerd reference
+ * grammar), and the registry and image patterns configurations use.
+ *
+ * Forbids: nothing by itself; it is the one place that decides which
+ * registry an image really comes from, so that allowed-registries and
+ * image exemptions cannot be fooled by spelling ("Docker.IO/nginx",
+ * "index.docker.io/library/nginx" and "nginx" are the same image).
+ * Reads:   an image string (a container's `image`) or a pattern from the
+ *          configuration.
+ *
+ * Grammar (github.com/distribution/reference):
+ *   reference := name [ ":" tag ] [ "@" digest ]
+ *   name      := [ host [ ":" port ] "/" ] path-component { "/" path-component }
+ *   path-component := [a-z0-9]+ { ( "." | "_" | "__" | "-"+ ) [a-z0-9]+ }
+ *   tag       := [A-Za-z0-9_] [A-Za-z0-9_.-]{0,127}
+ *   digest    := algorithm ":" hex
+ */
+#include "image.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IMAGE_DEFAULT_HOST "docker.io"
+/* docker refuses longer names; a longer one cannot be pulled, so it cannot be trusted either */
+#define IMAGE_NAME_MAX 255
+#define IMAGE_TAG_MAX  128
+
+/* The pieces of a reference, pointing into the text; nothing is copied yet. */
+struct image_span {
+	const char *host; /* NULL: the default registry */
+	size_t host_len;
+	const char *path;
+	size_t path_len;
+	bool library;    /* docker.io/NAME means docker.io/library/NAME */
+	const char *tag; /* NULL when none */
+	size_t tag_len;
+	const char *digest; /* NULL when none */
+	size_t digest_len;
+};
+
+/* Locale-free on purpose: a locale must never change what an image reference means. */
+static bool image_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool image_alnum(char c)
+{
+	return image_lower_alnum(c) || (c >= 'A' && c <= 'Z');
+}
+
+static bool image_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static char image_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* One path component; NULL when valid, else why not. */
+static const char *image_path_component(const char *s, size_t n)
+{
+	size_t i = 0;
+	if (n == 0)
+		return "has an empty path component (a leading, trailing or doubled '/')";
+	for (;;) {
+		size_t start = i;
+		while (i < n && image_lower_alnum(s[i]))
+			i++;
+		if (i == start) {
+			if (i < n && s[i] >= 'A' && s[i] <= 'Z')
+				return "has an upper-case letter in the repository path; "
+				       "repository names are lower-case";
+			if (i < n && (s[i] == '.' || s[i] == '_' || s[i] == '-'))
+				return "has a path component that starts or ends with a separator, "
+				       "or a doubled '.'";
+			return i < n ? "has a character that is not allowed in a repository path"
+				     : "has a path component that ends with a separator";
+		}
+		if (i == n)
+			return NULL;
+		if (s[i] == '.') {
+			i++;
+		} else if (s[i] == '_') {
+			i++;
+			if (i < n && s[i] == '_')
+				i++;
+		} else if (s[i] == '-') {
+			while (i < n && s[i] == '-')
+				i++;
+		} else if (s[i] >= 'A' && s[i] <= 'Z') {
+			return "has an upper-case letter in the repository path; "
+			       "repository names are lower-case";
+		} else {
+			return "has a character that is not allowed in a repository path";
+		}
+	}
+}
+
+static const char *image_path(const char *s, size_t n)
+{
+	if (n == 0)
+		return "has no repository path";
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '/') {
+			const char *why = image_path_component(s + start, i - start);
+			if (why != NULL)
+				return why;
+			start = i + 1;
+		}
+	}
+	return NULL;
+}
+
+/* host := domain-name | IPv4 | "[" IPv6 "]", then an optional ":port". */
+static const char *image_host(const char *s, size_t n)
+{
+	size_t i = 0;
+	if (n == 0)
+		return "has an empty registry host";
+	if (s[0] == '[') {
+		i = 1;
+		while (i < n && (image_hex(s[i]) || s[i] == ':' || s[i] == '.'))
+			i++;
+		if (i == 1 || i >= n || s[i] != ']')
+			return "has a malformed bracketed IPv6 registry host";
+		i++;
+	} else {
+		/* dot-separated labels of letters, digits and inner hyphens */
+		for (;;) {
+			size_t start = i;
+			while (i < n && (image_alnum(s[i]) || s[i] == '-'))
+				i++;
+			if (i == start || s[start] == '-' || s[i - 1] == '-')
+				return "has a malformed registry host (each dot-separated label is "
+				       "letters, digits and inner hyphens)";
+			if (i < n && s[i] == '.') {
+				i++;
+				continue;
+			}
+			break;
+		}
+	}
+	if (i == n)
+		return NULL;
+	if (s[i] != ':')
+		return "has a character that is not allowed in a registry host";
+	i++;
+	size_t digits = n - i;
+	unsigned long port = 0;
+	if (digits == 0 || digits > 5)
+		return "has a registry port that is not a number from 1 to 65535";
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return "has a registry port that is not a number from 1 to 65535";
+		port = port * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (port == 0 || port > 65535)
+		return "has a registry port that is not a number from 1 to 65535";
+	return NULL;
+}
+
+static const char *image_tag(const char *s, size_t n)
+{
+	if (n == 0)
+		return "has an empty tag after ':'";
+	if (n > IMAGE_TAG_MAX)
+		return "has a tag longer than 128 characters";
+	if (!(image_alnum(s[0]) || s[0] == '_'))
+		return "has a tag that does not start with a letter, digit or '_'";
+	for (size_t i = 1; i < n; i++)
+		if (!(image_alnum(s[i]) || s[i] == '_' || s[i] == '.' || s[i] == '-'))
+			return "has a character that is not allowed in a tag "
+			       "(letters, digits, '_', '.', '-')";
+	return NULL;
+}
+
+/*
+ * sha256 and sha512 are the algorithms registries and runtimes verify, so
+ * they are held to their exact form; others are accepted as the grammar
+ * allows (a runtime that does not know one refuses to pull).
+ */
+static const char *image_digest(const char *s, size_t n)
+{
+	const char *colon = memchr(s, ':', n);
+	if (colon == NULL)
+		return "has a digest without an algorithm (expected sha256:<64 hex digits>)";
+	size_t alen = (size_t)(colon - s);
+	const char *hex = colon + 1;
+	size_t hlen = n - alen - 1;
+	size_t want = 0;
+	if (alen == 6 && memcmp(s, "sha256", 6) == 0)
+		want = 64;
+	else if (alen == 6 && memcmp(s, "sha512", 6) == 0)
+		want = 128;
+	if (want != 0) {
+		if (hlen != want)
+			return "has a digest of the wrong length (sha256 needs 64 hex digits, "
+			       "sha512 128)";
+		for (size_t i = 0; i < hlen; i++)
+			if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
+				return "has a digest that is not lower-case hexadecimal";
+		return NULL;
+	}
+	/* algorithm := [A-Za-z][A-Za-z0-9]* { [+._-] [A-Za-z][A-Za-z0-9]* } */
+	size_t i = 0;
+	for (;;) {
+		if (i >= alen || !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+			return "has a malformed digest algorithm";
+		while (i < alen && image_alnum(s[i]))
+			i++;
+		if (i == alen)
+			break;
+		if (s[i] != '+' && s[i] != '.' && s[i] != '_' && s[i] != '-')
+			return "has a malformed digest algorithm";
+		i++;
+	}
+	if (hlen < 32)
+		return "has a digest shorter than 32 hex digits";
+	for (size_t k = 0; k < hlen; k++)
+		if (!image_hex(hex[k]))
+			return "has a digest that is not hexadecimal";
+	return NULL;
+}
+
+/*
+ * The runtime's rule, which decides where an image is pulled from: the
+ * first component names a registry only when it looks like a host.
+ */
+static bool image_looks_like_host(const char *s, size_t n)
+{
+	return memchr(s, '.', n) != NULL || memchr(s, ':', n) != NULL ||
+	       (n == 9 && memcmp(s, "localhost", 9) == 0);
+}
+
+static bool image_host_is(const char *s, size_t n, const char *want)
+{
+	if (n != strlen(want))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (image_lower(s[i]) != image_lower(want[i]))
+			return false;
+	return true;
+}
+
+/* Splits and validates; NULL on success, else why the reference is invalid. */
+static const char *image_split(const char *ref, struct image_span *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	if (ref == NULL || ref[0] == '\0')
+		return "is empty";
+	size_t len = strlen(ref);
+
+	/* docker refuses a bare image ID: it would be read as docker.io/library/<hex> */
+	if (len == 64) {
+		size_t k = 0;
+		while (k < 64 &&
+		       ((ref[k] >= '0' && ref[k] <= '9') || (ref[k] >= 'a' && ref[k] <= 'f')))
+			k++;
+		if (k == 64)
+			return "is a 64-digit image ID, not a reference (use name@sha256:<digest>)";
+	}
+
+	size_t name_len = len;
+	const char *at = strchr(ref, '@');
+	if (at != NULL) {
+		sp->digest = at + 1;
+		sp->digest_len = len - (size_t)(at + 1 - ref);
+		if (sp->digest_len == 0)
+			return "has an empty digest after '@'";
+		const char *why = image_digest(sp->digest, sp->digest_len);
+		if (why != NULL)
+			return why;
+		name_len = (size_t)(at - ref);
+	}
+
+	/* a ':' after the last '/' starts the tag; one before it is a host's port */
+	const char *slash = NULL;
+	for (size_t i = 0; i < name_len; i++)
+		if (ref[i] == '/')
+			slash = ref + i;
+	const char *from = slash != NULL ? slash + 1 : ref;
+	const char *colon = memchr(from, ':', name_len - (size_t)(from - ref));
+	if (colon != NULL) {
+		sp->tag = colon + 1;
+		sp->tag_len = name_len - (size_t)(colon + 1 - ref);
+		const char *why = image_tag(sp->tag, sp->tag_len);
+		if (why != NULL)
+			return why;
+		name_len = (size_t)(colon - ref);
+	}
+	if (name_len == 0)
+		return "has no repository name";
+	if (name_len > IMAGE_NAME_MAX)
+		return "has a name longer than 255 characters";
+
+	const char *first = memchr(ref, '/', name_len);
+	if (first != NULL && image_looks_like_host(ref, (size_t)(first - ref))) {
+		sp->host = ref;
+		sp->host_len = (size_t)(first - ref);
+		const char *why = image_host(sp->host, sp->host_len);
+		if (why != NULL)
+			return why;
+		sp->path = first + 1;
+		sp->path_len = name_len - sp->host_len - 1;
+	} else {
+		sp->path = ref;
+		sp->path_len = name_len;
+	}
+	const char *why = image_path(sp->path, sp->path_len);
+	if (why != NULL)
+		return why;
+
+	/* Docker Hub's legacy name is the same registry; official images live under library/ */
+	if (sp->host != NULL && image_host_is(sp->host, sp->host_len, "index.docker.io"))
+		sp->host = NULL;
+	if (sp->host != NULL && image_host_is(sp->host, sp->host_len, IMAGE_DEFAULT_HOST))
+		sp->host = NULL;
+	sp->library = sp->host == NULL && memchr(sp->path, '/', sp->path_len) == NULL;
+	return NULL;
+}
+
+static void image_lower_in_place(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = image_lower(*s);
+}
+
+int image_parse(struct arena *a, const char *ref, struct image_ref *out)
+{
+	struct image_span sp;
+	memset(out, 0, sizeof(*out));
+	if (image_split(ref, &sp) != NULL)
+		return -1;
+	char *host = sp.host != NULL ? arena_strndup(a, sp.host, sp.host_len) : NULL;
+	if (host != NULL)
+		image_lower_in_place(host);
+	out->host = sp.host != NULL ? host : IMAGE_DEFAULT_HOST;
+	out->path = sp.library ? arena_printf(a, "library/%.*s", (int)sp.path_len, sp.path)
+			       : arena_strndup(a, sp.path, sp.path_len);
+	out->tag = sp.tag != NULL ? arena_strndup(a, sp.tag, sp.tag_len) : NULL;
+	out->digest = sp.digest != NULL ? arena_strndup(a, sp.digest, sp.digest_len) : NULL;
+	if (out->host == NULL || out->path == NULL || (sp.tag != NULL && out->tag == NULL) ||
+	    (sp.digest != NULL && out->digest == NULL)) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 0;
+}
+
+static char *image_xstrndup(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d != NULL) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* A registry pattern: the first component is the host, whatever it looks like. */
+static const char *image_registry_split(const char *text, struct image_span *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	size_t len = strlen(text);
+	if (strchr(text, '@') != NULL)
+		return "has a digest; a registry pattern names a registry, drop the '@...'";
+	const char *slash = strchr(text, '/');
+	sp->host = text;
+	sp->host_len = slash != NULL ? (size_t)(slash - text) : len;
+	if (slash != NULL && strchr(slash, ':') != NULL)
+		return "has a tag; a registry pattern names a registry, drop the ':...'";
+	const char *why = image_host(sp->host, sp->host_len);
+	if (why != NULL)
+		return why;
+	if (!image_looks_like_host(sp->host, sp->host_len))
+		return "does not start with a registry host (a host has a '.' or a ':port', or is "
+		       "localhost); for a Docker Hub namespace write docker.io/NAME";
+	if (slash != NULL) {
+		sp->path = slash + 1;
+		sp->path_len = len - sp->host_len - 1;
+		if (sp->path_len == 0)
+			return "ends with '/'; write the registry or path prefix without it";
+		why = image_path(sp->path, sp->path_len);
+		if (why != NULL)
+			return why;
+	} else {
+		sp->path = "";
+	}
+	if (image_host_is(sp->host, sp->host_len, "index.docker.io")) {
+		sp->host = IMAGE_DEFAULT_HOST;
+		sp->host_len = strlen(IMAGE_DEFAULT_HOST);
+	}
+	return NULL;
+}
+
+int image_pattern_compile(const char *text, enum image_pattern_kind kind, struct image_pattern *out,
+			  char *err, size_t errlen)
+{
+	struct image_span sp;
+	const char *why;
+	memset(out, 0, sizeof(*out));
+	out->kind = kind;
+	if (text == NULL || text[0] == '\0') {
+		snprintf(err, errlen, "an empty pattern matches nothing");
+		return -1;
+	}
+	if (kind == IMAGE_PATTERN_REGISTRY) {
+		why = image_registry_split(text, &sp);
+		if (why != NULL) {
+			snprintf(err, errlen, "not a registry or registry/path prefix: it %s", why);
+			return -1;
+		}
+	} else {
+		why = image_split(text, &sp);
+		if (why != NULL) {
+			snprintf(err, errlen, "not a valid image reference: it %s", why);
+			return -1;
+		}
+	}
+	out->host = sp.host != NULL
+			? image_xstrndup(sp.host, sp.host_len)
+			: image_xstrndup(IMAGE_DEFAULT_HOST, strlen(IMAGE_DEFAULT_HOST));
+	if (sp.library) {
+		out->path = malloc(sp.path_len + sizeof("library/"));
+		if (out->path != NULL)
+			snprintf(out->path, sp.path_len + sizeof("library/"), "library/%.*s",
+				 (int)sp.path_len, sp.path);
+	} else {
+		out->path = image_xstrndup(sp.path, sp.path_len);
+	}
+	if (sp.tag != NULL)
+		out->tag = image_xstrndup(sp.tag, sp.tag_len);
+	if (sp.digest != NULL)
+		out->digest = image_xstrndup(sp.digest, sp.digest_len);
+	if (out->host == NULL || out->path == NULL || (sp.tag != NULL && out->tag == NULL) ||
+	    (sp.digest != NULL && out->digest == NULL)) {
+		image_pattern_free(out);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	image_lower_in_place(out->host);
+	return 0;
+}
+
+bool image_pattern_match(const struct image_pattern *p, const struct image_ref *ref)
+{
+	if (p == NULL || ref == NULL || p->host == NULL || p->path == NULL || ref->host == NULL ||
+	    ref->path == NULL)
+		return false;
+	if (!image_host_is(ref->host, strlen(ref->host), p->host))
+		return false;
+	if (p->kind == IMAGE_PATTERN_REGISTRY) {
+		size_t n = strlen(p->path);
+		/* whole components only: ghcr.io/acme must not cover ghcr.io/acme-evil */
+		return n == 0 || (strncmp(ref->path, p->path, n) == 0 &&
+				  (ref->path[n] == '\0' || ref->path[n] == '/'));
+	}
+	if (strcmp(p->path, ref->path) != 0)
+		return false;
+	if (p->tag != NULL) {
+		/* the runtime pulls :latest when neither tag nor digest is given */
+		const char *tag = ref->tag;
+		if (tag == NULL && ref->digest == NULL)
+			tag = "latest";
+		if (tag == NULL || strcmp(p->tag, tag) != 0)
+			return false;
+	}
+	if (p->digest != NULL && (ref->digest == NULL || strcmp(p->digest, ref->digest) != 0))
+		return false;
+	return true;
+}
+
+void image_pattern_free(struct image_pattern *p)
+{
+	if (p == NULL)
+		return;
+	free(p->host);
+	free(p->path);
+	free(p->tag);
+	free(p->digest);
+	memset(p, 0, sizeof(*p));
+}

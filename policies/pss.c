@@ -1,0 +1,146 @@
+/*
+ * pss.c: typed look-ups and reporting shared by the Pod Security
+ * Standards modules (see pss.h for why they exist beside jp_*).
+ */
+#include "pss.h"
+
+#include <string.h>
+
+enum jp_status pss_get(const json_t *root, const char *path, const json_t **out, size_t *badlen)
+{
+	const json_t *cur = root;
+	const char *p = path;
+	*badlen = 0;
+	while (*p != '\0') {
+		if (cur == NULL || json_is_null(cur))
+			return JP_ABSENT;
+		if (!json_is_object(cur)) {
+			/* the prefix before the separator is what should have been an object */
+			*badlen = p > path ? (size_t)(p - path - 1) : 0;
+			return JP_BADTYPE;
+		}
+		const char *dot = strchr(p, '.');
+		size_t len = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		cur = json_object_getn(cur, p, len);
+		p += len;
+		if (*p == '.')
+			p++;
+	}
+	if (cur == NULL || json_is_null(cur))
+		return JP_ABSENT;
+	*out = cur;
+	return JP_OK;
+}
+
+#define PSS_TYPED(name, ctype, test, extract)                                                      \
+	enum jp_status pss_##name(const json_t *root, const char *path, ctype *out,                \
+				  size_t *badlen)                                                  \
+	{                                                                                          \
+		const json_t *v = NULL;                                                            \
+		enum jp_status st = pss_get(root, path, &v, badlen);                               \
+		if (st != JP_OK)                                                                   \
+			return st;                                                                 \
+		if (!(test)) {                                                                     \
+			*badlen = strlen(path);                                                    \
+			return JP_BADTYPE;                                                         \
+		}                                                                                  \
+		*out = (extract);                                                                  \
+		return JP_OK;                                                                      \
+	}
+
+PSS_TYPED(bool, bool, json_is_boolean(v), json_is_true(v))
+PSS_TYPED(string, const char *, json_is_string(v), json_string_value(v))
+PSS_TYPED(int, long long, json_is_integer(v), (long long)json_integer_value(v))
+PSS_TYPED(object, const json_t *, json_is_object(v), v)
+PSS_TYPED(array, const json_t *, json_is_array(v), v)
+
+int pss_bad_type(struct policy_ctx *ctx, const struct container_ref *c, const char *base,
+		 const char *path, size_t badlen, const char *want, const char *fix)
+{
+	/* the leaf's fix means nothing when a step above it is broken */
+	if (badlen < strlen(path)) {
+		want = "an object";
+		fix = "make it an object";
+	}
+	if (c != NULL)
+		return policy_fail(ctx, c, "has a %.*s that is not %s; %s", (int)badlen, path, want,
+				   fix);
+	return policy_fail(ctx, NULL, "pod has a %s%s%.*s that is not %s; %s",
+			   base != NULL ? base : "", base != NULL && badlen > 0 ? "." : "",
+			   (int)badlen, path, want, fix);
+}
+
+int pss_user_namespace(struct policy_ctx *ctx, bool *relaxed)
+{
+	bool host_users = true;
+	size_t bad = 0;
+	*relaxed = false;
+	switch (pss_bool(ctx->pod->spec, "hostUsers", &host_users, &bad)) {
+	case JP_OK:
+		*relaxed = !host_users;
+		break;
+	case JP_BADTYPE:
+		return pss_bad_type(ctx, NULL, ctx->pod->spec_path, "hostUsers", bad, "a boolean",
+				    "set true or false");
+	case JP_ABSENT:
+		break;
+	}
+	return 0;
+}
+
+int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const json_t *root,
+		const char *path, bool *good)
+{
+	/* the pod's fields are named from the object's root, a container's from the container */
+	const char *who = c != NULL ? "" : "pod ";
+	const char *base = c != NULL ? "" : ctx->pod->spec_path;
+	const char *dot = c != NULL ? "" : ".";
+	const json_t *profile = NULL;
+	size_t bad = 0;
+	*good = false;
+	switch (pss_object(root, path, &profile, &bad)) {
+	case JP_OK:
+		break;
+	case JP_BADTYPE:
+		return pss_bad_type(ctx, c, base, path, bad, "an object",
+				    "set type RuntimeDefault or Localhost");
+	case JP_ABSENT:
+		return 0;
+	}
+	const char *type = NULL;
+	switch (pss_string(profile, "type", &type, &bad)) {
+	case JP_OK:
+		if (strcmp(type, "RuntimeDefault") == 0 || strcmp(type, "Localhost") == 0) {
+			*good = true;
+			return 0;
+		}
+		return policy_fail(ctx, c,
+				   "%smust not set %s%s%s.type=\"%s\"; use RuntimeDefault or "
+				   "Localhost",
+				   who, base, dot, path, type);
+	case JP_BADTYPE:
+		return policy_fail(ctx, c,
+				   "%shas a %s%s%s.type that is not a string; use "
+				   "RuntimeDefault or Localhost",
+				   who, base, dot, path);
+	case JP_ABSENT:
+		break;
+	}
+	return policy_fail(ctx, c, "%smust set %s%s%s.type to RuntimeDefault or Localhost", who,
+			   base, dot, path);
+}
+
+const char *pss_join_quoted(struct arena *a, const char *list, const char *item)
+{
+	if (list == NULL)
+		return arena_printf(a, "\"%s\"", item);
+	return arena_printf(a, "%s, \"%s\"", list, item);
+}
+
+bool pss_in(const char *const *words, const char *s)
+{
+	for (size_t i = 0; words[i] != NULL; i++)
+		if (strcmp(words[i], s) == 0)
+			return true;
+	return false;
+}

@@ -1,0 +1,65 @@
+/*
+ * pss: helpers shared by the Pod Security Standards modules.
+ *
+ * The apiserver only calls a validating webhook with an object that
+ * passed its own schema validation, but `admitd test` and `admitd audit`
+ * read whatever YAML they are given. So the PSS checks never treat a
+ * field of the wrong JSON type as unset: these look-ups tell "absent"
+ * from "wrong type" at every step of a dotted path (jp_get stops
+ * silently at a step that is not an object), and pss_bad_type() turns
+ * the latter into a violation.
+ */
+#ifndef ADMITD_PSS_H
+#define ADMITD_PSS_H
+
+#include "policy.h"
+
+/*
+ * Like the jp_* getters, but a step of the path that is present and not
+ * an object is JP_BADTYPE too. On JP_BADTYPE, *badlen is the length of
+ * the prefix of `path` that has the wrong type (strlen(path) when it is
+ * the value itself). A JSON null is absent.
+ */
+enum jp_status pss_get(const json_t *root, const char *path, const json_t **out, size_t *badlen);
+enum jp_status pss_bool(const json_t *root, const char *path, bool *out, size_t *badlen);
+enum jp_status pss_string(const json_t *root, const char *path, const char **out, size_t *badlen);
+enum jp_status pss_int(const json_t *root, const char *path, long long *out, size_t *badlen);
+enum jp_status pss_object(const json_t *root, const char *path, const json_t **out, size_t *badlen);
+enum jp_status pss_array(const json_t *root, const char *path, const json_t **out, size_t *badlen);
+
+/*
+ * Reports that the field at `path` (cut at badlen) has the wrong JSON
+ * type: `has a securityContext.privileged that is not a boolean; <fix>`.
+ * `want` names the type the full path should have ("a boolean") and `fix`
+ * what to do about it; a cut path names an object instead. With c == NULL the field is the pod's
+ * and `base` is where the path hangs from (ctx->pod->spec_path, ...). Returns what policy_fail()
+ * returns.
+ */
+int pss_bad_type(struct policy_ctx *ctx, const struct container_ref *c, const char *base,
+		 const char *path, size_t badlen, const char *want, const char *fix);
+
+/*
+ * Whether the pod runs in a user namespace (spec.hostUsers: false), which
+ * upstream (policy v1.35+) lets relax some checks. A hostUsers that is not
+ * a boolean is reported and never relaxes anything.
+ * Returns 0, or -1 when out of memory.
+ */
+int pss_user_namespace(struct policy_ctx *ctx, bool *relaxed);
+
+/*
+ * A profile object of a securityContext (seccompProfile, appArmorProfile)
+ * at `path` under root: the pod's spec (c == NULL) or a container. Its
+ * type must be RuntimeDefault or Localhost; anything else, a missing type
+ * included, is reported. *good tells whether a good profile is set.
+ * Returns 0, or -1 when out of memory.
+ */
+int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const json_t *root,
+		const char *path, bool *good);
+
+/* `list, "item"` (or `"item"` when list is NULL), in the arena; NULL when out of memory. */
+const char *pss_join_quoted(struct arena *a, const char *list, const char *item);
+
+/* Whether s is one of the NULL-terminated words. */
+bool pss_in(const char *const *words, const char *s);
+
+#endif
