@@ -29,6 +29,9 @@ UNIT_BINS  := $(UNIT_SRCS:%.c=$(BUILD)/%)
 UNIT_HELP  := $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 UNIT_HOBJS := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 
+# keep test objects between runs (make would delete them as intermediates)
+.SECONDARY:
+
 .PHONY: all deps run test test-run unit integration asan clean check-format docs bench
 
 all: $(BUILD)/admitd
@@ -59,7 +62,7 @@ run: deps
 	@./tests/dev-run.sh $(BUILD)/admitd
 
 # Each suite appends one pass/fail line per test to $(RESULTS).
-RESULTS    ?= $(CURDIR)/build/test-results
+RESULTS    ?= $(CURDIR)/$(BUILD)/test-results
 export RESULTS
 
 unit: $(UNIT_BINS)
@@ -82,7 +85,7 @@ test: deps
 
 # Every suite runs even when an earlier one failed; the last line counts all.
 test-run:
-	@mkdir -p build && rm -f $(RESULTS)
+	@mkdir -p $(BUILD) && rm -f $(RESULTS)
 	@st=0; \
 	$(MAKE) --no-print-directory unit || st=1; \
 	$(MAKE) --no-print-directory integration || st=1; \

@@ -8,20 +8,23 @@
  * Windows: applies unchanged (upstream has no exception).
  */
 #include "policy.h"
+#include "pss.h"
 
 static int privileged_check(struct policy_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->pod->ncontainers; i++) {
 		const struct container_ref *c = &ctx->pod->containers[i];
 		bool on = false;
-		switch (jp_bool(c->json, "securityContext.privileged", &on)) {
+		size_t badlen = 0;
+		/* pss_bool also catches a securityContext that is not an object */
+		switch (pss_bool(c->json, "securityContext.privileged", &on, &badlen)) {
 		case JP_OK:
 			if (on && policy_fail(ctx, c, "must not set securityContext.privileged=true") < 0)
 				return -1;
 			break;
 		case JP_BADTYPE:
-			if (policy_fail(ctx, c, "has a securityContext.privileged that is not a boolean; "
-						"remove it or set false") < 0)
+			if (pss_bad_type(ctx, c, NULL, "securityContext.privileged", badlen, "a boolean",
+					 "remove it or set false") < 0)
 				return -1;
 			break;
 		case JP_ABSENT:
