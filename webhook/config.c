@@ -122,7 +122,8 @@ static void config_cyaml_log_fn(cyaml_log_t level, void *ctx, const char *fmt, v
 		const char *q2 = q1 != NULL ? strchr(q1 + 1, '\'') : NULL;
 		if (q1 != NULL && q2 != NULL && (size_t)(q2 - q1 - 1) < sizeof(name)) {
 			if (strncmp(s, "in sequence entry", 17) == 0)
-				snprintf(name, sizeof(name), "[%.*s]", (int)(q2 - q1 - 1), q1 + 1);
+				/* libcyaml counts entries from 1 here; paths count from 0 */
+				snprintf(name, sizeof(name), "[%ld]", strtol(q1 + 1, NULL, 10) - 1);
 			else
 				snprintf(name, sizeof(name), "%.*s", (int)(q2 - q1 - 1), q1 + 1);
 		}
@@ -241,8 +242,33 @@ static void config_cyaml_report(struct config_errors *errs, const char *name,
 		config_add_error(errs, name, lg->line, lg->col, "key \"%s\" must be %s", path, what);
 		return;
 	}
+	unsigned have = 0, want = 0;
+	bool count_error = sscanf(m, "Insufficient entries (%u of %u min)", &have, &want) == 2 ||
+			   sscanf(m, "Excessive entries (%u max)", &want) == 1;
+	if (count_error && lg->ntrace > 0 && lg->trace[0][0] == '[')
+		/* about the list itself, not the entry libcyaml was counting */
+		config_cyaml_path(lg, prefix, 1, path, sizeof(path));
+	if (sscanf(m, "Insufficient entries (%u of %u min)", &have, &want) == 2) {
+		config_add_error(errs, name, lg->line, lg->col,
+				 "key \"%s\" needs at least %u entr%s (found %u)", path, want,
+				 want == 1 ? "y" : "ies", have);
+		return;
+	}
+	if (sscanf(m, "Excessive entries (%u max)", &want) == 1) {
+		config_add_error(errs, name, lg->line, lg->col,
+				 "key \"%s\" takes at most %u entries", path, want);
+		return;
+	}
 	if (strstr(m, "Mapping field already seen: ") != NULL) {
 		config_add_error(errs, name, lg->line, lg->col, "duplicate key \"%s\"", path);
+		return;
+	}
+	char bad[200];
+	if (sscanf(m, "Invalid INT value: '%199[^']'", bad) == 1 ||
+	    sscanf(m, "Invalid UINT value: '%199[^']'", bad) == 1) {
+		config_add_error(errs, name, lg->line, lg->col,
+				 "invalid value \"%s\" for key \"%s\" (expected a whole number)", bad,
+				 path);
 		return;
 	}
 	if (m[0] != '\0')
@@ -377,8 +403,11 @@ static const cyaml_schema_field_t config_entry_common_fields[] = {
 			 action, config_action_strings, 4),
 	CYAML_FIELD_MAPPING_PTR("exemptions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct config_entry, exemptions, config_policy_exemptions_fields),
+	CYAML_FIELD_END,
 };
-#define CONFIG_NCOMMON (sizeof(config_entry_common_fields) / sizeof(config_entry_common_fields[0]))
+/* the common fields, without the terminator */
+#define CONFIG_NCOMMON                                                                             \
+	(sizeof(config_entry_common_fields) / sizeof(config_entry_common_fields[0]) - 1)
 
 static const cyaml_config_t config_cyaml_base = {
 	.log_fn = config_cyaml_log_fn,
@@ -1121,12 +1150,12 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 
 	config_apply_levels(cfg);
 
-	/* modules turn their parameters into runtime state once, here; a
-	 * module that is neither listed nor on needs no state */
+	/* modules turn their parameters into runtime state once, here */
 	for (size_t i = 0; i < registry_npolicies; i++) {
 		const struct policy_desc *d = registry_policies[i];
 		struct policy_setting *s = &cfg->settings[i];
-		if (d->prepare == NULL || (!s->listed && s->action == POLICY_ACTION_OFF))
+		/* a policy that is off never runs: its parameters may be left out */
+		if (d->prepare == NULL || s->action == POLICY_ACTION_OFF)
 			continue;
 		char why[300] = "";
 		if (d->prepare(s->params, &s->state, why, sizeof(why)) < 0) {

@@ -267,6 +267,29 @@ static void test_aliases_are_refused(void **state)
 	free(errs);
 }
 
+static void test_list_errors_name_the_entry(void **state)
+{
+	(void)state;
+	assert_error("policies:\n  - id: forbidden-ports\n    ports: [22, ssh]\n",
+		     "test.yaml:3:17: invalid value \"ssh\" for key \"policies[0].ports[1]\" "
+		     "(expected a whole number)");
+	assert_error("policies:\n  - id: forbidden-ports\n    ports: []\n",
+		     "key \"policies[0].ports\" needs at least 1 entry (found 0)");
+	assert_error("exemptions:\n  namespaces:\n    - a\n    - [b]\n",
+		     "test.yaml:4:7: key \"exemptions.namespaces[1]\" must be a single value");
+}
+
+static void test_policy_turned_off_needs_no_parameters(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg =
+		harness_config("policies:\n  - {id: allowed-registries, action: off}\n");
+	assert_int_equal(setting(cfg, "allowed-registries")->action, POLICY_ACTION_OFF);
+	config_unref(cfg);
+	assert_error("policies:\n  - {id: allowed-registries, action: deny}\n",
+		     "policy \"allowed-registries\"");
+}
+
 static void test_name_matching(void **state)
 {
 	(void)state;
@@ -325,6 +348,8 @@ int main(void)
 		cmocka_unit_test(test_bad_server_values),
 		cmocka_unit_test(test_bad_namespace_glob),
 		cmocka_unit_test(test_aliases_are_refused),
+		cmocka_unit_test(test_list_errors_name_the_entry),
+		cmocka_unit_test(test_policy_turned_off_needs_no_parameters),
 		cmocka_unit_test(test_name_matching),
 		cmocka_unit_test(test_load_file_names_the_file),
 	};
