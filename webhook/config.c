@@ -340,13 +340,26 @@ static const cyaml_schema_field_t config_pod_security_fields[] = {
 	CYAML_FIELD_END,
 };
 
+/* Numbers are read as strings: libcyaml's INT accepts "5abc" as 5. */
 struct config_server {
 	char *listen;
 	char *cert;
 	char *key;
-	char *threads;        /* strings: libcyaml's INT accepts "5abc" as 5 */
+	char *client_ca;
+	char *threads;
 	char *max_body_bytes;
+	char *request_timeout;
+	char *idle_timeout;
+	char *handshake_timeout;
+	char *max_connections;
+	char *max_streams;
 	int http2;
+};
+
+struct config_limits {
+	char *max_json_depth;
+	char *max_containers;
+	char *max_match_length;
 };
 
 static const cyaml_schema_field_t config_server_fields[] = {
@@ -362,7 +375,34 @@ static const cyaml_schema_field_t config_server_fields[] = {
 			       struct config_server, max_body_bytes, 1, 32),
 	CYAML_FIELD_ENUM("http2", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_server,
 			 http2, policy_bool_strings, POLICY_BOOL_STRINGS_COUNT),
+	CYAML_FIELD_STRING_PTR("clientCA", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, client_ca, 1, 4096),
+	CYAML_FIELD_STRING_PTR("requestTimeoutSeconds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, request_timeout, 1, 16),
+	CYAML_FIELD_STRING_PTR("idleTimeoutSeconds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, idle_timeout, 1, 16),
+	CYAML_FIELD_STRING_PTR("handshakeTimeoutSeconds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, handshake_timeout, 1, 16),
+	CYAML_FIELD_STRING_PTR("maxConnections", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, max_connections, 1, 16),
+	CYAML_FIELD_STRING_PTR("maxStreamsPerConnection", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, max_streams, 1, 16),
 	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t config_limits_fields[] = {
+	CYAML_FIELD_STRING_PTR("maxJsonDepth", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_limits, max_json_depth, 1, 16),
+	CYAML_FIELD_STRING_PTR("maxContainers", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_limits, max_containers, 1, 16),
+	CYAML_FIELD_STRING_PTR("maxMatchLength", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_limits, max_match_length, 1, 16),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_strval_t config_on_error_strings[] = {
+	{"deny", 0},
+	{"allow", 1},
 };
 
 struct config_top {
@@ -370,6 +410,8 @@ struct config_top {
 	struct config_pod_security *pod_security;
 	struct exemptions *exemptions;
 	struct config_server *server;
+	struct config_limits *limits;
+	int on_policy_error;
 };
 
 static const cyaml_schema_field_t config_top_fields[] = {
@@ -381,6 +423,10 @@ static const cyaml_schema_field_t config_top_fields[] = {
 				struct config_top, exemptions, config_exemptions_fields),
 	CYAML_FIELD_MAPPING_PTR("server", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct config_top, server, config_server_fields),
+	CYAML_FIELD_MAPPING_PTR("limits", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				struct config_top, limits, config_limits_fields),
+	CYAML_FIELD_ENUM("onPolicyError", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
+			 struct config_top, on_policy_error, config_on_error_strings, 2),
 	/* read entry by entry in pass 3 */
 	CYAML_FIELD_IGNORE("policies", CYAML_FLAG_OPTIONAL),
 	CYAML_FIELD_IGNORE("rules", CYAML_FLAG_OPTIONAL),
@@ -797,6 +843,7 @@ static int config_load_rules(struct admitd_config *cfg, const char *buf,
 			rc = -1;
 			continue;
 		}
+		rules_set_max_match(r, cfg->limits.max_match_length);
 		cfg->rules[cfg->nrules++] = r;
 	}
 	return rc;
@@ -1038,9 +1085,32 @@ static uint64_t config_fnv1a(const char *buf, size_t len)
 	return h;
 }
 
+/* An optional whole number within [min, max]; the error names the key's line. */
+static int config_uint(struct config_errors *errs, const char *name, const char *buf, size_t len,
+		       const char *key, const char *text, unsigned long min, unsigned long max,
+		       unsigned *out)
+{
+	if (text == NULL)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	unsigned long v = strtoul(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
+		int line = 0, col = 0;
+		config_find_key(buf, len, key, 1, &line, &col);
+		config_add_error(errs, name, line, col,
+				 "invalid value \"%s\" for key \"%s\" (a whole number from %lu to "
+				 "%lu)",
+				 text, key, min, max);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 			   const struct config_scan *sc, struct config_errors *errs,
-			   const char *name)
+			   const char *name, const char *buf, size_t len)
 {
 	int rc = 0;
 	cfg->mode = top != NULL ? (enum admitd_mode)top->mode : ADMITD_MODE_ENFORCE;
@@ -1056,41 +1126,65 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 	}
 	if (top != NULL && top->exemptions != NULL) {
 		cfg->exempt = *top->exemptions;
-		if (config_check_names(errs, name, 0, 0, cfg->exempt.namespaces,
+		int line = 0, col = 0;
+		config_find_key(buf, len, "exemptions", 1, &line, &col);
+		if (config_check_names(errs, name, line, col, cfg->exempt.namespaces,
 				       cfg->exempt.nnamespaces, "exemptions.namespaces") < 0)
 			rc = -1;
 	}
 	struct server_settings *srv = &cfg->server;
 	srv->max_body_bytes = CONFIG_DEFAULT_MAX_BODY;
+	srv->request_timeout_s = 10;
+	srv->idle_timeout_s = 60;
+	srv->handshake_timeout_s = 10;
+	srv->max_connections = 4096;
+	srv->max_streams = 16;
+	cfg->limits.max_json_depth = 64;
+	cfg->limits.max_containers = 256;
+	cfg->limits.max_match_length = 4096;
 	if (top != NULL && top->server != NULL) {
 		struct config_server *cs = top->server;
 		srv->listen = cs->listen;
 		srv->cert = cs->cert;
 		srv->key = cs->key;
 		srv->http2 = cs->http2 != 0;
-		if (cs->threads != NULL) {
-			char *end = NULL;
-			long v = strtol(cs->threads, &end, 10);
-			if (*end != '\0' || v < 0 || v > CONFIG_MAX_THREADS) {
-				config_add_error(errs, name, 0, 0,
-					     "server.threads \"%s\": a whole number from 0 (one "
-					     "per core) to %d",
-					     cs->threads, CONFIG_MAX_THREADS);
-				rc = -1;
-			} else {
-				srv->threads = (unsigned)v;
-			}
-		}
+		srv->client_ca = cs->client_ca;
+		if (config_uint(errs, name, buf, len, "threads", cs->threads, 0, CONFIG_MAX_THREADS,
+				&srv->threads) < 0 ||
+		    config_uint(errs, name, buf, len, "requestTimeoutSeconds", cs->request_timeout, 1,
+				3600, &srv->request_timeout_s) < 0 ||
+		    config_uint(errs, name, buf, len, "idleTimeoutSeconds", cs->idle_timeout, 1,
+				3600, &srv->idle_timeout_s) < 0 ||
+		    config_uint(errs, name, buf, len, "handshakeTimeoutSeconds",
+				cs->handshake_timeout, 1, 600, &srv->handshake_timeout_s) < 0 ||
+		    config_uint(errs, name, buf, len, "maxConnections", cs->max_connections, 1,
+				1000000, &srv->max_connections) < 0 ||
+		    config_uint(errs, name, buf, len, "maxStreamsPerConnection", cs->max_streams, 1,
+				256, &srv->max_streams) < 0)
+			rc = -1;
 		if (cs->max_body_bytes != NULL &&
 		    (config_parse_size(cs->max_body_bytes, &srv->max_body_bytes) < 0 ||
 		     srv->max_body_bytes < 1024)) {
-			config_add_error(errs, name, 0, 0,
-				     "server.maxBodyBytes \"%s\": a byte count of at least 1024, "
-				     "optionally with Ki or Mi",
-				     cs->max_body_bytes);
+			int line = 0, col = 0;
+			config_find_key(buf, len, "maxBodyBytes", 1, &line, &col);
+			config_add_error(errs, name, line, col,
+					 "server.maxBodyBytes \"%s\": a byte count of at least 1024, "
+					 "optionally with Ki or Mi",
+					 cs->max_body_bytes);
 			rc = -1;
 		}
 	}
+	if (top != NULL && top->limits != NULL) {
+		struct config_limits *cl = top->limits;
+		if (config_uint(errs, name, buf, len, "maxJsonDepth", cl->max_json_depth, 16, 1024,
+				&cfg->limits.max_json_depth) < 0 ||
+		    config_uint(errs, name, buf, len, "maxContainers", cl->max_containers, 1, 10000,
+				&cfg->limits.max_containers) < 0 ||
+		    config_uint(errs, name, buf, len, "maxMatchLength", cl->max_match_length, 1,
+				1048576, &cfg->limits.max_match_length) < 0)
+			rc = -1;
+	}
+	cfg->on_policy_error_allow = top != NULL && top->on_policy_error == 1;
 	for (int l = 0; l < 2; l++) {
 		if (sc->lists[l].not_list) {
 			config_add_error(errs, name, sc->lists[l].line, sc->lists[l].col,
@@ -1137,7 +1231,7 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 		top = NULL;
 	}
 	cfg->raw = top;
-	if (!bad && config_take_top(cfg, top, &sc, errs, name) < 0)
+	if (!bad && config_take_top(cfg, top, &sc, errs, name, buf, len) < 0)
 		bad = true;
 
 	for (size_t i = 0; i < sc.lists[0].nentries; i++)

@@ -46,9 +46,22 @@ struct server_settings {
 	char *listen;              /* ADDR:PORT */
 	char *cert;
 	char *key;
+	char *client_ca;           /* verify callers' certificates against this CA */
 	unsigned threads;          /* 0: one per core */
 	bool http2;
 	unsigned long long max_body_bytes;
+	unsigned request_timeout_s;   /* a request must arrive whole within this */
+	unsigned idle_timeout_s;      /* idle HTTP/2 connections are closed after this */
+	unsigned handshake_timeout_s;
+	unsigned max_connections;     /* open connections across all threads */
+	unsigned max_streams;         /* HTTP/2 requests in flight per connection */
+};
+
+/* Bounds on what one request may make admitd do. */
+struct request_limits {
+	unsigned max_json_depth;   /* deeper bodies are refused with 400 */
+	unsigned max_containers;   /* more containers are denied (fail closed) */
+	unsigned max_match_length; /* longer strings never reach a regex: denied */
 };
 
 struct admitd_config {
@@ -59,6 +72,8 @@ struct admitd_config {
 	struct exemptions exempt;    /* global */
 	struct policy_setting *settings; /* one per registry entry, same index */
 	struct server_settings server;
+	struct request_limits limits;
+	bool on_policy_error_allow;  /* onPolicyError: allow (fail open); default deny */
 	char source[256];            /* file name, or "built-in" */
 	char checksum[17];           /* FNV-1a 64 of the source text, hex */
 	struct rule **rules;         /* custom rules from `rules:`, in file order */

@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../policies/image.h"
@@ -67,6 +68,21 @@ static int engine_add_exemption(struct arena *a, struct engine_verdict *out,
 	return 0;
 }
 
+/*
+ * Fault injection for tests: ADMITD_FAULT_POLICY=<id> makes that policy
+ * report an internal failure, to prove fail-closed and onPolicyError.
+ */
+static bool engine_fault(const struct policy_desc *p)
+{
+	static const char *fault;
+	static bool looked;
+	if (!looked) {
+		fault = getenv("ADMITD_FAULT_POLICY");
+		looked = true;
+	}
+	return fault != NULL && strcmp(fault, p->id) == 0;
+}
+
 const char *engine_object_label(struct arena *a, const struct engine_input *in)
 {
 	const char *name = in->name;
@@ -124,7 +140,7 @@ static int engine_run_policy(const struct policy_desc *p, const struct policy_se
 	struct policy_ctx ctx = {
 		.arena = a, .pod = &out->pod, .policy = p, .state = s->state, .tail = &first,
 	};
-	if (p->check(&ctx) < 0) {
+	if (p->check(&ctx) < 0 || engine_fault(p)) {
 		out->error = arena_printf(a, "policy %s failed internally: %s", p->id,
 					  ctx.error != NULL ? ctx.error : "unknown error");
 		return 0;
@@ -178,6 +194,17 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 		goto nomem;
 	}
 
+	if (out->pod.ncontainers > cfg->limits.max_containers) {
+		/* fail closed: judging thousands of containers is a way to stall admission */
+		out->allowed = false;
+		out->judged = true;
+		out->error = arena_printf(a, "malformed object: %zu containers, more than the limit "
+					     "of %u (limits.maxContainers)",
+					  out->pod.ncontainers, cfg->limits.max_containers);
+		out->message = arena_printf(a, "%s: [admitd] %s", engine_object_label(a, in),
+					    out->error);
+		return out->message != NULL ? 0 : -1;
+	}
 	out->pod.namespace = in->namespace;
 	out->pod.network_policies = in->network_policies;
 
@@ -200,7 +227,8 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 
 	bool dry_run = cfg->mode == ADMITD_MODE_DRY_RUN;
 	if (out->error != NULL) {
-		out->allowed = dry_run;
+		/* fail closed unless the operator chose availability over enforcement */
+		out->allowed = dry_run || cfg->on_policy_error_allow;
 		out->message = arena_printf(a, "%s: [admitd] %s", engine_object_label(a, in),
 					    out->error);
 	} else if (out->ndeny > 0) {

@@ -65,6 +65,7 @@ static int cmd_serve(int argc, char **argv)
 		{"shutdown-grace-ms", required_argument, NULL, 'g'},
 		{"decision-log", required_argument, NULL, 'D'},
 		{"metrics-listen", required_argument, NULL, 'M'},
+		{"client-ca", required_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -103,6 +104,9 @@ static int cmd_serve(int argc, char **argv)
 		case 'M':
 			opt.metrics_listen = optarg;
 			break;
+		case 'A':
+			opt.client_ca = optarg;
+			break;
 		case 'g':
 			opt.shutdown_grace_ms = (unsigned)strtoul(optarg, NULL, 10);
 			break;
@@ -110,7 +114,8 @@ static int cmd_serve(int argc, char **argv)
 			printf("usage: admitd serve [--config FILE] [--listen ADDR:PORT] --cert FILE "
 			       "--key FILE [--threads N] [--http2] [--dry-run]\n"
 			       "                    [--decision-log FILE|-|off] "
-			       "[--shutdown-grace-ms MS] [--metrics-listen ADDR:PORT]\n");
+			       "[--shutdown-grace-ms MS] [--metrics-listen ADDR:PORT]\n"
+			       "                    [--client-ca FILE]\n");
 			return 0;
 		default:
 			return 2;
@@ -131,6 +136,8 @@ static int cmd_serve(int argc, char **argv)
 	opt.listen = listen ? listen : cfg->server.listen ? cfg->server.listen : ":8443";
 	opt.cert = cert ? cert : cfg->server.cert;
 	opt.key = key ? key : cfg->server.key;
+	if (opt.client_ca == NULL)
+		opt.client_ca = cfg->server.client_ca;
 	opt.http2 = http2 || cfg->server.http2;
 	opt.threads = cfg->server.threads;
 	if (threads != NULL) {

@@ -151,6 +151,11 @@ void metrics_connection_closed(void)
 	atomic_fetch_sub_explicit(&metrics_conns, 1, memory_order_relaxed);
 }
 
+int64_t metrics_open_connections(void)
+{
+	return atomic_load_explicit(&metrics_conns, memory_order_relaxed);
+}
+
 void metrics_config_reload(bool ok)
 {
 	atomic_fetch_add(&metrics_reloads[ok ? 1 : 0], 1);

@@ -54,6 +54,7 @@ void metrics_decision(struct metrics_thread *t, const char *kind, const char *op
 void metrics_tls_handshake(void);
 void metrics_connection_opened(void);
 void metrics_connection_closed(void);
+int64_t metrics_open_connections(void);
 void metrics_config_reload(bool ok);
 
 /* The whole exposition (text format 0.0.4), malloc'd. */

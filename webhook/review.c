@@ -62,7 +62,8 @@ static const char *review_str(const json_t *obj, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-int review_decode(const char *body, size_t len, struct review *out, char *err, size_t errlen)
+int review_decode(const char *body, size_t len, unsigned max_depth, struct review *out, char *err,
+		  size_t errlen)
 {
 	json_error_t jerr;
 	memset(out, 0, sizeof(*out));
@@ -80,8 +81,8 @@ int review_decode(const char *body, size_t len, struct review *out, char *err, s
 		snprintf(err, errlen, "the body must be a JSON object (an AdmissionReview)");
 		goto fail;
 	}
-	if (review_depth(out->root, REVIEW_MAX_DEPTH + 1) > REVIEW_MAX_DEPTH) {
-		snprintf(err, errlen, "JSON nested deeper than %d levels", REVIEW_MAX_DEPTH);
+	if (review_depth(out->root, max_depth + 1) > max_depth) {
+		snprintf(err, errlen, "JSON nested deeper than %u levels", max_depth);
 		goto fail;
 	}
 	out->api_version = review_str(out->root, "apiVersion");
@@ -209,8 +210,10 @@ int review_encode(const struct review *rv, const struct engine_verdict *v,
 			break;
 		}
 	}
-	if (dry_run && v->error != NULL) {
-		snprintf(buf, sizeof(buf), "[admitd] %s (dry-run: would deny)", v->error);
+	if (v->error != NULL && v->allowed) {
+		/* dry-run, or onPolicyError: allow (fail open): say what was skipped */
+		snprintf(buf, sizeof(buf), "[admitd] %s (%s)", v->error,
+			 dry_run ? "dry-run: would deny" : "allowed: onPolicyError is allow");
 		json_array_append_new(warnings, json_string(buf));
 	}
 	for (const struct engine_exemption *e = v->exemptions; e != NULL; e = e->next) {

@@ -14,7 +14,7 @@
 #include "config.h"
 #include "engine.h"
 
-/* Nesting deeper than this is refused with 400: no Kubernetes object needs it. */
+/* The default nesting bound (limits.maxJsonDepth): no Kubernetes object needs more. */
 #define REVIEW_MAX_DEPTH 64
 
 struct review {
@@ -30,7 +30,8 @@ struct review {
  * Parses and validates a request body. Returns 0, or -1 with a short
  * reason in err (the caller answers 400).
  */
-int review_decode(const char *body, size_t len, struct review *out, char *err, size_t errlen);
+int review_decode(const char *body, size_t len, unsigned max_depth, struct review *out, char *err,
+		  size_t errlen);
 void review_free(struct review *rv);
 
 /* Whether the engine should judge this request (subresources other than

@@ -195,6 +195,7 @@ struct rule {
 	size_t nnamespaces;
 	struct rules_assert *root;
 	bool per_container;
+	unsigned max_match; /* limits.maxMatchLength */
 };
 
 /* ---- paths ---- */
@@ -477,6 +478,11 @@ struct policy_setting *rules_setting(struct rule *r)
 	return &r->setting;
 }
 
+void rules_set_max_match(struct rule *r, unsigned n)
+{
+	r->max_match = n;
+}
+
 /* ---- evaluation ---- */
 
 /* The value as text for equals/in/matches; NULL for objects and arrays. */
@@ -501,6 +507,9 @@ static const char *rules_text(const json_t *v, char *buf, size_t buflen)
 	return NULL;
 }
 
+/* Strings longer than this never reach regexec: the assertion fails (deny). */
+static __thread unsigned rules_max_match = 4096;
+
 static bool rules_leaf(const struct rules_assert *a, const json_t *v)
 {
 	char buf[64];
@@ -523,7 +532,7 @@ static bool rules_leaf(const struct rules_assert *a, const json_t *v)
 		return a->op == RULES_IN ? in : !in;
 	}
 	case RULES_MATCHES:
-		return t != NULL && regexec(&a->re, t, 0, NULL, 0) == 0;
+		return t != NULL && strlen(t) <= rules_max_match && regexec(&a->re, t, 0, NULL, 0) == 0;
 	case RULES_LT:
 	case RULES_LTE:
 	case RULES_GT:
@@ -612,6 +621,7 @@ static int rules_run(struct policy_ctx *ctx)
 	const struct pod_view *pod = ctx->pod;
 	if (!rules_matches(r, pod))
 		return 0;
+	rules_max_match = r->max_match;
 	const char *msg = r->message;
 	if (!r->per_container) {
 		if (!rules_eval(r->root, pod, NULL))
@@ -674,6 +684,7 @@ struct rule *rules_compile(const char *name, const char *text, size_t len, size_
 			}
 		}
 	}
+	r->max_match = 4096;
 	r->setting.action = y->action != 0 ? (enum policy_action)(y->action - 1) : POLICY_ACTION_DENY;
 	r->setting.action_given = y->action != 0;
 	r->setting.listed = true;

@@ -33,6 +33,8 @@ void rules_free(struct rule *r);
 
 const struct policy_desc *rules_desc(const struct rule *r);
 struct policy_setting *rules_setting(struct rule *r);
+/* Strings longer than n are never matched against the rule's regexes (the assertion fails). */
+void rules_set_max_match(struct rule *r, unsigned n);
 
 /* Compiles a path for tests and the fuzzer; returns 0 or -1 with a reason. */
 int rules_check_path(const char *path, char *err, size_t errlen);

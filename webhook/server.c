@@ -40,6 +40,7 @@ struct server_shared {
 	atomic_uint cfg_gen;
 	atomic_bool stopping;
 	atomic_bool ready;
+	unsigned max_connections;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	h2o_globalconf_t h2o;
@@ -219,13 +220,14 @@ static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 		return server_method_not_allowed(req, "POST");
 
 	clock_gettime(CLOCK_MONOTONIC, &t->req_start);
+	struct admitd_config *cfg = server_thread_config(t);
 	struct review rv;
 	char why[256];
-	if (review_decode(req->entity.base, req->entity.len, &rv, why, sizeof(why)) < 0) {
+	if (review_decode(req->entity.base, req->entity.len, cfg->limits.max_json_depth, &rv, why,
+			  sizeof(why)) < 0) {
 		server_respond_error(req, 400, "Bad Request", why);
 		return 0;
 	}
-	struct admitd_config *cfg = server_thread_config(t);
 	struct engine_verdict verdict;
 	memset(&verdict, 0, sizeof(verdict));
 	verdict.allowed = true;
@@ -348,6 +350,12 @@ static void server_on_accept(h2o_socket_t *listener, const char *err)
 		h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
 		if (sock == NULL)
 			break;
+		/* over the limit, a new connection is closed at once: the ones being
+		 * served keep their resources */
+		if (metrics_open_connections() >= (int64_t)server.max_connections) {
+			h2o_socket_close(sock);
+			continue;
+		}
 		h2o_accept(&t->accept, sock);
 	}
 }
@@ -496,8 +504,8 @@ static void server_reload_tls(struct server_watch *w, bool force)
 	w->cert = c;
 	w->key = k;
 	char why[512];
-	SSL_CTX *ssl = tls_context_new(server.opt->cert, server.opt->key, server.opt->http2, why,
-				       sizeof(why));
+	SSL_CTX *ssl = tls_context_new(server.opt->cert, server.opt->key, server.opt->client_ca,
+				       server.opt->http2, why, sizeof(why));
 	if (ssl == NULL) {
 		log_warnx("certificate reload refused, still serving the previous pair: %s", why);
 		return;
@@ -553,6 +561,7 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	pthread_mutex_init(&server.lock, NULL);
 	server.opt = opt;
 	server.cfg = config_ref(cfg);
+	server.max_connections = cfg->server.max_connections;
 	if (nthreads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		nthreads = n > 0 ? (unsigned)n : 1;
@@ -561,7 +570,8 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 		log_warnx("cannot resolve listen address \"%s\" (want ADDR:PORT)", opt->listen);
 		goto out;
 	}
-	SSL_CTX *ssl = tls_context_new(opt->cert, opt->key, opt->http2, why, sizeof(why));
+	SSL_CTX *ssl = tls_context_new(opt->cert, opt->key, opt->client_ca, opt->http2, why,
+				       sizeof(why));
 	if (ssl == NULL) {
 		log_warnx("%s", why);
 		goto out;
@@ -578,6 +588,11 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 
 	h2o_config_init(&server.h2o);
 	server.h2o.max_request_entity_size = cfg->server.max_body_bytes;
+	/* a request must arrive whole in time: a client sending a byte a second is dropped */
+	server.h2o.http1.req_timeout = (uint64_t)cfg->server.request_timeout_s * 1000;
+	server.h2o.http2.idle_timeout = (uint64_t)cfg->server.idle_timeout_s * 1000;
+	server.h2o.handshake_timeout = (uint64_t)cfg->server.handshake_timeout_s * 1000;
+	server.h2o.http2.max_concurrent_requests_per_connection = cfg->server.max_streams;
 	/* h2o's own HTTP/2 shutdown timer would outlive the loop; our deadline governs */
 	server.h2o.http2.graceful_shutdown_timeout = 0;
 	h2o_hostconf_t *host =

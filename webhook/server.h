@@ -14,6 +14,7 @@ struct server_options {
 	const char *listen;      /* ADDR:PORT, [ADDR]:PORT or :PORT */
 	const char *cert;
 	const char *key;
+	const char *client_ca;   /* require client certificates signed by this CA; NULL: none */
 	const char *config_path; /* NULL: built-in default (reload re-reads nothing) */
 	unsigned threads;        /* 0: one per core */
 	bool http2;

@@ -58,8 +58,8 @@ static void tls_init_once(void)
 	CRYPTO_get_ex_new_index(CRYPTO_EX_INDEX_SSL, 0, NULL, tls_ssl_new, NULL, tls_ssl_free);
 }
 
-SSL_CTX *tls_context_new(const char *cert, const char *key, bool http2, char *err,
-			 size_t errlen)
+SSL_CTX *tls_context_new(const char *cert, const char *key, const char *client_ca, bool http2,
+			 char *err, size_t errlen)
 {
 	pthread_once(&tls_once, tls_init_once);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -88,6 +88,17 @@ SSL_CTX *tls_context_new(const char *cert, const char *key, bool http2, char *er
 	if (SSL_CTX_check_private_key(ctx) != 1) {
 		tls_openssl_error(err, errlen, "private key does not match certificate", key);
 		goto fail;
+	}
+	if (client_ca != NULL) {
+		/* only the API server (with a certificate from this CA) may call */
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(client_ca);
+		if (SSL_CTX_load_verify_locations(ctx, client_ca, NULL) != 1 || names == NULL) {
+			sk_X509_NAME_pop_free(names, X509_NAME_free);
+			tls_openssl_error(err, errlen, "cannot load client CA", client_ca);
+			goto fail;
+		}
+		SSL_CTX_set_client_CA_list(ctx, names);
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
 	SSL_CTX_set_info_callback(ctx, tls_info);
 	h2o_ssl_register_alpn_protocols(ctx, http2 ? h2o_alpn_protocols : tls_alpn_http1);

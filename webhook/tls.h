@@ -12,8 +12,9 @@
 #include <openssl/ssl.h>
 
 /* Builds a TLS 1.2+ server context. Returns NULL with a reason in err. */
-SSL_CTX *tls_context_new(const char *cert, const char *key, bool http2, char *err,
-			 size_t errlen);
+/* client_ca non-NULL: a client without a certificate from that CA fails the handshake. */
+SSL_CTX *tls_context_new(const char *cert, const char *key, const char *client_ca, bool http2,
+			 char *err, size_t errlen);
 
 /* Identity of a file's current content, to notice a swap on disk. */
 struct tls_stamp {

@@ -52,7 +52,7 @@ static json_t *roundtrip(const char *body, struct engine_verdict *out_verdict)
 	char err[256];
 	struct arena a;
 	arena_init(&a);
-	if (review_decode(body, strlen(body), &rv, err, sizeof(err)) < 0)
+	if (review_decode(body, strlen(body), REVIEW_MAX_DEPTH, &rv, err, sizeof(err)) < 0)
 		fail_msg("decode failed: %s", err);
 	struct engine_verdict v;
 	memset(&v, 0, sizeof(v));
@@ -277,7 +277,7 @@ static void assert_decode_fails(const char *body, const char *expect)
 {
 	struct review rv;
 	char err[256] = "";
-	assert_int_equal(review_decode(body, strlen(body), &rv, err, sizeof(err)), -1);
+	assert_int_equal(review_decode(body, strlen(body), REVIEW_MAX_DEPTH, &rv, err, sizeof(err)), -1);
 	if (strstr(err, expect) == NULL)
 		fail_msg("error \"%s\" does not contain \"%s\"", err, expect);
 }
