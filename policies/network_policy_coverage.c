@@ -41,6 +41,12 @@ static bool npc_selects(const json_t *selector, const json_t *labels)
 {
 	if (!json_is_object(selector))
 		return json_is_null(selector) || selector == NULL;
+	/* a selector admitd cannot read covers nothing: report the gap, never hide it */
+	const json_t *ml = json_object_get(selector, "matchLabels");
+	const json_t *me = json_object_get(selector, "matchExpressions");
+	if ((ml != NULL && !json_is_object(ml) && !json_is_null(ml)) ||
+	    (me != NULL && !json_is_array(me) && !json_is_null(me)))
+		return false;
 	const char *key, *have;
 	const json_t *want;
 	json_object_foreach((json_t *)json_object_get(selector, "matchLabels"), key, want)
@@ -138,4 +144,45 @@ const struct policy_desc policy_network_policy_coverage = {
 	.level = POLICY_LEVEL_NONE,
 	.default_action = POLICY_ACTION_OFF,
 	.check = npc_check,
+	.doc = "A pod that no NetworkPolicy selects is open to every peer in the cluster,\n"
+	       "whatever its labels say. This check finds such workloads. It runs only in\n"
+	       "`admitd audit`, which knows each namespace's NetworkPolicies; in the\n"
+	       "webhook it has nothing to look at and reports nothing.\n"
+	       "\n"
+	       "Reports a Pod or workload whose pod labels are selected by no\n"
+	       "NetworkPolicy of its namespace for ingress, and the same for egress. A\n"
+	       "NetworkPolicy selects the pod when its `spec.podSelector` matches the pod\n"
+	       "labels (`matchLabels`, `matchExpressions`; an empty selector selects every\n"
+	       "pod). It covers the directions in `spec.policyTypes`, or, when that is\n"
+	       "absent, ingress, plus egress if `spec.egress` is present. No parameters.\n"
+	       "\n"
+	       "`admitd audit --cluster` lists the NetworkPolicies first. When auditing\n"
+	       "files, include them (`kubectl get networkpolicies -A -o yaml`): if the\n"
+	       "files hold no NetworkPolicy at all, the check reports nothing, since it\n"
+	       "cannot tell \"none\" from \"not given\".\n"
+	       "\n"
+	       "```yaml\n"
+	       "policies:\n"
+	       "  - id: network-policy-coverage\n"
+	       "    action: warn\n"
+	       "```\n"
+	       "\n"
+	       "Example finding:\n"
+	       "\n"
+	       "    [network-policy-coverage] pod template is selected by no NetworkPolicy "
+	       "for egress in namespace \"shop\"; add one whose podSelector matches its "
+	       "labels\n"
+	       "\n"
+	       "How to fix: add a NetworkPolicy whose podSelector matches the pod's\n"
+	       "labels, for both directions; a default-deny policy covers every pod of its\n"
+	       "namespace.\n"
+	       "\n"
+	       "```yaml\n"
+	       "apiVersion: networking.k8s.io/v1\n"
+	       "kind: NetworkPolicy\n"
+	       "metadata: {name: default-deny, namespace: shop}\n"
+	       "spec:\n"
+	       "  podSelector: {}\n"
+	       "  policyTypes: [Ingress, Egress]\n"
+	       "```",
 };

@@ -248,7 +248,12 @@ static void test_every_error_is_reported(void **state)
 static void test_bad_server_values(void **state)
 {
 	(void)state;
-	assert_error("server: {threads: 5abc}\n", "server.threads \"5abc\"");
+	assert_error("server: {threads: 5abc}\n",
+		     "test.yaml:1:10: invalid value \"5abc\" for key \"threads\" (a whole number "
+		     "from 0 to 256)");
+	assert_error("server:\n  requestTimeoutSeconds: \"0\"\n",
+		     "test.yaml:2:3: invalid value \"0\" for key \"requestTimeoutSeconds\"");
+	assert_error("limits: {maxContainers: lots}\n", "for key \"maxContainers\"");
 	assert_error("server: {maxBodyBytes: 12}\n", "server.maxBodyBytes \"12\"");
 	assert_error("server: {maxBodyBytes: 7Gi}\n", "server.maxBodyBytes \"7Gi\"");
 }
