@@ -98,6 +98,9 @@ $(BUILD)/parse_rate: tests/bench/parse_rate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -ljansson -lpthread
 
+$(BUILD)/hotpath: $(BUILD)/tests/bench/hotpath.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/admitd $(BUILD)/parse_rate
 	@ADMITD=$(CURDIR)/$(BUILD)/admitd PARSE_RATE=$(CURDIR)/$(BUILD)/parse_rate ./tests/bench/run.sh

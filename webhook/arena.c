@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 16 KiB covers a typical review's violations and messages in one chunk. */
-#define ARENA_CHUNK_SIZE (16 * 1024)
+/* 64 KiB holds a typical 5 KB review's parsed tree, violations and
+ * answer in the one chunk that arena_reset keeps: no malloc per request. */
+#define ARENA_CHUNK_SIZE (64 * 1024)
 
 struct arena_chunk {
 	struct arena_chunk *next;
@@ -98,6 +99,15 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	char *p = arena_vprintf(a, fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+bool arena_owns(const struct arena *a, const void *p)
+{
+	const unsigned char *q = p;
+	for (const struct arena_chunk *c = a->head; c != NULL; c = c->next)
+		if (q >= c->data && q < c->data + c->size)
+			return true;
+	return false;
 }
 
 void arena_reset(struct arena *a)

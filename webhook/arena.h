@@ -8,6 +8,7 @@
 #define ADMITD_ARENA_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena_chunk;
@@ -25,6 +26,8 @@ char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);
+/* Whether p points into memory this arena handed out. */
+bool arena_owns(const struct arena *a, const void *p);
 /* Keeps the first chunk for the next request; frees the rest. */
 void arena_reset(struct arena *a);
 void arena_free(struct arena *a);

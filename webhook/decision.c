@@ -87,13 +87,15 @@ void decision_log_write(const char *uid, const struct engine_input *in,
 					      "reason", e->reason));
 		json_object_set_new(line, "exemptions", ex);
 	}
-	char *text = json_dumps(line, JSON_COMPACT);
+	/* plain malloc: json_dumps would allocate from the request arena */
+	size_t len = json_dumpb(line, NULL, 0, JSON_COMPACT);
+	char *text = len > 0 ? malloc(len + 1) : NULL;
+	if (text != NULL) {
+		len = json_dumpb(line, text, len, JSON_COMPACT);
+		text[len] = '\n';
+		ssize_t w = write(decision_fd, text, len + 1);
+		(void)w; /* a full disk must not fail the admission request */
+		free(text);
+	}
 	json_decref(line);
-	if (text == NULL)
-		return;
-	size_t len = strlen(text);
-	text[len] = '\n'; /* replaces the NUL; the length below keeps it */
-	ssize_t w = write(decision_fd, text, len + 1);
-	(void)w; /* a full disk must not fail the admission request */
-	free(text);
 }

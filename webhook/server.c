@@ -25,7 +25,9 @@
 #include <h2o.h>
 
 #include "decision.h"
+#include "jsonarena.h"
 #include "log.h"
+#include "workload.h"
 #include "metrics.h"
 #include "review.h"
 #include "tls.h"
@@ -221,10 +223,13 @@ static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 
 	clock_gettime(CLOCK_MONOTONIC, &t->req_start);
 	struct admitd_config *cfg = server_thread_config(t);
+	jsonarena_begin(&t->arena);
 	struct review rv;
 	char why[256];
 	if (review_decode(req->entity.base, req->entity.len, cfg->limits.max_json_depth, &rv, why,
 			  sizeof(why)) < 0) {
+		jsonarena_end();
+		arena_reset(&t->arena);
 		server_respond_error(req, 400, "Bad Request", why);
 		return 0;
 	}
@@ -237,15 +242,17 @@ static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 	metrics_decision(&t->metrics, rv.in.kind, rv.in.operation, &verdict, cfg->mode);
 	char *body = NULL;
 	size_t len = 0;
-	if (review_encode(&rv, &verdict, cfg, &body, &len) < 0) {
+	int encoded = review_encode(&rv, &verdict, cfg, &body, &len);
+	review_free(&rv);
+	jsonarena_end();
+	arena_reset(&t->arena);
+	if (encoded < 0) {
 		server_respond_error(req, 500, "Internal Server Error",
 				     "out of memory while writing the response");
 	} else {
 		server_respond(req, 200, "OK", body, len);
 		free(body);
 	}
-	review_free(&rv);
-	arena_reset(&t->arena);
 	return 0;
 }
 
@@ -579,6 +586,8 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	server_publish_ssl(ssl);
 
 	signal(SIGPIPE, SIG_IGN); /* h2o writes with writev and leaves SIGPIPE alone */
+	jsonarena_install();
+	workload_init();
 	sigset_t sigs;
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);

@@ -52,6 +52,12 @@ static void workload_empty_init(void)
 	workload_empty_spec = json_object();
 }
 
+void workload_init(void)
+{
+	/* before any request arena exists: this object lives for the process */
+	pthread_once(&workload_empty_once, workload_empty_init);
+}
+
 enum workload_result workload_pod_view(const char *kind, const json_t *object, struct arena *a,
 				       struct pod_view *out, const char **why)
 {

@@ -17,6 +17,9 @@ enum workload_result {
 	WORKLOAD_NOMEM = -2,
 };
 
+/* Process-wide set-up; call before the first request (safe to call twice). */
+void workload_init(void);
+
 /* Whether admitd judges this kind (by kind name; group checked by caller). */
 bool workload_kind_judged(const char *kind);
 
