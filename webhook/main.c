@@ -63,6 +63,7 @@ static int cmd_serve(int argc, char **argv)
 		{"http2", no_argument, NULL, '2'},
 		{"dry-run", no_argument, NULL, 'd'},
 		{"shutdown-grace-ms", required_argument, NULL, 'g'},
+		{"shutdown-delay-ms", required_argument, NULL, 'W'},
 		{"decision-log", required_argument, NULL, 'D'},
 		{"metrics-listen", required_argument, NULL, 'M'},
 		{"client-ca", required_argument, NULL, 'A'},
@@ -110,12 +111,15 @@ static int cmd_serve(int argc, char **argv)
 		case 'g':
 			opt.shutdown_grace_ms = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'W':
+			opt.shutdown_delay_ms = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		case 'h':
 			printf("usage: admitd serve [--config FILE] [--listen ADDR:PORT] --cert FILE "
 			       "--key FILE [--threads N] [--http2] [--dry-run]\n"
 			       "                    [--decision-log FILE|-|off] "
 			       "[--shutdown-grace-ms MS] [--metrics-listen ADDR:PORT]\n"
-			       "                    [--client-ca FILE]\n");
+			       "                    [--client-ca FILE] [--shutdown-delay-ms MS]\n");
 			return 0;
 		default:
 			return 2;
@@ -150,8 +154,10 @@ static int cmd_serve(int argc, char **argv)
 		}
 		opt.threads = (unsigned)n;
 	}
-	if (dry_run)
+	if (dry_run) {
 		cfg->mode = ADMITD_MODE_DRY_RUN;
+		opt.force_dry_run = true;
+	}
 	if (opt.cert == NULL || opt.key == NULL) {
 		fprintf(stderr, "admitd serve: --cert and --key are required (or server.cert / "
 				"server.key in the configuration)\n");

@@ -41,8 +41,10 @@ struct server_shared {
 	struct admitd_config *cfg;   /* current configuration (one reference held here) */
 	atomic_uint cfg_gen;
 	atomic_bool stopping;
+	atomic_bool draining; /* SIGTERM received, still serving during the delay */
 	atomic_bool ready;
 	unsigned max_connections;
+	h2o_hostconf_t *metrics_hosts[2]; /* NULL-terminated: the plain metrics port's only host */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	h2o_globalconf_t h2o;
@@ -276,7 +278,8 @@ static int server_on_readyz(h2o_handler_t *self, h2o_req_t *req)
 	if (!server_method_is(req, "GET") && !server_method_is(req, "HEAD"))
 		return server_method_not_allowed(req, "GET");
 	struct admitd_config *cfg = server_thread_config(server_self);
-	if (!atomic_load(&server.ready) || atomic_load(&server.stopping)) {
+	if (!atomic_load(&server.ready) || atomic_load(&server.stopping) ||
+	    atomic_load(&server.draining)) {
 		server_respond_error(req, 503, "Service Unavailable", "not ready");
 		return 0;
 	}
@@ -445,7 +448,8 @@ static int server_metrics_listener(struct server_thread *t, char *err, size_t er
 		return -1;
 	}
 	t->metrics_accept.ctx = &t->ctx;
-	t->metrics_accept.hosts = server.h2o.hosts;
+	/* the plain port serves /metrics and /healthz only, never /validate */
+	t->metrics_accept.hosts = server.metrics_hosts;
 	t->metrics_accept.ssl_ctx = NULL;
 	t->metrics_listener = h2o_evloop_socket_create(t->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
 	t->metrics_listener->data = t;
@@ -551,7 +555,10 @@ static void server_reload_config(struct server_watch *w, bool force)
 		return;
 	}
 	metrics_config_reload(true);
-	log_info("configuration reloaded from %s (checksum %s)", path, cfg->checksum);
+	if (server.opt->force_dry_run)
+		cfg->mode = ADMITD_MODE_DRY_RUN; /* --dry-run outlives reloads */
+	log_info("configuration reloaded from %s (checksum %s)%s", path, cfg->checksum,
+		 force ? " on SIGHUP" : " after the file changed");
 	server_publish_config(cfg);
 }
 
@@ -610,6 +617,12 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	server_register(host, "/healthz", server_on_healthz);
 	server_register(host, "/readyz", server_on_readyz);
 	server_register(host, "/metrics", server_on_metrics);
+	h2o_hostconf_t *mhost =
+		h2o_config_register_host(&server.h2o, h2o_iovec_init(H2O_STRLIT("metrics")), 65535);
+	server_register(mhost, "/metrics", server_on_metrics);
+	server_register(mhost, "/healthz", server_on_healthz);
+	server.metrics_hosts[0] = mhost;
+	server.metrics_hosts[1] = NULL;
 
 	threads = calloc(nthreads, sizeof(*threads));
 	if (threads == NULL)
@@ -637,6 +650,24 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 		struct timespec tick = {.tv_sec = 1};
 		int sig = sigtimedwait(&sigs, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT) {
+			if (opt->shutdown_delay_ms > 0 && !atomic_load(&server.draining)) {
+				/* keep serving while the endpoint is removed from the Service;
+				 * /readyz answers 503 meanwhile. A second signal ends it. */
+				log_info("%s: not ready, serving for %u ms more before stopping",
+					 sig == SIGTERM ? "SIGTERM" : "SIGINT", opt->shutdown_delay_ms);
+				atomic_store(&server.draining, true);
+				uint64_t until = server_now_ms() + opt->shutdown_delay_ms;
+				for (uint64_t now; (now = server_now_ms()) < until;) {
+					uint64_t left = until - now;
+					struct timespec d = {.tv_sec = (time_t)(left / 1000),
+							     .tv_nsec = (long)(left % 1000) * 1000000};
+					int again = sigtimedwait(&sigs, NULL, &d);
+					if (again == SIGTERM || again == SIGINT)
+						break;
+					if (again == SIGHUP)
+						server_reload_config(&watch, true);
+				}
+			}
 			log_info("%s: finishing requests in flight, then exiting",
 				 sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			break;

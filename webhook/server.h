@@ -19,6 +19,8 @@ struct server_options {
 	unsigned threads;        /* 0: one per core */
 	bool http2;
 	unsigned shutdown_grace_ms;
+	unsigned shutdown_delay_ms; /* after SIGTERM, keep serving (not ready) this long */
+	bool force_dry_run;         /* --dry-run: dry-run whatever a reloaded file says */
 	const char *metrics_listen; /* plain-HTTP /metrics port, NULL for none */
 };
 

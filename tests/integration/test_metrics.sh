@@ -53,3 +53,8 @@ check "resident memory is reported" [ "$(value process_resident_memory_bytes "$a
 plain=$(curl -s "http://127.0.0.1:$MPORT/metrics")
 check "plain-HTTP metrics port serves the same families" grep -q '^admitd_requests_total{code="200"}' <<<"$plain"
 stop_server
+start_server --metrics-listen 127.0.0.1:$MPORT --decision-log off || exit 1
+code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$DATA/review-pod-allowed.json" "http://127.0.0.1:$MPORT/validate")
+check "plain metrics port does not serve /validate" [ "$code" = 404 ]
+check "plain metrics port serves /healthz" [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/healthz")" = 200 ]
+stop_server

@@ -25,3 +25,24 @@ for i in 1 2 3; do
 	check "in-flight request $i got its verdict" grep -q '"allowed":true' "$WORK/slow$i.out"
 done
 check "exit status 0 after SIGTERM" [ "$SERVER_STATUS" = 0 ]
+
+# --shutdown-delay-ms: after SIGTERM, not ready but still serving, then stop
+start_server --shutdown-delay-ms 1500 || exit 1
+kill -TERM "$SERVER_PID"
+sleep 0.5
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/certs/ca.crt" "$BASE/readyz")
+check "shutdown delay: /readyz answers 503 after SIGTERM" [ "$code" = 503 ]
+post "$DATA/review-pod-allowed.json"
+check "shutdown delay: reviews are still answered" [ "$STATUS" = 200 ]
+wait "$SERVER_PID"; SERVER_STATUS=$?; SERVER_PID=
+check "shutdown delay: exits 0 afterwards" [ "$SERVER_STATUS" = 0 ]
+
+# --dry-run outlives a configuration reload
+printf 'podSecurity: {level: restricted}\n' > "$WORK/r.yaml"
+start_server --dry-run --config "$WORK/r.yaml" || exit 1
+printf 'mode: enforce\npodSecurity: {level: restricted}\n' > "$WORK/r2.yaml"; mv "$WORK/r2.yaml" "$WORK/r.yaml"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 30); do grep -q 'reloaded.*on SIGHUP' "$SERVER_LOG" && break; sleep 0.1; done
+post "$DATA/review-pod-privileged.json"
+check "--dry-run still applies after a reload" [ "$(json_get "$BODY" '["response"]["allowed"]')" = true ]
+stop_server
