@@ -2,7 +2,10 @@
 #
 #   make          build build/admitd
 #   make run      install what is missing, build, start on https://localhost:8443
-#   make test     install what is missing, build, run every test (also under ASan+UBSan)
+#   make test     install what is missing, build, run every test (also under ASan+UBSan,
+#                 the deployment checks and the end-to-end run against a real kube-apiserver)
+#   make e2e      only the end-to-end run (the first one builds kube-apiserver 1.20, cached)
+#   make bench    figures: throughput, latency, memory
 
 SHELL      := /bin/bash
 CC         ?= cc
@@ -32,7 +35,7 @@ UNIT_HOBJS := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 # keep test objects between runs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all deps run test test-run unit integration asan clean check-format docs bench
+.PHONY: all deps run test test-run unit integration asan clean check-format docs bench deploy e2e
 
 all: $(BUILD)/admitd
 
@@ -83,13 +86,27 @@ asan:
 test: deps
 	@$(MAKE) --no-print-directory test-run
 
+# manifests, chart, Dockerfile and the operations guide (normal build: ldd must see
+# the production library set)
+deploy: $(BUILD)/admitd
+	@ADMITD=$(CURDIR)/$(BUILD)/admitd ./tests/deploy/test_deploy.sh
+
+# End to end: admitd behind a real kube-apiserver v1.20.2 and etcd, all on
+# loopback (tests/e2e/). The first run builds the API server from Debian's
+# source package (7 minutes or more), cached in ~/.cache/admitd.
+e2e: deps
+	@$(MAKE) --no-print-directory $(BUILD)/admitd
+	@ADMITD=$(CURDIR)/$(BUILD)/admitd ./tests/e2e/run.sh
+
 # Every suite runs even when an earlier one failed; the last line counts all.
 test-run:
 	@mkdir -p $(BUILD) && rm -f $(RESULTS)
 	@st=0; \
 	$(MAKE) --no-print-directory unit || st=1; \
 	$(MAKE) --no-print-directory integration || st=1; \
+	$(MAKE) --no-print-directory deploy || st=1; \
 	$(MAKE) --no-print-directory asan || st=1; \
+	$(MAKE) --no-print-directory e2e || st=1; \
 	./tests/summary.sh $(RESULTS) || st=1; \
 	exit $$st
 
