@@ -107,3 +107,8 @@ printf '%-44s %10s KiB\n' "RSS with 256 busy connections" "$hwm_256"
 printf '%-44s %10s KiB\n' "RSS with 1,000 idle keep-alive connections" "$idle"
 printf '%-44s %10s B / %s B\n' "review sizes (pod / deployment)" "$(wc -c < "$work/pod-5k.json")" "$(wc -c < "$work/deployment-20k.json")"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); load generator on the same cores"
+
+echo
+echo "through a real kube-apiserver v1.20.2 (tests/e2e, first run builds it):"
+E2E_BENCH_PODS=${BENCH_PODS:-1000} RESULTS=/dev/null ADMITD="$ADMITD" "$top/tests/e2e/run.sh" 2>&1 |
+	sed -n 's/^     //p'

@@ -453,6 +453,74 @@ webhook_active() {
 }
 must "the API server calls admitd (a probe is refused within 30 s)" eventually 30 webhook_active
 
+# ================================================================ benchmark mode
+# E2E_BENCH_PODS=N (make bench): create N compliant pods through the API
+# server and report admitd's share of pod-creation latency as the cluster
+# sees it, from the API server's own histograms; then stop.
+if [ -n "${E2E_BENCH_PODS:-}" ]; then
+	section "benchmark: $E2E_BENCH_PODS pods through the API server"
+	python3 - "$E2E_BENCH_PODS" > "$WORK/bench-pods.yaml" <<-'PY'
+	import sys
+	for i in range(int(sys.argv[1])):
+	    print(f"""---
+	apiVersion: v1
+	kind: Pod
+	metadata: {{name: bench-{i}, namespace: e2e, labels: {{app: bench}}}}
+	spec:
+	  securityContext: {{runAsNonRoot: true, seccompProfile: {{type: RuntimeDefault}}}}
+	  containers:
+	  - name: app
+	    image: registry.k8s.io/pause:3.9
+	    securityContext: {{allowPrivilegeEscalation: false, capabilities: {{drop: [ALL]}}}}""")
+	PY
+	curl -s --max-time 10 --cacert "$WORK/pki/ca.crt" -H "Authorization: Bearer $TOKEN" "$API/metrics" > "$WORK/m0.txt"
+	t0=$(date +%s%N)
+	timeout 600 kubectl --kubeconfig "$KC" --request-timeout=60s create -f "$WORK/bench-pods.yaml" >/dev/null 2>"$WORK/bench.err"
+	rc=$?
+	t1=$(date +%s%N)
+	curl -s --max-time 10 --cacert "$WORK/pki/ca.crt" -H "Authorization: Bearer $TOKEN" "$API/metrics" > "$WORK/m1.txt"
+	check "$E2E_BENCH_PODS pods created through admitd" [ "$rc" = 0 ]
+	python3 - "$WORK/m0.txt" "$WORK/m1.txt" "$E2E_BENCH_PODS" "$(( (t1 - t0) / 1000000 ))" <<-'PY'
+	import re, sys
+	def hist(path, name, want):
+	    b, s, c = {}, 0.0, 0.0
+	    for line in open(path):
+	        m = re.match(name + r'_(bucket|sum|count)\{(.*)\} (\S+)$', line.strip())
+	        if not m or not all(w in m.group(2) for w in want):
+	            continue
+	        v = float(m.group(3))
+	        if m.group(1) == "bucket":
+	            le = re.search(r'le="([^"]+)"', m.group(2)).group(1)
+	            b[le] = b.get(le, 0) + v
+	        elif m.group(1) == "sum":
+	            s += v
+	        else:
+	            c += v
+	    return b, s, c
+	def delta(name, want):
+	    b0, s0, c0 = hist(sys.argv[1], name, want)
+	    b1, s1, c1 = hist(sys.argv[2], name, want)
+	    return {k: b1[k] - b0.get(k, 0) for k in b1}, s1 - s0, c1 - c0
+	def pct(b, c, q):
+	    for le in sorted((k for k in b if k != "+Inf"), key=float):
+	        if b[le] >= q * c:
+	            return "<= %g ms" % (float(le) * 1000)
+	    return "> largest bucket"
+	wb, ws, wc = delta("apiserver_admission_webhook_admission_duration_seconds", ['name="validate.admitd.io"'])
+	rb, rs, rc = delta("apiserver_request_duration_seconds", ['verb="POST"', 'resource="pods"'])
+	n, ms = int(sys.argv[3]), int(sys.argv[4])
+	print("     pods created: %d in %d ms (kubectl create, one client)" % (n, ms))
+	if wc:
+	    print("     admitd as the API server sees it: %d calls, mean %.2f ms, p50 %s, p99 %s"
+	          % (wc, 1000 * ws / wc, pct(wb, wc, 0.5), pct(wb, wc, 0.99)))
+	if rc:
+	    print("     pod POST in the API server:      %d requests, mean %.2f ms" % (rc, 1000 * rs / rc))
+	if wc and rc:
+	    print("     admitd's share of pod-creation latency: %.1f%%" % (100 * (ws / wc) / (rs / rc)))
+	PY
+	exit 0
+fi
+
 # ================================================================ pods
 section "pods"
 kk apply -f - <<<"$(pod good e2e good)"
