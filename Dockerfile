@@ -21,7 +21,8 @@ RUN make build/admitd \
  && strip --strip-unneeded -o /out/admitd build/admitd
 
 # The shared libraries admitd loads, exactly as `ldd build/admitd` lists
-# them, less glibc's (those of Debian's libc6 package: libc, ld-linux,
+# them plus libcurl and its own (dlopen()ed by `admitd audit --cluster`),
+# less glibc's (those of Debian's libc6 package: libc, ld-linux,
 # libresolv, libm, ...), which the runtime base has and which must match
 # its loader. Everything else is copied, even libssl and libcrypto that
 # distroless also ships, so that admitd runs with the very libraries it was
@@ -67,7 +68,8 @@ RUN set -eu; \
     "; \
     dir=/out/usr/lib/$(gcc -print-multiarch); \
     mkdir -p "$dir"; \
-    ldd build/admitd | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' > /tmp/ldd; \
+    curl=/usr/lib/$(gcc -print-multiarch)/libcurl.so.4; \
+    { ldd build/admitd; echo "libcurl.so.4 => $curl (0)"; ldd "$curl"; } | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | sort -u > /tmp/ldd; \
     for l in $libs; do \
       p=$(awk -v l="$l" '$1 == l {print $2}' /tmp/ldd); \
       [ -n "$p" ] || { echo "Dockerfile: $l is listed but admitd does not load it" >&2; exit 1; }; \

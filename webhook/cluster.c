@@ -7,7 +7,9 @@
  *
  * HTTP is libcurl's: it handles client certificates, CA data held in
  * memory, bearer tokens and proxies, which h2o's client would need
- * hundreds of lines of glue for.
+ * hundreds of lines of glue for. libcurl is loaded with dlopen() when
+ * --cluster runs: linked, its two dozen dependencies (Kerberos, LDAP,
+ * SSH, ...) doubled `admitd serve`'s start-up time and memory.
  */
 #include "cluster.h"
 
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <dlfcn.h>
 
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -26,6 +30,53 @@
 #define CLUSTER_PAGE      500
 #define CLUSTER_SA_DIR    "/var/run/secrets/kubernetes.io/serviceaccount"
 #define CLUSTER_MAX_BODY  (256u << 20)
+
+/* The libcurl functions cluster.c uses, resolved at run time. */
+static struct {
+	CURLcode (*global_init)(long);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	char *(*easy_escape)(CURL *, const char *, int);
+	void (*free)(void *);
+} cc;
+
+static int cluster_load_curl(void)
+{
+	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		fprintf(stderr, "admitd audit: --cluster needs libcurl (Debian package libcurl4): %s\n",
+			dlerror());
+		return -1;
+	}
+	struct {
+		const char *name;
+		void **slot;
+	} syms[] = {
+		{"curl_global_init", (void **)&cc.global_init},
+		{"curl_global_cleanup", (void **)&cc.global_cleanup},
+		{"curl_easy_init", (void **)&cc.easy_init},
+		{"curl_easy_setopt", (void **)&cc.easy_setopt},
+		{"curl_easy_perform", (void **)&cc.easy_perform},
+		{"curl_easy_getinfo", (void **)&cc.easy_getinfo},
+		{"curl_easy_cleanup", (void **)&cc.easy_cleanup},
+		{"curl_easy_strerror", (void **)&cc.easy_strerror},
+		{"curl_easy_escape", (void **)&cc.easy_escape},
+		{"curl_free", (void **)&cc.free},
+	};
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		*syms[i].slot = dlsym(h, syms[i].name);
+		if (*syms[i].slot == NULL) {
+			fprintf(stderr, "admitd audit: libcurl lacks %s\n", syms[i].name);
+			return -1;
+		}
+	}
+	return 0; /* the library stays loaded for the process's life */
+}
 
 struct cluster_blob {
 	char *data;
@@ -52,7 +103,7 @@ static void cluster_conn_free(struct cluster_conn *c)
 	free(c->cert_file);
 	free(c->key_file);
 	if (c->curl != NULL)
-		curl_easy_cleanup(c->curl);
+		cc.easy_cleanup(c->curl);
 }
 
 static char *cluster_read_file(const char *path, size_t *len)
@@ -232,43 +283,43 @@ static size_t cluster_collect(char *ptr, size_t size, size_t nmemb, void *ud)
 
 static int cluster_setup(struct cluster_conn *c)
 {
-	c->curl = curl_easy_init();
+	c->curl = cc.easy_init();
 	if (c->curl == NULL)
 		return -1;
 	CURL *h = c->curl;
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
-	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "admitd-audit");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, cluster_collect);
+	cc.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cc.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	cc.easy_setopt(h, CURLOPT_TIMEOUT, 120L);
+	cc.easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	cc.easy_setopt(h, CURLOPT_USERAGENT, "admitd-audit");
+	cc.easy_setopt(h, CURLOPT_WRITEFUNCTION, cluster_collect);
 	if (c->insecure) {
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+		cc.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		cc.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	if (c->ca.data != NULL) {
 		struct curl_blob b = {c->ca.data, c->ca.len, CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+		cc.easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
 	} else if (c->ca_file != NULL) {
-		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+		cc.easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 	}
 	if (c->cert.data != NULL) {
 		struct curl_blob b = {c->cert.data, c->cert.len, CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
-		curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+		cc.easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+		cc.easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
 	} else if (c->cert_file != NULL) {
-		curl_easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
+		cc.easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
 	}
 	if (c->key.data != NULL) {
 		struct curl_blob b = {c->key.data, c->key.len, CURL_BLOB_COPY};
-		curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
-		curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+		cc.easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+		cc.easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
 	} else if (c->key_file != NULL) {
-		curl_easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
+		cc.easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
 	}
 	if (c->token != NULL && c->token[0] != '\0') {
-		curl_easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-		curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c->token);
+		cc.easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+		cc.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c->token);
 	}
 	size_t n = strlen(c->server);
 	while (n > 0 && c->server[n - 1] == '/')
@@ -284,17 +335,17 @@ static long cluster_get(struct cluster_conn *c, const char *path, struct cluster
 	snprintf(url, sizeof(url), "%s%s", c->server, path);
 	body->data = NULL;
 	body->len = 0;
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, body);
+	cc.easy_setopt(c->curl, CURLOPT_URL, url);
+	cc.easy_setopt(c->curl, CURLOPT_WRITEDATA, body);
 	char ebuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, ebuf);
-	CURLcode rc = curl_easy_perform(c->curl);
+	cc.easy_setopt(c->curl, CURLOPT_ERRORBUFFER, ebuf);
+	CURLcode rc = cc.easy_perform(c->curl);
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
+		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : cc.easy_strerror(rc));
 		return 0;
 	}
 	long status = 0;
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	cc.easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	return status;
 }
 
@@ -349,10 +400,10 @@ static int cluster_list(struct cluster_conn *c, struct audit_run *run, const str
 	char cont[2048] = "";
 	for (int page = 0;; page++) {
 		char path[4096], err[512] = "";
-		char *esc = cont[0] ? curl_easy_escape(c->curl, cont, 0) : NULL;
+		char *esc = cont[0] ? cc.easy_escape(c->curl, cont, 0) : NULL;
 		snprintf(path, sizeof(path), "%s?limit=%d%s%s", base, CLUSTER_PAGE,
 			 esc ? "&continue=" : "", esc ? esc : "");
-		curl_free(esc);
+		cc.free(esc);
 		struct cluster_blob body;
 		long status = cluster_get(c, path, &body, err, sizeof(err));
 		if (status == 404 && page == 0 && k->fallback != NULL && base != k->fallback) {
@@ -417,7 +468,9 @@ int cluster_audit(struct audit_run *run, const char *kubeconfig)
 	} else if (cluster_in_cluster(&c) < 0) {
 		goto out;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (cluster_load_curl() < 0)
+		goto out;
+	cc.global_init(CURL_GLOBAL_DEFAULT);
 	if (cluster_setup(&c) < 0)
 		goto out_global;
 	for (size_t i = 0; i < sizeof(cluster_kinds) / sizeof(cluster_kinds[0]); i++)
@@ -427,7 +480,7 @@ int cluster_audit(struct audit_run *run, const char *kubeconfig)
 out_global:
 	cluster_conn_free(&c);
 	memset(&c, 0, sizeof(c));
-	curl_global_cleanup();
+	cc.global_cleanup();
 out:
 	cluster_conn_free(&c);
 	return rc;

@@ -267,10 +267,13 @@ t = open(sys.argv[1]).read()
 m = re.search(r"libs=\"(.*?)\"", t, re.S)
 print("\n".join(sorted(re.findall(r"lib[^\s\\]+\.so[.0-9]*", m.group(1)))))' "$DF"
 }
-# What ldd lists for admitd, less glibc: the libraries of Debian's libc6
-# package are the runtime base's own (distroless base-debian12 is glibc).
+# What ldd lists for admitd and for libcurl (which `audit --cluster`
+# dlopen()s), less glibc: the libraries of Debian's libc6 package are the
+# runtime base's own (distroless base-debian12 is glibc).
+CURL_SO=/usr/lib/$(gcc -print-multiarch)/libcurl.so.4
 ldd_libs() {
-	ldd "$ADMITD" | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | while read -r name path; do
+	{ ldd "$ADMITD"; echo "	libcurl.so.4 => $CURL_SO (0)"; ldd "$CURL_SO"; } |
+		awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | sort -u | while read -r name path; do
 		if dpkg -S "$path" "/usr$path" 2>/dev/null | grep -q '^libc6:'; then continue; fi
 		echo "$name"
 	done | sort
@@ -282,7 +285,7 @@ libs_match() {
 	diff <(echo "$want") <(echo "$have") | sed 's/^</     ldd only:/; s/^>/     Dockerfile only:/' | grep only
 	return 1
 }
-check "Dockerfile copies exactly the libraries ldd lists for admitd, less glibc's" libs_match
+check "Dockerfile copies exactly the libraries ldd lists for admitd and libcurl, less glibc's" libs_match
 
 stages_ok() {
 	"$PYTHON" - "$DF" "$TOP/Makefile" <<'EOF'
