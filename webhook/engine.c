@@ -176,6 +176,18 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	    (strcmp(in->operation, "DELETE") == 0 || strcmp(in->operation, "CONNECT") == 0))
 		return 0;
 
+	if (!workload_kind_judged(in->kind))
+		return 0;
+	/* exemptions first: an exempt namespace must stay repairable whatever it sends */
+	const char *exempt = engine_exempt_reason(a, &cfg->exempt, in);
+	if (exempt != NULL) {
+		if (engine_add_exemption(a, out, NULL, exempt) < 0)
+			goto nomem;
+		return 0;
+	}
+	out->judged = true;
+	bool dry_run = cfg->mode == ADMITD_MODE_DRY_RUN;
+
 	const char *why = NULL;
 	switch (workload_pod_view(in->kind, in->object, a, &out->pod, &why)) {
 	case WORKLOAD_NOT_JUDGED:
@@ -184,37 +196,20 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 		break;
 	case WORKLOAD_MALFORMED:
 		/* fail closed: a pod spec we cannot read is a pod spec we cannot vouch for */
-		out->allowed = false;
-		out->judged = true;
 		out->error = arena_printf(a, "malformed object: %s", why ? why : "bad shape");
-		out->message = arena_printf(a, "%s: [admitd] %s", engine_object_label(a, in),
-					    out->error);
-		return 0;
+		goto refuse;
 	case WORKLOAD_NOMEM:
 		goto nomem;
 	}
-
 	if (out->pod.ncontainers > cfg->limits.max_containers) {
-		/* fail closed: judging thousands of containers is a way to stall admission */
-		out->allowed = false;
-		out->judged = true;
+		/* judging thousands of containers is a way to stall admission */
 		out->error = arena_printf(a, "malformed object: %zu containers, more than the limit "
 					     "of %u (limits.maxContainers)",
 					  out->pod.ncontainers, cfg->limits.max_containers);
-		out->message = arena_printf(a, "%s: [admitd] %s", engine_object_label(a, in),
-					    out->error);
-		return out->message != NULL ? 0 : -1;
+		goto refuse;
 	}
 	out->pod.namespace = in->namespace;
 	out->pod.network_policies = in->network_policies;
-
-	const char *exempt = engine_exempt_reason(a, &cfg->exempt, in);
-	if (exempt != NULL) {
-		if (engine_add_exemption(a, out, NULL, exempt) < 0)
-			goto nomem;
-		return 0;
-	}
-	out->judged = true;
 
 	struct violation **tail = &out->violations;
 	for (size_t i = 0; i < registry_npolicies; i++)
@@ -225,7 +220,6 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 				      out, &tail) < 0)
 			goto nomem;
 
-	bool dry_run = cfg->mode == ADMITD_MODE_DRY_RUN;
 	if (out->error != NULL) {
 		/* fail closed unless the operator chose availability over enforcement */
 		out->allowed = dry_run || cfg->on_policy_error_allow;
@@ -236,6 +230,14 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 		out->message = engine_message(a, in, out, dry_run);
 	}
 	if ((out->error != NULL || out->ndeny > 0) && out->message == NULL)
+		goto nomem;
+	return 0;
+refuse:
+	/* unreadable input is refused even with onPolicyError: allow; dry-run only warns */
+	out->allowed = dry_run;
+	if (out->error == NULL ||
+	    (out->message = arena_printf(a, "%s: [admitd] %s", engine_object_label(a, in),
+					 out->error)) == NULL)
 		goto nomem;
 	return 0;
 nomem:

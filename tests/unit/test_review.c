@@ -273,6 +273,29 @@ static void test_malformed_pod_parts_fail_closed(void **state)
 	}
 }
 
+static void test_malformed_in_dry_run_warns_and_exempt_namespace_passes(void **state)
+{
+	(void)state;
+	struct admitd_config *dry = harness_config("mode: dry-run\npodSecurity: {level: restricted}\n"
+						   "exemptions: {namespaces: [kube-system]}\n");
+	json_t *obj = json_loads("{\"spec\":\"nope\"}", 0, NULL);
+	const struct engine_verdict *v = harness_judge(dry, "Pod", obj);
+	assert_true(v->allowed);
+	assert_non_null(v->error);
+	struct engine_input in = {.kind = "Pod", .operation = "CREATE", .namespace = "kube-system",
+				  .object = obj};
+	config_unref(dry);
+	struct admitd_config *enforce = harness_config("exemptions: {namespaces: [kube-system]}\n");
+	v = harness_judge_as(enforce, &in);
+	assert_true(v->allowed);
+	assert_non_null(v->exemptions);
+	in.namespace = "default";
+	v = harness_judge_as(enforce, &in);
+	assert_false(v->allowed);
+	config_unref(enforce);
+	json_decref(obj);
+}
+
 static void assert_decode_fails(const char *body, const char *expect)
 {
 	struct review rv;
@@ -347,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_pod_view_labels_are_the_templates),
 		cmocka_unit_test(test_malformed_pod_parts_fail_closed),
 		cmocka_unit_test(test_bad_inputs_are_rejected_with_a_reason),
+		cmocka_unit_test(test_malformed_in_dry_run_warns_and_exempt_namespace_passes),
 		cmocka_unit_test(test_registry_is_valid),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
