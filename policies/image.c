@@ -323,6 +323,13 @@ static const char *image_split(const char *ref, struct image_span *sp)
 	if (sp->host != NULL && image_host_is(sp->host, sp->host_len, IMAGE_DEFAULT_HOST))
 		sp->host = NULL;
 	sp->library = sp->host == NULL && memchr(sp->path, '/', sp->path_len) == NULL;
+	/* the bound holds for the normalized name too, so a normalized reference
+	 * always parses again (found by fuzz_image: "a"*255 became
+	 * docker.io/library/a... of 273 characters) */
+	size_t normalized = (sp->host != NULL ? sp->host_len : strlen(IMAGE_DEFAULT_HOST)) + 1 +
+			    (sp->library ? strlen("library/") : 0) + sp->path_len;
+	if (normalized > IMAGE_NAME_MAX)
+		return "has a name longer than 255 characters once normalized";
 	return NULL;
 }
 
