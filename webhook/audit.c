@@ -146,6 +146,16 @@ void audit_add_object(struct audit_run *run, const char *source, json_t *obj)
 		json_array_append_new(run->objects, rec);
 }
 
+/* Adds each element of an array (documents, or a JSON array of objects); takes the reference. */
+static void audit_add_all(struct audit_run *run, const char *source, json_t *docs)
+{
+	size_t k;
+	json_t *o;
+	json_array_foreach(docs, k, o)
+		audit_add_object(run, source, o);
+	json_decref(docs);
+}
+
 void audit_add_buffer(struct audit_run *run, const char *source, const char *buf, size_t len)
 {
 	size_t i = 0;
@@ -153,46 +163,29 @@ void audit_add_buffer(struct audit_run *run, const char *source, const char *buf
 		i++;
 	if (i == len)
 		return; /* an empty file holds nothing */
-	if (buf[i] == '{' || buf[i] == '[') {
-		json_error_t err;
-		json_t *doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
-		if (doc != NULL) {
-			if (json_is_array(doc)) {
-				size_t k;
-				json_t *o;
-				json_array_foreach(doc, k, o)
-					audit_add_object(run, source, o);
-			} else {
-				audit_add_object(run, source, doc);
-			}
+	json_error_t jerr;
+	bool looks_json = buf[i] == '{' || buf[i] == '[';
+	json_t *doc = looks_json ? json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	if (doc != NULL) {
+		if (json_is_array(doc))
+			audit_add_all(run, source, doc);
+		else {
+			audit_add_object(run, source, doc);
 			json_decref(doc);
-			return;
 		}
-		/* not one JSON document: maybe a YAML stream of JSON-style documents */
-		struct yamljson_error yerr;
-		json_t *docs = yamljson_load(buf, len, &yerr);
-		if (docs == NULL) {
-			audit_add_error(run, source, err.line, "invalid JSON: %s", err.text);
-			return;
-		}
-		size_t k;
-		json_t *o;
-		json_array_foreach(docs, k, o)
-			audit_add_object(run, source, o);
-		json_decref(docs);
 		return;
 	}
-	struct yamljson_error err;
-	json_t *docs = yamljson_load(buf, len, &err);
+	/* YAML, or a YAML stream of JSON-style documents */
+	struct yamljson_error yerr;
+	json_t *docs = yamljson_load(buf, len, &yerr);
 	if (docs == NULL) {
-		audit_add_error(run, source, err.line, "invalid YAML: %s", err.text);
+		if (looks_json)
+			audit_add_error(run, source, jerr.line, "invalid JSON: %s", jerr.text);
+		else
+			audit_add_error(run, source, yerr.line, "invalid YAML: %s", yerr.text);
 		return;
 	}
-	size_t k;
-	json_t *o;
-	json_array_foreach(docs, k, o)
-		audit_add_object(run, source, o);
-	json_decref(docs);
+	audit_add_all(run, source, docs);
 }
 
 static char *audit_read_stream(FILE *f, size_t *len, bool *too_big)
