@@ -6,6 +6,7 @@
 #                 the deployment checks and the end-to-end run against a real kube-apiserver)
 #   make e2e      only the end-to-end run (the first one builds kube-apiserver 1.20, cached)
 #   make bench    figures: throughput, latency, memory
+#   make fuzz     libFuzzer targets, 300 s each
 
 SHELL      := /bin/bash
 CC         ?= cc
@@ -15,7 +16,8 @@ PKGS       := libh2o-evloop openssl jansson libcyaml yaml-0.1
 CURL_PKG   := libcurl
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS   := gcc make pkg-config libh2o-evloop-dev libssl-dev libjansson-dev libcyaml-dev \
-              libyaml-dev libcurl4-openssl-dev libcmocka-dev openssl curl nghttp2-client clang python3
+              libyaml-dev libcurl4-openssl-dev libcmocka-dev openssl curl nghttp2-client clang python3 \
+              python3-yaml libnghttp2-dev
 
 # `=` (not `:=`): pkg-config runs only once the packages are there.
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -Wall -Wextra -Werror -g \
@@ -37,7 +39,7 @@ UNIT_HOBJS := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 # keep test objects between runs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all deps run test test-run unit integration asan clean check-format docs bench deploy e2e
+.PHONY: all deps run test test-run unit integration asan clean check-format docs bench deploy e2e fuzz fuzz-quick
 
 all: $(BUILD)/admitd
 
@@ -73,8 +75,22 @@ export RESULTS
 unit: $(UNIT_BINS)
 	@ADMITD_SHARED=$(CURDIR)/../shared ./tests/unit/run.sh $(UNIT_BINS)
 
-integration: $(BUILD)/admitd
-	@ADMITD=$(CURDIR)/$(BUILD)/admitd ./tests/integration/run.sh
+# HTTP/2 Rapid Reset client for tests/integration/test_hostile.sh (never sanitized)
+$(BUILD)/rapid_reset: tests/hostile/rapid_reset.c
+	@mkdir -p $(dir $@)
+	cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $< $$(pkg-config --cflags --libs libnghttp2 openssl)
+
+integration: $(BUILD)/admitd $(BUILD)/rapid_reset
+	@ADMITD=$(CURDIR)/$(BUILD)/admitd RAPID_RESET=$(CURDIR)/$(BUILD)/rapid_reset ./tests/integration/run.sh
+
+# libFuzzer targets (clang, ASan+UBSan), built into build/fuzz; see tests/fuzz/run.sh.
+# make test runs each briefly after replaying tests/fuzz/regressions/; make fuzz longer.
+FUZZ_TEST_SECONDS ?= 20
+FUZZ_SECONDS      ?= 300
+fuzz-quick:
+	@./tests/fuzz/run.sh $(FUZZ_TEST_SECONDS)
+fuzz: deps
+	@./tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The same suites against an AddressSanitizer + UndefinedBehaviorSanitizer build.
 asan:
@@ -108,6 +124,7 @@ test-run:
 	$(MAKE) --no-print-directory integration || st=1; \
 	$(MAKE) --no-print-directory deploy || st=1; \
 	$(MAKE) --no-print-directory asan || st=1; \
+	$(MAKE) --no-print-directory fuzz-quick || st=1; \
 	$(MAKE) --no-print-directory e2e || st=1; \
 	./tests/summary.sh $(RESULTS) || st=1; \
 	exit $$st

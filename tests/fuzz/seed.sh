@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# seed.sh [OUT]: writes the seed corpora of the fuzz targets into
+# OUT/<target>/ (default build/fuzz/corpus), generated from the repository's
+# test data and examples and, when present, ../shared/conformance (Pod
+# Security Standards pods). Nothing is copied into the repository; every
+# seed is named seed-<hash> so that a rerun rewrites the same files.
+#
+#   fuzz_review  every object found, wrapped into an AdmissionReview
+#                (v1 and v1beta1, several namespaces and users), plus the
+#                reviews in tests/data as they are
+#   fuzz_config  every configuration and YAML file, plus the built-in default
+#   fuzz_rules   PATH '\n' ASSERTION, from the rules in docs/examples and a
+#                set covering every operator and combinator
+#   fuzz_image   REF '\n' PATTERN, from every image and registry found
+#
+# Needs python3 with PyYAML (Debian: python3-yaml) for the YAML inputs;
+# without it the JSON inputs still seed every target.
+set -eu
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${1:-$TOP/build/fuzz/corpus}
+SHARED=${ADMITD_SHARED:-$TOP/../shared}
+mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image}
+
+python3 - "$TOP" "$OUT" "$SHARED" <<'PY'
+import glob, hashlib, json, os, sys
+
+top, out, shared = sys.argv[1:4]
+try:
+    import yaml
+except ImportError:
+    yaml = None
+    print("seed.sh: python3-yaml missing, YAML inputs skipped", file=sys.stderr)
+
+counts = {}
+
+def put(target, data):
+    if isinstance(data, str):
+        data = data.encode()
+    name = "seed-" + hashlib.sha1(data).hexdigest()[:16]
+    with open(os.path.join(out, target, name), "wb") as f:
+        f.write(data)
+    counts[target] = counts.get(target, 0) + 1
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+def docs(path):
+    """Every document of a JSON or YAML file; [] when it does not parse."""
+    raw = read(path)
+    try:
+        return [json.loads(raw)]
+    except ValueError:
+        pass
+    if yaml is None:
+        return []
+    try:
+        return [d for d in yaml.safe_load_all(raw) if d is not None]
+    except Exception:
+        return []
+
+JUDGED = {"Pod": ("", "v1"), "ReplicationController": ("", "v1"),
+          "Deployment": ("apps", "v1"), "StatefulSet": ("apps", "v1"),
+          "DaemonSet": ("apps", "v1"), "ReplicaSet": ("apps", "v1"),
+          "Job": ("batch", "v1"), "CronJob": ("batch", "v1")}
+
+def objects(v):
+    """Kubernetes objects anywhere inside v (List items, suite cases...)."""
+    if isinstance(v, dict):
+        if isinstance(v.get("kind"), str) and "apiVersion" in v and "metadata" in v:
+            yield v
+        for x in v.values():
+            yield from objects(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from objects(x)
+
+def images(v):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k == "image" and isinstance(x, str):
+                yield x
+            elif k in ("registries", "images") and isinstance(x, list):
+                yield from (i for i in x if isinstance(i, str))
+            else:
+                yield from images(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from images(x)
+
+def compact(v):
+    return json.dumps(v, separators=(",", ":"), sort_keys=False)
+
+# ---- inputs ----
+files = []
+for pat in ("tests/data/*.json", "tests/data/audit/*", "tests/data/suites/*",
+            "docs/examples/*.yaml", "tests/policy-suites/**/*"):
+    files += [p for p in glob.glob(os.path.join(top, pat), recursive=True) if os.path.isfile(p)]
+pss = sorted(glob.glob(os.path.join(shared, "conformance/pod-security-standards/**/*.yaml"),
+                       recursive=True))
+all_docs = []
+for p in sorted(files) + pss:
+    for d in docs(p):
+        all_docs.append((p, d))
+
+# ---- fuzz_review ----
+variants = [
+    ("admission.k8s.io/v1", "CREATE", "prod-a", "alice", ["dev", "system:authenticated"]),
+    ("admission.k8s.io/v1beta1", "UPDATE", "default", "bob", ["system:authenticated"]),
+    ("admission.k8s.io/v1", "CREATE", "kube-system", "admin", ["system:masters-exempt"]),
+]
+seen = set()
+n = 0
+for path, d in all_docs:
+    if isinstance(d, dict) and d.get("kind") == "AdmissionReview":
+        put("fuzz_review", read(path) if path.endswith(".json") else compact(d))
+        continue
+    for obj in objects(d):
+        kind = obj.get("kind")
+        if kind not in JUDGED and kind not in ("ConfigMap", "Service", "Namespace"):
+            continue
+        key = compact(obj)
+        if key in seen:
+            continue
+        seen.add(key)
+        group, version = JUDGED.get(kind, ("", "v1"))
+        api, op, ns, user, groups = variants[n % len(variants)]
+        n += 1
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        rq = {"uid": "00000000-0000-0000-0000-%012d" % n,
+              "kind": {"group": group, "version": version, "kind": kind},
+              "resource": {"group": group, "version": version,
+                           "resource": kind.lower() + "s"},
+              "operation": op, "namespace": meta.get("namespace", ns),
+              "name": meta.get("name", "x"),
+              "userInfo": {"username": user, "groups": groups},
+              "object": obj, "dryRun": n % 5 == 0}
+        if op == "UPDATE":
+            rq["oldObject"] = obj
+        put("fuzz_review", compact({"apiVersion": api, "kind": "AdmissionReview",
+                                    "request": rq}))
+# edges the data does not have
+R = '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":%s}'
+for rq in ['{"uid":"u","operation":"DELETE","kind":{"kind":"Pod"},"oldObject":{}}',
+           '{"uid":"u","operation":"CREATE","kind":{"group":"x.io","kind":"Pod"},"object":{}}',
+           '{"uid":"u","operation":"CREATE","subResource":"ephemeralcontainers",'
+           '"kind":{"kind":"Pod"},"object":{"spec":{"ephemeralContainers":[{"name":"d"}]}}}',
+           '{"uid":"u","operation":"CREATE","kind":{"group":"batch","kind":"CronJob"},'
+           '"object":{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":'
+           '[{"name":"c","image":"x","securityContext":{"privileged":"yes"}}]}}}}}}}',
+           '{"uid":"u","operation":"CREATE","kind":{"kind":"Pod"},"object":{"spec":'
+           '{"containers":{"name":"c"},"volumes":[1,null,[]],"securityContext":7}}}',
+           '{"uid":"u","uid":"v","operation":"CREATE"}',
+           '{"uid":"u","operation":"CREATE","object":' + '[' * 70 + ']' * 70 + '}']:
+    put("fuzz_review", R % rq)
+
+# ---- fuzz_config ----
+for p in sorted(files):
+    if p.endswith((".yaml", ".yml")):
+        put("fuzz_config", read(p))
+put("fuzz_config", "# admitd built-in default configuration\nmode: enforce\npodSecurity:\n"
+    "  level: restricted\n  action: deny\nexemptions:\n  namespaces: [kube-system]\n")
+put("fuzz_config", """mode: dry-run
+podSecurity: {level: baseline, action: warn}
+exemptions: {namespaces: [kube-system, "team-*"], users: [admin], groups: [ops]}
+server: {listen: "127.0.0.1:8443", threads: "2", maxBodyBytes: "1048576", http2: true}
+policies:
+  - id: allowed-registries
+    registries: [registry.corp.example, "localhost:5000/x", "[::1]:5000"]
+    requireDigest: true
+    allowLatest: false
+    exemptions: {images: [nginx, "ghcr.io/acme/x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]}
+  - id: required-labels
+    labels: [{key: team}, {key: example.com/tier, values: [a, ""]}]
+  - {id: read-only-root-filesystem, action: audit}
+  - {id: resource-limits, resources: [memory, ephemeral-storage]}
+  - {id: no-secrets-in-env, patterns: [PASSWORD, TOKEN]}
+  - {id: forbidden-ports, ports: [22, 3389]}
+  - {id: privileged, action: off}
+  - {id: network-policy-coverage, action: audit}
+rules:
+  - id: r1
+    match: {kinds: [Pod], namespaces: ["prod-*"]}
+    assert: {not: {any: [{path: "pod.spec.containers[*].ports[0].containerPort", op: gt, value: "1024"}]}}
+""")
+
+# ---- fuzz_rules ----
+rule_seeds = [
+    ("metadata.labels.team", {"path": "metadata.labels.team", "op": "exists"}),
+    ("pod.spec.hostNetwork", {"path": "pod.spec.hostNetwork", "op": "absent"}),
+    ("pod.metadata.labels.tier", {"path": "pod.metadata.labels.tier", "op": "equals", "value": "1"}),
+    ("spec.replicas", {"path": "spec.replicas", "op": "notEquals", "value": "3"}),
+    ("pod.spec.serviceAccountName", {"path": "pod.spec.serviceAccountName", "op": "notIn",
+                                     "values": ["", "default"]}),
+    ("pod.spec.volumes[*].name", {"path": "pod.spec.volumes[*].name", "op": "in",
+                                  "values": ["data", "cfg"]}),
+    ("pod.spec.containers[*].image", {"path": "pod.spec.containers[*].image", "op": "matches",
+                                      "value": "@sha256:[0-9a-f]{64}$"}),
+    ("pod.spec.containers[*].resources.limits.memory",
+     {"path": "pod.spec.containers[*].resources.limits.memory", "op": "lt", "value": "1e3"}),
+    ("spec.template.spec.containers[0].ports[0].containerPort",
+     {"path": "spec.template.spec.containers[0].ports[0].containerPort", "op": "gte",
+      "value": "-1.5"}),
+    ("pod.spec.priority", {"path": "pod.spec.priority", "op": "lte", "value": "0"}),
+    ("pod.spec.containers[*].args[*]", {"path": "pod.spec.containers[*].args[*]", "op": "gt",
+                                        "value": "0x10"}),
+    ("a[0][1]", {"all": [{"path": "metadata.name", "op": "matches", "value": "^(a|b)*c?$"},
+                         {"any": [{"path": "spec.x[3]", "op": "exists"},
+                                  {"not": {"path": "pod.spec.containers[*].name",
+                                           "op": "in", "values": ["web"]}}]}]}),
+]
+for p in sorted(files):
+    for d in docs(p) if p.endswith(".yaml") else []:
+        for r in (d.get("rules") or []) if isinstance(d, dict) else []:
+            if isinstance(r, dict) and isinstance(r.get("assert"), dict):
+                a = r["assert"]
+                rule_seeds.append((a.get("path", "metadata.name"), a))
+for path, a in rule_seeds:
+    put("fuzz_rules", path + "\n" + compact(a))
+# block style after the newline, as a person writes it
+put("fuzz_rules", "pod.spec.containers[*].securityContext.runAsUser\n\n"
+    "      path: pod.spec.containers[*].securityContext.runAsUser\n      op: gt\n"
+    "      value: \"999\"")
+put("fuzz_rules", "spec.template.metadata.labels\n\n      all:\n"
+    "        - {path: spec.template.metadata.labels.app, op: exists}\n"
+    "        - not: {path: spec.replicas, op: gt, value: \"50\"}")
+
+# ---- fuzz_image ----
+imgs = set()
+for _, d in all_docs:
+    imgs.update(images(d))
+imgs.update(["nginx", "acme/app:1.2", "Registry.Corp.Example/x@sha256:" + "a" * 64,
+              "localhost:5000/x:dev", "[::1]:5000/a/b:c", "index.docker.io/library/nginx",
+              "docker.io/nginx:latest@sha512:" + "b" * 128, "ghcr.io/acme/x:1",
+              "ghcr.io/acme-evil/x", "registry.corp.example.evil.io/app", "a__b/c--d.e_f",
+              "x@md5:00", "Nginx", "app:bad tag", "ghcr.io//x", "127.0.0.1:65535/x:" + "t" * 128])
+pats = ["registry.corp.example", "ghcr.io/acme", "docker.io/library", "localhost:5000",
+        "[::1]:5000", "nginx", "ghcr.io/acme/x:1", "docker.io"]
+imgs = sorted(imgs)
+for i, img in enumerate(imgs):
+    put("fuzz_image", img + "\n" + pats[i % len(pats)])
+for p in pats:
+    put("fuzz_image", p)
+
+for t in sorted(counts):
+    print("seed.sh: %-12s %4d seeds" % (t, counts[t]))
+PY
