@@ -144,3 +144,30 @@ bool pss_in(const char *const *words, const char *s)
 			return true;
 	return false;
 }
+
+int pss_proc_mount_default(struct policy_ctx *ctx, const char *hint)
+{
+	for (size_t i = 0; i < ctx->pod->ncontainers; i++) {
+		const struct container_ref *c = &ctx->pod->containers[i];
+		const char *path = "securityContext.procMount";
+		const char *pm = NULL;
+		size_t bad = 0;
+		int rc = 0;
+		switch (pss_string(c->json, path, &pm, &bad)) {
+		case JP_OK:
+			if (strcmp(pm, "Default") != 0)
+				rc = policy_fail(ctx, c, "must not set %s=\"%s\"; remove it or set Default%s",
+						 path, pm, hint);
+			break;
+		case JP_BADTYPE:
+			rc = pss_bad_type(ctx, c, NULL, path, bad, "a string",
+					  "remove it or set Default");
+			break;
+		case JP_ABSENT:
+			break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -57,6 +57,14 @@ int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const jso
 		const char *path, bool *good);
 
 /* `list, "item"` (or `"item"` when list is NULL), in the arena; NULL when out of memory. */
+/*
+ * Every container must leave securityContext.procMount unset or Default.
+ * `hint` is appended to the fix (baseline mentions user namespaces).
+ * Shared by proc-mount and proc-mount-restricted, which differ only in
+ * when they apply.
+ */
+int pss_proc_mount_default(struct policy_ctx *ctx, const char *hint);
+
 const char *pss_join_quoted(struct arena *a, const char *list, const char *item);
 
 /* Whether s is one of the NULL-terminated words. */
