@@ -639,8 +639,12 @@ static json_t *audit_policyreports(const json_t *results)
 	return json_pack("{s:s,s:s,s:o}", "apiVersion", "v1", "kind", "List", "items", items);
 }
 
+const char *audit_write_kubeconfig;
+bool audit_write_reports;
+
 int audit_report(struct audit_run *run, enum audit_format format, FILE *out)
 {
+	bool write_failed = false;
 	json_t *results = audit_results(run);
 	size_t would_deny = 0;
 	json_t *summary = audit_summary(run, results, &would_deny);
@@ -659,6 +663,8 @@ int audit_report(struct audit_run *run, enum audit_format format, FILE *out)
 		json_t *doc = audit_policyreports(results);
 		json_dumpf(doc, out, JSON_INDENT(2));
 		fputc('\n', out);
+		if (audit_write_reports && cluster_write_reports(doc, audit_write_kubeconfig) < 0)
+			write_failed = true;
 		json_decref(doc);
 		break;
 	}
@@ -673,7 +679,7 @@ int audit_report(struct audit_run *run, enum audit_format format, FILE *out)
 	}
 	json_decref(results);
 	json_decref(summary);
-	if (run->nerrors > 0)
+	if (run->nerrors > 0 || write_failed)
 		return 2;
 	return would_deny > 0 ? 1 : 0;
 }
@@ -687,6 +693,7 @@ int audit_main(int argc, char **argv)
 		{"output", required_argument, NULL, 'o'},
 		{"cluster", no_argument, NULL, 'C'},
 		{"kubeconfig", required_argument, NULL, 'k'},
+		{"write-reports", no_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -708,9 +715,13 @@ int audit_main(int argc, char **argv)
 		case 'k':
 			kubeconfig = optarg;
 			break;
+		case 'w':
+			audit_write_reports = true;
+			break;
 		case 'h':
 			printf("usage: admitd audit [--config FILE] [--output table|json|policyreport] "
-			       "PATH...\n       admitd audit --cluster [--kubeconfig FILE] [...]\n");
+			       "PATH...\n       admitd audit --cluster [--kubeconfig FILE] [--output policyreport "
+			       "[--write-reports]] [...]\n");
 			return 0;
 		default:
 			return 2;
@@ -729,6 +740,12 @@ int audit_main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (audit_write_reports && (!cluster || format != AUDIT_POLICYREPORT)) {
+		fprintf(stderr, "admitd audit: --write-reports goes with --cluster --output "
+				"policyreport\n");
+		return 2;
+	}
+	audit_write_kubeconfig = kubeconfig;
 	if (!cluster && optind >= argc) {
 		fprintf(stderr, "admitd audit: name at least one PATH (a file, a directory or -), "
 				"or --cluster\n");

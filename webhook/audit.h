@@ -58,6 +58,9 @@ void audit_add_warning(struct audit_run *run, const char *source, const char *fm
  * 0 nothing would be denied, 1 something would, 2 an input error.
  */
 int audit_report(struct audit_run *run, enum audit_format format, FILE *out);
+/* With policyreport output: store the reports in the cluster too (--write-reports). */
+extern const char *audit_write_kubeconfig;
+extern bool audit_write_reports;
 
 /* `admitd audit` */
 int audit_main(int argc, char **argv);

@@ -43,6 +43,8 @@ static struct {
 	const char *(*easy_strerror)(CURLcode);
 	char *(*easy_escape)(CURL *, const char *, int);
 	void (*free)(void *);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
 } cc;
 
 static int cluster_load_curl(void)
@@ -67,6 +69,8 @@ static int cluster_load_curl(void)
 		{"curl_easy_strerror", (void **)&cc.easy_strerror},
 		{"curl_easy_escape", (void **)&cc.easy_escape},
 		{"curl_free", (void **)&cc.free},
+		{"curl_slist_append", (void **)&cc.slist_append},
+		{"curl_slist_free_all", (void **)&cc.slist_free_all},
 	};
 	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 		*syms[i].slot = dlsym(h, syms[i].name);
@@ -452,10 +456,9 @@ static int cluster_list(struct cluster_conn *c, struct audit_run *run, const str
 	}
 }
 
-int cluster_audit(struct audit_run *run, const char *kubeconfig)
+/* Credentials from --kubeconfig, $KUBECONFIG or the service account; libcurl ready. */
+static int cluster_connect(struct cluster_conn *c, const char *kubeconfig)
 {
-	struct cluster_conn c = {0};
-	int rc = -1;
 	if (kubeconfig == NULL)
 		kubeconfig = getenv("KUBECONFIG");
 	if (kubeconfig != NULL && kubeconfig[0] != '\0') {
@@ -463,25 +466,84 @@ int cluster_audit(struct audit_run *run, const char *kubeconfig)
 		char first[4096];
 		snprintf(first, sizeof(first), "%s", kubeconfig);
 		first[strcspn(first, ":")] = '\0';
-		if (cluster_from_kubeconfig(&c, first) < 0)
-			goto out;
-	} else if (cluster_in_cluster(&c) < 0) {
-		goto out;
+		if (cluster_from_kubeconfig(c, first) < 0)
+			return -1;
+	} else if (cluster_in_cluster(c) < 0) {
+		return -1;
 	}
 	if (cluster_load_curl() < 0)
-		goto out;
+		return -1;
 	cc.global_init(CURL_GLOBAL_DEFAULT);
-	if (cluster_setup(&c) < 0)
-		goto out_global;
+	return cluster_setup(c);
+}
+
+int cluster_audit(struct audit_run *run, const char *kubeconfig)
+{
+	struct cluster_conn c = {0};
+	int rc = -1;
+	if (cluster_connect(&c, kubeconfig) < 0)
+		goto out;
 	for (size_t i = 0; i < sizeof(cluster_kinds) / sizeof(cluster_kinds[0]); i++)
 		if (cluster_list(&c, run, &cluster_kinds[i]) < 0)
-			goto out_global;
+			goto out;
 	rc = 0;
-out_global:
-	cluster_conn_free(&c);
-	memset(&c, 0, sizeof(c));
-	cc.global_cleanup();
 out:
+	cluster_conn_free(&c);
+	return rc;
+}
+
+/*
+ * Stores each report with server-side apply (PATCH, application/apply-patch+yaml,
+ * fieldManager admitd, force): one request creates or replaces it, with no
+ * read-modify-write race between two audit runs.
+ */
+int cluster_write_reports(const json_t *list, const char *kubeconfig)
+{
+	struct cluster_conn c = {0};
+	struct curl_slist *hdr = NULL;
+	int rc = -1;
+	if (cluster_connect(&c, kubeconfig) < 0)
+		goto out;
+	hdr = cc.slist_append(NULL, "Content-Type: application/apply-patch+yaml");
+	cc.easy_setopt(c.curl, CURLOPT_CUSTOMREQUEST, "PATCH");
+	cc.easy_setopt(c.curl, CURLOPT_HTTPHEADER, hdr);
+	rc = 0;
+	size_t i;
+	const json_t *rep;
+	json_array_foreach(json_object_get(list, "items"), i, rep)
+	{
+		const char *kind = NULL, *name = NULL, *ns = NULL;
+		jp_string(rep, "kind", &kind);
+		jp_string(rep, "metadata.name", &name);
+		jp_string(rep, "metadata.namespace", &ns);
+		char path[1024], err[512] = "";
+		if (kind != NULL && strcmp(kind, "PolicyReport") == 0 && ns != NULL)
+			snprintf(path, sizeof(path),
+				 "/apis/wgpolicyk8s.io/v1alpha2/namespaces/%s/policyreports/%s"
+				 "?fieldManager=admitd&force=true",
+				 ns, name);
+		else
+			snprintf(path, sizeof(path),
+				 "/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/%s"
+				 "?fieldManager=admitd&force=true",
+				 name);
+		char *body = json_dumps(rep, JSON_COMPACT);
+		if (body == NULL)
+			return -1;
+		cc.easy_setopt(c.curl, CURLOPT_POSTFIELDS, body);
+		struct cluster_blob reply;
+		long status = cluster_get(&c, path, &reply, err, sizeof(err));
+		if (status != 200 && status != 201) {
+			fprintf(stderr, "admitd audit: storing %s %s%s%s: %s%ld %.300s\n", kind, ns ? ns : "",
+				ns ? "/" : "", name, err, status, reply.data ? reply.data : "");
+			rc = -1;
+		}
+		free(reply.data);
+		free(body);
+	}
+out:
+	if (hdr != NULL)
+		cc.slist_free_all(hdr);
 	cluster_conn_free(&c);
 	return rc;
 }

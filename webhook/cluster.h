@@ -10,4 +10,8 @@ struct audit_run;
 /* Returns 0, or -1 when the API server cannot be reached at all (reason printed). */
 int cluster_audit(struct audit_run *run, const char *kubeconfig);
 
+/* Stores a List of PolicyReports/ClusterPolicyReports (server-side apply). */
+#include <jansson.h>
+int cluster_write_reports(const json_t *list, const char *kubeconfig);
+
 #endif

@@ -363,7 +363,9 @@ def cmd_structure(args):
                 want = {(g, r): {"get", "list"} for g, rs in JUDGED.items() for r in rs
                         if "/" not in r}
                 want[("networking.k8s.io", "networkpolicies")] = {"get", "list"}
-                want[("wgpolicyk8s.io", "policyreports")] = {"get", "list", "create", "update", "patch"}
+                # --write-reports stores them with server-side apply
+                for res in ("policyreports", "clusterpolicyreports"):
+                    want[("wgpolicyk8s.io", res)] = {"get", "list", "create", "update", "patch"}
                 if grants != want:
                     bad(f"audit ClusterRole grants {sorted((k, sorted(v)) for k, v in grants.items())}")
     elif cron:

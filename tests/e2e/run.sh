@@ -770,6 +770,21 @@ compare_reports() {
 check "  with every field kept, and fail results for exactly those objects" compare_reports
 kk get policyreports,clusterpolicyreports -A -o name
 check "  and nothing is stored" bash -c '[ "$1" -eq 0 ] && ! grep -qi policyreport <<<"$2"' _ "$RC" "$OUT"
+# the audit CronJob's way: --write-reports stores them (server-side apply), twice is idempotent
+write_reports() {
+	timeout 120 "$ADMITD" audit --cluster --kubeconfig "$KC" --output policyreport --write-reports \
+		>/dev/null 2>"$WORK/write-reports.err"
+	[ $? -eq 1 ] || { cat "$WORK/write-reports.err"; return 1; }
+	timeout 120 "$ADMITD" audit --cluster --kubeconfig "$KC" --output policyreport --write-reports \
+		>/dev/null 2>>"$WORK/write-reports.err"
+	[ $? -eq 1 ] || { cat "$WORK/write-reports.err"; return 1; }
+	kk get policyreports -n e2e-dryrun -o json
+	ok_rc && python3 -c 'import json,sys
+d = json.loads(sys.argv[1]); items = d["items"]
+assert [i["metadata"]["name"] for i in items] == ["admitd-e2e-dryrun"], items
+assert items[0]["summary"]["fail"] >= 4, items[0]["summary"]' "$OUT"
+}
+check "admitd audit --cluster --write-reports stores the PolicyReports (and again, idempotently)" write_reports
 
 section "enforce again: the dry-run objects are judged on UPDATE, deleted freely"
 stop_admitd
