@@ -23,6 +23,7 @@ static atomic_int metrics_nthreads;
 static _Atomic uint64_t metrics_handshakes_other; /* handshakes on threads without counters */
 static _Atomic int64_t metrics_conns;
 static _Atomic uint64_t metrics_reloads[2]; /* failure, success */
+static atomic_int metrics_last_reload = -1;  /* -1 none yet, 0 failed, 1 succeeded */
 static time_t metrics_start;
 static __thread struct metrics_thread *metrics_self;
 
@@ -151,6 +152,12 @@ void metrics_connection_closed(void)
 	atomic_fetch_sub_explicit(&metrics_conns, 1, memory_order_relaxed);
 }
 
+const char *metrics_last_reload_result(void)
+{
+	int r = atomic_load(&metrics_last_reload);
+	return r < 0 ? "none" : r ? "success" : "failure";
+}
+
 int64_t metrics_open_connections(void)
 {
 	return atomic_load_explicit(&metrics_conns, memory_order_relaxed);
@@ -159,6 +166,7 @@ int64_t metrics_open_connections(void)
 void metrics_config_reload(bool ok)
 {
 	atomic_fetch_add(&metrics_reloads[ok ? 1 : 0], 1);
+	atomic_store(&metrics_last_reload, ok ? 1 : 0);
 }
 
 /* ---- rendering ---- */
@@ -369,6 +377,10 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		    "# TYPE admitd_config_reloads_total counter\n"
 		    "admitd_config_reloads_total{result=\"success\"} %llu\n"
 		    "admitd_config_reloads_total{result=\"failure\"} %llu\n"
+		    "# HELP admitd_config_last_reload_success 1 if the last reload succeeded, 0 if it "
+		    "was refused (-1: none yet).\n"
+		    "# TYPE admitd_config_last_reload_success gauge\n"
+		    "admitd_config_last_reload_success %d\n"
 		    "# HELP admitd_config_info The configuration being served.\n"
 		    "# TYPE admitd_config_info gauge\n"
 		    "admitd_config_info{checksum=\"%s\",mode=\"%s\"} 1\n"
@@ -379,7 +391,8 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		    "# TYPE admitd_connections gauge\n"
 		    "admitd_connections %lld\n",
 		    (unsigned long long)atomic_load(&metrics_reloads[1]),
-		    (unsigned long long)atomic_load(&metrics_reloads[0]), cfg->checksum,
+		    (unsigned long long)atomic_load(&metrics_reloads[0]),
+		    atomic_load(&metrics_last_reload), cfg->checksum,
 		    cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce",
 		    (unsigned long long)hs, (long long)atomic_load(&metrics_conns));
 	metrics_process(&b);

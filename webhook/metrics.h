@@ -55,6 +55,8 @@ void metrics_tls_handshake(void);
 void metrics_connection_opened(void);
 void metrics_connection_closed(void);
 int64_t metrics_open_connections(void);
+/* "none", "success" or "failure": the last configuration reload. */
+const char *metrics_last_reload_result(void);
 void metrics_config_reload(bool ok);
 
 /* The whole exposition (text format 0.0.4), malloc'd. */

@@ -284,8 +284,9 @@ static int server_on_readyz(h2o_handler_t *self, h2o_req_t *req)
 		return 0;
 	}
 	char body[256];
-	int n = snprintf(body, sizeof(body), "{\"status\":\"ready\",\"config\":\"%s\"}",
-			 cfg->checksum);
+	int n = snprintf(body, sizeof(body),
+			 "{\"status\":\"ready\",\"config\":\"%s\",\"lastReload\":\"%s\"}",
+			 cfg->checksum, metrics_last_reload_result());
 	server_respond(req, 200, "OK", body, (size_t)n);
 	return 0;
 }

@@ -72,3 +72,23 @@ check "verdicts change once, warn (allow) -> deny, and stay after the broken swa
 check "file change picked up without SIGHUP" grep -q 'configuration reloaded' "$SERVER_LOG"
 check "broken file refused with its error" grep -q 'invalid value "dney"' "$SERVER_LOG"
 stop_server
+
+# /readyz and a metric report the last reload's result
+printf 'podSecurity: {level: baseline}\n' > "$WORK/r.yaml"
+PORT=$(free_port); BASE=https://127.0.0.1:$PORT
+"$ADMITD" serve --config "$WORK/r.yaml" --listen 127.0.0.1:$PORT --cert "$WORK/certs/tls.crt" \
+	--key "$WORK/certs/tls.key" --threads 1 --decision-log off >>"$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 50); do curl -s -o /dev/null --cacert "$WORK/certs/ca.crt" "$BASE/healthz" && break; sleep 0.1; done
+check "readyz: no reload yet" grep -q '"lastReload":"none"' <<<"$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/readyz")"
+printf 'podSecurity: {level: baseline, action: nope}\n' > "$WORK/r2.yaml"; mv "$WORK/r2.yaml" "$WORK/r.yaml"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 30); do grep -q 'reload refused' "$SERVER_LOG" && break; sleep 0.1; done
+check "readyz: last reload failure" grep -q '"lastReload":"failure"' <<<"$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/readyz")"
+check "metric: admitd_config_last_reload_success 0" grep -q '^admitd_config_last_reload_success 0$' <<<"$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/metrics")"
+printf 'podSecurity: {level: restricted}\n' > "$WORK/r2.yaml"; mv "$WORK/r2.yaml" "$WORK/r.yaml"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 30); do grep -q 'reloaded.*SIGHUP' "$SERVER_LOG" && break; sleep 0.1; done
+check "readyz: last reload success" grep -q '"lastReload":"success"' <<<"$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/readyz")"
+check "metric: admitd_config_last_reload_success 1" grep -q '^admitd_config_last_reload_success 1$' <<<"$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/metrics")"
+stop_server
