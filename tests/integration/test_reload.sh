@@ -40,14 +40,14 @@ cacert=$WORK/certs2/ca.crt
 # configuration: warn -> deny by SIGHUP
 BODY=$(curl -s --cacert "$cacert" --data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
 check "config warn: privileged allowed with a warning" grep -q '"warnings":\["\[privileged\]' <<<"$BODY"
-sum1=$(curl -s --cacert "$cacert" "$BASE/readyz")
+sum1=$(json_get "$(curl -s --cacert "$cacert" "$BASE/readyz")" '["config"]')
 printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: deny}\n' > "$WORK/next.yaml"
 mv "$WORK/next.yaml" "$WORK/admitd.yaml"
 kill -HUP "$SERVER_PID"
 for _ in $(seq 1 40); do grep -q 'configuration reloaded' "$SERVER_LOG" && break; sleep 0.1; done
 BODY=$(curl -s --cacert "$cacert" --data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
 check "after SIGHUP: privileged denied" grep -q '"allowed":false' <<<"$BODY"
-sum2=$(curl -s --cacert "$cacert" "$BASE/readyz")
+sum2=$(json_get "$(curl -s --cacert "$cacert" "$BASE/readyz")" '["config"]')
 check "readyz reports the new checksum" [ "$sum1" != "$sum2" ]
 
 printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, actoin: warn}\n' > "$WORK/next.yaml"
@@ -57,5 +57,5 @@ for _ in $(seq 1 40); do grep -q 'configuration reload refused' "$SERVER_LOG" &&
 check "broken configuration is refused with its error" grep -q 'unknown key "actoin" in policies\[0\]' "$SERVER_LOG"
 BODY=$(curl -s --cacert "$cacert" --data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
 check "the old configuration keeps serving" grep -q '"allowed":false' <<<"$BODY"
-check "readyz checksum unchanged" [ "$(curl -s --cacert "$cacert" "$BASE/readyz")" = "$sum2" ]
+check "readyz checksum unchanged" [ "$(json_get "$(curl -s --cacert "$cacert" "$BASE/readyz")" '["config"]')" = "$sum2" ]
 stop_server
