@@ -39,4 +39,7 @@ void rules_set_max_match(struct rule *r, unsigned n);
 /* Compiles a path for tests and the fuzzer; returns 0 or -1 with a reason. */
 int rules_check_path(const char *path, char *err, size_t errlen);
 
+/* 0 if regcomp may compile re in bounded time; else -1 and why in err. */
+int rules_regex_vet(const char *re, char *err, size_t errlen);
+
 #endif

@@ -5,6 +5,8 @@
  */
 #include "harness.h"
 
+#include "../../webhook/rules.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,6 +181,49 @@ static void assert_rule_error(const char *rules, const char *expect)
 	free(errs);
 }
 
+static bool vets(const char *re)
+{
+	char err[512];
+	err[0] = '\0';
+	int rc = rules_regex_vet(re, err, sizeof(err));
+	if (rc < 0 && err[0] == '\0')
+		fail_msg("regex \"%s\" refused without a reason", re);
+	return rc == 0;
+}
+
+/* Each refused shape took seconds to minutes in glibc's regcomp/regexec. */
+static void test_regex_vet_refuses_slow_patterns(void **state)
+{
+	(void)state;
+	assert_true(vets("^b[a-z]+$"));
+	assert_true(vets("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"));
+	assert_true(vets("^.{0,255}$"));
+	assert_true(vets("^(ghcr\\.io|quay\\.io)/acme/"));
+	assert_true(vets("[]a{]{1,2}x[[:alpha:]]{3}"));
+	assert_true(vets("a{,3}b{"));          /* not intervals: literals to regcomp */
+	assert_true(vets("(c?){1}"));           /* one copy: nothing to expand */
+	assert_true(vets("\\(c\\){1,400}"));    /* escaped parens: one atom repeated */
+	/* the fuzzing find: a nullable piece repeated 1000 times */
+	assert_false(vets("^(a|b)*c?{1,1000}$"));
+	assert_false(vets("(c?){1,5}"));
+	assert_false(vets("(a|b*){2,3}"));
+	assert_false(vets("x{0,5}{3}"));
+	assert_false(vets("(a)\\1"));           /* backreference */
+	assert_false(vets("(x{1,30}){1,30}"));  /* 900 copies */
+	assert_false(vets("a{513}"));
+	assert_false(vets("n++++++++++"));      /* each + doubles: 1024 copies */
+	assert_true(vets("[a-z]+(-[a-z0-9]+)+$"));
+	/* regcomp builds c+++… before it finds the unterminated bracket */
+	assert_false(vets("c++++++++++++++++++[[:al"));
+	assert_true(vets("a{512}"));
+	assert_false(vets("((((((((((((((((((a))))))))))))))))))"));
+	/* through the loader: the reason reaches the operator with file:line */
+	assert_rule_error("  - id: r\n    assert: {path: a.b, op: matches, value: '^c?{1,1000}$'}\n",
+			  "test.yaml:3:5: rules[0] (rule \"r\"): regex \"^c?{1,1000}$\" repeats");
+	assert_rule_error("  - id: r\n    assert: {path: a.b, op: matches, value: '(a)\\1'}\n",
+			  "uses a backreference");
+}
+
 static void test_compile_errors_name_line(void **state)
 {
 	(void)state;
@@ -223,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_match_namespaces),
 		cmocka_unit_test(test_rule_exemptions),
 		cmocka_unit_test(test_compile_errors_name_line),
+		cmocka_unit_test(test_regex_vet_refuses_slow_patterns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
