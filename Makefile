@@ -47,6 +47,9 @@ $(BUILD)/%.o: %.c $(wildcard webhook/*.h policies/*.h policies/*.def tests/unit/
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# <h2o/http2_internal.h> wants klib's khash.h, which Debian does not ship
+$(BUILD)/webhook/h2guard.o: CFLAGS += -Iwebhook/compat
+
 $(BUILD)/admitd: $(LIB_OBJS) $(BUILD)/webhook/main.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

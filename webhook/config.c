@@ -39,6 +39,11 @@ const char config_default_yaml[] = "# admitd built-in default configuration\n"
 
 #define CONFIG_DEFAULT_MAX_BODY (7ULL * 1024 * 1024)
 #define CONFIG_MAX_THREADS      256
+/* HTTP/2 streams one connection may open a second (h2guard.c): a review
+ * client waits for answers and tops out near 28,000 a second on one
+ * connection here (tiny reviews, 16 at once); a Rapid Reset flood sends
+ * over a million, and h2o alone handles some 370,000 a second. */
+#define CONFIG_DEFAULT_H2_STREAMS_PER_SECOND 50000
 
 /* ---- errors ---- */
 
@@ -353,6 +358,8 @@ struct config_server {
 	char *handshake_timeout;
 	char *max_connections;
 	char *max_streams;
+	char *h2_streams_per_second;
+	char *h2_penalty;
 	int http2;
 };
 
@@ -387,6 +394,10 @@ static const cyaml_schema_field_t config_server_fields[] = {
 			       struct config_server, max_connections, 1, 16),
 	CYAML_FIELD_STRING_PTR("maxStreamsPerConnection", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			       struct config_server, max_streams, 1, 16),
+	CYAML_FIELD_STRING_PTR("http2MaxStreamsPerSecond", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, h2_streams_per_second, 1, 16),
+	CYAML_FIELD_STRING_PTR("http2FloodPenaltySeconds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_server, h2_penalty, 1, 16),
 	CYAML_FIELD_END,
 };
 
@@ -1139,6 +1150,8 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 	srv->handshake_timeout_s = 10;
 	srv->max_connections = 4096;
 	srv->max_streams = 16;
+	srv->h2_streams_per_second = CONFIG_DEFAULT_H2_STREAMS_PER_SECOND;
+	srv->h2_penalty_s = 10;
 	cfg->limits.max_json_depth = 64;
 	cfg->limits.max_containers = 256;
 	cfg->limits.max_match_length = 4096;
@@ -1160,7 +1173,12 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 		    config_uint(errs, name, buf, len, "maxConnections", cs->max_connections, 1,
 				1000000, &srv->max_connections) < 0 ||
 		    config_uint(errs, name, buf, len, "maxStreamsPerConnection", cs->max_streams, 1,
-				256, &srv->max_streams) < 0)
+				256, &srv->max_streams) < 0 ||
+		    config_uint(errs, name, buf, len, "http2MaxStreamsPerSecond",
+				cs->h2_streams_per_second, 0, 10000000,
+				&srv->h2_streams_per_second) < 0 ||
+		    config_uint(errs, name, buf, len, "http2FloodPenaltySeconds", cs->h2_penalty, 0,
+				3600, &srv->h2_penalty_s) < 0)
 			rc = -1;
 		if (cs->max_body_bytes != NULL &&
 		    (config_parse_size(cs->max_body_bytes, &srv->max_body_bytes) < 0 ||

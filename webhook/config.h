@@ -55,6 +55,8 @@ struct server_settings {
 	unsigned handshake_timeout_s;
 	unsigned max_connections;     /* open connections across all threads */
 	unsigned max_streams;         /* HTTP/2 requests in flight per connection */
+	unsigned h2_streams_per_second; /* HTTP/2 streams a connection may open (0: no bound) */
+	unsigned h2_penalty_s;          /* a flooder's address is refused this long */
 };
 
 /* Bounds on what one request may make admitd do. */

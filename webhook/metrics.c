@@ -86,6 +86,17 @@ void metrics_request(struct metrics_thread *t, int status)
 	metrics_inc(&t->requests[ci], 1);
 }
 
+void metrics_h2_flood_closed(struct metrics_thread *t, unsigned n)
+{
+	if (n != 0)
+		metrics_inc(&t->h2_flood_closed, n);
+}
+
+void metrics_h2_flood_refused(struct metrics_thread *t)
+{
+	metrics_inc(&t->h2_flood_refused, 1);
+}
+
 void metrics_observe(struct metrics_thread *t, uint64_t ns, size_t body_bytes)
 {
 	double secs = (double)ns / 1e9;
@@ -356,7 +367,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 	}
 
 	uint64_t dur[METRICS_NDUR + 1] = {0}, body[METRICS_NBODY + 1] = {0}, dsum = 0, bsum = 0,
-		 hs = atomic_load(&metrics_handshakes_other);
+		 hs = atomic_load(&metrics_handshakes_other), flood = 0, refused = 0;
 	for (int i = 0; i < nt; i++) {
 		struct metrics_thread *t = metrics_threads[i];
 		for (size_t k = 0; k <= METRICS_NDUR; k++)
@@ -366,6 +377,8 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		dsum += metrics_get(&t->duration_sum_ns);
 		bsum += metrics_get(&t->body_sum);
 		hs += metrics_get(&t->handshakes);
+		flood += metrics_get(&t->h2_flood_closed);
+		refused += metrics_get(&t->h2_flood_refused);
 	}
 	metrics_histogram(&b, "admitd_request_duration_seconds",
 			  "Time from the complete request to the answer, in seconds.",
@@ -389,12 +402,21 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		    "admitd_tls_handshakes_total %llu\n"
 		    "# HELP admitd_connections Open TLS connections.\n"
 		    "# TYPE admitd_connections gauge\n"
-		    "admitd_connections %lld\n",
+		    "admitd_connections %lld\n"
+		    "# HELP admitd_http2_flood_closed_total HTTP/2 connections closed for opening "
+		    "streams faster than server.http2MaxStreamsPerSecond.\n"
+		    "# TYPE admitd_http2_flood_closed_total counter\n"
+		    "admitd_http2_flood_closed_total %llu\n"
+		    "# HELP admitd_http2_flood_refused_total Connections refused at accept because "
+		    "their address was caught flooding HTTP/2 within server.http2FloodPenaltySeconds.\n"
+		    "# TYPE admitd_http2_flood_refused_total counter\n"
+		    "admitd_http2_flood_refused_total %llu\n",
 		    (unsigned long long)atomic_load(&metrics_reloads[1]),
 		    (unsigned long long)atomic_load(&metrics_reloads[0]),
 		    atomic_load(&metrics_last_reload), cfg->checksum,
 		    cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce",
-		    (unsigned long long)hs, (long long)atomic_load(&metrics_conns));
+		    (unsigned long long)hs, (long long)atomic_load(&metrics_conns),
+		    (unsigned long long)flood, (unsigned long long)refused);
 	metrics_process(&b);
 	if (b.failed) {
 		free(b.p);

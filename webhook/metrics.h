@@ -39,6 +39,8 @@ struct metrics_thread {
 	metrics_counter body[METRICS_NBODY + 1];
 	metrics_counter body_sum;
 	metrics_counter handshakes;
+	metrics_counter h2_flood_closed;
+	metrics_counter h2_flood_refused;
 };
 
 /* Registers a thread's counters (main thread, at start-up, before serving). */
@@ -50,6 +52,10 @@ void metrics_request(struct metrics_thread *t, int status);
 void metrics_observe(struct metrics_thread *t, uint64_t ns, size_t body_bytes);
 void metrics_decision(struct metrics_thread *t, const char *kind, const char *operation,
 		      const struct engine_verdict *v, enum admitd_mode mode);
+/* HTTP/2 connections closed by h2guard for opening streams too fast. */
+void metrics_h2_flood_closed(struct metrics_thread *t, unsigned n);
+/* A connection refused at accept: its peer was caught flooding lately. */
+void metrics_h2_flood_refused(struct metrics_thread *t);
 /* TLS: counts completed handshakes and open connections (any thread). */
 void metrics_tls_handshake(void);
 void metrics_connection_opened(void);

