@@ -48,7 +48,7 @@ $(BUILD)/%.o: %.c $(wildcard webhook/*.h policies/*.h policies/*.def tests/unit/
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # <h2o/http2_internal.h> wants klib's khash.h, which Debian does not ship
-$(BUILD)/webhook/h2guard.o: CFLAGS += -Iwebhook/compat
+$(BUILD)/webhook/h2guard.o $(BUILD)/tests/unit/test_h2guard.o: CFLAGS += -Iwebhook/compat
 
 $(BUILD)/admitd: $(LIB_OBJS) $(BUILD)/webhook/main.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

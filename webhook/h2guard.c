@@ -36,6 +36,7 @@
 
 #include <netdb.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,13 @@ void h2guard_init(struct h2guard *g, unsigned streams_per_second, unsigned penal
 	g->penalty_ms = (uint64_t)penalty_s * 1000;
 }
 
+void h2guard_free(struct h2guard *g)
+{
+	free(g->v);
+	free(g->w);
+	memset(g, 0, sizeof(*g));
+}
+
 /* The peer's address as 16 bytes (IPv4 v4-mapped); false for other families. */
 static bool h2guard_peer(const struct sockaddr *sa, uint8_t out[16])
 {
@@ -78,14 +86,10 @@ static bool h2guard_peer(const struct sockaddr *sa, uint8_t out[16])
 	return false;
 }
 
-bool h2guard_refuses(struct h2guard *g, h2o_socket_t *sock, uint64_t now_ms)
+bool h2guard_refuses_addr(const struct h2guard *g, const struct sockaddr *sa, uint64_t now_ms)
 {
-	if (g->penalty_ms == 0)
-		return false;
-	struct sockaddr_storage ss;
 	uint8_t addr[16];
-	if (h2o_socket_getpeername(sock, (struct sockaddr *)&ss) == 0 ||
-	    !h2guard_peer((struct sockaddr *)&ss, addr))
+	if (g->penalty_ms == 0 || !h2guard_peer(sa, addr))
 		return false;
 	for (unsigned i = 0; i < H2GUARD_PENALTY_SLOTS; i++)
 		if (g->box[i].until_ms > now_ms && memcmp(g->box[i].addr, addr, 16) == 0)
@@ -93,11 +97,12 @@ bool h2guard_refuses(struct h2guard *g, h2o_socket_t *sock, uint64_t now_ms)
 	return false;
 }
 
-void h2guard_free(struct h2guard *g)
+bool h2guard_refuses(struct h2guard *g, h2o_socket_t *sock, uint64_t now_ms)
 {
-	free(g->v);
-	free(g->w);
-	memset(g, 0, sizeof(*g));
+	struct sockaddr_storage ss;
+	if (g->penalty_ms == 0 || h2o_socket_getpeername(sock, (struct sockaddr *)&ss) == 0)
+		return false;
+	return h2guard_refuses_addr(g, (struct sockaddr *)&ss, now_ms);
 }
 
 static ssize_t h2guard_refuse_frame(h2o_http2_conn_t *conn, const uint8_t *src, size_t len,
@@ -133,11 +138,15 @@ static void h2guard_catch(struct h2guard *g, h2o_http2_conn_t *conn, const struc
 		g->unlogged++;
 		return;
 	}
+	char penalty[64] = "";
+	if (g->penalty_ms != 0)
+		snprintf(penalty, sizeof(penalty), "; its address is refused for %llu s",
+			 (unsigned long long)(g->penalty_ms / 1000));
 	log_warnx("%s: HTTP/2 connection %llu from %s opened streams faster than %.0f a "
-		  "second (stream id %u): closed with ENHANCE_YOUR_CALM; its address is refused "
-		  "for %llu s (%u more caught since the last line)",
-		  __func__, (unsigned long long)c->id, peer, g->rate, c->seen_max_open,
-		  (unsigned long long)(g->penalty_ms / 1000), g->unlogged);
+		  "second (stream id %u): closed with ENHANCE_YOUR_CALM%s (%u more caught since "
+		  "the last line)",
+		  __func__, (unsigned long long)c->id, peer, g->rate, c->seen_max_open, penalty,
+		  g->unlogged);
 	g->last_log_ms = now_ms;
 	g->unlogged = 0;
 }
@@ -178,16 +187,17 @@ unsigned h2guard_scan(struct h2guard *g, h2o_context_t *ctx, uint64_t now_ms)
 		uint32_t opened;
 		if (old < nold && g->v[old].id == conn->super.id) {
 			c = g->v[old++];
-			opened = conn->pull_stream_ids.max_open >= c.seen_max_open
-					 ? (conn->pull_stream_ids.max_open - c.seen_max_open + 1) / 2
-					 : 0;
+			opened =
+				conn->pull_stream_ids.max_open >= c.seen_max_open
+					? (conn->pull_stream_ids.max_open - c.seen_max_open + 1) / 2
+					: 0;
 			c.tokens += g->rate * dt;
 			if (c.tokens > g->burst)
 				c.tokens = g->burst;
 		} else {
 			/* new since the last scan, at most a tick old */
 			c = (struct h2guard_conn){.id = conn->super.id,
-						   .tokens = g->rate * H2GUARD_FIRST_S};
+						  .tokens = g->rate * H2GUARD_FIRST_S};
 			opened = (conn->pull_stream_ids.max_open + 1) / 2;
 		}
 		c.seen_max_open = conn->pull_stream_ids.max_open;

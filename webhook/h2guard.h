@@ -41,6 +41,7 @@ void h2guard_init(struct h2guard *g, unsigned streams_per_second, unsigned penal
 /* At accept: true if sock's peer was caught flooding less than penalty_s
  * ago on this thread; the caller closes it before any TLS work. */
 bool h2guard_refuses(struct h2guard *g, h2o_socket_t *sock, uint64_t now_ms);
+bool h2guard_refuses_addr(const struct h2guard *g, const struct sockaddr *sa, uint64_t now_ms);
 /* Looks at every HTTP/2 connection of ctx (its owning thread only). Each
  * one that has opened streams faster than the rate, beyond the burst, is
  * answered GOAWAY(ENHANCE_YOUR_CALM) at its next frame and closed. Returns

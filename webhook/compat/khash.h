@@ -19,23 +19,23 @@
 typedef uint32_t khint_t;
 typedef khint_t khiter_t;
 
-#define KHASH_MAP_INIT_INT64(name, khval_t)                                                   \
-	typedef struct kh_##name##_s {                                                        \
-		khint_t n_buckets, size, n_occupied, upper_bound;                             \
-		uint32_t *flags;                                                              \
-		uint64_t *keys;                                                               \
-		khval_t *vals;                                                                \
-	} kh_##name##_t;                                                                      \
-	static inline khint_t kh_get_##name(const kh_##name##_t *h, uint64_t key)             \
-	{                                                                                     \
-		(void)h;                                                                      \
-		(void)key;                                                                    \
-		abort(); /* admitd never looks streams up */                                  \
+#define KHASH_MAP_INIT_INT64(name, khval_t)                                                        \
+	typedef struct kh_##name##_s {                                                             \
+		khint_t n_buckets, size, n_occupied, upper_bound;                                  \
+		uint32_t *flags;                                                                   \
+		uint64_t *keys;                                                                    \
+		khval_t *vals;                                                                     \
+	} kh_##name##_t;                                                                           \
+	static inline khint_t kh_get_##name(const kh_##name##_t *h, uint64_t key)                  \
+	{                                                                                          \
+		(void)h;                                                                           \
+		(void)key;                                                                         \
+		abort(); /* admitd never looks streams up */                                       \
 	}
 
-#define khash_t(name)       kh_##name##_t
-#define kh_get(name, h, k)  kh_get_##name(h, k)
-#define kh_end(h)           ((h)->n_buckets)
-#define kh_val(h, x)        ((h)->vals[x])
+#define khash_t(name)      kh_##name##_t
+#define kh_get(name, h, k) kh_get_##name(h, k)
+#define kh_end(h)          ((h)->n_buckets)
+#define kh_val(h, x)       ((h)->vals[x])
 
 #endif
