@@ -59,3 +59,82 @@ BODY=$(curl -s --cacert "$cacert" --data-binary @"$DATA/review-pod-privileged.js
 check "the old configuration keeps serving" grep -q '"allowed":false' <<<"$BODY"
 check "readyz checksum unchanged" [ "$(json_get "$(curl -s --cacert "$cacert" "$BASE/readyz")" '["config"]')" = "$sum2" ]
 stop_server
+
+# ---- faults under load (issue 9) ----
+# While clients keep calling (a new TLS connection per request, so each one
+# handshakes with whatever certificate is current, plus h2load on keep-alive
+# connections), the certificate is swapped for a broken pair, then for a
+# file that is not PEM at all, and SIGHUP brings a broken configuration:
+# every one is refused, and not one request fails. Last, a good
+# configuration by SIGHUP is taken, still without a failed request.
+: >"$SERVER_LOG"
+cp "$WORK/certs/tls.crt" "$WORK/certs/tls.key" "$WORK/"
+printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: warn}\n' >"$WORK/admitd.yaml"
+PORT=$(free_port); BASE=https://127.0.0.1:$PORT
+"$ADMITD" serve --config "$WORK/admitd.yaml" --listen 127.0.0.1:$PORT --cert "$WORK/tls.crt" \
+	--key "$WORK/tls.key" --threads 2 --decision-log off >>"$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 50); do curl -s -o /dev/null --cacert "$WORK/certs/ca.crt" "$BASE/healthz" && break; sleep 0.1; done
+rm -f "$WORK/stop"
+(
+	for _ in $(seq 1 2000); do
+		[ -e "$WORK/stop" ] && break
+		r=$(curl -s -w ' %{http_code}' --max-time 5 --cacert "$WORK/certs/ca.crt" \
+			--data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
+		case "$r" in *'"allowed":false'*) v=deny ;; *'"allowed":true'*) v=allow ;; *) v=none ;; esac
+		echo "${r##* } $v"
+	done >"$WORK/fault-loop.out"
+) &
+LOOP=$!
+H2LOAD_OUT=
+if command -v h2load >/dev/null; then
+	timeout 60 h2load --h1 -D 8 -c 4 -d "$DATA/review-pod-allowed.json" \
+		-H 'content-type: application/json' "$BASE/validate" >"$WORK/fault-h2load.out" 2>&1 &
+	H2LOAD_OUT=$!
+fi
+touch "$WORK/fault-loop.out"
+loop_more() { # wait until the loop has answered N more requests (bounded: 30 s)
+	local want=$(($(wc -l <"$WORK/fault-loop.out") + $1))
+	for _ in $(seq 1 300); do [ "$(wc -l <"$WORK/fault-loop.out")" -ge "$want" ] && return; sleep 0.1; done
+}
+log_wait() { # wait for the Nth log line matching a pattern (bounded: 10 s)
+	for _ in $(seq 1 100); do [ "$(grep -c "$1" "$SERVER_LOG")" -ge "$2" ] && return; sleep 0.1; done
+}
+loop_more 5
+# 1. a pair whose key does not match its certificate
+cp "$WORK/certs2/tls.key" "$WORK/bad.key"; mv "$WORK/bad.key" "$WORK/tls.key"
+log_wait 'certificate reload refused' 1
+loop_more 5
+# 2. a certificate file that is not PEM
+head -c 700 /dev/urandom >"$WORK/bad.crt"; mv "$WORK/bad.crt" "$WORK/tls.crt"
+log_wait 'certificate reload refused' 2
+loop_more 5
+# 3. SIGHUP with a broken configuration
+printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, acton: deny}\n' >"$WORK/next.yaml"
+mv "$WORK/next.yaml" "$WORK/admitd.yaml"
+kill -HUP "$SERVER_PID"
+log_wait 'configuration reload refused' 1
+loop_more 5
+# 4. SIGHUP with a good one
+printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: deny}\n' >"$WORK/next.yaml"
+mv "$WORK/next.yaml" "$WORK/admitd.yaml"
+kill -HUP "$SERVER_PID"
+log_wait 'configuration reloaded' 1
+loop_more 5
+touch "$WORK/stop"; wait $LOOP
+[ -n "$H2LOAD_OUT" ] && wait "$H2LOAD_OUT"
+total=$(wc -l <"$WORK/fault-loop.out")
+echo "     faults under load: $total reviews on new connections;" \
+	"h2load: $(grep -m1 '^requests:' "$WORK/fault-h2load.out" 2>/dev/null)"
+check "faults under load: the broken pair was refused" [ "$(grep -c 'certificate reload refused' "$SERVER_LOG")" -ge 2 ]
+check "faults under load: the broken configuration was refused (SIGHUP)" grep -q 'configuration reload refused' "$SERVER_LOG"
+check "faults under load: reviews ran throughout ($total, each on a new TLS connection)" [ "$total" -ge 25 ]
+check "faults under load: zero failed requests on new connections" [ "$(grep -vc '^200 ' "$WORK/fault-loop.out")" = 0 ]
+if [ -n "$H2LOAD_OUT" ]; then
+	check "faults under load: zero failed requests on keep-alive connections (h2load)" \
+		grep -qE '^requests: .* [1-9][0-9]* succeeded, 0 failed, 0 errored, 0 timeout' "$WORK/fault-h2load.out"
+fi
+seq=$(awk '{print $2}' "$WORK/fault-loop.out" | uniq | tr '\n' ' ')
+check "faults under load: verdicts go allow -> deny once, at the good SIGHUP [$seq]" [ "$seq" = "allow deny " ]
+stop_server
+check "faults under load: the server exits 0" [ "$SERVER_STATUS" = 0 ]
