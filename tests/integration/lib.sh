@@ -37,13 +37,40 @@ free_port() {
 
 make_certs() { "$TOP/tests/gen-cert.sh" "$WORK/certs"; }
 
+# review_loop OUT [MAX]: in the background (pid in LOOP), POSTs the
+# privileged pod review, a new TLS connection each time, until $WORK/stop
+# exists or MAX (2000) were sent; one line "<HTTP code> <allow|deny|none>"
+# per answer in OUT.
+review_loop() {
+	local out=$1 max=${2:-2000}
+	rm -f "$WORK/stop"
+	: >"$out"
+	(
+		for _ in $(seq 1 "$max"); do
+			[ -e "$WORK/stop" ] && break
+			r=$(curl -s -w ' %{http_code}' --max-time 5 --cacert "$WORK/certs/ca.crt" \
+				--data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
+			case "$r" in *'"allowed":false'*) v=deny ;; *'"allowed":true'*) v=allow ;; *) v=none ;; esac
+			echo "${r##* } $v"
+		done >>"$out"
+	) &
+	LOOP=$!
+}
+
+# answered_more OUT N: waits until OUT has N more lines (bounded: 30 s).
+answered_more() {
+	local want=$(($(wc -l <"$1") + $2))
+	for _ in $(seq 1 300); do [ "$(wc -l <"$1")" -ge "$want" ] && return; sleep 0.1; done
+}
+
 # start_server [ARGS...]: starts admitd on a free loopback port, waits for /readyz.
+# SERVER_CERT / SERVER_KEY: another pair (signed by the same CA) to serve.
 start_server() {
 	[ -s "$WORK/certs/tls.crt" ] || make_certs
 	PORT=$(free_port)
 	BASE=https://127.0.0.1:$PORT
-	"$ADMITD" serve --listen 127.0.0.1:$PORT --cert "$WORK/certs/tls.crt" \
-		--key "$WORK/certs/tls.key" --threads 2 "$@" >>"$SERVER_LOG" 2>&1 &
+	"$ADMITD" serve --listen 127.0.0.1:$PORT --cert "${SERVER_CERT:-$WORK/certs/tls.crt}" \
+		--key "${SERVER_KEY:-$WORK/certs/tls.key}" --threads 2 "$@" >>"$SERVER_LOG" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 1 100); do
 		if curl -s -o /dev/null --max-time 1 --cacert "$WORK/certs/ca.crt" "$BASE/readyz"; then

@@ -33,36 +33,17 @@ check "every registered policy is documented" \
 # reload under load: swap the file (as a ConfigMap update does) while requests run
 make_certs
 printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: warn}\n' > "$WORK/cfg.yaml"
-PORT=$(free_port); BASE=https://127.0.0.1:$PORT
-"$ADMITD" serve --config "$WORK/cfg.yaml" --listen 127.0.0.1:$PORT --cert "$WORK/certs/tls.crt" \
-	--key "$WORK/certs/tls.key" --threads 2 --decision-log off >>"$SERVER_LOG" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 50); do curl -s -o /dev/null --cacert "$WORK/certs/ca.crt" "$BASE/healthz" && break; sleep 0.1; done
-(
-	for i in $(seq 1 400); do
-		r=$(curl -s -w ' %{http_code}' --max-time 5 --cacert "$WORK/certs/ca.crt" \
-			--data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
-		code=${r##* }
-		case "$r" in *'"allowed":false'*) v=deny ;; *'"allowed":true'*) v=allow ;; *) v=none ;; esac
-		echo "$code $v"
-		[ -e "$WORK/stop" ] && break
-	done > "$WORK/loop.out"
-) &
-LOOP=$!
-# wait until the loop has answered N more requests (bounded: 30 s)
-answered_more() {
-	local want=$(( $(wc -l < "$WORK/loop.out") + $1 ))
-	for _ in $(seq 1 300); do [ "$(wc -l < "$WORK/loop.out")" -ge "$want" ] && return; sleep 0.1; done
-}
-touch "$WORK/loop.out"; answered_more 5
+start_server --config "$WORK/cfg.yaml" --decision-log off || exit 1
+review_loop "$WORK/loop.out" 400
+answered_more "$WORK/loop.out" 5
 printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: deny}\n' > "$WORK/next.yaml"
 mv "$WORK/next.yaml" "$WORK/cfg.yaml"
 for _ in $(seq 1 50); do grep -q 'configuration reloaded' "$SERVER_LOG" && break; sleep 0.1; done
-answered_more 5
+answered_more "$WORK/loop.out" 5
 printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: dney}\n' > "$WORK/next.yaml"
 mv "$WORK/next.yaml" "$WORK/cfg.yaml"
 for _ in $(seq 1 50); do grep -q 'configuration reload refused' "$SERVER_LOG" && break; sleep 0.1; done
-answered_more 5
+answered_more "$WORK/loop.out" 5
 touch "$WORK/stop"; wait $LOOP
 total=$(wc -l < "$WORK/loop.out")
 check "reload under load: requests ran ($total)" [ "$total" -ge 15 ]

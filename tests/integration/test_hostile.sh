@@ -376,16 +376,18 @@ if [ -n "$rr" ] && start_server --http2; then
 		conns=$(grep -o 'connections=[0-9]*' "$WORK/rr.out" | cut -d= -f2)
 		echo "     $kind flood: server CPU ${RR_BEFORE_CPU[$kind]:-?} ms before, $RR_CPU_MS ms after;" \
 			"flood connections served ${RR_BEFORE_CONNS[$kind]:-?} before, $conns after"
-		check "h2 guard, $kind flood: the server ended the flood connection with GOAWAY ENHANCE_YOUR_CALM (11)" \
-			grep -q 'goaway_error=11' "$WORK/rr.out"
 		check "h2 guard, $kind flood: the flooder's reconnections were refused at accept" \
 			grep -qE 'refused=[1-9]' "$WORK/rr.out"
 		check "h2 guard, $kind flood: admitd_http2_flood_closed_total counted it" \
 			[ "$(metric admitd_http2_flood_closed_total)" -gt "$closed0" ]
 		check "h2 guard, $kind flood: admitd_http2_flood_refused_total counts the refusals" \
 			[ "$(metric admitd_http2_flood_refused_total)" -gt 0 ]
-		check "h2 guard, $kind flood: the log names the flooder's address" \
-			grep -q "h2guard_catch: HTTP/2 connection .* from $RR_FROM " "$SERVER_LOG"
+		# The client does not always read the GOAWAY: the server closes with the
+		# flood still unread, so the kernel answers with a reset that can
+		# overtake it. The server's log says what it sent.
+		echo "     $kind flood: the flooder saw $(grep -o 'goaway=[0-9]* goaway_error=[0-9]*' "$WORK/rr.out")"
+		check "h2 guard, $kind flood: the flood connection was closed with ENHANCE_YOUR_CALM, and the log names its address" \
+			grep -q "h2guard_catch: HTTP/2 connection .* from $RR_FROM .*closed with ENHANCE_YOUR_CALM" "$SERVER_LOG"
 	done
 	stop_server
 	check "rapid reset: SIGTERM still exits 0" [ "$SERVER_STATUS" = 0 ]

@@ -10,11 +10,7 @@ podSecurity: {level: privileged}
 policies:
   - {id: privileged, action: warn}
 YAML
-PORT=$(free_port); BASE=https://127.0.0.1:$PORT
-"$ADMITD" serve --config "$WORK/admitd.yaml" --listen 127.0.0.1:$PORT --cert "$WORK/tls.crt" \
-	--key "$WORK/tls.key" --threads 2 >>"$SERVER_LOG" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 50); do curl -s -o /dev/null --cacert "$WORK/certs/ca.crt" "$BASE/healthz" && break; sleep 0.1; done
+SERVER_CERT=$WORK/tls.crt SERVER_KEY=$WORK/tls.key start_server --config "$WORK/admitd.yaml" || exit 1
 
 serial() { echo | openssl s_client -connect 127.0.0.1:$PORT -servername localhost 2>/dev/null | openssl x509 -noout -serial; }
 old=$(serial)
@@ -70,57 +66,39 @@ stop_server
 : >"$SERVER_LOG"
 cp "$WORK/certs/tls.crt" "$WORK/certs/tls.key" "$WORK/"
 printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: warn}\n' >"$WORK/admitd.yaml"
-PORT=$(free_port); BASE=https://127.0.0.1:$PORT
-"$ADMITD" serve --config "$WORK/admitd.yaml" --listen 127.0.0.1:$PORT --cert "$WORK/tls.crt" \
-	--key "$WORK/tls.key" --threads 2 --decision-log off >>"$SERVER_LOG" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 50); do curl -s -o /dev/null --cacert "$WORK/certs/ca.crt" "$BASE/healthz" && break; sleep 0.1; done
-rm -f "$WORK/stop"
-(
-	for _ in $(seq 1 2000); do
-		[ -e "$WORK/stop" ] && break
-		r=$(curl -s -w ' %{http_code}' --max-time 5 --cacert "$WORK/certs/ca.crt" \
-			--data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
-		case "$r" in *'"allowed":false'*) v=deny ;; *'"allowed":true'*) v=allow ;; *) v=none ;; esac
-		echo "${r##* } $v"
-	done >"$WORK/fault-loop.out"
-) &
-LOOP=$!
+SERVER_CERT=$WORK/tls.crt SERVER_KEY=$WORK/tls.key start_server --config "$WORK/admitd.yaml" \
+	--decision-log off || exit 1
+review_loop "$WORK/fault-loop.out"
 H2LOAD_OUT=
 if command -v h2load >/dev/null; then
 	timeout 60 h2load --h1 -D 8 -c 4 -d "$DATA/review-pod-allowed.json" \
 		-H 'content-type: application/json' "$BASE/validate" >"$WORK/fault-h2load.out" 2>&1 &
 	H2LOAD_OUT=$!
 fi
-touch "$WORK/fault-loop.out"
-loop_more() { # wait until the loop has answered N more requests (bounded: 30 s)
-	local want=$(($(wc -l <"$WORK/fault-loop.out") + $1))
-	for _ in $(seq 1 300); do [ "$(wc -l <"$WORK/fault-loop.out")" -ge "$want" ] && return; sleep 0.1; done
-}
 log_wait() { # wait for the Nth log line matching a pattern (bounded: 10 s)
 	for _ in $(seq 1 100); do [ "$(grep -c "$1" "$SERVER_LOG")" -ge "$2" ] && return; sleep 0.1; done
 }
-loop_more 5
+answered_more "$WORK/fault-loop.out" 5
 # 1. a pair whose key does not match its certificate
 cp "$WORK/certs2/tls.key" "$WORK/bad.key"; mv "$WORK/bad.key" "$WORK/tls.key"
 log_wait 'certificate reload refused' 1
-loop_more 5
+answered_more "$WORK/fault-loop.out" 5
 # 2. a certificate file that is not PEM
 head -c 700 /dev/urandom >"$WORK/bad.crt"; mv "$WORK/bad.crt" "$WORK/tls.crt"
 log_wait 'certificate reload refused' 2
-loop_more 5
+answered_more "$WORK/fault-loop.out" 5
 # 3. SIGHUP with a broken configuration
 printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, acton: deny}\n' >"$WORK/next.yaml"
 mv "$WORK/next.yaml" "$WORK/admitd.yaml"
 kill -HUP "$SERVER_PID"
 log_wait 'configuration reload refused' 1
-loop_more 5
+answered_more "$WORK/fault-loop.out" 5
 # 4. SIGHUP with a good one
 printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: deny}\n' >"$WORK/next.yaml"
 mv "$WORK/next.yaml" "$WORK/admitd.yaml"
 kill -HUP "$SERVER_PID"
 log_wait 'configuration reloaded' 1
-loop_more 5
+answered_more "$WORK/fault-loop.out" 5
 touch "$WORK/stop"; wait $LOOP
 [ -n "$H2LOAD_OUT" ] && wait "$H2LOAD_OUT"
 total=$(wc -l <"$WORK/fault-loop.out")
