@@ -443,7 +443,8 @@ fail:
  * time grows with copies times string length. x+ is compiled as x x*, so
  * "n++++…" doubles the copies with each '+'. Backreferences make
  * regexec backtrack. So a pattern is refused, with the reason, when it
- * uses a backreference, repeats an empty-matching piece with {m,n}, nests
+ * uses a backreference, repeats an empty-matching piece with {m,n} or +
+ * ("^(a*)++++++$" does not compile in 10 s), nests
  * groups deeper than RULES_RX_MAX_NEST, or expands to more than
  * RULES_RX_MAX_COPIES atoms. This walks ERE syntax only as far as sizes
  * go; regcomp still decides what is valid.
@@ -609,6 +610,13 @@ int rules_regex_vet(const char *re, char *err, size_t errlen)
 				l->last_nullable = true;
 			break;
 		case '+': /* glibc compiles x+ as x x*: a copy each */
+			if (l->have_last && l->last_nullable) {
+				snprintf(err, errlen,
+					 "regex \"%s\" repeats with + a part that can match nothing, "
+					 "which glibc compiles very slowly; use * instead",
+					 re);
+				return -1;
+			}
 			if (l->have_last)
 				l->last_size = rules_rx_mul(l->last_size, 2);
 			break;

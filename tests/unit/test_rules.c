@@ -212,6 +212,11 @@ static void test_regex_vet_refuses_slow_patterns(void **state)
 	assert_false(vets("(x{1,30}){1,30}"));  /* 900 copies */
 	assert_false(vets("a{513}"));
 	assert_false(vets("n++++++++++"));      /* each + doubles: 1024 copies */
+	assert_false(vets("^(a*)++++++$"));     /* + on a part that can match nothing */
+	assert_false(vets("me*****++"));
+	assert_false(vets("(a|b*)+"));
+	assert_true(vets("^(a*)*$"));           /* stars alone stay cheap */
+	assert_true(vets("e***************"));
 	assert_true(vets("[a-z]+(-[a-z0-9]+)+$"));
 	/* regcomp builds c+++… before it finds the unterminated bracket */
 	assert_false(vets("c++++++++++++++++++[[:al"));
