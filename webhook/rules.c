@@ -495,16 +495,21 @@ static void rules_rx_branch_end(struct rules_rx_level *l)
 	l->seq_nullable = true;
 }
 
-/* {m}, {m,} or {m,n} at s; returns its length or 0 when it is no interval. */
+/* {m}, {m,}, {m,n} or (glibc's own) {,n} at s; returns its length or 0 when
+ * it is no interval. */
 static size_t rules_rx_interval(const char *s, unsigned long *lo, unsigned long *hi)
 {
 	const char *p = s + 1;
 	char *end;
-	if (*p < '0' || *p > '9')
+	if (*p == ',') {
+		*lo = 0;
+	} else if (*p >= '0' && *p <= '9') {
+		*lo = strtoul(p, &end, 10);
+		p = end;
+	} else {
 		return 0;
-	*lo = strtoul(p, &end, 10);
+	}
 	*hi = *lo;
-	p = end;
 	if (*p == ',') {
 		p++;
 		if (*p >= '0' && *p <= '9') {

@@ -200,7 +200,8 @@ static void test_regex_vet_refuses_slow_patterns(void **state)
 	assert_true(vets("^.{0,255}$"));
 	assert_true(vets("^(ghcr\\.io|quay\\.io)/acme/"));
 	assert_true(vets("[]a{]{1,2}x[[:alpha:]]{3}"));
-	assert_true(vets("a{,3}b{"));          /* not intervals: literals to regcomp */
+	assert_true(vets("a{,3}b{"));          /* {,3} is glibc's {0,3}; b{ a literal */
+	assert_false(vets("ruba{,24000}les")); /* found by fuzz_rules */
 	assert_true(vets("(c?){1}"));           /* one copy: nothing to expand */
 	assert_true(vets("\\(c\\){1,400}"));    /* escaped parens: one atom repeated */
 	/* the fuzzing find: a nullable piece repeated 1000 times */
