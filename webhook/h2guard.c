@@ -89,7 +89,7 @@ static bool h2guard_peer(const struct sockaddr *sa, uint8_t out[16])
 bool h2guard_refuses_addr(const struct h2guard *g, const struct sockaddr *sa, uint64_t now_ms)
 {
 	uint8_t addr[16];
-	if (g->penalty_ms == 0 || !h2guard_peer(sa, addr))
+	if (g->penalty_ms == 0 || now_ms >= g->box_until_ms || !h2guard_peer(sa, addr))
 		return false;
 	for (unsigned i = 0; i < H2GUARD_PENALTY_SLOTS; i++)
 		if (g->box[i].until_ms > now_ms && memcmp(g->box[i].addr, addr, 16) == 0)
@@ -99,8 +99,12 @@ bool h2guard_refuses_addr(const struct h2guard *g, const struct sockaddr *sa, ui
 
 bool h2guard_refuses(struct h2guard *g, h2o_socket_t *sock, uint64_t now_ms)
 {
+	/* every accepted connection passes here: no getpeername while no
+	 * address is being refused (always so with HTTP/2 off) */
+	if (g->penalty_ms == 0 || now_ms >= g->box_until_ms)
+		return false;
 	struct sockaddr_storage ss;
-	if (g->penalty_ms == 0 || h2o_socket_getpeername(sock, (struct sockaddr *)&ss) == 0)
+	if (h2o_socket_getpeername(sock, (struct sockaddr *)&ss) == 0)
 		return false;
 	return h2guard_refuses_addr(g, (struct sockaddr *)&ss, now_ms);
 }
@@ -133,6 +137,8 @@ static void h2guard_catch(struct h2guard *g, h2o_http2_conn_t *conn, const struc
 		struct h2guard_penalty *p = &g->box[g->next_slot++ % H2GUARD_PENALTY_SLOTS];
 		memcpy(p->addr, addr, 16);
 		p->until_ms = now_ms + g->penalty_ms;
+		if (p->until_ms > g->box_until_ms)
+			g->box_until_ms = p->until_ms;
 	}
 	if (g->last_log_ms != 0 && now_ms - g->last_log_ms < 1000) {
 		g->unlogged++;

@@ -30,6 +30,7 @@ struct h2guard {
 	double burst; /* and at once */
 	uint64_t penalty_ms;
 	struct h2guard_penalty box[H2GUARD_PENALTY_SLOTS]; /* a ring */
+	uint64_t box_until_ms; /* the latest until_ms in box: none is active after it */
 	unsigned next_slot;
 	uint64_t last_log_ms;
 	unsigned unlogged;

@@ -379,7 +379,7 @@ static void server_on_accept(h2o_socket_t *listener, const char *err)
 			continue;
 		}
 		/* a peer just caught flooding HTTP/2 gets no TLS handshake for a while */
-		if (h2guard_refuses(&t->h2guard, sock, server_now_ms())) {
+		if (h2guard_refuses(&t->h2guard, sock, h2o_now(t->loop))) {
 			metrics_h2_flood_refused(&t->metrics);
 			h2o_socket_close(sock);
 			continue;
@@ -406,7 +406,7 @@ static void *server_thread_main(void *arg)
 
 	while (h2o_evloop_run(t->loop, 100) == 0 && !atomic_load(&server.stopping))
 		metrics_h2_flood_closed(&t->metrics,
-					h2guard_scan(&t->h2guard, &t->ctx, server_now_ms()));
+					h2guard_scan(&t->h2guard, &t->ctx, h2o_now(t->loop)));
 
 	/* stop accepting, tell HTTP/2 peers (GOAWAY), finish what is in flight */
 	if (t->listener != NULL) {

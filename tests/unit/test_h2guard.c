@@ -199,6 +199,11 @@ static void test_penalty_refuses_then_lets_in(void **state)
 	assert_false(h2guard_refuses_addr(&g, (struct sockaddr *)&other, 1020));
 	assert_true(h2guard_refuses_addr(&g, (struct sockaddr *)&bad, 1010 + 9999));
 	assert_false(h2guard_refuses_addr(&g, (struct sockaddr *)&bad, 1010 + 10000));
+	/* before any catch, nothing is refused (and no address is looked up) */
+	struct h2guard fresh;
+	h2guard_init(&fresh, 1000, 10);
+	assert_false(h2guard_refuses_addr(&fresh, (struct sockaddr *)&bad, 1020));
+	h2guard_free(&fresh);
 	conn_close(c);
 	h2guard_free(&g);
 	/* penalty 0: caught connections are closed, addresses never refused */
