@@ -120,33 +120,34 @@ static bool allowed_registries_pinned(const struct image_ref *r)
 	       (strncmp(r->digest, "sha256:", 7) == 0 || strncmp(r->digest, "sha512:", 7) == 0);
 }
 
-static int allowed_registries_container(struct policy_ctx *ctx,
-					const struct allowed_registries_state *st,
-					const struct container_ref *c)
+/*
+ * Reports one problem of the image at c (a container) or vol (an image
+ * volume): the same words for both, prefixed with what holds the image.
+ */
+#define AR_FAIL(...)                                                                               \
+	(c != NULL ? policy_fail(ctx, c, __VA_ARGS__) : policy_fail_volume(ctx, vol, __VA_ARGS__))
+
+static int allowed_registries_image(struct policy_ctx *ctx, const struct allowed_registries_state *st,
+				    const struct container_ref *c, const struct image_volume_ref *vol,
+				    const json_t *value)
 {
-	const char *image = NULL;
-	switch (jp_string(c->json, "image", &image)) {
-	case JP_OK:
-		break;
-	case JP_BADTYPE:
-		return policy_fail(ctx, c,
-				   "has an image that is not a string; set image to a reference "
-				   "from an approved registry (allowed: %s)",
-				   st->allowed);
-	case JP_ABSENT:
-		return policy_fail(ctx, c,
-				   "has no image; set image to a reference from an approved "
-				   "registry (allowed: %s)",
-				   st->allowed);
-	}
+	const char *field = c != NULL ? "image" : "image.reference";
+	if (value == NULL || json_is_null(value))
+		return AR_FAIL("has no %s; set %s to a reference from an approved registry "
+			       "(allowed: %s)",
+			       field, field, st->allowed);
+	if (!json_is_string(value))
+		return AR_FAIL("has an %s that is not a string; set %s to a reference from an "
+			       "approved registry (allowed: %s)",
+			       field, field, st->allowed);
+	const char *image = json_string_value(value);
 
 	struct image_ref r;
 	if (image_parse(ctx->arena, image, &r) < 0)
-		return policy_fail(ctx, c,
-				   "has image \"%s\", which is not a valid image reference; write "
-				   "it as registry/path[:tag][@sha256:digest] with a lower-case "
-				   "path, from an approved registry (allowed: %s)",
-				   image, st->allowed);
+		return AR_FAIL("has image \"%s\", which is not a valid image reference; write "
+			       "it as registry/path[:tag][@sha256:digest] with a lower-case "
+			       "path, from an approved registry (allowed: %s)",
+			       image, st->allowed);
 	const char *full =
 	    arena_printf(ctx->arena, "%s/%s%s%s%s%s", r.host, r.path, r.tag ? ":" : "",
 			 r.tag ? r.tag : "", r.digest ? "@" : "", r.digest ? r.digest : "");
@@ -156,27 +157,23 @@ static int allowed_registries_container(struct policy_ctx *ctx,
 	bool approved = false;
 	for (size_t i = 0; i < st->npatterns && !approved; i++)
 		approved = image_pattern_match(&st->patterns[i], &r);
-	if (!approved && policy_fail(ctx, c,
-				     "image \"%s\" is not from an approved registry (allowed: %s); "
-				     "use an image from one of them",
-				     full, st->allowed) < 0)
+	if (!approved && AR_FAIL("image \"%s\" is not from an approved registry (allowed: %s); "
+				 "use an image from one of them",
+				 full, st->allowed) < 0)
 		return -1;
 
 	bool pinned = allowed_registries_pinned(&r);
 	if (st->require_digest && !pinned &&
-	    policy_fail(
-		ctx, c,
-		"image \"%s\" is not pinned by digest; refer to it as %s/%s@sha256:<digest>", full,
-		r.host, r.path) < 0)
+	    AR_FAIL("image \"%s\" is not pinned by digest; refer to it as %s/%s@sha256:<digest>",
+		    full, r.host, r.path) < 0)
 		return -1;
 	/* a digest decides what is pulled, whatever the tag says */
 	if (!st->allow_latest && !pinned && (r.tag == NULL || strcmp(r.tag, "latest") == 0) &&
-	    policy_fail(ctx, c,
-			"image \"%s\" %s, which can change under the same name; set a version "
-			"tag or pin a digest (@sha256:...)",
-			full,
-			r.tag == NULL ? "has no tag, so the runtime pulls :latest"
-				      : "uses the tag :latest") < 0)
+	    AR_FAIL("image \"%s\" %s, which can change under the same name; set a version "
+		    "tag or pin a digest (@sha256:...)",
+		    full,
+		    r.tag == NULL ? "has no tag, so the runtime pulls :latest"
+				  : "uses the tag :latest") < 0)
 		return -1;
 	return 0;
 }
@@ -186,9 +183,16 @@ static int allowed_registries_check(struct policy_ctx *ctx)
 	const struct allowed_registries_state *st = ctx->state;
 	if (st == NULL)
 		return policy_error(ctx, "allowed-registries has no prepared registries");
-	for (size_t i = 0; i < ctx->pod->ncontainers; i++)
-		if (allowed_registries_container(ctx, st, &ctx->pod->containers[i]) < 0)
+	for (size_t i = 0; i < ctx->pod->ncontainers; i++) {
+		const struct container_ref *c = &ctx->pod->containers[i];
+		if (allowed_registries_image(ctx, st, c, NULL, json_object_get(c->json, "image")) < 0)
 			return -1;
+	}
+	for (size_t i = 0; i < ctx->pod->nimage_volumes; i++) {
+		const struct image_volume_ref *v = &ctx->pod->image_volumes[i];
+		if (allowed_registries_image(ctx, st, NULL, v, v->reference) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -208,7 +212,8 @@ const struct policy_desc policy_allowed_registries = {
 	       "images must be pinned by digest (a tag can change under the same name\n"
 	       "after review), and `:latest` can be refused.\n"
 	       "\n"
-	       "Forbids, on every container, init container and ephemeral container:\n"
+	       "Forbids, on every container, init container and ephemeral container, and\n"
+	       "on every image volume (`volumes[].image.reference`, Kubernetes 1.31+):\n"
 	       "\n"
 	       "- an image whose registry matches none of `registries`;\n"
 	       "- a container without an image, or with an image that is not a string or\n"

@@ -7,12 +7,10 @@
 #include <stdarg.h>
 #include <string.h>
 
-int policy_fail(struct policy_ctx *ctx, const struct container_ref *c, const char *fmt, ...)
+static int policy_add(struct policy_ctx *ctx, const struct container_ref *c,
+		      const struct image_volume_ref *vol, const char *fmt, va_list ap)
 {
-	va_list ap;
-	va_start(ap, fmt);
 	char *what = arena_vprintf(ctx->arena, fmt, ap);
-	va_end(ap);
 	if (what == NULL)
 		return policy_error(ctx, "out of memory");
 	struct violation *v = arena_calloc(ctx->arena, sizeof(*v));
@@ -20,13 +18,52 @@ int policy_fail(struct policy_ctx *ctx, const struct container_ref *c, const cha
 		return policy_error(ctx, "out of memory");
 	v->policy = ctx->policy;
 	v->container = c;
-	v->message = c != NULL ? arena_printf(ctx->arena, "container \"%s\" %s", c->name, what) : what;
+	v->volume = vol;
+	v->detail = what;
+	if (c != NULL) {
+		v->image = c->image;
+		v->message = arena_printf(ctx->arena, "container \"%s\" %s", c->name, what);
+	} else if (vol != NULL) {
+		v->image = json_string_value(vol->reference);
+		v->message = arena_printf(ctx->arena, "volume \"%s\" %s", vol->name, what);
+	} else {
+		v->message = what;
+	}
 	if (v->message == NULL)
 		return policy_error(ctx, "out of memory");
 	*ctx->tail = v;
 	ctx->tail = &v->next;
 	ctx->nviolations++;
 	return 0;
+}
+
+int policy_fail(struct policy_ctx *ctx, const struct container_ref *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = policy_add(ctx, c, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int policy_fail_volume(struct policy_ctx *ctx, const struct image_volume_ref *vol, const char *fmt,
+		       ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = policy_add(ctx, NULL, vol, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+const char *violation_key(struct arena *a, const struct violation *v)
+{
+	if (v->container != NULL)
+		return arena_printf(a, "%s|%s/%s|%s", v->policy->id, v->container->list,
+				    v->container->name, v->detail);
+	if (v->volume != NULL)
+		return arena_printf(a, "%s|volume/%s|%s", v->policy->id, v->volume->name, v->detail);
+	return arena_printf(a, "%s|pod|%s", v->policy->id, v->detail != NULL ? v->detail : v->message);
 }
 
 int policy_error(struct policy_ctx *ctx, const char *fmt, ...)

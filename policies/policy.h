@@ -44,6 +44,18 @@ struct container_ref {
 	size_t index;        /* position within its list */
 };
 
+/*
+ * An image volume (spec.volumes[].image, Kubernetes 1.31+, KEP-4639): the
+ * kubelet pulls `reference` like a container image, so every image policy
+ * judges it too.
+ */
+struct image_volume_ref {
+	const json_t *json; /* the volume object */
+	const char *name;   /* "" when the volume has no name */
+	const json_t *reference; /* volumes[].image.reference as sent (any JSON type) */
+	size_t index;       /* position in spec.volumes */
+};
+
 /* What checks read: the same shape for a Pod and for every workload. */
 struct pod_view {
 	const char *kind;          /* "Pod", "Deployment", ... */
@@ -55,6 +67,8 @@ struct pod_view {
 	bool windows;              /* spec.os.name == "windows" */
 	struct container_ref *containers;
 	size_t ncontainers;
+	struct image_volume_ref *image_volumes;
+	size_t nimage_volumes;
 	const char *namespace;            /* the object's namespace; may be NULL */
 	const json_t *network_policies;   /* audit only: the namespace's NetworkPolicies
 					   * (array); NULL when unknown (webhook) */
@@ -111,9 +125,26 @@ struct violation {
 	const struct policy_desc *policy;
 	enum policy_action action;            /* filled in by the engine */
 	const struct container_ref *container; /* NULL for a pod-level problem */
-	const char *message;
+	const struct image_volume_ref *volume; /* an image volume's problem, else NULL */
+	const char *image;   /* the image the problem concerns (exemptions.images), or NULL */
+	const char *detail;  /* what is wrong and what to change, without the container */
+	const char *message; /* `container "NAME" ` + detail, or detail */
+	/*
+	 * Set by the engine on an UPDATE: the old object had the same violation
+	 * (same key) and the update does not touch its container, so it
+	 * predates the update; a deny became a warning.
+	 */
+	bool preexisting;
 	struct violation *next;
 };
+
+/*
+ * The violation's stable key, `policy|scope|detail`, with scope
+ * `pod`, `volume/NAME` or `LIST/NAME` (containers/web): the same problem on
+ * the old and the new object of an UPDATE has the same key. In the arena;
+ * NULL when out of memory.
+ */
+const char *violation_key(struct arena *a, const struct violation *v);
 
 /*
  * Report one problem. With a container, the message is prefixed with
@@ -123,6 +154,9 @@ struct violation {
  */
 int policy_fail(struct policy_ctx *ctx, const struct container_ref *c, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same for an image volume: prefixed with `volume "NAME" `. */
+int policy_fail_volume(struct policy_ctx *ctx, const struct image_volume_ref *vol, const char *fmt,
+		       ...) __attribute__((format(printf, 3, 4)));
 /* Record an internal failure (bad state, out of memory); returns -1. */
 int policy_error(struct policy_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

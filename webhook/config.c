@@ -228,6 +228,10 @@ static void config_cyaml_report(struct config_errors *errs, const char *name,
 		const char *expect = "";
 		if (strcmp(key, "mode") == 0)
 			expect = " (expected enforce or dry-run)";
+		else if (strcmp(key, "updates") == 0)
+			expect = " (expected newViolations or all)";
+		else if (strcmp(key, "onPolicyError") == 0)
+			expect = " (expected deny or allow)";
 		else if (strcmp(key, "level") == 0)
 			expect = " (expected privileged, baseline or restricted)";
 		else if (strcmp(key, "action") == 0)
@@ -293,6 +297,10 @@ static void config_cyaml_report(struct config_errors *errs, const char *name,
 static const cyaml_strval_t config_mode_strings[] = {
 	{"enforce", ADMITD_MODE_ENFORCE},
 	{"dry-run", ADMITD_MODE_DRY_RUN},
+};
+static const cyaml_strval_t config_updates_strings[] = {
+	{"newViolations", ADMITD_UPDATES_NEW_VIOLATIONS},
+	{"all", ADMITD_UPDATES_ALL},
 };
 static const cyaml_strval_t config_level_strings[] = {
 	{"privileged", CONFIG_GIVEN(POLICY_LEVEL_NONE)},
@@ -418,6 +426,7 @@ static const cyaml_strval_t config_on_error_strings[] = {
 
 struct config_top {
 	int mode;
+	int updates;
 	struct config_pod_security *pod_security;
 	struct exemptions *exemptions;
 	struct config_server *server;
@@ -428,6 +437,8 @@ struct config_top {
 static const cyaml_schema_field_t config_top_fields[] = {
 	CYAML_FIELD_ENUM("mode", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_top, mode,
 			 config_mode_strings, 2),
+	CYAML_FIELD_ENUM("updates", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_top,
+			 updates, config_updates_strings, 2),
 	CYAML_FIELD_MAPPING_PTR("podSecurity", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct config_top, pod_security, config_pod_security_fields),
 	CYAML_FIELD_MAPPING_PTR("exemptions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -674,17 +685,35 @@ out:
 
 /* ---- pass 3: one policy entry ---- */
 
+/*
+ * libyaml's mark.index counts characters, not bytes: the byte offset of
+ * character `index` of UTF-8 text (a continuation byte is 10xxxxxx).
+ */
+static size_t config_byte_offset(const char *buf, size_t len, size_t index)
+{
+	size_t b = 0;
+	for (size_t chars = 0; b < len; b++) {
+		if (((unsigned char)buf[b] & 0xC0) == 0x80)
+			continue;
+		if (chars++ == index)
+			return b;
+	}
+	return b;
+}
+
 /* The entry's text, preceded by the newlines and spaces it had in the file. */
-static char *config_entry_text(const char *buf, const struct config_entry_loc *loc, size_t *len)
+static char *config_entry_text(const char *buf, size_t buflen, const struct config_entry_loc *loc,
+			       size_t *len)
 {
 	size_t pad = (size_t)(loc->line - 1) + (size_t)(loc->col - 1);
-	size_t body = loc->end - loc->start;
+	size_t start = config_byte_offset(buf, buflen, loc->start);
+	size_t body = config_byte_offset(buf, buflen, loc->end) - start;
 	char *t = malloc(pad + body + 2);
 	if (t == NULL)
 		return NULL;
 	memset(t, '\n', (size_t)(loc->line - 1));
 	memset(t + loc->line - 1, ' ', (size_t)(loc->col - 1));
-	memcpy(t + pad, buf + loc->start, body);
+	memcpy(t + pad, buf + start, body);
 	t[pad + body] = '\n';
 	*len = pad + body + 1;
 	return t;
@@ -802,7 +831,7 @@ void config_free_yaml(const cyaml_schema_value_t *schema, void *data)
 }
 
 /* Compiles every `rules:` entry; ids must not collide with modules or each other. */
-static int config_load_rules(struct admitd_config *cfg, const char *buf,
+static int config_load_rules(struct admitd_config *cfg, const char *buf, size_t buflen,
 			     const struct config_list *list, struct config_errors *errs,
 			     const char *name)
 {
@@ -821,7 +850,7 @@ static int config_load_rules(struct admitd_config *cfg, const char *buf,
 			continue;
 		}
 		size_t len = 0;
-		char *text = config_entry_text(buf, loc, &len);
+		char *text = config_entry_text(buf, buflen, loc, &len);
 		if (text == NULL)
 			return -1;
 		struct rule *r = rules_compile(name, text, len, i, loc->line, loc->col, errs);
@@ -860,7 +889,7 @@ static int config_load_rules(struct admitd_config *cfg, const char *buf,
 	return rc;
 }
 
-static int config_load_entry(struct admitd_config *cfg, const char *buf,
+static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t buflen,
 			     const struct config_entry_loc *loc, size_t idx,
 			     struct config_errors *errs, const char *name)
 {
@@ -894,7 +923,7 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf,
 	s->line = loc->line;
 
 	size_t len = 0;
-	char *text = config_entry_text(buf, loc, &len);
+	char *text = config_entry_text(buf, buflen, loc, &len);
 	cyaml_schema_field_t *common = config_fields_ignoring(config_entry_common_fields,
 							      CONFIG_NCOMMON, d->params_fields);
 	cyaml_schema_field_t *own = d->params_fields != NULL
@@ -1125,6 +1154,8 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 {
 	int rc = 0;
 	cfg->mode = top != NULL ? (enum admitd_mode)top->mode : ADMITD_MODE_ENFORCE;
+	cfg->updates = top != NULL ? (enum admitd_updates)top->updates
+				   : ADMITD_UPDATES_NEW_VIOLATIONS;
 	cfg->pss_level = POLICY_LEVEL_NONE;
 	cfg->pss_action = POLICY_ACTION_DENY;
 	if (top != NULL && top->pod_security != NULL) {
@@ -1253,9 +1284,9 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 		bad = true;
 
 	for (size_t i = 0; i < sc.lists[0].nentries; i++)
-		if (config_load_entry(cfg, buf, &sc.lists[0].entries[i], i, errs, name) < 0)
+		if (config_load_entry(cfg, buf, len, &sc.lists[0].entries[i], i, errs, name) < 0)
 			bad = true;
-	if (config_load_rules(cfg, buf, &sc.lists[1], errs, name) < 0)
+	if (config_load_rules(cfg, buf, len, &sc.lists[1], errs, name) < 0)
 		bad = true;
 	if (bad)
 		goto fail;

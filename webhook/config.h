@@ -18,6 +18,12 @@ enum admitd_mode {
 	ADMITD_MODE_DRY_RUN,
 };
 
+/* How an UPDATE is judged (engine.h, the update rule). */
+enum admitd_updates {
+	ADMITD_UPDATES_NEW_VIOLATIONS = 0, /* deny only what the update introduces */
+	ADMITD_UPDATES_ALL,                /* judge every UPDATE as a CREATE */
+};
+
 struct image_pattern;
 
 struct exemptions {
@@ -69,6 +75,7 @@ struct request_limits {
 struct admitd_config {
 	atomic_int refs;
 	enum admitd_mode mode;
+	enum admitd_updates updates;
 	enum policy_level pss_level; /* NONE means `privileged`: PSS off */
 	enum policy_action pss_action;
 	struct exemptions exempt;    /* global */

@@ -1,10 +1,12 @@
 /*
- * decision.c: each line is built whole and written with one write(2) on
- * an O_APPEND descriptor, so lines from different threads never interleave.
+ * decision.c: each line is built whole and written under log.c's lock,
+ * looping over short writes, so lines from different threads never
+ * interleave, whatever their size and whether the log is a file or a pipe.
  */
 #include "decision.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,32 +62,49 @@ void decision_log_write(const char *uid, const struct engine_input *in,
 	size_t n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(stamp + n, sizeof(stamp) - n, ".%06ldZ", ts.tv_nsec / 1000);
 
+	/* every constructor is checked: a decision that cannot be logged whole is logged as
+	 * a line that says so, never as a line that silently lacks a violation */
 	json_t *viol = json_array();
-	for (const struct violation *x = v->violations; x != NULL; x = x->next) {
-		json_array_append_new(
-			viol, json_pack("{s:s,s:s,s:o,s:s}", "policy", x->policy->id, "action",
-					policy_action_name(x->action), "container",
-					x->container ? json_string(x->container->name) : json_null(),
-					"message", x->message));
+	bool whole = viol != NULL;
+	for (const struct violation *x = v->violations; x != NULL && whole; x = x->next) {
+		json_t *e = json_pack("{s:s,s:s,s:o,s:s,s:b}", "policy", x->policy->id, "action",
+				      policy_action_name(x->action), "container",
+				      x->container ? json_string(x->container->name) : json_null(),
+				      "message", x->message, "preexisting", x->preexisting);
+		whole = e != NULL && json_array_append_new(viol, e) == 0;
 	}
 	json_t *line = json_pack(
-		"{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:s,s:o}", "time", stamp, "uid", decision_str(uid),
+		"{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:s,s:o*}", "time", stamp, "uid", decision_str(uid),
 		"operation", decision_str(in->operation), "kind", decision_str(in->kind),
 		"namespace", decision_str(in->namespace), "name", decision_str(in->name), "user",
 		decision_str(in->username), "allowed", v->allowed, "mode",
-		cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce", "violations", viol);
-	if (line == NULL)
+		cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce", "violations",
+		whole ? viol : NULL);
+	if (!whole)
+		json_decref(viol);
+	if (line == NULL) {
+		static const char oom[] = "{\"error\":\"out of memory while logging a decision\"}\n";
+		log_write_whole(decision_fd, oom, sizeof(oom) - 1);
 		return;
-	if (v->error != NULL)
+	}
+	if (!whole)
+		whole = json_object_set_new(line, "error", json_string("out of memory: "
+								       "violations not logged")) < 0;
+	else if (v->error != NULL)
 		json_object_set_new(line, "error", json_string(v->error));
 	if (v->exemptions != NULL) {
 		json_t *ex = json_array();
-		for (const struct engine_exemption *e = v->exemptions; e != NULL; e = e->next)
-			json_array_append_new(
+		for (const struct engine_exemption *e = v->exemptions; e != NULL && ex != NULL;
+		     e = e->next)
+			if (json_array_append_new(
 				ex, json_pack("{s:o,s:s}", "policy",
 					      e->policy ? json_string(e->policy->id) : json_null(),
-					      "reason", e->reason));
-		json_object_set_new(line, "exemptions", ex);
+					      "reason", e->reason)) != 0) {
+				json_decref(ex);
+				ex = NULL;
+			}
+		json_object_set_new(line, "exemptions",
+				    ex != NULL ? ex : json_string("out of memory: not logged"));
 	}
 	/* plain malloc: json_dumps would allocate from the request arena */
 	size_t len = json_dumpb(line, NULL, 0, JSON_COMPACT);
@@ -93,8 +112,8 @@ void decision_log_write(const char *uid, const struct engine_input *in,
 	if (text != NULL) {
 		len = json_dumpb(line, text, len, JSON_COMPACT);
 		text[len] = '\n';
-		ssize_t w = write(decision_fd, text, len + 1);
-		(void)w; /* a full disk must not fail the admission request */
+		/* a full disk must not fail the admission request */
+		(void)log_write_whole(decision_fd, text, len + 1);
 		free(text);
 	}
 	json_decref(line);

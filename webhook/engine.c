@@ -41,13 +41,12 @@ static const char *engine_exempt_reason(struct arena *a, const struct exemptions
 	return NULL;
 }
 
-static bool engine_image_exempt(struct arena *a, const struct exemptions *ex,
-				const struct container_ref *c)
+static bool engine_image_exempt(struct arena *a, const struct exemptions *ex, const char *image)
 {
-	if (ex == NULL || ex->nimages == 0 || c == NULL || c->image == NULL)
+	if (ex == NULL || ex->nimages == 0 || image == NULL)
 		return false;
 	struct image_ref ref;
-	if (image_parse(a, c->image, &ref) < 0)
+	if (image_parse(a, image, &ref) < 0)
 		return false; /* an unparsable image is never exempt */
 	for (unsigned i = 0; i < ex->nimages; i++)
 		if (image_pattern_match(&ex->image_patterns[i], &ref))
@@ -126,6 +125,89 @@ static const char *engine_message(struct arena *a, const struct engine_input *in
 	return buf;
 }
 
+static bool engine_is(const char *operation, const char *want)
+{
+	return operation != NULL && strcmp(operation, want) == 0;
+}
+
+/* The API server sets deletionTimestamp; no client can set or clear it. */
+static bool engine_being_deleted(const json_t *object)
+{
+	const json_t *ts = jp_get(object, "metadata.deletionTimestamp");
+	return ts != NULL && !json_is_null(ts);
+}
+
+/* Whether the old pod view has container c (same list and name) with the same image. */
+static bool engine_container_kept(const struct pod_view *old, const struct container_ref *c)
+{
+	for (size_t i = 0; i < old->ncontainers; i++) {
+		const struct container_ref *o = &old->containers[i];
+		if (strcmp(o->list, c->list) != 0 || strcmp(o->name, c->name) != 0)
+			continue;
+		if (o->image == NULL || c->image == NULL)
+			return o->image == c->image;
+		return strcmp(o->image, c->image) == 0;
+	}
+	return false;
+}
+
+static int engine_cmp_key(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/*
+ * The update rule (see engine.h): marks the violations of an UPDATE that
+ * the old object had too. Sorted keys, so that an object with thousands
+ * of violations costs n log n, not n * m. Returns -1 when out of memory.
+ */
+static int engine_mark_preexisting(const struct admitd_config *cfg, const struct engine_input *in,
+				   struct arena *a, struct engine_verdict *out)
+{
+	const json_t *tnew, *told;
+	if (workload_template(in->kind, in->object, &tnew)) {
+		workload_template(in->kind, in->old_object, &told);
+		/* a new template makes new pods: judge it as their CREATE will be */
+		if (tnew != told && (tnew == NULL || told == NULL || !json_equal(tnew, told)))
+			return 0;
+	}
+	struct engine_input old_in = *in;
+	old_in.object = in->old_object;
+	old_in.old_object = NULL;
+	old_in.operation = "CREATE";
+	struct engine_verdict ov;
+	if (engine_evaluate(cfg, &old_in, a, &ov) < 0)
+		return -1;
+	if (ov.error != NULL || ov.nviolations == 0)
+		return 0; /* an old object that cannot be judged vouches for nothing */
+
+	const char **keys = arena_alloc(a, ov.nviolations * sizeof(*keys));
+	if (keys == NULL)
+		return -1;
+	size_t n = 0;
+	for (const struct violation *x = ov.violations; x != NULL; x = x->next)
+		if ((keys[n++] = violation_key(a, x)) == NULL)
+			return -1;
+	qsort(keys, n, sizeof(*keys), engine_cmp_key);
+
+	for (struct violation *v = out->violations; v != NULL; v = v->next) {
+		if (v->container != NULL && !engine_container_kept(&ov.pod, v->container))
+			continue; /* an added container, or a new image: judged in full */
+		const char *key = violation_key(a, v);
+		if (key == NULL)
+			return -1;
+		if (bsearch(&key, keys, n, sizeof(*keys), engine_cmp_key) == NULL)
+			continue;
+		v->preexisting = true;
+		out->npreexisting++;
+		if (v->action == POLICY_ACTION_DENY) {
+			v->action = POLICY_ACTION_WARN;
+			out->ndeny--;
+		}
+	}
+	return 0;
+}
+
 static int engine_run_policy(const struct policy_desc *p, const struct policy_setting *s,
 			     const struct engine_input *in, struct arena *a,
 			     struct engine_verdict *out, struct violation ***tail)
@@ -148,10 +230,9 @@ static int engine_run_policy(const struct policy_desc *p, const struct policy_se
 	for (struct violation *v = first, *next; v != NULL; v = next) {
 		next = v->next;
 		v->next = NULL;
-		if (engine_image_exempt(a, s->exempt, v->container)) {
+		if (engine_image_exempt(a, s->exempt, v->image)) {
 			if (engine_add_exemption(a, out, p,
-						 arena_printf(a, "image \"%s\" is exempt",
-							      v->container->image)) < 0)
+						 arena_printf(a, "image \"%s\" is exempt", v->image)) < 0)
 				return -1;
 			continue;
 		}
@@ -178,6 +259,14 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 
 	if (!workload_kind_judged(in->kind))
 		return 0;
+	/* a deletion in progress (finalizers being removed) must be able to finish */
+	if (engine_is(in->operation, "UPDATE") && engine_being_deleted(in->object)) {
+		if (engine_add_exemption(a, out, NULL,
+					 "the object is being deleted (metadata.deletionTimestamp "
+					 "is set)") < 0)
+			goto nomem;
+		return 0;
+	}
 	/* exemptions first: an exempt namespace must stay repairable whatever it sends */
 	const char *exempt = engine_exempt_reason(a, &cfg->exempt, in);
 	if (exempt != NULL) {
@@ -219,6 +308,11 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 		if (engine_run_policy(rules_desc(cfg->rules[i]), rules_setting(cfg->rules[i]), in, a,
 				      out, &tail) < 0)
 			goto nomem;
+
+	if (out->error == NULL && cfg->updates == ADMITD_UPDATES_NEW_VIOLATIONS &&
+	    engine_is(in->operation, "UPDATE") && json_is_object(in->old_object) &&
+	    out->nviolations > 0 && engine_mark_preexisting(cfg, in, a, out) < 0)
+		goto nomem;
 
 	if (out->error != NULL) {
 		/* fail closed unless the operator chose availability over enforcement */

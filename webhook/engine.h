@@ -20,6 +20,7 @@ struct engine_input {
 	const char *username;  /* may be NULL */
 	const json_t *groups;  /* array of strings, may be NULL */
 	const json_t *object;
+	const json_t *old_object;       /* request.oldObject on UPDATE; NULL otherwise */
 	const json_t *network_policies; /* audit only; NULL in the webhook */
 };
 
@@ -36,6 +37,7 @@ struct engine_verdict {
 	struct violation *violations; /* every violation whose action is not off */
 	size_t nviolations;
 	size_t ndeny;             /* violations with action deny */
+	size_t npreexisting;      /* violations that predate this UPDATE (not denied) */
 	struct engine_exemption *exemptions;
 	const char *error;        /* an internal failure: the request is denied (fail closed) */
 	const char *message;      /* status.message when denied or would be denied */
@@ -43,6 +45,16 @@ struct engine_verdict {
 };
 
 /*
+ * The update rule (configuration key `updates`, docs/configuration.md).
+ * With `newViolations` (the default), an UPDATE with an old object:
+ *  - of a workload whose pod template changed is judged in full, as a CREATE;
+ *  - otherwise a violation whose key (violation_key) the old object had too
+ *    predates the update, unless it belongs to a container the update adds
+ *    or whose image it changes: it is reported, marked preexisting, and a
+ *    deny becomes a warning. New violations deny as on CREATE.
+ * With `all`, every UPDATE is judged as a CREATE. Whatever the setting, an
+ * object that is being deleted (metadata.deletionTimestamp) is not judged.
+ *
  * Judges `in` under `cfg`. Everything in *out lives in the arena.
  * Returns 0, or -1 when out of memory (out->error set, out->allowed false).
  */

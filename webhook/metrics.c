@@ -133,6 +133,8 @@ void metrics_decision(struct metrics_thread *t, const char *kind, const char *op
 	size_t k = metrics_index(kind, metrics_kinds, METRICS_NKINDS);
 	size_t o = metrics_index(operation, metrics_ops, METRICS_NOPS);
 	metrics_inc(&t->decisions[k][o][v->allowed ? 1 : 0][mode == ADMITD_MODE_DRY_RUN], 1);
+	if (v->npreexisting > 0)
+		metrics_inc(&t->preexisting, v->npreexisting);
 	for (const struct violation *x = v->violations; x != NULL; x = x->next) {
 		int pi = -1;
 		for (size_t i = 0; i < registry_npolicies && i < METRICS_MAX_POL; i++)
@@ -367,7 +369,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 	}
 
 	uint64_t dur[METRICS_NDUR + 1] = {0}, body[METRICS_NBODY + 1] = {0}, dsum = 0, bsum = 0,
-		 hs = atomic_load(&metrics_handshakes_other), flood = 0, refused = 0;
+		 hs = atomic_load(&metrics_handshakes_other), flood = 0, refused = 0, pre = 0;
 	for (int i = 0; i < nt; i++) {
 		struct metrics_thread *t = metrics_threads[i];
 		for (size_t k = 0; k <= METRICS_NDUR; k++)
@@ -379,6 +381,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		hs += metrics_get(&t->handshakes);
 		flood += metrics_get(&t->h2_flood_closed);
 		refused += metrics_get(&t->h2_flood_refused);
+		pre += metrics_get(&t->preexisting);
 	}
 	metrics_histogram(&b, "admitd_request_duration_seconds",
 			  "Time from the complete request to the answer, in seconds.",
@@ -410,13 +413,18 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		    "# HELP admitd_http2_flood_refused_total Connections refused at accept because "
 		    "their address was caught flooding HTTP/2 within server.http2FloodPenaltySeconds.\n"
 		    "# TYPE admitd_http2_flood_refused_total counter\n"
-		    "admitd_http2_flood_refused_total %llu\n",
+		    "admitd_http2_flood_refused_total %llu\n"
+		    "# HELP admitd_violations_preexisting_total Violations of UPDATEs that the old "
+		    "object already had (not denied, sent as warnings; also in admitd_violations_total "
+		    "as warn).\n"
+		    "# TYPE admitd_violations_preexisting_total counter\n"
+		    "admitd_violations_preexisting_total %llu\n",
 		    (unsigned long long)atomic_load(&metrics_reloads[1]),
 		    (unsigned long long)atomic_load(&metrics_reloads[0]),
 		    atomic_load(&metrics_last_reload), cfg->checksum,
 		    cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce",
 		    (unsigned long long)hs, (long long)atomic_load(&metrics_conns),
-		    (unsigned long long)flood, (unsigned long long)refused);
+		    (unsigned long long)flood, (unsigned long long)refused, (unsigned long long)pre);
 	metrics_process(&b);
 	if (b.failed) {
 		free(b.p);

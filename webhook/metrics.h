@@ -41,6 +41,7 @@ struct metrics_thread {
 	metrics_counter handshakes;
 	metrics_counter h2_flood_closed;
 	metrics_counter h2_flood_refused;
+	metrics_counter preexisting; /* violations an UPDATE did not introduce */
 };
 
 /* Registers a thread's counters (main thread, at start-up, before serving). */

@@ -132,6 +132,9 @@ int review_decode(const char *body, size_t len, unsigned max_depth, struct revie
 	const json_t *groups = json_object_get(ui, "groups");
 	out->in.groups = json_is_array(groups) ? groups : NULL;
 	out->in.object = json_object_get(rq, "object");
+	out->in.old_object = json_object_get(rq, "oldObject");
+	if (json_is_null(out->in.old_object))
+		out->in.old_object = NULL;
 	out->dry_run = json_is_true(json_object_get(rq, "dryRun"));
 	if (out->in.kind != NULL && !review_group_ok(out->in.kind, group))
 		out->in.kind = NULL; /* a look-alike kind from another group */
@@ -171,18 +174,74 @@ bool review_judged(const struct review *rv)
 static int review_annotate(json_t *ann, const char *key, const char *text)
 {
 	const json_t *old = json_object_get(ann, key);
-	if (old == NULL)
-		return json_object_set_new(ann, key, json_string(text));
-	size_t a = json_string_length(old), b = strlen(text);
-	char *joined = malloc(a + b + 3);
-	if (joined == NULL)
+	json_t *val;
+	if (old == NULL) {
+		val = json_string(text);
+	} else {
+		size_t a = json_string_length(old), b = strlen(text);
+		char *joined = malloc(a + b + 3);
+		if (joined == NULL)
+			return -1;
+		memcpy(joined, json_string_value(old), a);
+		memcpy(joined + a, "; ", 2);
+		memcpy(joined + a + 2, text, b + 1);
+		val = json_string(joined);
+		free(joined);
+	}
+	/* json_string is NULL for text that is not UTF-8: never lose it silently */
+	return val != NULL ? json_object_set_new(ann, key, val) : -1;
+}
+
+/*
+ * The longest prefix of s, at most max bytes, that ends on a UTF-8
+ * character boundary (a continuation byte is 10xxxxxx).
+ */
+size_t review_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	size_t n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+struct review_warnings {
+	json_t *list;
+	size_t bytes;   /* sum of the warnings' lengths */
+	size_t dropped; /* not sent: past REVIEW_WARNINGS_TOTAL */
+};
+
+/*
+ * Adds one warning, `[id] prefix text`, cut to REVIEW_WARNING_MAX bytes
+ * (the API server's own per-warning cut is 256 characters) at a UTF-8
+ * boundary, saying that it was cut; the full text is in the audit
+ * annotations and the decision log. Past REVIEW_WARNINGS_TOTAL bytes in
+ * all (where the API server starts dropping) warnings are counted instead.
+ */
+static int review_warn(struct review_warnings *w, const char *id, const char *prefix,
+		       const char *text, const char *suffix)
+{
+	static const char cut[] = "... (cut; full text in the audit annotations)";
+	char buf[REVIEW_WARNING_MAX + 1];
+	int n = snprintf(buf, sizeof(buf), "[%s] %s%s%s", id, prefix, text, suffix);
+	if (n < 0)
 		return -1;
-	memcpy(joined, json_string_value(old), a);
-	memcpy(joined + a, "; ", 2);
-	memcpy(joined + a + 2, text, b + 1);
-	int rc = json_object_set_new(ann, key, json_string(joined));
-	free(joined);
-	return rc;
+	size_t len = (size_t)n;
+	if (len > REVIEW_WARNING_MAX) {
+		size_t keep = review_utf8_cut(buf, REVIEW_WARNING_MAX, REVIEW_WARNING_MAX - (sizeof(cut) - 1));
+		memcpy(buf + keep, cut, sizeof(cut));
+		len = keep + sizeof(cut) - 1;
+	}
+	if (w->bytes + len > REVIEW_WARNINGS_TOTAL - REVIEW_WARNING_MAX) {
+		w->dropped++;
+		return 0;
+	}
+	json_t *s = json_stringn(buf, len);
+	if (s == NULL || json_array_append_new(w->list, s) != 0)
+		return -1;
+	w->bytes += len;
+	return 0;
 }
 
 int review_encode(const struct review *rv, const struct engine_verdict *v,
@@ -190,11 +249,10 @@ int review_encode(const struct review *rv, const struct engine_verdict *v,
 {
 	bool dry_run = cfg->mode == ADMITD_MODE_DRY_RUN;
 	json_t *resp = json_pack("{s:s,s:b}", "uid", rv->uid, "allowed", v->allowed);
-	json_t *warnings = json_array();
+	struct review_warnings w = {.list = json_array()};
 	json_t *ann = json_object();
-	char buf[1024];
 	int rc = -1;
-	if (resp == NULL || warnings == NULL || ann == NULL)
+	if (resp == NULL || w.list == NULL || ann == NULL)
 		goto out;
 
 	if (!v->allowed) {
@@ -205,41 +263,64 @@ int review_encode(const struct review *rv, const struct engine_verdict *v,
 	}
 	for (const struct violation *x = v->violations; x != NULL; x = x->next) {
 		const char *id = x->policy->id;
+		char *full = NULL;
+		int bad = 0;
 		switch (x->action) {
 		case POLICY_ACTION_WARN:
-			snprintf(buf, sizeof(buf), "[%s] %s", id, x->message);
-			json_array_append_new(warnings, json_string(buf));
+			bad = review_warn(&w, id,
+					  x->preexisting ? "(predates this update, not denied) " : "",
+					  x->message, "") < 0;
+			if (!bad && asprintf(&full, "[%s] %s", id, x->message) < 0)
+				goto out;
+			bad = bad || review_annotate(ann, x->preexisting ? "preexisting" : "warn",
+						     full) < 0;
 			break;
 		case POLICY_ACTION_AUDIT:
-			if (review_annotate(ann, id, x->message) < 0)
-				goto out;
+			bad = review_annotate(ann, id, x->message) < 0;
 			break;
 		case POLICY_ACTION_DENY:
 			if (!dry_run)
 				break;
-			snprintf(buf, sizeof(buf), "[%s] %s (dry-run: would deny)", id, x->message);
-			json_array_append_new(warnings, json_string(buf));
-			snprintf(buf, sizeof(buf), "[%s] %s", id, x->message);
-			if (review_annotate(ann, "would-deny", buf) < 0)
+			bad = review_warn(&w, id, "", x->message, " (dry-run: would deny)") < 0;
+			if (!bad && asprintf(&full, "[%s] %s", id, x->message) < 0)
 				goto out;
+			bad = bad || review_annotate(ann, "would-deny", full) < 0;
 			break;
 		case POLICY_ACTION_OFF:
 			break;
 		}
+		free(full);
+		if (bad)
+			goto out;
 	}
 	if (v->error != NULL && v->allowed) {
 		/* dry-run, or onPolicyError: allow (fail open): say what was skipped */
-		snprintf(buf, sizeof(buf), "[admitd] %s (%s)", v->error,
-			 dry_run ? "dry-run: would deny" : "allowed: onPolicyError is allow");
-		json_array_append_new(warnings, json_string(buf));
-	}
-	for (const struct engine_exemption *e = v->exemptions; e != NULL; e = e->next) {
-		snprintf(buf, sizeof(buf), "%s%s%s", e->policy ? e->policy->id : "",
-			 e->policy ? ": " : "", e->reason);
-		if (review_annotate(ann, "exempt", buf) < 0)
+		if (review_warn(&w, "admitd", "", v->error,
+				dry_run ? " (dry-run: would deny)"
+					: " (allowed: onPolicyError is allow)") < 0)
 			goto out;
 	}
-	if (json_array_size(warnings) > 0 && json_object_set(resp, "warnings", warnings) != 0)
+	if (w.dropped > 0) {
+		char more[160];
+		snprintf(more, sizeof(more),
+			 "%zu more warning%s not shown; the audit annotations and the decision log "
+			 "have them all",
+			 w.dropped, w.dropped == 1 ? "" : "s");
+		w.bytes = 0; /* room was kept for this line */
+		if (review_warn(&w, "admitd", "", more, "") < 0)
+			goto out;
+	}
+	for (const struct engine_exemption *e = v->exemptions; e != NULL; e = e->next) {
+		char *text = NULL;
+		if (asprintf(&text, "%s%s%s", e->policy ? e->policy->id : "", e->policy ? ": " : "",
+			     e->reason) < 0)
+			goto out;
+		int bad = review_annotate(ann, "exempt", text) < 0;
+		free(text);
+		if (bad)
+			goto out;
+	}
+	if (json_array_size(w.list) > 0 && json_object_set(resp, "warnings", w.list) != 0)
 		goto out;
 	if (json_object_size(ann) > 0 && json_object_set(resp, "auditAnnotations", ann) != 0)
 		goto out;
@@ -254,7 +335,7 @@ int review_encode(const struct review *rv, const struct engine_verdict *v,
 		rc = 0;
 out:
 	json_decref(resp);
-	json_decref(warnings);
+	json_decref(w.list);
 	json_decref(ann);
 	return rc;
 }

@@ -17,6 +17,17 @@
 /* The default nesting bound (limits.maxJsonDepth): no Kubernetes object needs more. */
 #define REVIEW_MAX_DEPTH 64
 
+/*
+ * Kubernetes asks webhooks for short warnings; once all of a response's
+ * warnings pass 4,096 bytes it cuts each to 256 characters, then drops
+ * the rest. admitd keeps each under the cut and all of them under the total.
+ */
+#define REVIEW_WARNING_MAX    256
+#define REVIEW_WARNINGS_TOTAL 4096
+
+/* The longest prefix of s (len bytes), at most max bytes, ending on a UTF-8 boundary. */
+size_t review_utf8_cut(const char *s, size_t len, size_t max);
+
 struct review {
 	json_t *root;             /* owns the parsed body */
 	const char *api_version;  /* echoed in the response */

@@ -11,7 +11,8 @@
  *       messages: ['container "setup"']  # each must appear in a violation
  *       namespace: team-a            # optional: default from the object, else "default"
  *       user: alice                  # optional, with groups: [...]
- *       operation: CREATE            # optional
+ *       operation: CREATE            # optional; UPDATE when an old object is given
+ *       oldFile: pods/before.yaml    # or `oldObject:` inline: the object before an UPDATE
  *
  * `allow` means allowed with no warning; `warn` allowed with at least one
  * warning; `deny` denied. Each case prints `ok` or `FAIL` with what
@@ -153,7 +154,7 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 	if (name == NULL)
 		snprintf(label, sizeof(label), "%s: cases[%zu]", suite, idx);
 
-	json_t *obj = NULL;
+	json_t *obj = NULL, *old = NULL;
 	const char *file = suite_str(c, "file");
 	if (file != NULL) {
 		suite_join(path, sizeof(path), dir, file);
@@ -169,12 +170,36 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 		counts->failed++;
 		return;
 	}
+	const char *oldfile = suite_str(c, "oldFile");
+	if (oldfile != NULL) {
+		suite_join(path, sizeof(path), dir, oldfile);
+		if ((old = suite_load_doc(path)) == NULL) {
+			counts->failed++;
+			json_decref(obj);
+			return;
+		}
+	} else if (json_is_object(json_object_get(c, "oldObject"))) {
+		old = json_incref(json_object_get(c, "oldObject"));
+	}
+	const char *op = suite_str(c, "operation");
+	if (op == NULL)
+		op = old != NULL ? "UPDATE" : "CREATE";
+	if (old != NULL && strcmp(op, "UPDATE") != 0) {
+		printf("FAIL %s: an old object (`oldFile`, `oldObject`) needs operation UPDATE, not "
+		       "%s\n",
+		       label, op);
+		counts->failed++;
+		json_decref(obj);
+		json_decref(old);
+		return;
+	}
 	const char *expect = suite_str(c, "expect");
 	if (expect == NULL || (strcmp(expect, "allow") != 0 && strcmp(expect, "deny") != 0 &&
 			       strcmp(expect, "warn") != 0)) {
 		printf("FAIL %s: `expect` must be allow, deny or warn\n", label);
 		counts->failed++;
 		json_decref(obj);
+		json_decref(old);
 		return;
 	}
 	const char *ns = suite_str(c, "namespace");
@@ -182,11 +207,12 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 	jp_string(obj, "metadata.namespace", &meta_ns);
 	struct engine_input in = {
 		.kind = suite_str(c, "kind") ? suite_str(c, "kind") : suite_str(obj, "kind"),
-		.operation = suite_str(c, "operation") ? suite_str(c, "operation") : "CREATE",
+		.operation = op,
 		.namespace = ns ? ns : meta_ns ? meta_ns : "default",
 		.username = suite_str(c, "user"),
 		.groups = json_object_get(c, "groups"),
 		.object = obj,
+		.old_object = old,
 	};
 	jp_string(obj, "metadata.name", &in.name);
 	struct arena a;
@@ -231,6 +257,7 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 	}
 	arena_free(&a);
 	json_decref(obj);
+	json_decref(old);
 }
 
 static void suite_run(const char *path, struct suite_counts *counts)

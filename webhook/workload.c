@@ -42,6 +42,16 @@ bool workload_kind_judged(const char *kind)
 	return workload_lookup(kind) != NULL;
 }
 
+bool workload_template(const char *kind, const json_t *object, const json_t **tmpl)
+{
+	const struct workload_kind *wk = workload_lookup(kind);
+	*tmpl = NULL;
+	if (wk == NULL || wk->template_path == NULL)
+		return false;
+	*tmpl = jp_get(object, wk->template_path);
+	return true;
+}
+
 /* An absent spec has no containers and sets nothing: it is judged as an
  * empty object, shared read-only by every thread. */
 static json_t *workload_empty_spec;
@@ -56,6 +66,50 @@ void workload_init(void)
 {
 	/* before any request arena exists: this object lives for the process */
 	pthread_once(&workload_empty_once, workload_empty_init);
+}
+
+/*
+ * Image volumes (spec.volumes[].image.reference, Kubernetes 1.31+): the
+ * only field of the pod spec besides the three container lists that names
+ * an image the kubelet pulls (checked against the 1.32 API: ImageVolumeSource
+ * is the one *VolumeSource with an image reference). A volume list of the
+ * wrong type is left to restricted-volumes and the API server; here an
+ * `image` that is not an object is malformed, since no policy can read it.
+ */
+static enum workload_result workload_image_volumes(const json_t *spec, struct arena *a,
+						   struct pod_view *out, const char **why)
+{
+	const json_t *vols = json_object_get(spec, "volumes");
+	if (!json_is_array(vols))
+		return WORKLOAD_OK;
+	size_t n = 0, i;
+	const json_t *v;
+	json_array_foreach(vols, i, v)
+		if (json_object_get(v, "image") != NULL && !json_is_null(json_object_get(v, "image")))
+			n++;
+	if (n == 0)
+		return WORKLOAD_OK;
+	out->image_volumes = arena_alloc(a, n * sizeof(struct image_volume_ref));
+	if (out->image_volumes == NULL)
+		return WORKLOAD_NOMEM;
+	json_array_foreach(vols, i, v)
+	{
+		const json_t *img = json_object_get(v, "image");
+		if (img == NULL || json_is_null(img))
+			continue;
+		if (!json_is_object(img)) {
+			*why = arena_printf(a, "%s.volumes[%zu].image is not an object",
+					    out->spec_path, i);
+			return WORKLOAD_MALFORMED;
+		}
+		struct image_volume_ref *r = &out->image_volumes[out->nimage_volumes++];
+		const char *s = NULL;
+		r->json = v;
+		r->index = i;
+		r->name = jp_string(v, "name", &s) == JP_OK ? s : "";
+		r->reference = json_object_get(img, "reference");
+	}
+	return WORKLOAD_OK;
 }
 
 enum workload_result workload_pod_view(const char *kind, const json_t *object, struct arena *a,
@@ -151,5 +205,5 @@ enum workload_result workload_pod_view(const char *kind, const json_t *object, s
 			r->image = jp_string(c, "image", &s) == JP_OK ? s : NULL;
 		}
 	}
-	return WORKLOAD_OK;
+	return workload_image_volumes(spec, a, out, why);
 }

@@ -24,6 +24,13 @@ void workload_init(void);
 bool workload_kind_judged(const char *kind);
 
 /*
+ * The pod template of a workload object (spec.template, ...), in *tmpl
+ * (NULL when absent). Returns false for a Pod and for kinds not judged:
+ * they have no template.
+ */
+bool workload_template(const char *kind, const json_t *object, const json_t **tmpl);
+
+/*
  * Builds the view into *out, all allocations in the arena. On
  * WORKLOAD_MALFORMED, *why says what is wrong (arena string).
  */

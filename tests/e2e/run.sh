@@ -707,10 +707,12 @@ section "dry-run mode, then admitd audit --cluster against the same API server"
 stop_admitd
 cp "$WORK/enforce.yaml" "$CONFIG"
 check "admitd restarts with --dry-run" start_admitd --dry-run
-declare -a DRY=(Pod/priv Deployment/web StatefulSet/db CronJob/tick)
+declare -a DRY=(Pod/priv Pod/legacy Deployment/web StatefulSet/db CronJob/tick)
 for obj in "${DRY[@]}"; do
 	kind=${obj%/*} name=${obj#*/}
 	if [ "$kind" = Pod ]; then y=$(pod "$name" e2e-dryrun priv); else y=$(workload "$kind" "$name" e2e-dryrun priv); fi
+	# legacy keeps a finalizer, as a Job's pods do, for the update rule's checks below
+	[ "$name" = legacy ] && y=$(sed 's/^  name: legacy$/&\n  finalizers: [e2e.admitd.io\/keep]/' <<<"$y")
 	kk apply -f - <<<"$y"
 	check "dry-run mode: a violating $kind is created" ok_rc
 	check "  with admitd's warning" \
@@ -786,11 +788,43 @@ assert items[0]["summary"]["fail"] >= 4, items[0]["summary"]' "$OUT"
 }
 check "admitd audit --cluster --write-reports stores the PolicyReports (and again, idempotently)" write_reports
 
-section "enforce again: the dry-run objects are judged on UPDATE, deleted freely"
+section "enforce again: objects that predate enforcement (the update rule)"
 stop_admitd
 check "admitd restarts in enforce mode" start_admitd
-kk label pod priv -n e2e-dryrun touched=1
-check "an UPDATE of a violating Pod is judged on the whole new object (refused)" refused '[privileged]'
+PRE='(predates this update, not denied)'
+kk label pod legacy -n e2e-dryrun touched=1
+check "kubectl label of a violating Pod created in dry-run mode is accepted" ok_rc
+check "  with a warning that its violation predates the update" \
+	accepted_warning "[privileged] $PRE container \"app\" must not set securityContext.privileged=true"
+show 'Warning: [privileged]'
+kk annotate pod legacy -n e2e-dryrun note=1
+check "kubectl annotate of it is accepted" accepted_warning "$PRE"
+kk label pod legacy -n e2e-dryrun bad=1
+check "  but a label a rule forbids is a new violation (refused)" refused '[no-bad-label]'
+kk set image pod/legacy -n e2e-dryrun app=registry.k8s.io/pause:3.1
+check "kubectl set image on it is refused (the container's image changes)" refused '[privileged] container "app"'
+# kubectl scale uses the scale subresource; the Deployment controller's scale-down
+# of an old ReplicaSet is a plain UPDATE of spec.replicas: send that
+kk get deployment web -n e2e-dryrun -o json
+scaled=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["spec"]["replicas"]=0; print(json.dumps(d))' "$OUT")
+kk replace -f - <<<"$scaled"
+check "a plain UPDATE scaling the violating Deployment to 0 is accepted" accepted_warning "$PRE"
+kk get deployment web -n e2e-dryrun -o 'jsonpath={.spec.replicas}'
+check "  and stored" [ "$OUT" = 0 ]
+kk annotate deployment web -n e2e-dryrun deployment.kubernetes.io/revision=2 --overwrite
+check "annotating it (the controller's revision bump) is accepted" accepted_warning "$PRE"
+kk patch deployment web -n e2e-dryrun --type=json \
+	-p '[{"op":"add","path":"/spec/template/spec/hostPID","value":true}]'
+check "changing its template to another violating one is refused" refused '[privileged]' '[host-namespaces]'
+kk delete pod legacy -n e2e-dryrun --wait=false
+check "DELETE of the Pod with a finalizer goes through" ok_rc
+kk get pod legacy -n e2e-dryrun -o 'jsonpath={.metadata.deletionTimestamp}'
+check "  it stays, being deleted, while the finalizer is there" [ -n "$OUT" ]
+kk patch pod legacy -n e2e-dryrun --type=json -p '[{"op":"remove","path":"/metadata/finalizers"}]'
+check "removing its finalizer (an UPDATE of a violating pod being deleted) is accepted" ok_rc
+check "  and it is gone" eventually 20 absent pod legacy e2e-dryrun
+check "  admitd logged the finalizer removal as not judged, the object being deleted" \
+	grep -q 'being deleted (metadata.deletionTimestamp is set)' "$DECISIONS"
 kk delete -n e2e-dryrun pod/priv deployment/web statefulset/db cronjob/tick --wait=false
 check "DELETE of every dry-run object goes through" ok_rc
 gone() { local o k n; for o in "${DRY[@]}"; do k=${o%/*} n=${o#*/}; absent "$k" "$n" e2e-dryrun || return 1; done; }

@@ -329,6 +329,28 @@ static void test_load_file_names_the_file(void **state)
 	config_errors_free(&errs);
 }
 
+/* libyaml counts marks in characters: entries after non-ASCII text must still be cut right */
+static void test_non_ascii_text_before_and_in_entries_loads(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config(
+		"# équipe plateforme: règles\n"
+		"podSecurity: {level: privileged}\n"
+		"policies:\n"
+		"  - id: required-labels   # étiquettes\n"
+		"    labels: [{key: team}]  # équipe\n"
+		"rules:\n"
+		"  - id: no-host-pid\n"
+		"    assert: {path: pod.spec.hostPID, op: notEquals, value: 'true'}\n"
+		"    message: \"pas de hostPID — retirez-le ✓\"\n");
+	json_t *pod = harness_yaml("kind: Pod\nspec: {hostPID: true, containers: []}\n");
+	const struct engine_verdict *v = harness_judge(cfg, "Pod", pod);
+	assert_true(harness_has(v, "no-host-pid", "pas de hostPID — retirez-le ✓"));
+	assert_true(harness_has(v, "required-labels", "\"team\""));
+	json_decref(pod);
+	config_unref(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -357,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_policy_turned_off_needs_no_parameters),
 		cmocka_unit_test(test_name_matching),
 		cmocka_unit_test(test_load_file_names_the_file),
+		cmocka_unit_test(test_non_ascii_text_before_and_in_entries_loads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
