@@ -1126,6 +1126,38 @@ static uint64_t config_fnv1a(const char *buf, size_t len)
 }
 
 /* An optional whole number within [min, max]; the error names the key's line. */
+int config_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned *out,
+		      char *why, size_t whylen)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long v = text != NULL && text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
+	if (text == NULL || end == NULL || end == text || *end != '\0' || errno != 0 || v < min ||
+	    v > max) {
+		snprintf(why, whylen, "\"%s\" is not a whole number from %lu to %lu",
+			 text != NULL ? text : "", min, max);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int config_check_listen(const char *listen, char *why, size_t whylen)
+{
+	const char *colon = listen != NULL ? strrchr(listen, ':') : NULL;
+	if (colon == NULL) {
+		snprintf(why, whylen, "\"%s\" is not ADDR:PORT", listen != NULL ? listen : "");
+		return -1;
+	}
+	unsigned port;
+	char sub[96];
+	if (config_parse_uint(colon + 1, 1, 65535, &port, sub, sizeof(sub)) < 0) {
+		snprintf(why, whylen, "\"%s\": the port %s", listen, sub);
+		return -1;
+	}
+	return 0;
+}
+
 static int config_uint(struct config_errors *errs, const char *name, const char *buf, size_t len,
 		       const char *key, const char *text, unsigned long min, unsigned long max,
 		       unsigned *out)
@@ -1189,6 +1221,14 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 	if (top != NULL && top->server != NULL) {
 		struct config_server *cs = top->server;
 		srv->listen = cs->listen;
+		char why[160];
+		if (srv->listen != NULL && config_check_listen(srv->listen, why, sizeof(why)) < 0) {
+			int line = 0, col = 0;
+			config_find_key(buf, len, "listen", 1, &line, &col);
+			config_add_error(errs, name, line, col,
+					 "invalid value for key \"server.listen\": %s", why);
+			rc = -1;
+		}
 		srv->cert = cs->cert;
 		srv->key = cs->key;
 		srv->http2 = cs->http2 != 0;

@@ -126,6 +126,20 @@ int config_load_yaml(const char *name, const char *text, size_t len,
 void config_free_yaml(const cyaml_schema_value_t *schema, void *data);
 void config_exemptions_free(struct exemptions *ex);
 
+/*
+ * Checks a listen address, "ADDR:PORT", "[V6]:PORT" or ":PORT", with PORT
+ * a number from 1 to 65535 (getaddrinfo would take 99999 and bind another
+ * port). Returns 0, or -1 with the reason in why.
+ */
+int config_check_listen(const char *listen, char *why, size_t whylen);
+
+/*
+ * A command-line number: digits only, from min to max. Returns 0, or -1
+ * with the reason in why ("-1" and "abc" are errors, never 4294967295 or 0).
+ */
+int config_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned *out,
+		      char *why, size_t whylen);
+
 /* Whether `name` matches one of the exact names or trailing-'*' globs. */
 bool config_name_matches(char *const *names, unsigned n, const char *name);
 

@@ -109,11 +109,17 @@ static int cmd_serve(int argc, char **argv)
 			opt.client_ca = optarg;
 			break;
 		case 'g':
-			opt.shutdown_grace_ms = (unsigned)strtoul(optarg, NULL, 10);
+		case 'W': {
+			char why[128];
+			unsigned *ms = ch == 'g' ? &opt.shutdown_grace_ms : &opt.shutdown_delay_ms;
+			/* an hour: longer than any terminationGracePeriodSeconds worth having */
+			if (config_parse_uint(optarg, 0, 3600000, ms, why, sizeof(why)) < 0) {
+				fprintf(stderr, "admitd serve: --%s: %s\n",
+					ch == 'g' ? "shutdown-grace-ms" : "shutdown-delay-ms", why);
+				return 2;
+			}
 			break;
-		case 'W':
-			opt.shutdown_delay_ms = (unsigned)strtoul(optarg, NULL, 10);
-			break;
+		}
 		case 'h':
 			printf("usage: admitd serve [--config FILE] [--listen ADDR:PORT] --cert FILE "
 			       "--key FILE [--threads N] [--http2] [--dry-run]\n"
@@ -144,15 +150,19 @@ static int cmd_serve(int argc, char **argv)
 		opt.client_ca = cfg->server.client_ca;
 	opt.http2 = http2 || cfg->server.http2;
 	opt.threads = cfg->server.threads;
-	if (threads != NULL) {
-		char *end = NULL;
-		long n = strtol(threads, &end, 10);
-		if (*end != '\0' || n < 0 || n > 256) {
-			fprintf(stderr, "admitd serve: --threads wants 0..256\n");
+	char why[160];
+	if (threads != NULL && config_parse_uint(threads, 0, 256, &opt.threads, why, sizeof(why)) < 0) {
+		fprintf(stderr, "admitd serve: --threads: %s\n", why);
+		config_unref(cfg);
+		return 2;
+	}
+	const char *addrs[2][2] = {{"--listen", opt.listen}, {"--metrics-listen", opt.metrics_listen}};
+	for (int i = 0; i < 2; i++) {
+		if (addrs[i][1] != NULL && config_check_listen(addrs[i][1], why, sizeof(why)) < 0) {
+			fprintf(stderr, "admitd serve: %s: %s\n", addrs[i][0], why);
 			config_unref(cfg);
 			return 2;
 		}
-		opt.threads = (unsigned)n;
 	}
 	if (dry_run) {
 		cfg->mode = ADMITD_MODE_DRY_RUN;

@@ -1,7 +1,7 @@
 /*
- * server.c: h2o event loops, one per thread, each with its own listener
- * on the shared port (SO_REUSEPORT), so threads never contend for a lock
- * on the request path. The main thread waits for signals and watches the
+ * server.c: h2o event loops, one per thread, each watching its own dup()
+ * of the process's one listening socket, so threads never contend for a
+ * lock on the request path. The main thread waits for signals and watches the
  * certificate and configuration files; what it loads is published with a
  * generation counter that each thread checks at its next accept or request.
  */
@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -50,6 +51,7 @@ struct server_shared {
 	h2o_hostconf_t *metrics_hosts[2]; /* NULL-terminated: the plain metrics port's only host */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	int listen_fd; /* the bound socket; threads accept on dups of it */
 	h2o_globalconf_t h2o;
 	const struct server_options *opt;
 };
@@ -334,6 +336,12 @@ static int server_resolve(const char *listen, struct sockaddr_storage *ss, sockl
 	return 0;
 }
 
+/*
+ * One listening socket for the process, without SO_REUSEPORT: with it, a
+ * second admitd (say a dry-run one) on the same address would start
+ * without error and take half the connections. Each thread watches a
+ * dup() of it; the one that loses a race to accept gets EAGAIN.
+ */
 static int server_listen_fd(void)
 {
 	int fd = socket(server.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -341,7 +349,6 @@ static int server_listen_fd(void)
 		return -1;
 	int on = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on));
 	/* wake the loop only once the client has sent its first bytes */
 	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &on, sizeof(on));
 	if (bind(fd, (struct sockaddr *)&server.addr, server.addrlen) != 0 ||
@@ -472,10 +479,9 @@ static int server_metrics_listener(struct server_thread *t, char *err, size_t er
 static int server_thread_init(struct server_thread *t, unsigned index, char *err, size_t errlen)
 {
 	t->index = index;
-	t->fd = server_listen_fd();
+	t->fd = fcntl(server.listen_fd, F_DUPFD_CLOEXEC, 0);
 	if (t->fd < 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", server.opt->listen,
-			 strerror(errno));
+		snprintf(err, errlen, "cannot share the listening socket: %s", strerror(errno));
 		return -1;
 	}
 	t->loop = h2o_evloop_create();
@@ -587,6 +593,7 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	struct server_thread *threads = NULL;
 
 	memset(&server, 0, sizeof(server));
+	server.listen_fd = -1;
 	pthread_mutex_init(&server.lock, NULL);
 	server.opt = opt;
 	server.cfg = config_ref(cfg);
@@ -641,6 +648,13 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	server.metrics_hosts[0] = mhost;
 	server.metrics_hosts[1] = NULL;
 
+	server.listen_fd = server_listen_fd();
+	if (server.listen_fd < 0) {
+		log_warnx("cannot listen on %s: %s", opt->listen,
+			  errno == EADDRINUSE ? "address in use (another admitd, or another server?)"
+					      : strerror(errno));
+		goto out_conf;
+	}
 	threads = calloc(nthreads, sizeof(*threads));
 	if (threads == NULL)
 		goto out_conf;
@@ -650,8 +664,23 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 			goto out_threads;
 		}
 	}
-	for (unsigned i = 0; i < nthreads; i++)
-		pthread_create(&threads[i].tid, NULL, server_thread_main, &threads[i]);
+	unsigned started = 0;
+	for (; started < nthreads; started++) {
+		int e = pthread_create(&threads[started].tid, NULL, server_thread_main,
+				       &threads[started]);
+		if (e != 0) {
+			log_warnx("cannot start server thread %u of %u: %s", started + 1, nthreads,
+				  strerror(e));
+			break;
+		}
+	}
+	if (started < nthreads) {
+		/* the ones running stop at their next loop turn */
+		atomic_store(&server.stopping, true);
+		for (unsigned i = 0; i < started; i++)
+			pthread_join(threads[i].tid, NULL);
+		goto out_threads;
+	}
 	atomic_store(&server.ready, true);
 	log_info("listening on https://%s (%u thread%s, %s, config %s checksum %s)", opt->listen,
 		 nthreads, nthreads == 1 ? "" : "s", opt->http2 ? "HTTP/1.1 and HTTP/2" : "HTTP/1.1",
@@ -707,6 +736,8 @@ out_threads:
 	}
 	free(threads);
 out_conf:
+	if (server.listen_fd >= 0)
+		close(server.listen_fd);
 	h2o_config_dispose(&server.h2o);
 	server_publish_ssl(NULL);
 out:
