@@ -39,7 +39,7 @@ UNIT_HOBJS := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 # keep test objects between runs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all deps run test test-run unit integration asan clean check-format docs bench deploy e2e fuzz fuzz-quick
+.PHONY: all deps run test test-run unit race integration asan clean check-format docs bench deploy e2e fuzz fuzz-quick
 
 all: $(BUILD)/admitd
 
@@ -95,6 +95,14 @@ fuzz-quick:
 fuzz: deps
 	@./tests/fuzz/run.sh $(FUZZ_SECONDS)
 
+# Data races: tests/unit/test_race.c (the engine judged from several threads)
+# under ThreadSanitizer; a report fails it (halt_on_error, exit status 66).
+race:
+	@$(MAKE) --no-print-directory BUILD=build/tsan OPT=-O1 SANFLAGS="-fsanitize=thread" \
+		build/tsan/tests/unit/test_race
+	@TSAN_OPTIONS=halt_on_error=1:exitcode=66 ADMITD_SHARED=$(CURDIR)/../shared \
+		./tests/unit/run.sh build/tsan/tests/unit/test_race
+
 # The same suites against an AddressSanitizer + UndefinedBehaviorSanitizer build.
 asan:
 	@st=0; export LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0; \
@@ -124,6 +132,7 @@ test-run:
 	@mkdir -p $(BUILD) && rm -f $(RESULTS)
 	@st=0; \
 	$(MAKE) --no-print-directory unit || st=1; \
+	$(MAKE) --no-print-directory race || st=1; \
 	$(MAKE) --no-print-directory integration || st=1; \
 	$(MAKE) --no-print-directory deploy || st=1; \
 	$(MAKE) --no-print-directory asan || st=1; \

@@ -26,6 +26,8 @@ void arena_init(struct arena *a)
 static struct arena_chunk *arena_chunk_new(size_t want)
 {
 	size_t size = want > ARENA_CHUNK_SIZE ? want : ARENA_CHUNK_SIZE;
+	if (size > SIZE_MAX - sizeof(struct arena_chunk))
+		return NULL; /* the header would wrap the size around */
 	struct arena_chunk *c = malloc(sizeof(*c) + size);
 	if (c == NULL)
 		return NULL;

@@ -5,6 +5,7 @@
  */
 #include "engine.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,16 +71,21 @@ static int engine_add_exemption(struct arena *a, struct engine_verdict *out,
 /*
  * Fault injection for tests: ADMITD_FAULT_POLICY=<id> makes that policy
  * report an internal failure, to prove fail-closed and onPolicyError.
+ * Read once, under pthread_once, so that every server thread sees the
+ * same value without a data race.
  */
+static const char *engine_fault_id;
+static pthread_once_t engine_fault_once = PTHREAD_ONCE_INIT;
+
+static void engine_fault_init(void)
+{
+	engine_fault_id = getenv("ADMITD_FAULT_POLICY");
+}
+
 static bool engine_fault(const struct policy_desc *p)
 {
-	static const char *fault;
-	static bool looked;
-	if (!looked) {
-		fault = getenv("ADMITD_FAULT_POLICY");
-		looked = true;
-	}
-	return fault != NULL && strcmp(fault, p->id) == 0;
+	pthread_once(&engine_fault_once, engine_fault_init);
+	return engine_fault_id != NULL && strcmp(engine_fault_id, p->id) == 0;
 }
 
 const char *engine_object_label(struct arena *a, const struct engine_input *in)

@@ -127,6 +127,26 @@ static metrics_counter *metrics_rule_counter(struct metrics_thread *t, const cha
 	return &t->rules[n].by_action[a];
 }
 
+/*
+ * A label value as the text format wants it: backslash, double quote and
+ * newline escaped. Rule ids are DNS labels, but a label value must never
+ * be able to end its own quotes, whatever the id's checks become.
+ */
+const char *metrics_escape(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+	for (; *s != '\0' && n + 3 < len; s++) {
+		if (*s == '\\' || *s == '"' || *s == '\n') {
+			buf[n++] = '\\';
+			buf[n++] = *s == '\n' ? 'n' : *s;
+		} else {
+			buf[n++] = *s;
+		}
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 void metrics_decision(struct metrics_thread *t, const char *kind, const char *operation,
 		      const struct engine_verdict *v, enum admitd_mode mode)
 {
@@ -334,6 +354,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 					    policy_action_name((enum policy_action)a),
 					    (unsigned long long)sum);
 		}
+	char esc[2 * sizeof(metrics_threads[0]->rules[0].id) + 1];
 	for (int i = 0; i < nt; i++) {
 		struct metrics_thread *t = metrics_threads[i];
 		int nr = atomic_load_explicit(&t->nrules, memory_order_acquire);
@@ -362,7 +383,8 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 					metrics_put(&b,
 						    "admitd_violations_total{policy=\"%s\",action=\"%s\"} "
 						    "%llu\n",
-						    t->rules[r].id, policy_action_name((enum policy_action)a),
+						    metrics_escape(t->rules[r].id, esc, sizeof(esc)),
+						    policy_action_name((enum policy_action)a),
 						    (unsigned long long)sum);
 			}
 		}

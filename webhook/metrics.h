@@ -66,6 +66,9 @@ int64_t metrics_open_connections(void);
 const char *metrics_last_reload_result(void);
 void metrics_config_reload(bool ok);
 
+/* s as a label value (\\, \" and \n escaped) in buf; cut to fit len. */
+const char *metrics_escape(const char *s, char *buf, size_t len);
+
 /* The whole exposition (text format 0.0.4), malloc'd. */
 char *metrics_render(const struct admitd_config *cfg, size_t *len);
 

@@ -869,6 +869,27 @@ static int rules_run(struct policy_ctx *ctx)
 	return 0;
 }
 
+/*
+ * A rule id becomes a Prometheus label value, an audit-annotation key and
+ * a word in every message: a DNS label (RFC 1123), like the built-in ids.
+ * The names of admitd's own annotations are taken.
+ */
+static bool rules_id_ok(const char *id)
+{
+	static const char *const reserved[] = {"warn", "preexisting", "would-deny", "exempt",
+					       "admitd", NULL};
+	size_t n = strlen(id);
+	if (n == 0 || n > 63 || !(id[0] >= 'a' && id[0] <= 'z') || id[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') || id[i] == '-'))
+			return false;
+	for (size_t i = 0; reserved[i] != NULL; i++)
+		if (strcmp(id, reserved[i]) == 0)
+			return false;
+	return true;
+}
+
 struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx,
 			   int line, int col, struct config_errors *errs)
 {
@@ -877,7 +898,17 @@ struct rule *rules_compile(const char *name, const char *text, size_t len, size_
 	struct rules_yaml *y = NULL;
 	if (config_load_yaml(name, text, len, &rules_schema, (void **)&y, where, line, errs) < 0)
 		return NULL;
-	struct rule *r = calloc(1, sizeof(*r));
+	struct rule *r = NULL;
+	if (!rules_id_ok(y->id)) {
+		config_add_error(errs, name, line, col,
+				 "%s: id \"%s\" must be lower-case letters, digits and '-', starting "
+				 "with a letter, not ending with '-', at most 63 characters, and none "
+				 "of warn, preexisting, would-deny, exempt, admitd (it is a metric "
+				 "label and an audit-annotation key)",
+				 where, y->id);
+		goto fail;
+	}
+	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		goto fail;
 	r->id = strdup(y->id);

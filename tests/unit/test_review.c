@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,20 @@ static void test_bad_inputs_are_rejected_with_a_reason(void **state)
 	assert_decode_fails(deep, "nested deeper");
 }
 
+/* a size near SIZE_MAX must fail, not wrap the chunk header's size around */
+static void test_arena_refuses_sizes_that_would_wrap(void **state)
+{
+	(void)state;
+	struct arena a;
+	arena_init(&a);
+	assert_null(arena_alloc(&a, SIZE_MAX - 64));
+	/* rounded up to SIZE_MAX - 15: the old header addition wrapped to 16 bytes */
+	assert_null(arena_alloc(&a, SIZE_MAX - 16));
+	assert_null(arena_alloc(&a, SIZE_MAX));
+	assert_non_null(arena_alloc(&a, 100));
+	arena_free(&a);
+}
+
 static void test_registry_is_valid(void **state)
 {
 	(void)state;
@@ -372,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_bad_inputs_are_rejected_with_a_reason),
 		cmocka_unit_test(test_malformed_in_dry_run_warns_and_exempt_namespace_passes),
 		cmocka_unit_test(test_registry_is_valid),
+		cmocka_unit_test(test_arena_refuses_sizes_that_would_wrap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,8 @@
  */
 #include "harness.h"
 
+#include "../../webhook/metrics.h"
+
 #include "../../webhook/rules.h"
 
 #include <stdlib.h>
@@ -262,9 +264,31 @@ static void test_compile_errors_name_line(void **state)
 			  "test.yaml:4:13: invalid value \"maybe\" for key \"rules[0].action\"");
 }
 
+/* ids reach Prometheus labels and audit-annotation keys: DNS labels only, admitd's own keys taken */
+static void test_rule_ids_are_dns_labels(void **state)
+{
+	(void)state;
+	const char *bad[] = {"'a\"b'", "Team", "team_label", "-x", "x-", "'a b'", "warn",
+			     "preexisting", "exempt", "would-deny",
+			     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char rule[256];
+		snprintf(rule, sizeof(rule), "  - id: %s\n    assert: {path: a, op: exists}\n", bad[i]);
+		assert_rule_error(rule, "must be lower-case letters, digits and '-'");
+	}
+	struct admitd_config *cfg = harness_config(
+		"podSecurity: {level: privileged}\nrules:\n  - id: team-label2\n"
+		"    assert: {path: a, op: exists}\n");
+	config_unref(cfg);
+	char buf[64];
+	assert_string_equal(metrics_escape("a\"b\\c\nd", buf, sizeof(buf)), "a\\\"b\\\\c\\nd");
+	assert_string_equal(metrics_escape("\"\"\"\"", buf, 6), "\\\"\\\"");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_ids_are_dns_labels),
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_absent_reads_as_empty),
 		cmocka_unit_test(test_combinators),
