@@ -297,12 +297,98 @@ static int server_on_readyz(h2o_handler_t *self, h2o_req_t *req)
 	return 0;
 }
 
+/*
+ * Any other path, and an exact path's handler falling through (h2o
+ * matches "/validate" for "/validate/x" too): the JSON error the docs
+ * promise, counted in admitd_requests_total, instead of h2o's text 404.
+ */
+static int server_on_not_found(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void)self;
+	char msg[160];
+	snprintf(msg, sizeof(msg), "no such endpoint: %.*s (admitd serves /validate, /healthz, "
+				   "/readyz and /metrics)",
+		 (int)(req->path_normalized.len < 64 ? req->path_normalized.len : 64),
+		 req->path_normalized.base);
+	server_respond_error(req, 404, "Not Found", msg);
+	return 0;
+}
+
 static void server_register(h2o_hostconf_t *host, const char *path,
 			    int (*fn)(h2o_handler_t *, h2o_req_t *))
 {
 	h2o_pathconf_t *pc = h2o_config_register_path(host, path, 0);
-	h2o_handler_t *h = h2o_create_handler(pc, sizeof(*h));
-	h->on_req = fn;
+	if (fn != NULL) {
+		h2o_handler_t *h = h2o_create_handler(pc, sizeof(*h));
+		h->on_req = fn;
+	}
+	/* last in the chain: what the handler declines is a JSON 404 */
+	h2o_handler_t *nf = h2o_create_handler(pc, sizeof(*nf));
+	nf->on_req = server_on_not_found;
+}
+
+/*
+ * Errors h2o answers itself before any handler runs, above all 413 for an
+ * HTTP/1.1 body over maxBodyBytes, go through the host's fallback path:
+ * this filter turns their text body into admitd's JSON error and counts
+ * them. (Over HTTP/2 h2o resets the stream instead: there is no answer.)
+ */
+struct server_error_ostream {
+	h2o_ostream_t super;
+	h2o_iovec_t body;
+};
+
+static void server_error_do_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs,
+				 size_t bufcnt, h2o_send_state_t state)
+{
+	struct server_error_ostream *o = (void *)self;
+	if (bufcnt == 0) {
+		h2o_ostream_send_next(self, req, bufs, 0, state);
+	} else if (o->body.base != NULL) {
+		/* h2o's text body, replaced whole by the JSON one */
+		h2o_ostream_send_next(self, req, &o->body, 1, state);
+		o->body.base = NULL;
+	} else {
+		h2o_ostream_send_next(self, req, NULL, 0, state);
+	}
+}
+
+static void server_on_error_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+	(void)self;
+	if (req->res.status >= 400) {
+		struct server_thread *t = server_self;
+		if (t != NULL)
+			metrics_request(&t->metrics, req->res.status);
+		char msg[160];
+		if (req->res.status == 413)
+			snprintf(msg, sizeof(msg),
+				 "request body larger than server.maxBodyBytes (%zu bytes)",
+				 req->conn->ctx->globalconf->max_request_entity_size);
+		else
+			snprintf(msg, sizeof(msg), "%s", req->res.reason);
+		size_t len = 0;
+		char *body = review_error_body(msg, &len);
+		if (body != NULL) {
+			struct server_error_ostream *o =
+				(void *)h2o_add_ostream(req, sizeof(*o), slot);
+			o->super.do_send = server_error_do_send;
+			o->body = h2o_strdup(&req->pool, body, len);
+			free(body);
+			req->res.content_length = len;
+			h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE,
+				       H2O_STRLIT("application/json"), 1);
+			slot = &o->super.next;
+		}
+	}
+	h2o_setup_next_ostream(req, slot);
+}
+
+static void server_register_fallback(h2o_hostconf_t *host)
+{
+	server_register(host, "/", NULL);
+	h2o_filter_t *f = h2o_create_filter(&host->fallback_path, sizeof(*f));
+	f->on_setup_ostream = server_on_error_setup;
 }
 
 /* ---- listening ---- */
@@ -641,10 +727,12 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	server_register(host, "/healthz", server_on_healthz);
 	server_register(host, "/readyz", server_on_readyz);
 	server_register(host, "/metrics", server_on_metrics);
+	server_register_fallback(host);
 	h2o_hostconf_t *mhost =
 		h2o_config_register_host(&server.h2o, h2o_iovec_init(H2O_STRLIT("metrics")), 65535);
 	server_register(mhost, "/metrics", server_on_metrics);
 	server_register(mhost, "/healthz", server_on_healthz);
+	server_register_fallback(mhost);
 	server.metrics_hosts[0] = mhost;
 	server.metrics_hosts[1] = NULL;
 

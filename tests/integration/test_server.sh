@@ -60,12 +60,22 @@ printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{
 check "missing uid -> 400" [ "$STATUS" = 400 ]
 head -c $((8 * 1024 * 1024)) /dev/zero | tr '\0' ' ' > "$WORK/huge.json"; post "$WORK/huge.json"
 check "body over 7 MiB -> 413" [ "$STATUS" = 413 ]
+check "  with admitd's JSON error naming the limit (HTTP/1.1)" \
+	[ "$(json_get "$BODY" '["error"]')" = "request body larger than server.maxBodyBytes (7340032 bytes)" ]
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/certs/ca.crt" "$BASE/validate")
 check "GET /validate -> 405" [ "$code" = 405 ]
-code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/certs/ca.crt" "$BASE/nothing-here")
-check "unknown path -> 404" [ "$code" = 404 ]
-code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/certs/ca.crt" -X POST --data '{}' "$BASE/validate/extra")
-check "/validate/extra -> 404" [ "$code" = 404 ]
+before=$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/metrics" | sed -n 's/^admitd_requests_total{code="404"} //p')
+nf=$(curl -s -D "$WORK/nf.h" -w '\n%{http_code}' --cacert "$WORK/certs/ca.crt" "$BASE/nothing-here")
+check "unknown path -> 404" [ "${nf##*$'\n'}" = 404 ]
+check "  as JSON, naming the path" [ "$(json_get "${nf%$'\n'*}" '["error"]' | cut -c1-31)" = "no such endpoint: /nothing-here" ]
+check "  with Content-Type application/json" grep -qi '^content-type: application/json' "$WORK/nf.h"
+nf=$(curl -s -w '\n%{http_code}' --cacert "$WORK/certs/ca.crt" -X POST --data '{}' "$BASE/validate/extra")
+check "/validate/extra -> 404" [ "${nf##*$'\n'}" = 404 ]
+check "  as JSON" grep -qF '"error":"no such endpoint: /validate/extra' <<<"$nf"
+after=$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/metrics" | sed -n 's/^admitd_requests_total{code="404"} //p')
+check "admitd_requests_total{code=\"404\"} counts both ($before -> $after)" [ "$after" = $((before + 2)) ]
+c413=$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/metrics" | sed -n 's/^admitd_requests_total{code="413"} //p')
+check "admitd_requests_total{code=\"413\"} counts the body over the limit ($c413)" [ "${c413:-0}" -ge 1 ]
 
 # health
 check "/healthz 200" [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/certs/ca.crt" "$BASE/healthz")" = 200 ]
