@@ -144,6 +144,7 @@ const struct policy_desc policy_network_policy_coverage = {
 	.level = POLICY_LEVEL_NONE,
 	.default_action = POLICY_ACTION_OFF,
 	.check = npc_check,
+	.audit_only = true,
 	.doc = "A pod that no NetworkPolicy selects is open to every peer in the cluster,\n"
 	       "whatever its labels say. This check finds such workloads. It runs only in\n"
 	       "`admitd audit`, which knows each namespace's NetworkPolicies; in the\n"

@@ -114,6 +114,12 @@ struct policy_desc {
 	policy_release_fn release; /* may be NULL */
 	policy_check_fn check;
 	/*
+	 * The check needs what only `admitd audit` reads (the namespace's
+	 * NetworkPolicies): in the webhook it never finds anything, so a
+	 * configuration that turns it on there is warned about.
+	 */
+	bool audit_only;
+	/*
 	 * The policy's page in docs/policies.md (Markdown, written for users):
 	 * what it forbids and why, its parameters, an example denial message,
 	 * and how to fix it. `admitd policies --markdown` prints it.

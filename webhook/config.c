@@ -1126,6 +1126,23 @@ static uint64_t config_fnv1a(const char *buf, size_t len)
 }
 
 /* An optional whole number within [min, max]; the error names the key's line. */
+size_t config_notes(const struct admitd_config *cfg, char **lines, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < registry_npolicies && n < max; i++) {
+		const struct policy_desc *d = registry_policies[i];
+		if (!d->audit_only || cfg->settings[i].action == POLICY_ACTION_OFF)
+			continue;
+		if (asprintf(&lines[n], "policy \"%s\" is at %s, but only `admitd audit` runs it "
+					"(it needs the namespace's NetworkPolicies, which an "
+					"AdmissionReview does not carry): admitd serve never finds "
+					"a violation of it",
+			     d->id, policy_action_name(cfg->settings[i].action)) >= 0)
+			n++;
+	}
+	return n;
+}
+
 int config_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned *out,
 		      char *why, size_t whylen)
 {

@@ -140,6 +140,14 @@ int config_check_listen(const char *listen, char *why, size_t whylen);
 int config_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned *out,
 		      char *why, size_t whylen);
 
+/*
+ * Things a valid configuration does that are probably not what was meant
+ * (a policy turned on that only `admitd audit` can run), one line each,
+ * for check-config and the server's log. Returns how many were written
+ * into lines (up to max); each is malloc'd, the caller frees them.
+ */
+size_t config_notes(const struct admitd_config *cfg, char **lines, size_t max);
+
 /* Whether `name` matches one of the exact names or trailing-'*' globs. */
 bool config_name_matches(char *const *names, unsigned n, const char *name);
 

@@ -42,6 +42,17 @@ static struct admitd_config *main_load_config(const char *path)
 	return cfg;
 }
 
+/* The configuration's notes (config_notes) on stderr, `file: warning: ...`. */
+static void main_print_notes(const struct admitd_config *cfg)
+{
+	char *notes[16];
+	size_t n = config_notes(cfg, notes, 16);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(stderr, "%s: warning: %s\n", cfg->source, notes[i]);
+		free(notes[i]);
+	}
+}
+
 static int main_check_registry(void)
 {
 	char why[256];
@@ -142,6 +153,7 @@ static int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "admitd serve: refusing to start with an invalid configuration\n");
 		return 2;
 	}
+	main_print_notes(cfg);
 	/* flags override the file */
 	opt.listen = listen ? listen : cfg->server.listen ? cfg->server.listen : ":8443";
 	opt.cert = cert ? cert : cfg->server.cert;
@@ -195,6 +207,7 @@ static int cmd_check_config(int argc, char **argv)
 	struct admitd_config *cfg = main_load_config(argv[1]);
 	if (cfg == NULL)
 		return 2;
+	main_print_notes(cfg);
 	printf("%s: ok (checksum %s)\n", argv[1], cfg->checksum);
 	config_unref(cfg);
 	return 0;
@@ -243,14 +256,16 @@ static int cmd_policies(int argc, char **argv)
 		fprintf(stderr, "usage: admitd policies [--markdown]\n");
 		return 2;
 	}
-	printf("%-28s %-11s %-12s %s\n", "ID", "LEVEL", "DEFAULT", "DESCRIPTION");
+	printf("%-28s %-11s %-12s %-6s %s\n", "ID", "LEVEL", "DEFAULT", "RUNS", "DESCRIPTION");
 	for (size_t i = 0; i < registry_npolicies; i++) {
 		const struct policy_desc *p = registry_policies[i];
 		const char *def = p->level == POLICY_LEVEL_NONE ? policy_action_name(p->default_action)
 								: "podSecurity";
-		printf("%-28s %-11s %-12s %s\n", p->id, policy_level_name(p->level), def,
-		       p->description);
+		printf("%-28s %-11s %-12s %-6s %s\n", p->id, policy_level_name(p->level), def,
+		       p->audit_only ? "audit" : "both", p->description);
 	}
+	printf("\nRUNS: both = the webhook (admitd serve) and admitd audit; audit = admitd audit "
+	       "only.\n");
 	return 0;
 }
 

@@ -666,6 +666,12 @@ static void server_reload_config(struct server_watch *w, bool force)
 		cfg->mode = ADMITD_MODE_DRY_RUN; /* --dry-run outlives reloads */
 	log_info("configuration reloaded from %s (checksum %s)%s", path, cfg->checksum,
 		 force ? " on SIGHUP" : " after the file changed");
+	char *notes[16];
+	size_t nnotes = config_notes(cfg, notes, 16);
+	for (size_t i = 0; i < nnotes; i++) {
+		log_warnx("%s: %s", path, notes[i]);
+		free(notes[i]);
+	}
 	server_publish_config(cfg);
 }
 

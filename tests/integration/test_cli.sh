@@ -31,6 +31,20 @@ printf 'server: {listen: "127.0.0.1:70000"}\n' >"$WORK/port.yaml"
 check "server.listen with port 70000 is a configuration error with its line" \
 	grep -qF 'port.yaml:1:10: invalid value for key "server.listen"' "$WORK/out"
 
+# network-policy-coverage needs NetworkPolicies, which only audit reads: say so
+printf 'policies:\n  - id: network-policy-coverage\n    action: deny\n' >"$WORK/npc.yaml"
+"$ADMITD" check-config "$WORK/npc.yaml" >"$WORK/out" 2>&1
+rc=$?
+check "check-config accepts network-policy-coverage at deny (exit $rc)" [ "$rc" -eq 0 ]
+check "  and warns that only admitd audit runs it" \
+	grep -qF 'warning: policy "network-policy-coverage" is at deny, but only `admitd audit` runs it' "$WORK/out"
+start_server --config "$WORK/npc.yaml"
+check "admitd serve warns about it at start" grep -qF 'only `admitd audit` runs it' "$SERVER_LOG"
+stop_server
+"$ADMITD" policies >"$WORK/out"
+check "admitd policies marks it as audit-only" grep -qE '^network-policy-coverage +- +off +audit ' "$WORK/out"
+check "  and the webhook's modules as both" grep -qE '^privileged +baseline +podSecurity +both ' "$WORK/out"
+
 # a second admitd on the same address must not start and share the port
 start_server
 timeout 10 "$ADMITD" serve "${CERTS[@]}" --listen "127.0.0.1:$PORT" --dry-run >"$WORK/second" 2>&1
