@@ -335,11 +335,15 @@ static int cluster_setup(struct cluster_conn *c)
 static long cluster_get(struct cluster_conn *c, const char *path, struct cluster_blob *body,
 			char *err, size_t errlen)
 {
-	char url[4096];
-	snprintf(url, sizeof(url), "%s%s", c->server, path);
+	char *url = NULL;
 	body->data = NULL;
 	body->len = 0;
-	cc.easy_setopt(c->curl, CURLOPT_URL, url);
+	if (asprintf(&url, "%s%s", c->server, path) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return 0;
+	}
+	cc.easy_setopt(c->curl, CURLOPT_URL, url); /* libcurl keeps its own copy */
+	free(url);
 	cc.easy_setopt(c->curl, CURLOPT_WRITEDATA, body);
 	char ebuf[CURL_ERROR_SIZE] = "";
 	cc.easy_setopt(c->curl, CURLOPT_ERRORBUFFER, ebuf);
@@ -401,38 +405,50 @@ static void cluster_take_page(struct audit_run *run, const struct cluster_kind *
 static int cluster_list(struct cluster_conn *c, struct audit_run *run, const struct cluster_kind *k)
 {
 	const char *base = k->path, *api_version = k->api_version;
-	char cont[2048] = "";
+	/* continue tokens have no documented bound: etcd keys, base64'd, can be long */
+	char *cont = NULL;
+	int rc = -1;
 	for (int page = 0;; page++) {
-		char path[4096], err[512] = "";
-		char *esc = cont[0] ? cc.easy_escape(c->curl, cont, 0) : NULL;
-		snprintf(path, sizeof(path), "%s?limit=%d%s%s", base, CLUSTER_PAGE,
-			 esc ? "&continue=" : "", esc ? esc : "");
+		char *path = NULL, err[512] = "";
+		char *esc = cont != NULL ? cc.easy_escape(c->curl, cont, 0) : NULL;
+		if ((cont != NULL && esc == NULL) ||
+		    asprintf(&path, "%s?limit=%d%s%s", base, CLUSTER_PAGE, esc ? "&continue=" : "",
+			     esc ? esc : "") < 0) {
+			cc.free(esc);
+			fprintf(stderr, "admitd audit: listing %s: out of memory\n", k->kind);
+			goto out;
+		}
 		cc.free(esc);
 		struct cluster_blob body;
 		long status = cluster_get(c, path, &body, err, sizeof(err));
 		if (status == 404 && page == 0 && k->fallback != NULL && base != k->fallback) {
 			free(body.data);
+			free(path);
 			base = k->fallback;
 			api_version = k->fallback_version;
 			page = -1;
 			continue;
 		}
 		if (status == 0) {
-			fprintf(stderr, "admitd audit: %s%s: %s\n", c->server, path, err);
+			fprintf(stderr, "admitd audit: %s%.300s: %s\n", c->server, path, err);
 			free(body.data);
-			return -1;
+			free(path);
+			goto out;
 		}
 		if (status == 401) {
 			fprintf(stderr, "admitd audit: %s: 401 Unauthorized: the credentials were "
 					"refused\n", c->server);
 			free(body.data);
-			return -1;
+			free(path);
+			goto out;
 		}
 		if (status != 200) {
 			audit_add_warning(run, c->server, "cannot list %s (%s): HTTP %ld", k->kind, base,
 					  status);
 			free(body.data);
-			return 1;
+			free(path);
+			rc = 1;
+			goto out;
 		}
 		json_error_t jerr;
 		json_t *doc = json_loadb(body.data, body.len, JSON_REJECT_DUPLICATES, &jerr);
@@ -440,20 +456,38 @@ static int cluster_list(struct cluster_conn *c, struct audit_run *run, const str
 		if (doc == NULL) {
 			audit_add_error(run, path, jerr.line, "invalid JSON from the API server: %s",
 					jerr.text);
-			return 1;
+			free(path);
+			rc = 1;
+			goto out;
 		}
+		free(path);
 		char source[256];
 		snprintf(source, sizeof(source), "cluster:%s", k->kind);
 		cluster_take_page(run, k, api_version, json_object_get(doc, "items"), source);
 		const char *next = NULL;
-		bool more = jp_string(doc, "metadata.continue", &next) == JP_OK && next[0] != '\0' &&
-			    strlen(next) < sizeof(cont);
-		if (more)
-			snprintf(cont, sizeof(cont), "%s", next);
+		enum jp_status st = jp_string(doc, "metadata.continue", &next);
+		free(cont);
+		cont = st == JP_OK && next[0] != '\0' ? strdup(next) : NULL;
 		json_decref(doc);
-		if (!more)
-			return 0;
+		if (st == JP_BADTYPE) {
+			/* the rest of the list cannot be asked for: never skip it silently */
+			audit_add_error(run, source, 0, "metadata.continue of a %s page is not a string: "
+					"the rest of the list was not read", k->kind);
+			rc = 1;
+			goto out;
+		}
+		if (st == JP_OK && next != NULL && cont == NULL) {
+			fprintf(stderr, "admitd audit: listing %s: out of memory\n", k->kind);
+			goto out;
+		}
+		if (cont == NULL) {
+			rc = 0;
+			goto out;
+		}
 	}
+out:
+	free(cont);
+	return rc;
 }
 
 /* Credentials from --kubeconfig, $KUBECONFIG or the service account; libcurl ready. */
@@ -505,6 +539,10 @@ int cluster_write_reports(const json_t *list, const char *kubeconfig)
 	if (cluster_connect(&c, kubeconfig) < 0)
 		goto out;
 	hdr = cc.slist_append(NULL, "Content-Type: application/apply-patch+yaml");
+	if (hdr == NULL) {
+		fprintf(stderr, "admitd audit: out of memory\n");
+		goto out;
+	}
 	cc.easy_setopt(c.curl, CURLOPT_CUSTOMREQUEST, "PATCH");
 	cc.easy_setopt(c.curl, CURLOPT_HTTPHEADER, hdr);
 	rc = 0;
@@ -527,9 +565,18 @@ int cluster_write_reports(const json_t *list, const char *kubeconfig)
 				 "/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/%s"
 				 "?fieldManager=admitd&force=true",
 				 name);
+		if (name == NULL) {
+			fprintf(stderr, "admitd audit: a report without metadata.name was not stored\n");
+			rc = -1;
+			continue;
+		}
 		char *body = json_dumps(rep, JSON_COMPACT);
-		if (body == NULL)
-			return -1;
+		if (body == NULL) {
+			/* through out: the connection and the headers are freed */
+			fprintf(stderr, "admitd audit: out of memory while storing reports\n");
+			rc = -1;
+			goto out;
+		}
 		cc.easy_setopt(c.curl, CURLOPT_POSTFIELDS, body);
 		struct cluster_blob reply;
 		long status = cluster_get(&c, path, &reply, err, sizeof(err));

@@ -4,7 +4,8 @@
 Serves list endpoints over TLS on loopback with a bearer token; pages every
 list two items at a time (whatever `limit` asks: servers may return fewer),
 answers 403 for StatefulSets and 404 for batch/v1 CronJobs (an old cluster),
-and logs each request path to a file.
+and logs each request path to a file. Pods are paged with continue tokens
+of 3,000 bytes (the API server's are opaque and unbounded).
 """
 import json, ssl, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +30,11 @@ DATA = {
         "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
             {"name": "job", "image": "busybox", "securityContext": {"privileged": True}}]}}}}}}],
 }
+DATA["/api/v1/pods"] = [
+    {"metadata": {"name": "pod-%d" % i, "namespace": "data", "uid": "uid-pod-%d" % i},
+     "spec": {"containers": [{"name": "main", "image": "nginx",
+                              "securityContext": {"privileged": True}}]}} for i in range(3)]
+LONG_TOKENS = {"/api/v1/pods"}
 FORBIDDEN = {"/apis/apps/v1/statefulsets"}
 MISSING = {"/apis/batch/v1/cronjobs"}
 
@@ -55,11 +61,11 @@ class Handler(BaseHTTPRequestHandler):
         if u.path in MISSING:
             return self.send(404, {"kind": "Status", "code": 404, "reason": "NotFound"})
         items = DATA.get(u.path, [])
-        start = int(parse_qs(u.query).get("continue", ["0"])[0])
+        start = int(parse_qs(u.query).get("continue", ["0"])[0].split(":")[0])
         page = items[start:start + 2]
         meta = {"resourceVersion": "1"}
         if start + 2 < len(items):
-            meta["continue"] = str(start + 2)
+            meta["continue"] = str(start + 2) + (":" + "k" * 3000 if u.path in LONG_TOKENS else "")
         self.send(200, {"kind": "List", "apiVersion": "v1", "metadata": meta, "items": page})
 
 srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)

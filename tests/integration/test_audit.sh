@@ -86,6 +86,9 @@ check "cluster: violations found, exit 1" [ "$rc" = 1 ]
 check "cluster: all 5 deployments read across 3 pages" \
 	[ "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len([r for r in d["results"] if r["kind"]=="Deployment"]))' "$out")" = 5 ]
 check "cluster: paging followed continue tokens" grep -q 'deployments?limit=500&continue=4' "$WORK/api.log"
+check "cluster: a continue token of 3,000 bytes is followed (all 3 pods read)" \
+	[ "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(len([r for r in d["results"] if r["kind"]=="Pod"]))' "$out")" = 3 ]
+check "  and sent whole" grep -qE '^/api/v1/pods\?limit=500&continue=2%3Ak{3000}$' "$WORK/api.log"
 check "cluster: 403 on StatefulSets reported, not fatal" grep -q 'cannot list StatefulSet' "$WORK/cluster.err"
 check "cluster: 403 listed in summary.notListed" grep -q 'StatefulSet' <<<"$(json_get "$out" '["summary"]["notListed"]')"
 check "cluster: CronJob read from batch/v1beta1 after a 404" grep -q '"name": "nightly"' <<<"$out"
