@@ -232,6 +232,10 @@ static void config_cyaml_report(struct config_errors *errs, const char *name,
 			expect = " (expected newViolations or all)";
 		else if (strcmp(key, "onPolicyError") == 0)
 			expect = " (expected deny or allow)";
+		else if (strcmp(key, "operation") == 0)
+			expect = " (expected CREATE, UPDATE, DELETE or CONNECT)";
+		else if (strcmp(key, "expect") == 0)
+			expect = " (expected allow, deny or warn)";
 		else if (strcmp(key, "level") == 0)
 			expect = " (expected privileged, baseline or restricted)";
 		else if (strcmp(key, "action") == 0)

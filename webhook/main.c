@@ -264,8 +264,6 @@ static int cmd_policies(int argc, char **argv)
 		printf("%-28s %-11s %-12s %-6s %s\n", p->id, policy_level_name(p->level), def,
 		       p->audit_only ? "audit" : "both", p->description);
 	}
-	printf("\nRUNS: both = the webhook (admitd serve) and admitd audit; audit = admitd audit "
-	       "only.\n");
 	return 0;
 }
 

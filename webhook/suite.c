@@ -26,8 +26,125 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yaml.h>
+
 #include "engine.h"
 #include "yamljson.h"
+
+/*
+ * The suite's schema, checked with libcyaml (file:line:col errors, as for
+ * the configuration) before the cases run: a misspelled key (`polices:`)
+ * or a wrong value (`operation: CRAETE`) must fail the suite, never let a
+ * case pass on what it did not say. `object:`/`oldObject:` hold any
+ * Kubernetes object and are read by yamljson, not here.
+ */
+struct suite_case_yaml {
+	char *name, *file, *old_file, *kind, *namespace, *user;
+	int expect, operation;
+	char **policies;
+	unsigned policies_count;
+	char **messages;
+	unsigned messages_count;
+	char **groups;
+	unsigned groups_count;
+};
+
+struct suite_yaml {
+	char *config;
+	struct suite_case_yaml *cases;
+	unsigned cases_count;
+};
+
+static const cyaml_strval_t suite_expect_strings[] = {
+	{"allow", 0}, {"deny", 1}, {"warn", 2},
+};
+/* + 1: 0 means "not given" (CREATE, or UPDATE with an old object) */
+static const cyaml_strval_t suite_operation_strings[] = {
+	{"CREATE", 1}, {"UPDATE", 2}, {"DELETE", 3}, {"CONNECT", 4},
+};
+static const cyaml_schema_value_t suite_string = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+#define SUITE_STR(key, member)                                                                     \
+	CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,                      \
+			       struct suite_case_yaml, member, 0, CYAML_UNLIMITED)
+#define SUITE_LIST(key, member)                                                                    \
+	CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct suite_case_yaml, \
+			     member, &suite_string, 0, CYAML_UNLIMITED)
+static const cyaml_schema_field_t suite_case_fields[] = {
+	SUITE_STR("name", name),
+	SUITE_STR("file", file),
+	SUITE_STR("oldFile", old_file),
+	SUITE_STR("kind", kind),
+	SUITE_STR("namespace", namespace),
+	SUITE_STR("user", user),
+	CYAML_FIELD_ENUM("expect", CYAML_FLAG_STRICT, struct suite_case_yaml, expect,
+			 suite_expect_strings, 3),
+	CYAML_FIELD_ENUM("operation", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
+			 struct suite_case_yaml, operation, suite_operation_strings, 4),
+	SUITE_LIST("policies", policies),
+	SUITE_LIST("messages", messages),
+	SUITE_LIST("groups", groups),
+	CYAML_FIELD_IGNORE("object", CYAML_FLAG_OPTIONAL),
+	CYAML_FIELD_IGNORE("oldObject", CYAML_FLAG_OPTIONAL),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t suite_case_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct suite_case_yaml, suite_case_fields),
+};
+static const cyaml_schema_field_t suite_fields[] = {
+	CYAML_FIELD_STRING_PTR("config", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct suite_yaml,
+			       config, 1, CYAML_UNLIMITED),
+	CYAML_FIELD_SEQUENCE("cases", CYAML_FLAG_POINTER, struct suite_yaml, cases,
+			     &suite_case_schema, 1, CYAML_UNLIMITED),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t suite_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct suite_yaml, suite_fields),
+};
+
+/* The 1-based line of each entry of the top-level `cases:` list (0 when not found). */
+static void suite_case_lines(const char *buf, size_t len, int *lines, size_t n)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	memset(lines, 0, n * sizeof(*lines));
+	if (!yaml_parser_initialize(&p))
+		return;
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	int depth = 0;
+	bool key_turn = true, next_is_cases = false, in_cases = false;
+	size_t idx = 0;
+	while (yaml_parser_parse(&p, &ev)) {
+		yaml_event_type_t t = ev.type;
+		if (t == YAML_STREAM_END_EVENT || t == YAML_DOCUMENT_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		bool starts = t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT ||
+			      t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT;
+		if (depth == 1 && starts) {
+			/* the top-level mapping alternates keys and values */
+			if (key_turn) {
+				next_is_cases = t == YAML_SCALAR_EVENT &&
+						strcmp((const char *)ev.data.scalar.value, "cases") == 0;
+			} else {
+				in_cases = next_is_cases && t == YAML_SEQUENCE_START_EVENT;
+				next_is_cases = false;
+			}
+			key_turn = !key_turn;
+		} else if (in_cases && depth == 2 && starts && idx < n) {
+			lines[idx++] = (int)ev.start_mark.line + 1;
+		}
+		if (t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT)
+			depth++;
+		else if (t == YAML_MAPPING_END_EVENT || t == YAML_SEQUENCE_END_EVENT)
+			if (--depth == 1)
+				in_cases = false;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&p);
+}
 
 struct suite_counts {
 	unsigned passed, failed, broken;
@@ -66,7 +183,7 @@ static char *suite_read(const char *path, size_t *len)
 	return buf;
 }
 
-/* First document of a YAML/JSON file; NULL with a message printed. */
+/* The one document of a YAML/JSON file; NULL with a message printed. */
 static json_t *suite_load_doc(const char *path)
 {
 	size_t len;
@@ -80,6 +197,14 @@ static json_t *suite_load_doc(const char *path)
 	free(buf);
 	if (docs == NULL) {
 		printf("FAIL %s:%d: %s\n", path, err.line, err.text);
+		return NULL;
+	}
+	if (json_array_size(docs) > 1) {
+		/* judging only the first would pass a case on what it never looked at */
+		printf("FAIL %s: %zu YAML documents; a case judges exactly one (split the file, or "
+		       "use `object:`)\n",
+		       path, json_array_size(docs));
+		json_decref(docs);
 		return NULL;
 	}
 	json_t *doc = json_incref(json_array_get(docs, 0));
@@ -260,11 +385,71 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 	json_decref(old);
 }
 
+/*
+ * The suite's schema (suite_schema) and the rules between keys; every
+ * error is printed as `FAIL file:line: ...`. Returns 0 when the suite may run.
+ */
+static int suite_check(const char *path, const json_t *doc)
+{
+	size_t len = 0;
+	char *buf = suite_read(path, &len);
+	if (buf == NULL)
+		return -1; /* suite_load_doc said so */
+	struct config_errors errs = {0};
+	struct suite_yaml *y = NULL;
+	int rc = 0;
+	if (config_load_yaml(path, buf, len, &suite_schema, (void **)&y, "", 1, &errs) < 0) {
+		for (size_t i = 0; i < errs.count; i++)
+			printf("FAIL %s\n", errs.lines[i]);
+		config_errors_free(&errs);
+		free(buf);
+		return -1;
+	}
+	const json_t *cases = json_object_get(doc, "cases");
+	size_t n = json_array_size(cases);
+	int *lines = calloc(n ? n : 1, sizeof(*lines));
+	if (lines == NULL) {
+		config_free_yaml(&suite_schema, y);
+		free(buf);
+		return -1;
+	}
+	suite_case_lines(buf, len, lines, n);
+	for (size_t i = 0; i < n && i < y->cases_count; i++) {
+		const json_t *c = json_array_get(cases, i);
+		const struct suite_case_yaml *cy = &y->cases[i];
+		bool object = json_object_get(c, "object") != NULL;
+		bool old = json_object_get(c, "oldObject") != NULL;
+		const char *why = NULL;
+		if (cy->file != NULL && object)
+			why = "`file` and `object` both given: a case judges one object";
+		else if (cy->file == NULL && !object)
+			why = "a case needs `file` or `object`";
+		else if (object && !json_is_object(json_object_get(c, "object")))
+			why = "`object` must be a mapping (a Kubernetes object)";
+		else if (cy->old_file != NULL && old)
+			why = "`oldFile` and `oldObject` both given";
+		else if (old && !json_is_object(json_object_get(c, "oldObject")))
+			why = "`oldObject` must be a mapping (a Kubernetes object)";
+		else if ((cy->old_file != NULL || old) && cy->operation != 0 && cy->operation != 2)
+			why = "an old object (`oldFile`, `oldObject`) needs operation UPDATE";
+		if (why != NULL) {
+			printf("FAIL %s:%d: cases[%zu]%s%s%s: %s\n", path, lines[i], i,
+			       cy->name ? " (" : "", cy->name ? cy->name : "", cy->name ? ")" : "", why);
+			rc = -1;
+		}
+	}
+	free(lines);
+	config_free_yaml(&suite_schema, y);
+	free(buf);
+	return rc;
+}
+
 static void suite_run(const char *path, struct suite_counts *counts)
 {
 	json_t *doc = suite_load_doc(path);
-	if (doc == NULL) {
+	if (doc == NULL || suite_check(path, doc) < 0) {
 		counts->broken++;
+		json_decref(doc);
 		return;
 	}
 	char dirbuf[4096];

@@ -16,6 +16,30 @@ out=$("$ADMITD" test "$DATA/suites/bad-config.yaml"); rc=$?
 check "a suite whose config is broken fails with the config error" grep -q 'bad-config.conf.yaml:5:5: unknown key "registires" in policies\[0\]' <<<"$out"
 check "... and exits non-zero" [ "$rc" != 0 ]
 
+# a suite is held to its schema: what it misspells must not pass silently
+suite() { printf 'config: default\ncases:\n  - name: c\n    object: {kind: Pod, spec: {containers: []}}\n    expect: allow\n%b' "$1" > "$WORK/s.yaml"; }
+suite '    polices: [privileged]\n'
+out=$("$ADMITD" test "$WORK/s.yaml"); rc=$?
+check "suite: a misspelled key (polices) is an error with file:line:col, exit 2" \
+	bash -c '[ "$1" = 2 ] && grep -qF "s.yaml:6:5: unknown key \"polices\" in cases[0]" <<<"$2"' _ "$rc" "$out"
+suite '    mesages: [x]\n'
+out=$("$ADMITD" test "$WORK/s.yaml"); rc=$?
+check "suite: mesages too" grep -qF 'unknown key "mesages" in cases[0]' <<<"$out"
+suite '    operation: CRAETE\n'
+out=$("$ADMITD" test "$WORK/s.yaml"); rc=$?
+check "suite: an unknown operation is an error naming the choices" \
+	grep -qF 's.yaml:6:16: invalid value "CRAETE" for key "cases[0].operation" (expected CREATE, UPDATE, DELETE or CONNECT)' <<<"$out"
+cp "$TOP/tests/policy-suites/objects/privileged-init.json" "$WORK/p.json"
+suite '  - name: both\n    file: p.json\n    object: {kind: Pod}\n    expect: deny\n'
+out=$("$ADMITD" test "$WORK/s.yaml"); rc=$?
+check "suite: file and object together are an error with the case's line" \
+	grep -qF 's.yaml:6: cases[1] (both): `file` and `object` both given' <<<"$out"
+printf 'kind: Pod\nmetadata: {name: a}\n---\nkind: Pod\nmetadata: {name: b}\n' > "$WORK/two.yaml"
+printf 'config: default\ncases:\n  - name: two\n    file: two.yaml\n    expect: allow\n' > "$WORK/s.yaml"
+out=$("$ADMITD" test "$WORK/s.yaml"); rc=$?
+check "suite: a file: with two documents fails the case instead of judging the first" \
+	bash -c '[ "$1" = 1 ] && grep -qF "two.yaml: 2 YAML documents; a case judges exactly one" <<<"$2"' _ "$rc" "$out"
+
 "$ADMITD" check-config "$TOP/docs/examples/custom-rules.yaml" >/dev/null; rc=$?
 check "check-config: valid file exits 0" [ "$rc" = 0 ]
 printf 'mode: enforced\npolicies:\n  - id: nope\n  - id: privileged\n    actoin: deny\n' > "$WORK/bad.yaml"
