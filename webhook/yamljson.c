@@ -7,6 +7,7 @@
 #include "yamljson.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,64 +58,208 @@ static bool yamljson_match(const char *s, const char *const *words)
 	return false;
 }
 
-/* YAML 1.1 plain scalar resolution, as Kubernetes' YAML reader does it. */
-static json_t *yamljson_plain(const char *s, size_t len)
-{
-	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	/* YAML 1.1 also reads y/n as booleans; Kubernetes users write `n:` as a
-	 * key or value meaning the letter, so those two stay strings */
-	static const char *const trues[] = {"true", "True", "TRUE", "yes", "Yes",
-					    "YES",  "on",   "On",   "ON",   NULL};
-	static const char *const falses[] = {"false", "False", "FALSE", "no", "No",
-					     "NO",    "off",   "Off",   "OFF", NULL};
-	if (yamljson_match(s, nulls))
-		return json_null();
-	if (yamljson_match(s, trues))
-		return json_true();
-	if (yamljson_match(s, falses))
-		return json_false();
+/*
+ * Plain scalars resolve as kubectl reads manifests: sigs.k8s.io/yaml over
+ * go-yaml v2, YAML 1.1 rules, then JSON.
+ *  - null: "", ~, null, Null, NULL;
+ *  - booleans: y Y yes Yes YES true True TRUE on On ON and their false
+ *    twins n N no No NO false False FALSE off Off OFF;
+ *  - integers as Go's ParseInt with base 0: 42, +7, 0x1F, 0o17, 0b101,
+ *    0755 (octal), 1_000 (underscores between digits);
+ *  - floats: [-+]?(.D+|D+(.D*)?)([eE][-+]?D+)?, so 08 is 8 and 1e3 is 1000;
+ *    an integral one is written as an integer, as Go's JSON encoder does;
+ *  - .inf, -.inf, .nan (any case): kubectl cannot turn them into JSON and
+ *    refuses the manifest, and so does admitd (YAMLJSON_REFUSED).
+ */
+enum yamljson_kind { YJ_NULL, YJ_BOOL, YJ_INT, YJ_FLOAT, YJ_STRING, YJ_INF, YJ_NAN };
 
+struct yamljson_scalar {
+	enum yamljson_kind kind;
+	bool b;
+	long long i;
+	double f;
+};
+
+static int yamljson_digit(char c, int base)
+{
+	int d = c >= '0' && c <= '9' ? c - '0'
+		: c >= 'a' && c <= 'f' ? c - 'a' + 10
+		: c >= 'A' && c <= 'F' ? c - 'A' + 10
+				       : 99;
+	return d < base ? d : -1;
+}
+
+/* Go's strconv.ParseInt(s, 0, 64): false when it is not an integer or overflows. */
+static bool yamljson_goint(const char *s, long long *out)
+{
 	const char *p = s;
+	bool neg = false;
 	if (*p == '+' || *p == '-')
-		p++;
-	if (*p >= '0' && *p <= '9') {
-		char *end = NULL;
-		errno = 0;
-		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-			long long v = strtoll(s, &end, 16);
-			if (*end == '\0' && errno == 0)
-				return json_integer(v);
-		} else {
-			long long v = strtoll(s, &end, 10);
-			if (*end == '\0' && errno == 0)
-				return json_integer(v);
+		neg = *p++ == '-';
+	int base = 10;
+	bool prefixed = false;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		base = 16, p += 2, prefixed = true;
+	else if (p[0] == '0' && (p[1] == 'o' || p[1] == 'O'))
+		base = 8, p += 2, prefixed = true;
+	else if (p[0] == '0' && (p[1] == 'b' || p[1] == 'B'))
+		base = 2, p += 2, prefixed = true;
+	else if (p[0] == '0' && p[1] != '\0')
+		base = 8, p += 1, prefixed = true; /* a leading 0 is the octal prefix */
+	unsigned long long v = 0;
+	bool any = false, last_us = prefixed; /* an underscore may follow a prefix */
+	for (; *p != '\0'; p++) {
+		if (*p == '_') {
+			if (!last_us && !any)
+				return false;
+			if (last_us && any)
+				return false; /* "1__2" */
+			last_us = true;
+			continue;
 		}
+		int d = yamljson_digit(*p, base);
+		if (d < 0)
+			return false;
+		if (v > (ULLONG_MAX - (unsigned)d) / (unsigned)base)
+			return false;
+		v = v * (unsigned)base + (unsigned)d;
+		any = true;
+		last_us = false;
 	}
-	/* floats: digits with a dot or exponent, and the .inf/.nan spellings */
-	if ((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9')) {
-		bool digits = false, ok = true;
-		const char *q = p;
+	if (!any || last_us)
+		return false; /* "0x", "1_" */
+	if (neg ? v > (unsigned long long)LLONG_MAX + 1 : v > (unsigned long long)LLONG_MAX)
+		return false;
+	*out = neg ? (long long)(0 - v) : (long long)v;
+	return true;
+}
+
+/* go-yaml v2's float pattern: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
+static bool yamljson_gofloat(const char *s)
+{
+	const char *q = s;
+	if (*q == '+' || *q == '-')
+		q++;
+	if (*q == '.') {
+		q++;
+		if (!(*q >= '0' && *q <= '9'))
+			return false;
 		while (*q >= '0' && *q <= '9')
-			q++, digits = true;
+			q++;
+	} else {
+		if (!(*q >= '0' && *q <= '9'))
+			return false;
+		while (*q >= '0' && *q <= '9')
+			q++;
 		if (*q == '.') {
 			q++;
 			while (*q >= '0' && *q <= '9')
-				q++, digits = true;
+				q++;
 		}
-		if (digits && (*q == 'e' || *q == 'E')) {
+	}
+	if (*q == 'e' || *q == 'E') {
+		q++;
+		if (*q == '+' || *q == '-')
 			q++;
-			if (*q == '+' || *q == '-')
-				q++;
-			if (!(*q >= '0' && *q <= '9'))
-				ok = false;
-			while (*q >= '0' && *q <= '9')
-				q++;
+		if (!(*q >= '0' && *q <= '9'))
+			return false;
+		while (*q >= '0' && *q <= '9')
+			q++;
+	}
+	return *q == '\0';
+}
+
+static void yamljson_resolve(const char *s, struct yamljson_scalar *out)
+{
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
+	static const char *const trues[] = {"y",  "Y",  "yes", "Yes", "YES", "true",
+					    "True", "TRUE", "on", "On", "ON", NULL};
+	static const char *const falses[] = {"n",     "N",     "no",  "No",  "NO",  "false",
+					     "False", "FALSE", "off", "Off", "OFF", NULL};
+	static const char *const infs[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
+					   "-.inf", "-.Inf", "-.INF", NULL};
+	static const char *const nans[] = {".nan", ".NaN", ".NAN", NULL};
+	memset(out, 0, sizeof(*out));
+	out->kind = YJ_STRING;
+	if (yamljson_match(s, nulls)) {
+		out->kind = YJ_NULL;
+	} else if (yamljson_match(s, trues) || yamljson_match(s, falses)) {
+		out->kind = YJ_BOOL;
+		out->b = yamljson_match(s, trues);
+	} else if (yamljson_match(s, infs)) {
+		out->kind = YJ_INF;
+		out->f = s[0] == '-' ? -INFINITY : INFINITY;
+	} else if (yamljson_match(s, nans)) {
+		out->kind = YJ_NAN;
+	} else if (yamljson_goint(s, &out->i)) {
+		out->kind = YJ_INT;
+	} else if (yamljson_gofloat(s)) {
+		out->f = strtod(s, NULL);
+		out->kind = isfinite(out->f) ? YJ_FLOAT : YJ_INF; /* 1e999 overflows */
+	}
+}
+
+#define YAMLJSON_REFUSED ((json_t *)-1)
+
+/* A plain scalar value; YAMLJSON_REFUSED for what kubectl refuses. */
+static json_t *yamljson_plain(const char *s, size_t len)
+{
+	struct yamljson_scalar r;
+	yamljson_resolve(s, &r);
+	switch (r.kind) {
+	case YJ_NULL:
+		return json_null();
+	case YJ_BOOL:
+		return json_boolean(r.b);
+	case YJ_INT:
+		return json_integer(r.i);
+	case YJ_FLOAT:
+		/* Go's JSON writes 1000.0 as 1000, which the API server reads as an integer */
+		if (r.f == floor(r.f) && fabs(r.f) < 9007199254740992.0)
+			return json_integer((json_int_t)r.f);
+		return json_real(r.f);
+	case YJ_INF:
+	case YJ_NAN:
+		return YAMLJSON_REFUSED;
+	case YJ_STRING:
+		break;
+	}
+	return json_stringn(s, len);
+}
+
+/*
+ * A plain scalar mapping key as sigs.k8s.io/yaml writes it: `on:` is the
+ * key "true", `0x10:` is "16", `1.50:` is "1.5"; a null key is refused
+ * (NULL with *why). Quoted keys are their text.
+ */
+static json_t *yamljson_plain_key(const char *s, size_t len, const char **why)
+{
+	struct yamljson_scalar r;
+	char buf[64];
+	yamljson_resolve(s, &r);
+	switch (r.kind) {
+	case YJ_NULL:
+		*why = "a null mapping key (kubectl refuses it; quote it for the text)";
+		return NULL;
+	case YJ_BOOL:
+		return json_string(r.b ? "true" : "false");
+	case YJ_INT:
+		snprintf(buf, sizeof(buf), "%lld", r.i);
+		return json_string(buf);
+	case YJ_FLOAT:
+		/* strconv.FormatFloat(f, 'g', -1, 32): the shortest text that reads back */
+		for (int prec = 1; prec <= 9; prec++) {
+			snprintf(buf, sizeof(buf), "%.*g", prec, r.f);
+			if ((float)strtod(buf, NULL) == (float)r.f)
+				break;
 		}
-		if (ok && digits && *q == '\0') {
-			double d = strtod(s, NULL);
-			if (isfinite(d))
-				return json_real(d);
-		}
+		return json_string(buf);
+	case YJ_INF:
+		return json_string(r.f < 0 ? "-.inf" : ".inf");
+	case YJ_NAN:
+		return json_string(".nan");
+	case YJ_STRING:
+		break;
 	}
 	return json_stringn(s, len);
 }
@@ -170,11 +315,21 @@ static json_t *yamljson_mapping(struct yamljson_state *st, yaml_event_t *start, 
 			break;
 		}
 		yaml_mark_t keymark = ev.start_mark;
-		/* a scalar key is its text: JSON keys are strings, never `true` or `1.0` */
-		json_t *key = ev.type == YAML_SCALAR_EVENT
-				      ? json_stringn((const char *)ev.data.scalar.value,
-						     ev.data.scalar.length)
-				      : yamljson_node(st, &ev, depth + 1);
+		/* JSON keys are strings: a plain scalar key is written as kubectl writes it */
+		const char *why = NULL;
+		json_t *key;
+		if (ev.type != YAML_SCALAR_EVENT)
+			key = yamljson_node(st, &ev, depth + 1);
+		else if (ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+			 (ev.data.scalar.tag != NULL &&
+			  strcmp((const char *)ev.data.scalar.tag, YAML_STR_TAG) == 0) ||
+			 strlen((const char *)ev.data.scalar.value) != ev.data.scalar.length)
+			key = json_stringn((const char *)ev.data.scalar.value, ev.data.scalar.length);
+		else
+			key = yamljson_plain_key((const char *)ev.data.scalar.value,
+						 ev.data.scalar.length, &why);
+		if (key == NULL)
+			yamljson_fail(st, &keymark, "%s", why != NULL ? why : "invalid UTF-8 in a key");
 		yaml_event_delete(&ev);
 		if (key == NULL)
 			goto fail;
@@ -254,6 +409,13 @@ static json_t *yamljson_node(struct yamljson_state *st, yaml_event_t *ev, int de
 			v = json_stringn(s, len); /* an embedded NUL is never a number */
 		else
 			v = yamljson_plain(s, len);
+		if (v == YAMLJSON_REFUSED) {
+			yamljson_fail(st, &ev->start_mark,
+				      "\"%s\" is an infinity or NaN, which JSON cannot hold (kubectl "
+				      "refuses it too); quote it for the text",
+				      s);
+			return NULL;
+		}
 		if (v == NULL) {
 			yamljson_fail(st, &ev->start_mark, "invalid UTF-8 in a string%s", NULL);
 			return NULL;

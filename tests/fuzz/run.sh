@@ -21,7 +21,7 @@ TOP=$(cd "$here/../.." && pwd)
 BUILD=$TOP/build/fuzz
 : "${RESULTS:=/dev/null}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_review fuzz_config fuzz_rules fuzz_image)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_review fuzz_config fuzz_rules fuzz_image fuzz_yaml)
 CLANG=${CLANG:-clang}
 NICE=${FUZZ_NICE:-nice -n 10}
 
@@ -85,7 +85,7 @@ for t in "${built[@]}"; do
 	mkdir -p "$BUILD/logs" "$art" "$BUILD/corpus/$t" "$reg"
 	: >"$log"
 	case $t in
-	fuzz_review | fuzz_config) maxlen=65536 ;;
+	fuzz_review | fuzz_config | fuzz_yaml) maxlen=65536 ;;
 	*) maxlen=4096 ;;
 	esac
 	dict=()

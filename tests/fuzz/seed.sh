@@ -12,6 +12,7 @@
 #   fuzz_rules   PATH '\n' ASSERTION, from the rules in docs/examples and a
 #                set covering every operator and combinator
 #   fuzz_image   REF '\n' PATTERN, from every image and registry found
+#   fuzz_yaml    every YAML file as it is, plus YAML 1.1 scalars and keys
 #
 # Needs python3 with PyYAML (Debian: python3-yaml) for the YAML inputs;
 # without it the JSON inputs still seed every target.
@@ -19,7 +20,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$TOP/build/fuzz/corpus}
 SHARED=${ADMITD_SHARED:-$TOP/../shared}
-mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image}
+mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml}
 
 python3 - "$TOP" "$OUT" "$SHARED" <<'PY'
 import glob, hashlib, json, os, sys
@@ -102,6 +103,13 @@ all_docs = []
 for p in sorted(files) + pss:
     for d in docs(p):
         all_docs.append((p, d))
+
+# ---- fuzz_yaml ----
+for p in sorted(files):
+    if p.endswith((".yaml", ".yml")):
+        put("fuzz_yaml", read(p))
+put("fuzz_yaml", "a: yes\nb: 0755\nc: 0x_1F\nd: 1_000\ne: .5\nf: 1e3\ny: n\n0o17: on\n"
+                 "g: [~, Null, -.inf, .NaN, 08, +12, 0b101]\n<<: {h: 1}\n---\ni: &a {j: 1}\nk: *a\n")
 
 # ---- fuzz_review ----
 variants = [

@@ -18,7 +18,7 @@ static void test_scalars_resolve_like_kubernetes(void **state)
 	(void)state;
 	struct yamljson_error err;
 	json_t *docs = load("a: true\nb: \"true\"\nc: 42\nd: \"42\"\ne: 1.5\nf: ~\ng: null\n"
-			    "h: hello\ni: 0x10\nj: -7\nk: '007'\nl: 1e3\nm: .5\nn: 1.2.3\n",
+			    "h: hello\ni: 0x10\nj: -7\nk: '007'\nl: 1e3\nm: .5\nnn: 1.2.3\n",
 			    &err);
 	assert_non_null(docs);
 	json_t *o = json_array_get(docs, 0);
@@ -33,9 +33,67 @@ static void test_scalars_resolve_like_kubernetes(void **state)
 	assert_int_equal(json_integer_value(json_object_get(o, "i")), 16);
 	assert_int_equal(json_integer_value(json_object_get(o, "j")), -7);
 	assert_string_equal(json_string_value(json_object_get(o, "k")), "007");
-	assert_true(json_is_real(json_object_get(o, "l")));
+	/* kubectl's JSON writes the float 1000 as 1000: an integer to the API server */
+	assert_int_equal(json_integer_value(json_object_get(o, "l")), 1000);
 	assert_true(json_is_real(json_object_get(o, "m")));
-	assert_string_equal(json_string_value(json_object_get(o, "n")), "1.2.3");
+	assert_string_equal(json_string_value(json_object_get(o, "nn")), "1.2.3");
+	json_decref(docs);
+}
+
+/* what kubectl (sigs.k8s.io/yaml over go-yaml v2, YAML 1.1) makes of a manifest */
+static void test_yaml_1_1_as_kubectl_reads_it(void **state)
+{
+	(void)state;
+	struct yamljson_error err;
+	json_t *docs = load("a: yes\nb: No\nc: on\nd: OFF\ne: y\nf: n\ng: 0755\nh: 0o17\n"
+			    "i: 0b101\nj: 1_000\nk: 08\nl: +12\nm: '0755'\nn2: 1__0\n"
+			    "o: 0x_1F\np: 1.5e1\nq: 9223372036854775807\nr: 1_\n"
+			    "y: key-y\n0x10: hex-key\n1.50: float-key\n'on': quoted\n",
+			    &err);
+	if (docs == NULL)
+		fail_msg("%d:%d: %s", err.line, err.column, err.text);
+	json_t *o = json_array_get(docs, 0);
+	assert_true(json_is_true(json_object_get(o, "a")));
+	assert_true(json_is_false(json_object_get(o, "b")));
+	assert_true(json_is_true(json_object_get(o, "c")));
+	assert_true(json_is_false(json_object_get(o, "d")));
+	assert_true(json_is_true(json_object_get(o, "e")));
+	assert_true(json_is_false(json_object_get(o, "f")));
+	assert_int_equal(json_integer_value(json_object_get(o, "g")), 0755);
+	assert_int_equal(json_integer_value(json_object_get(o, "h")), 017);
+	assert_int_equal(json_integer_value(json_object_get(o, "i")), 5);
+	assert_int_equal(json_integer_value(json_object_get(o, "j")), 1000);
+	assert_int_equal(json_integer_value(json_object_get(o, "k")), 8); /* not octal: a float */
+	assert_int_equal(json_integer_value(json_object_get(o, "l")), 12);
+	assert_string_equal(json_string_value(json_object_get(o, "m")), "0755");
+	assert_string_equal(json_string_value(json_object_get(o, "n2")), "1__0");
+	assert_int_equal(json_integer_value(json_object_get(o, "o")), 31);
+	assert_int_equal(json_integer_value(json_object_get(o, "p")), 15);
+	assert_int_equal(json_integer_value(json_object_get(o, "q")), 9223372036854775807LL);
+	assert_string_equal(json_string_value(json_object_get(o, "r")), "1_");
+	/* keys: booleans and numbers are written as JSON key text */
+	assert_string_equal(json_string_value(json_object_get(o, "true")), "key-y");
+	assert_string_equal(json_string_value(json_object_get(o, "16")), "hex-key");
+	assert_string_equal(json_string_value(json_object_get(o, "1.5")), "float-key");
+	assert_string_equal(json_string_value(json_object_get(o, "on")), "quoted");
+	/* y: and on: are both the key "true": kubectl refuses the duplicate too */
+	json_decref(docs);
+	assert_null(load("y: 1\nyes: 2\n", &err));
+	assert_int_equal(err.line, 2);
+	assert_non_null(strstr(err.text, "duplicate key \"true\""));
+
+	/* .inf and .nan: refused where they stand, as kubectl refuses them */
+	const char *bad[] = {"a: .inf\n", "a:\n  b: [1, -.Inf]\n", "a: .NaN\n", "a: 1e999\n"};
+	int lines[] = {1, 2, 1, 1};
+	for (size_t i = 0; i < 4; i++) {
+		assert_null(load(bad[i], &err));
+		assert_int_equal(err.line, lines[i]);
+		assert_non_null(strstr(err.text, "infinity or NaN"));
+	}
+	assert_null(load("~: x\n", &err));
+	assert_non_null(strstr(err.text, "a null mapping key"));
+	docs = load("a: '.inf'\nb: \".nan\"\n", &err);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(docs, 0), "a")), ".inf");
 	json_decref(docs);
 }
 
@@ -112,6 +170,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scalars_resolve_like_kubernetes),
+		cmocka_unit_test(test_yaml_1_1_as_kubectl_reads_it),
 		cmocka_unit_test(test_multi_document_stream),
 		cmocka_unit_test(test_duplicate_keys_are_refused_with_position),
 		cmocka_unit_test(test_syntax_error_has_position),
