@@ -63,6 +63,13 @@ void h2guard_init(struct h2guard *g, unsigned streams_per_second, unsigned penal
 	g->penalty_ms = (uint64_t)penalty_s * 1000;
 }
 
+void h2guard_set_limits(struct h2guard *g, unsigned streams_per_second, unsigned penalty_s)
+{
+	g->rate = streams_per_second;
+	g->burst = streams_per_second;
+	g->penalty_ms = (uint64_t)penalty_s * 1000;
+}
+
 void h2guard_free(struct h2guard *g)
 {
 	free(g->v);

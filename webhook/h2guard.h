@@ -39,6 +39,8 @@ struct h2guard {
 /* streams_per_second 0 turns the guard off; penalty_s 0 never refuses
  * connections, only closes the flooding ones. */
 void h2guard_init(struct h2guard *g, unsigned streams_per_second, unsigned penalty_s);
+/* A reload's new limits, keeping what the guard knows of live connections. */
+void h2guard_set_limits(struct h2guard *g, unsigned streams_per_second, unsigned penalty_s);
 /* At accept: true if sock's peer was caught flooding less than penalty_s
  * ago on this thread; the caller closes it before any TLS work. */
 bool h2guard_refuses(struct h2guard *g, h2o_socket_t *sock, uint64_t now_ms);

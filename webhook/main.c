@@ -155,6 +155,12 @@ static int cmd_serve(int argc, char **argv)
 	}
 	main_print_notes(cfg);
 	/* flags override the file */
+	opt.listen_given = listen != NULL;
+	opt.cert_given = cert != NULL;
+	opt.key_given = key != NULL;
+	opt.client_ca_given = opt.client_ca != NULL;
+	opt.threads_given = threads != NULL;
+	opt.http2_given = http2;
 	opt.listen = listen ? listen : cfg->server.listen ? cfg->server.listen : ":8443";
 	opt.cert = cert ? cert : cfg->server.cert;
 	opt.key = key ? key : cfg->server.key;

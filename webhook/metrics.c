@@ -24,6 +24,7 @@ static _Atomic uint64_t metrics_handshakes_other; /* handshakes on threads witho
 static _Atomic int64_t metrics_conns;
 static _Atomic uint64_t metrics_reloads[2]; /* failure, success */
 static atomic_int metrics_last_reload = -1;  /* -1 none yet, 0 failed, 1 succeeded */
+static atomic_int metrics_restart_required;   /* server keys changed that only a restart applies */
 static time_t metrics_start;
 static __thread struct metrics_thread *metrics_self;
 
@@ -194,6 +195,11 @@ const char *metrics_last_reload_result(void)
 int64_t metrics_open_connections(void)
 {
 	return atomic_load_explicit(&metrics_conns, memory_order_relaxed);
+}
+
+void metrics_config_restart_required(bool yes)
+{
+	atomic_store(&metrics_restart_required, yes ? 1 : 0);
 }
 
 void metrics_config_reload(bool ok)
@@ -419,6 +425,10 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		    "was refused (-1: none yet).\n"
 		    "# TYPE admitd_config_last_reload_success gauge\n"
 		    "admitd_config_last_reload_success %d\n"
+		    "# HELP admitd_config_restart_required 1 when a reloaded configuration changed "
+		    "server keys that take effect only after a restart (/readyz restartNeeded).\n"
+		    "# TYPE admitd_config_restart_required gauge\n"
+		    "admitd_config_restart_required %d\n"
 		    "# HELP admitd_config_info The configuration being served.\n"
 		    "# TYPE admitd_config_info gauge\n"
 		    "admitd_config_info{checksum=\"%s\",mode=\"%s\"} 1\n"
@@ -443,7 +453,8 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		    "admitd_violations_preexisting_total %llu\n",
 		    (unsigned long long)atomic_load(&metrics_reloads[1]),
 		    (unsigned long long)atomic_load(&metrics_reloads[0]),
-		    atomic_load(&metrics_last_reload), cfg->checksum,
+		    atomic_load(&metrics_last_reload), atomic_load(&metrics_restart_required),
+		    cfg->checksum,
 		    cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce",
 		    (unsigned long long)hs, (long long)atomic_load(&metrics_conns),
 		    (unsigned long long)flood, (unsigned long long)refused, (unsigned long long)pre);

@@ -65,6 +65,7 @@ int64_t metrics_open_connections(void);
 /* "none", "success" or "failure": the last configuration reload. */
 const char *metrics_last_reload_result(void);
 void metrics_config_reload(bool ok);
+void metrics_config_restart_required(bool yes);
 
 /* s as a label value (\\, \" and \n escaped) in buf; cut to fit len. */
 const char *metrics_escape(const char *s, char *buf, size_t len);

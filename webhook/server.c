@@ -45,15 +45,14 @@ struct server_shared {
 	atomic_bool stopping;
 	atomic_bool draining; /* SIGTERM received, still serving during the delay */
 	atomic_bool ready;
-	unsigned max_connections;
-	unsigned h2_streams_per_second;
-	unsigned h2_penalty_s;
-	h2o_hostconf_t *metrics_hosts[2]; /* NULL-terminated: the plain metrics port's only host */
+	atomic_uint max_connections; /* live: the main thread stores it on reload */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	int listen_fd; /* the bound socket; threads accept on dups of it */
-	h2o_globalconf_t h2o;
 	const struct server_options *opt;
+	/* the values read once at start; a reload that changes one needs a restart */
+	struct server_settings started;
+	char restart_needed[256]; /* "server.listen, server.threads", or "" (under lock) */
 };
 
 static struct server_shared server;
@@ -76,6 +75,13 @@ struct server_thread {
 	struct h2guard h2guard;
 	h2o_accept_ctx_t metrics_accept; /* plain HTTP, thread 0 only */
 	h2o_socket_t *metrics_listener;
+	/*
+	 * h2o's settings, one copy per thread: h2o reads max_request_entity_size
+	 * and the HTTP/2 stream limit from here on every request, so a reload can
+	 * change them by the thread's own hand, with no write racing a reader.
+	 */
+	h2o_globalconf_t conf;
+	h2o_hostconf_t *metrics_hosts[2]; /* NULL-terminated: the plain metrics port's only host */
 };
 
 static __thread struct server_thread *server_self;
@@ -103,6 +109,15 @@ static void server_publish_config(struct admitd_config *cfg)
 	config_unref(old);
 }
 
+/* The `server:` keys a running thread applies to itself (the live column of docs/server.md). */
+static void server_thread_apply(struct server_thread *t, const struct admitd_config *cfg)
+{
+	t->conf.max_request_entity_size = cfg->server.max_body_bytes;
+	t->conf.http2.max_concurrent_requests_per_connection = cfg->server.max_streams;
+	h2guard_set_limits(&t->h2guard, server.opt->http2 ? cfg->server.h2_streams_per_second : 0,
+			   cfg->server.h2_penalty_s);
+}
+
 /* The configuration this thread judges with; swapped only between requests. */
 static struct admitd_config *server_thread_config(struct server_thread *t)
 {
@@ -114,6 +129,7 @@ static struct admitd_config *server_thread_config(struct server_thread *t)
 		pthread_mutex_unlock(&server.lock);
 		config_unref(t->cfg);
 		t->cfg = fresh;
+		server_thread_apply(t, fresh);
 	}
 	return t->cfg;
 }
@@ -289,10 +305,14 @@ static int server_on_readyz(h2o_handler_t *self, h2o_req_t *req)
 		server_respond_error(req, 503, "Service Unavailable", "not ready");
 		return 0;
 	}
-	char body[256];
+	char body[512], restart[sizeof(server.restart_needed)];
+	pthread_mutex_lock(&server.lock);
+	snprintf(restart, sizeof(restart), "%s", server.restart_needed[0] ? server.restart_needed : "[]");
+	pthread_mutex_unlock(&server.lock);
 	int n = snprintf(body, sizeof(body),
-			 "{\"status\":\"ready\",\"config\":\"%s\",\"lastReload\":\"%s\"}",
-			 cfg->checksum, metrics_last_reload_result());
+			 "{\"status\":\"ready\",\"config\":\"%s\",\"lastReload\":\"%s\","
+			 "\"restartNeeded\":%s}",
+			 cfg->checksum, metrics_last_reload_result(), restart);
 	server_respond(req, 200, "OK", body, (size_t)n);
 	return 0;
 }
@@ -460,6 +480,7 @@ static void server_on_accept(h2o_socket_t *listener, const char *err)
 	if (err != NULL)
 		return;
 	server_thread_ssl(t);
+	server_thread_config(t); /* a new connection gets the limits of the latest reload */
 	/* drain the backlog: several connections may be waiting */
 	for (int i = 0; i < 16; i++) {
 		h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
@@ -467,7 +488,7 @@ static void server_on_accept(h2o_socket_t *listener, const char *err)
 			break;
 		/* over the limit, a new connection is closed at once: the ones being
 		 * served keep their resources */
-		if (metrics_open_connections() >= (int64_t)server.max_connections) {
+		if (metrics_open_connections() >= (int64_t)atomic_load(&server.max_connections)) {
 			h2o_socket_close(sock);
 			continue;
 		}
@@ -497,9 +518,12 @@ static void *server_thread_main(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 
-	while (h2o_evloop_run(t->loop, 100) == 0 && !atomic_load(&server.stopping))
+	while (h2o_evloop_run(t->loop, 100) == 0 && !atomic_load(&server.stopping)) {
+		/* within 100 ms of a reload, even on a thread that gets no request */
+		server_thread_config(t);
 		metrics_h2_flood_closed(&t->metrics,
 					h2guard_scan(&t->h2guard, &t->ctx, h2o_now(t->loop)));
+	}
 
 	/* stop accepting, tell HTTP/2 peers (GOAWAY), finish what is in flight */
 	if (t->listener != NULL) {
@@ -531,6 +555,35 @@ static void server_on_metrics_accept(h2o_socket_t *listener, const char *err)
 		h2o_accept(&t->metrics_accept, sock);
 }
 
+/* One thread's h2o settings and hosts, from the configuration served at start. */
+static void server_conf_init(h2o_globalconf_t *conf, h2o_hostconf_t **metrics_hosts,
+			     const struct admitd_config *cfg)
+{
+	h2o_config_init(conf);
+	conf->max_request_entity_size = cfg->server.max_body_bytes;
+	/* a request must arrive whole in time: a client sending a byte a second is dropped */
+	conf->http1.req_timeout = (uint64_t)cfg->server.request_timeout_s * 1000;
+	conf->http2.idle_timeout = (uint64_t)cfg->server.idle_timeout_s * 1000;
+	conf->handshake_timeout = (uint64_t)cfg->server.handshake_timeout_s * 1000;
+	conf->http2.max_concurrent_requests_per_connection = cfg->server.max_streams;
+	/* h2o's own HTTP/2 shutdown timer would outlive the loop; our deadline governs */
+	conf->http2.graceful_shutdown_timeout = 0;
+	h2o_hostconf_t *host =
+		h2o_config_register_host(conf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+	server_register(host, "/validate", server_on_validate);
+	server_register(host, "/healthz", server_on_healthz);
+	server_register(host, "/readyz", server_on_readyz);
+	server_register(host, "/metrics", server_on_metrics);
+	server_register_fallback(host);
+	h2o_hostconf_t *mhost =
+		h2o_config_register_host(conf, h2o_iovec_init(H2O_STRLIT("metrics")), 65535);
+	server_register(mhost, "/metrics", server_on_metrics);
+	server_register(mhost, "/healthz", server_on_healthz);
+	server_register_fallback(mhost);
+	metrics_hosts[0] = mhost;
+	metrics_hosts[1] = NULL;
+}
+
 /* Plain HTTP for Prometheus on its own port (thread 0): no TLS to configure in the scraper. */
 static int server_metrics_listener(struct server_thread *t, char *err, size_t errlen)
 {
@@ -554,7 +607,7 @@ static int server_metrics_listener(struct server_thread *t, char *err, size_t er
 	}
 	t->metrics_accept.ctx = &t->ctx;
 	/* the plain port serves /metrics and /healthz only, never /validate */
-	t->metrics_accept.hosts = server.metrics_hosts;
+	t->metrics_accept.hosts = t->metrics_hosts;
 	t->metrics_accept.ssl_ctx = NULL;
 	t->metrics_listener = h2o_evloop_socket_create(t->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
 	t->metrics_listener->data = t;
@@ -571,16 +624,17 @@ static int server_thread_init(struct server_thread *t, unsigned index, char *err
 		return -1;
 	}
 	t->loop = h2o_evloop_create();
-	h2o_context_init(&t->ctx, t->loop, &server.h2o);
+	server_conf_init(&t->conf, t->metrics_hosts, server.cfg);
+	h2o_context_init(&t->ctx, t->loop, &t->conf);
 	t->accept.ctx = &t->ctx;
-	t->accept.hosts = server.h2o.hosts;
+	t->accept.hosts = t->conf.hosts;
 	server_thread_ssl(t);
 	t->listener = h2o_evloop_socket_create(t->loop, t->fd, H2O_SOCKET_FLAG_DONT_READ);
 	t->listener->data = t;
 	h2o_socket_read_start(t->listener, server_on_accept);
 	arena_init(&t->arena);
-	h2guard_init(&t->h2guard, server.opt->http2 ? server.h2_streams_per_second : 0,
-		     server.h2_penalty_s);
+	h2guard_init(&t->h2guard, server.opt->http2 ? server.cfg->server.h2_streams_per_second : 0,
+		     server.cfg->server.h2_penalty_s);
 	metrics_register(&t->metrics);
 	if (index == 0 && server.opt->metrics_listen != NULL &&
 	    server_metrics_listener(t, err, errlen) < 0)
@@ -598,6 +652,7 @@ static void server_thread_dispose(struct server_thread *t)
 		return;
 	h2o_context_dispose(&t->ctx);
 	h2o_evloop_destroy(t->loop);
+	h2o_config_dispose(&t->conf);
 	if (t->ssl != NULL)
 		SSL_CTX_free(t->ssl);
 	config_unref(t->cfg);
@@ -632,6 +687,58 @@ static void server_reload_tls(struct server_watch *w, bool force)
 	log_info("certificate reloaded from %s", server.opt->cert);
 }
 
+static bool server_str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+}
+
+/*
+ * The `server:` keys h2o (or admitd) reads only at start: a reload that
+ * changes one is logged, listed in /readyz (restartNeeded) and flagged by
+ * admitd_config_restart_required, while /readyz stays 200 (a 503 would
+ * pull every replica at once when a ConfigMap change rolls out).
+ */
+static void server_restart_check(const struct admitd_config *cfg)
+{
+	const struct server_settings *now = &cfg->server, *was = &server.started;
+	const struct server_options *o = server.opt;
+	const struct {
+		const char *key;
+		bool changed;
+	} keys[] = {
+		{"server.listen",
+		 !o->listen_given && server_str_differs(now->listen ? now->listen : ":8443", o->listen)},
+		{"server.cert", !o->cert_given && server_str_differs(now->cert, o->cert)},
+		{"server.key", !o->key_given && server_str_differs(now->key, o->key)},
+		{"server.clientCA", !o->client_ca_given && server_str_differs(now->client_ca, o->client_ca)},
+		{"server.threads", !o->threads_given && now->threads != was->threads},
+		{"server.http2", !o->http2_given && now->http2 != was->http2},
+		{"server.requestTimeoutSeconds", now->request_timeout_s != was->request_timeout_s},
+		{"server.idleTimeoutSeconds", now->idle_timeout_s != was->idle_timeout_s},
+		{"server.handshakeTimeoutSeconds", now->handshake_timeout_s != was->handshake_timeout_s},
+	};
+	char json[sizeof(server.restart_needed)] = "[", text[sizeof(server.restart_needed)] = "";
+	size_t nj = 1, nt = 0, n = 0;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!keys[i].changed)
+			continue;
+		nj += (size_t)snprintf(json + nj, sizeof(json) - nj, "%s\"%s\"", n ? "," : "",
+				       keys[i].key);
+		nt += (size_t)snprintf(text + nt, sizeof(text) - nt, "%s%s", n ? ", " : "",
+				       keys[i].key);
+		n++;
+	}
+	snprintf(json + nj, sizeof(json) - nj, "]");
+	pthread_mutex_lock(&server.lock);
+	snprintf(server.restart_needed, sizeof(server.restart_needed), "%s", json);
+	pthread_mutex_unlock(&server.lock);
+	metrics_config_restart_required(n > 0);
+	if (n > 0)
+		log_warnx("configuration reload: %s changed; %s only at start: restart admitd to "
+			  "apply %s (the other keys are applied now)",
+			  text, n == 1 ? "it is read" : "they are read", n == 1 ? "it" : "them");
+}
+
 static void server_reload_config(struct server_watch *w, bool force)
 {
 	const char *path = server.opt->config_path;
@@ -662,6 +769,8 @@ static void server_reload_config(struct server_watch *w, bool force)
 		return;
 	}
 	metrics_config_reload(true);
+	atomic_store(&server.max_connections, cfg->server.max_connections);
+	server_restart_check(cfg);
 	if (server.opt->force_dry_run)
 		cfg->mode = ADMITD_MODE_DRY_RUN; /* --dry-run outlives reloads */
 	log_info("configuration reloaded from %s (checksum %s)%s", path, cfg->checksum,
@@ -689,7 +798,9 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	pthread_mutex_init(&server.lock, NULL);
 	server.opt = opt;
 	server.cfg = config_ref(cfg);
-	server.max_connections = cfg->server.max_connections;
+	atomic_store(&server.max_connections, cfg->server.max_connections);
+	server.started = cfg->server;
+	server.started.listen = NULL; /* compared through opt, which has the flags applied */
 	if (nthreads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		nthreads = n > 0 ? (unsigned)n : 1;
@@ -715,32 +826,6 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-
-	h2o_config_init(&server.h2o);
-	server.h2o.max_request_entity_size = cfg->server.max_body_bytes;
-	/* a request must arrive whole in time: a client sending a byte a second is dropped */
-	server.h2o.http1.req_timeout = (uint64_t)cfg->server.request_timeout_s * 1000;
-	server.h2o.http2.idle_timeout = (uint64_t)cfg->server.idle_timeout_s * 1000;
-	server.h2o.handshake_timeout = (uint64_t)cfg->server.handshake_timeout_s * 1000;
-	server.h2o.http2.max_concurrent_requests_per_connection = cfg->server.max_streams;
-	server.h2_streams_per_second = cfg->server.h2_streams_per_second;
-	server.h2_penalty_s = cfg->server.h2_penalty_s;
-	/* h2o's own HTTP/2 shutdown timer would outlive the loop; our deadline governs */
-	server.h2o.http2.graceful_shutdown_timeout = 0;
-	h2o_hostconf_t *host =
-		h2o_config_register_host(&server.h2o, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-	server_register(host, "/validate", server_on_validate);
-	server_register(host, "/healthz", server_on_healthz);
-	server_register(host, "/readyz", server_on_readyz);
-	server_register(host, "/metrics", server_on_metrics);
-	server_register_fallback(host);
-	h2o_hostconf_t *mhost =
-		h2o_config_register_host(&server.h2o, h2o_iovec_init(H2O_STRLIT("metrics")), 65535);
-	server_register(mhost, "/metrics", server_on_metrics);
-	server_register(mhost, "/healthz", server_on_healthz);
-	server_register_fallback(mhost);
-	server.metrics_hosts[0] = mhost;
-	server.metrics_hosts[1] = NULL;
 
 	server.listen_fd = server_listen_fd();
 	if (server.listen_fd < 0) {
@@ -832,7 +917,6 @@ out_threads:
 out_conf:
 	if (server.listen_fd >= 0)
 		close(server.listen_fd);
-	h2o_config_dispose(&server.h2o);
 	server_publish_ssl(NULL);
 out:
 	config_unref(server.cfg);

@@ -1,6 +1,6 @@
 /*
  * server: the HTTPS front of admitd on h2o's event loop: one loop per
- * thread sharing the port with SO_REUSEPORT, handlers registered by path,
+ * thread on one listening socket, handlers registered by path,
  * certificate and configuration reload without a restart.
  */
 #ifndef ADMITD_SERVER_H
@@ -22,6 +22,9 @@ struct server_options {
 	unsigned shutdown_delay_ms; /* after SIGTERM, keep serving (not ready) this long */
 	bool force_dry_run;         /* --dry-run: dry-run whatever a reloaded file says */
 	const char *metrics_listen; /* plain-HTTP /metrics port, NULL for none */
+	/* set by a command-line flag: the configuration's key is not used, and
+	 * a reload that changes it needs no restart */
+	bool listen_given, cert_given, key_given, client_ca_given, threads_given, http2_given;
 };
 
 /*

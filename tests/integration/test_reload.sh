@@ -116,3 +116,41 @@ seq=$(awk '{print $2}' "$WORK/fault-loop.out" | uniq | tr '\n' ' ')
 check "faults under load: verdicts go allow -> deny once, at the good SIGHUP [$seq]" [ "$seq" = "allow deny " ]
 stop_server
 check "faults under load: the server exits 0" [ "$SERVER_STATUS" = 0 ]
+
+# ---- server: keys on reload (issue 13) ----
+# maxBodyBytes and maxConnections apply at once on every thread (each thread
+# copies them into its own h2o settings); keys h2o reads only at start are
+# reported as needing a restart, while /readyz stays 200.
+printf 'server: {maxBodyBytes: 2048}\n' >"$WORK/live.yaml"
+start_server --config "$WORK/live.yaml" --threads 2
+sum() { json_get "$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/readyz")" '["config"]'; }
+# reload_to TEXT: writes the configuration, SIGHUPs, waits until /readyz shows it
+reload_to() {
+	local before
+	before=$(sum)
+	printf '%b' "$1" >"$WORK/live.next" && mv "$WORK/live.next" "$WORK/live.yaml"
+	kill -HUP "$SERVER_PID"
+	for _ in $(seq 1 100); do [ "$(sum)" != "$before" ] && break; sleep 0.1; done
+	sleep 0.3 # each thread picks the new configuration up within 100 ms
+}
+head -c 5000 /dev/zero | tr '\0' ' ' >"$WORK/5k.json"
+codes() { for _ in 1 2 3 4 5 6; do post "$WORK/5k.json"; printf '%s ' "$STATUS"; done; }
+c=$(codes)
+check "maxBodyBytes 2048: a 5,000-byte body is refused on every connection [$c]" [ "$c" = "413 413 413 413 413 413 " ]
+reload_to 'server: {maxBodyBytes: 8Ki, requestTimeoutSeconds: 5, handshakeTimeoutSeconds: 3}\n'
+c=$(codes)
+check "after SIGHUP to maxBodyBytes 8Ki it reaches admitd on every connection (400: not JSON) [$c]" \
+	[ "$c" = "400 400 400 400 400 400 " ]
+ready=$(curl -s -w ' %{http_code}' --cacert "$WORK/certs/ca.crt" "$BASE/readyz")
+check "/readyz stays 200" [ "${ready##* }" = 200 ]
+check "  and lists the keys that need a restart" \
+	[ "$(json_get "${ready% *}" '["restartNeeded"]')" = '["server.requestTimeoutSeconds", "server.handshakeTimeoutSeconds"]' ]
+check "  the log says so" grep -q 'server.requestTimeoutSeconds, server.handshakeTimeoutSeconds changed; they are read only at start' "$SERVER_LOG"
+check "  and admitd_config_restart_required is 1" \
+	grep -qx 'admitd_config_restart_required 1' <<<"$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/metrics")"
+reload_to 'server: {maxBodyBytes: 8Ki}\n'
+check "back to the start values: nothing needs a restart" \
+	[ "$(json_get "$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/readyz")" '["restartNeeded"]')" = '[]' ]
+check "  and admitd_config_restart_required is 0" \
+	grep -qx 'admitd_config_restart_required 0' <<<"$(curl -s --cacert "$WORK/certs/ca.crt" "$BASE/metrics")"
+stop_server
