@@ -23,6 +23,7 @@
 #include "../policies/registry.h"
 #include "cluster.h"
 #include "engine.h"
+#include "kinds.h"
 #include "workload.h"
 #include "yamljson.h"
 
@@ -135,9 +136,24 @@ void audit_add_object(struct audit_run *run, const char *source, json_t *obj)
 		json_array_append(list, obj);
 		run->saw_netpols = true;
 	}
-	if (!workload_kind_judged(kind)) {
-		json_t *c = json_object_get(run->skipped, kind);
-		json_object_set_new(run->skipped, kind,
+	/* by API group too, as the webhook: an example.com/v1 Deployment is a CRD */
+	const struct kind_desc *kd = kinds_find(kind);
+	const char *av = audit_str(obj, "apiVersion");
+	char group[256];
+	const char *g = NULL;
+	if (av != NULL) {
+		const char *slash = strchr(av, '/');
+		snprintf(group, sizeof(group), "%.*s", slash != NULL ? (int)(slash - av) : 0, av);
+		g = group;
+	}
+	if (kd == NULL || !kinds_group_ok(kd, g)) {
+		char key[400];
+		if (kd != NULL)
+			snprintf(key, sizeof(key), "%s (%s)", kind, av);
+		else
+			snprintf(key, sizeof(key), "%s", kind);
+		json_t *c = json_object_get(run->skipped, key);
+		json_object_set_new(run->skipped, key,
 				    json_integer(c != NULL ? json_integer_value(c) + 1 : 1));
 		return;
 	}

@@ -25,6 +25,7 @@
 
 #include "../policies/policy.h"
 #include "audit.h"
+#include "kinds.h"
 #include "yamljson.h"
 
 #define CLUSTER_PAGE      500
@@ -357,30 +358,29 @@ static long cluster_get(struct cluster_conn *c, const char *path, struct cluster
 	return status;
 }
 
-struct cluster_kind {
-	const char *kind;
-	const char *path;     /* collection path */
-	const char *fallback; /* older API version, tried on 404 */
-	const char *api_version;
-	const char *fallback_version;
+/* Not judged, but listed first: coverage needs them before any workload is judged. */
+static const struct kind_desc cluster_netpol = {
+	"NetworkPolicy", "networking.k8s.io", NULL, "networkpolicies", {"v1", NULL}, NULL,
 };
 
-/* NetworkPolicies first: coverage needs them before any workload is judged. */
-static const struct cluster_kind cluster_kinds[] = {
-	{"NetworkPolicy", "/apis/networking.k8s.io/v1/networkpolicies", NULL,
-	 "networking.k8s.io/v1", NULL},
-	{"Deployment", "/apis/apps/v1/deployments", NULL, "apps/v1", NULL},
-	{"StatefulSet", "/apis/apps/v1/statefulsets", NULL, "apps/v1", NULL},
-	{"DaemonSet", "/apis/apps/v1/daemonsets", NULL, "apps/v1", NULL},
-	{"ReplicaSet", "/apis/apps/v1/replicasets", NULL, "apps/v1", NULL},
-	{"ReplicationController", "/api/v1/replicationcontrollers", NULL, "v1", NULL},
-	{"CronJob", "/apis/batch/v1/cronjobs", "/apis/batch/v1beta1/cronjobs", "batch/v1",
-	 "batch/v1beta1"},
-	{"Job", "/apis/batch/v1/jobs", NULL, "batch/v1", NULL},
-	{"Pod", "/api/v1/pods", NULL, "v1", NULL},
-};
+/* "/api/v1/pods", "/apis/apps/v1/deployments"; its apiVersion in *api_version. */
+static char *cluster_collection(const struct kind_desc *k, const char *version,
+				const char **api_version, char *buf, size_t len)
+{
+	if (k->group[0] == '\0') {
+		snprintf(buf, len, "/api/%s/%s", version, k->resource);
+		*api_version = version;
+	} else {
+		snprintf(buf, len, "/apis/%s/%s/%s", k->group, version, k->resource);
+		/* points into the same buffer, after the path's NUL */
+		size_t n = strlen(buf) + 1;
+		snprintf(buf + n, len - n, "%s/%s", k->group, version);
+		*api_version = buf + n;
+	}
+	return buf;
+}
 
-static void cluster_take_page(struct audit_run *run, const struct cluster_kind *k,
+static void cluster_take_page(struct audit_run *run, const struct kind_desc *k,
 			      const char *api_version, const json_t *items, const char *source)
 {
 	size_t i;
@@ -402,9 +402,14 @@ static void cluster_take_page(struct audit_run *run, const struct cluster_kind *
 }
 
 /* Lists one kind page by page. Returns 0, 1 when not readable (reported), -1 when fatal. */
-static int cluster_list(struct cluster_conn *c, struct audit_run *run, const struct cluster_kind *k)
+static int cluster_list(struct cluster_conn *c, struct audit_run *run, const struct kind_desc *k)
 {
-	const char *base = k->path, *api_version = k->api_version;
+	/* an older version is tried when the newest is not served (404 on the first page) */
+	size_t version = 0;
+	char pathbuf[2][256];
+	const char *api_version = NULL;
+	const char *base = cluster_collection(k, k->versions[0], &api_version, pathbuf[0],
+					      sizeof(pathbuf[0]));
 	/* continue tokens have no documented bound: etcd keys, base64'd, can be long */
 	char *cont = NULL;
 	int rc = -1;
@@ -421,11 +426,12 @@ static int cluster_list(struct cluster_conn *c, struct audit_run *run, const str
 		cc.free(esc);
 		struct cluster_blob body;
 		long status = cluster_get(c, path, &body, err, sizeof(err));
-		if (status == 404 && page == 0 && k->fallback != NULL && base != k->fallback) {
+		if (status == 404 && page == 0 && k->versions[version + 1] != NULL) {
 			free(body.data);
 			free(path);
-			base = k->fallback;
-			api_version = k->fallback_version;
+			version++;
+			base = cluster_collection(k, k->versions[version], &api_version,
+						  pathbuf[version % 2], sizeof(pathbuf[0]));
 			page = -1;
 			continue;
 		}
@@ -517,8 +523,10 @@ int cluster_audit(struct audit_run *run, const char *kubeconfig)
 	int rc = -1;
 	if (cluster_connect(&c, kubeconfig) < 0)
 		goto out;
-	for (size_t i = 0; i < sizeof(cluster_kinds) / sizeof(cluster_kinds[0]); i++)
-		if (cluster_list(&c, run, &cluster_kinds[i]) < 0)
+	if (cluster_list(&c, run, &cluster_netpol) < 0)
+		goto out;
+	for (size_t i = 0; i < kinds_count; i++)
+		if (cluster_list(&c, run, &kinds_table[i]) < 0)
 			goto out;
 	rc = 0;
 out:

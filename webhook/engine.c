@@ -12,6 +12,7 @@
 #include "../policies/image.h"
 #include "../policies/registry.h"
 #include "rules.h"
+#include "kinds.h"
 #include "workload.h"
 
 static bool engine_in_groups(char *const *names, unsigned n, const json_t *groups)
@@ -263,7 +264,7 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	    (strcmp(in->operation, "DELETE") == 0 || strcmp(in->operation, "CONNECT") == 0))
 		return 0;
 
-	if (!workload_kind_judged(in->kind))
+	if (!kinds_find(in->kind))
 		return 0;
 	/* a deletion in progress (finalizers being removed) must be able to finish */
 	if (engine_is(in->operation, "UPDATE") && engine_being_deleted(in->object)) {

@@ -29,9 +29,11 @@ static time_t metrics_start;
 static __thread struct metrics_thread *metrics_self;
 
 static const int metrics_codes[] = {200, 400, 404, 405, 413, 500, 503};
-static const char *const metrics_kinds[] = {"Pod", "Deployment", "ReplicaSet", "StatefulSet",
-					    "DaemonSet", "ReplicationController", "Job", "CronJob",
-					    "other"};
+/* the kind label: kinds_table's rows, then "other" at index kinds_count */
+static const char *metrics_kind_name(size_t k)
+{
+	return k < kinds_count ? kinds_table[k].kind : "other";
+}
 static const char *const metrics_ops[] = {"CREATE", "UPDATE", "DELETE", "CONNECT", "other"};
 /* seconds: sub-millisecond answers must be visible */
 static const double metrics_dur_bounds[METRICS_NDUR] = {
@@ -151,7 +153,7 @@ const char *metrics_escape(const char *s, char *buf, size_t len)
 void metrics_decision(struct metrics_thread *t, const char *kind, const char *operation,
 		      const struct engine_verdict *v, enum admitd_mode mode)
 {
-	size_t k = metrics_index(kind, metrics_kinds, METRICS_NKINDS);
+	size_t k = kinds_index(kind); /* kinds_count: other */
 	size_t o = metrics_index(operation, metrics_ops, METRICS_NOPS);
 	metrics_inc(&t->decisions[k][o][v->allowed ? 1 : 0][mode == ADMITD_MODE_DRY_RUN], 1);
 	if (v->npreexisting > 0)
@@ -331,7 +333,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 
 	metrics_put(&b, "# HELP admitd_decisions_total Admission decisions, by kind, operation, "
 			"verdict and mode.\n# TYPE admitd_decisions_total counter\n");
-	for (size_t k = 0; k < METRICS_NKINDS; k++)
+	for (size_t k = 0; k <= kinds_count; k++)
 		for (size_t o = 0; o < METRICS_NOPS; o++)
 			for (int a = 0; a < 2; a++)
 				for (int m = 0; m < 2; m++) {
@@ -343,7 +345,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 					metrics_put(&b,
 						    "admitd_decisions_total{kind=\"%s\",operation=\"%s\","
 						    "allowed=\"%s\",mode=\"%s\"} %llu\n",
-						    metrics_kinds[k], metrics_ops[o], a ? "true" : "false",
+						    metrics_kind_name(k), metrics_ops[o], a ? "true" : "false",
 						    m ? "dry-run" : "enforce", (unsigned long long)sum);
 				}
 

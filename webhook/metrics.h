@@ -11,10 +11,11 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "kinds.h"
 #include "engine.h"
 
 #define METRICS_NCODES    9  /* 200 400 404 405 413 500 503 other + (index 8 unused) */
-#define METRICS_NKINDS    9  /* the 8 judged kinds + other */
+#define METRICS_NKINDS    (KINDS_MAX + 1) /* the judged kinds (kinds.h), then other */
 #define METRICS_NOPS      5  /* CREATE UPDATE DELETE CONNECT other */
 #define METRICS_NDUR      14
 #define METRICS_NBODY     9

@@ -7,23 +7,12 @@
  */
 #include "review.h"
 #include "jsonarena.h"
+#include "kinds.h"
 
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The groups each judged kind lives in; a same-named CRD is not judged. */
-static bool review_group_ok(const char *kind, const char *group)
-{
-	if (group == NULL)
-		return true; /* old clients and files without request.kind.group */
-	if (strcmp(kind, "Pod") == 0 || strcmp(kind, "ReplicationController") == 0)
-		return group[0] == '\0';
-	if (strcmp(kind, "Job") == 0 || strcmp(kind, "CronJob") == 0)
-		return strcmp(group, "batch") == 0;
-	return strcmp(group, "apps") == 0 || strcmp(group, "extensions") == 0;
-}
 
 /*
  * Whether the body nests arrays/objects deeper than max. A scan of the
@@ -136,7 +125,8 @@ int review_decode(const char *body, size_t len, unsigned max_depth, struct revie
 	if (json_is_null(out->in.old_object))
 		out->in.old_object = NULL;
 	out->dry_run = json_is_true(json_object_get(rq, "dryRun"));
-	if (out->in.kind != NULL && !review_group_ok(out->in.kind, group))
+	const struct kind_desc *kd = kinds_find(out->in.kind);
+	if (kd != NULL && !kinds_group_ok(kd, group))
 		out->in.kind = NULL; /* a look-alike kind from another group */
 	return 0;
 fail:

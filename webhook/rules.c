@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "workload.h"
+#include "kinds.h"
 
 #define RULES_MAX_DEPTH 16
 #define RULES_MAX_SEGS  32
@@ -936,13 +936,11 @@ struct rule *rules_compile(const char *name, const char *text, size_t len, size_
 		y->match->namespaces = NULL;
 		y->match->nnamespaces = 0;
 		for (size_t i = 0; i < r->nkinds; i++) {
-			if (!workload_kind_judged(r->kinds[i])) {
+			if (!kinds_find(r->kinds[i])) {
 				config_add_error(errs, name, line, col,
 						 "%s (rule \"%s\"): match.kinds: \"%s\" is not a "
-						 "judged kind (Pod, Deployment, ReplicaSet, "
-						 "StatefulSet, DaemonSet, ReplicationController, Job, "
-						 "CronJob)",
-						 where, y->id, r->kinds[i]);
+						 "judged kind (%s)",
+						 where, y->id, r->kinds[i], kinds_list());
 				goto fail;
 			}
 		}

@@ -4,47 +4,17 @@
  */
 #include "workload.h"
 
+#include "kinds.h"
+
 #include <pthread.h>
 #include <string.h>
-
-struct workload_kind {
-	const char *kind;
-	const char *template_path; /* path of the pod (metadata + spec) inside the object */
-};
-
-/* NULL template_path: the object is the pod itself. */
-static const struct workload_kind workload_kinds[] = {
-	{"Pod", NULL},
-	{"Deployment", "spec.template"},
-	{"ReplicaSet", "spec.template"},
-	{"StatefulSet", "spec.template"},
-	{"DaemonSet", "spec.template"},
-	{"ReplicationController", "spec.template"},
-	{"Job", "spec.template"},
-	{"CronJob", "spec.jobTemplate.spec.template"},
-};
 
 static const char *const workload_lists[] = {"containers", "initContainers",
 					     "ephemeralContainers"};
 
-static const struct workload_kind *workload_lookup(const char *kind)
-{
-	if (kind == NULL)
-		return NULL;
-	for (size_t i = 0; i < sizeof(workload_kinds) / sizeof(workload_kinds[0]); i++)
-		if (strcmp(workload_kinds[i].kind, kind) == 0)
-			return &workload_kinds[i];
-	return NULL;
-}
-
-bool workload_kind_judged(const char *kind)
-{
-	return workload_lookup(kind) != NULL;
-}
-
 bool workload_template(const char *kind, const json_t *object, const json_t **tmpl)
 {
-	const struct workload_kind *wk = workload_lookup(kind);
+	const struct kind_desc *wk = kinds_find(kind);
 	*tmpl = NULL;
 	if (wk == NULL || wk->template_path == NULL)
 		return false;
@@ -115,7 +85,7 @@ static enum workload_result workload_image_volumes(const json_t *spec, struct ar
 enum workload_result workload_pod_view(const char *kind, const json_t *object, struct arena *a,
 				       struct pod_view *out, const char **why)
 {
-	const struct workload_kind *wk = workload_lookup(kind);
+	const struct kind_desc *wk = kinds_find(kind);
 	memset(out, 0, sizeof(*out));
 	if (wk == NULL)
 		return WORKLOAD_NOT_JUDGED;

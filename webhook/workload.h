@@ -1,7 +1,7 @@
 /*
- * workload: the pod view of every judged kind. A Pod is its own view; a
- * Deployment, ReplicaSet, StatefulSet, DaemonSet, ReplicationController or
- * Job contributes spec.template; a CronJob spec.jobTemplate.spec.template.
+ * workload: the pod view of every judged kind (kinds.h says which, and
+ * where each keeps its pod template): every container list and image
+ * volume gathered once, so that checks loop over one array.
  */
 #ifndef ADMITD_WORKLOAD_H
 #define ADMITD_WORKLOAD_H
@@ -19,9 +19,6 @@ enum workload_result {
 
 /* Process-wide set-up; call before the first request (safe to call twice). */
 void workload_init(void);
-
-/* Whether admitd judges this kind (by kind name; group checked by caller). */
-bool workload_kind_judged(const char *kind);
 
 /*
  * The pod template of a workload object (spec.template, ...), in *tmpl

@@ -17,6 +17,31 @@ check "json: the ConfigMap is counted as not judged" [ "$(json_get "$out" '["sum
 check "json: violation names policy, action and container" \
 	[ "$(json_get "$out" '["results"][0]["violations"][0]["container"]')" != "" ]
 
+# look-alike kinds of other API groups are not judged (as in the webhook), but counted
+cat > "$WORK/lookalike.yaml" <<'YAML'
+apiVersion: example.com/v1
+kind: Deployment
+metadata: {name: crd-deploy}
+spec: {template: {spec: {containers: [{name: c, image: x, securityContext: {privileged: true}}]}}}
+---
+apiVersion: batch.volcano.sh/v1alpha1
+kind: Job
+metadata: {name: volcano}
+spec: {template: {spec: {containers: [{name: c, image: x, securityContext: {privileged: true}}]}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: real}
+spec: {template: {spec: {containers: [{name: c, image: x, securityContext: {privileged: true}}]}}}
+YAML
+out=$("$ADMITD" audit --output json "$WORK/lookalike.yaml"); rc=$?
+check "look-alikes: only the apps/v1 Deployment is judged" \
+	[ "$(python3 -c 'import json,sys; print(",".join(r["name"] for r in json.loads(sys.argv[1])["results"]))' "$out")" = real ]
+check "  the example.com Deployment is counted as not judged, with its group" \
+	[ "$(json_get "$out" '["summary"]["skipped"]["Deployment (example.com/v1)"]')" = 1 ]
+check "  and so is the Volcano Job" \
+	[ "$(json_get "$out" '["summary"]["skipped"]["Job (batch.volcano.sh/v1alpha1)"]')" = 1 ]
+
 out=$("$ADMITD" audit --output table "$A/manifests.yaml"); rc=$?
 check "multi-document YAML with a violation exits 1" [ "$rc" = 1 ]
 check "table has a header row" grep -q '^NAMESPACE *KIND *NAME *CONTAINER *POLICY *ACTION *MESSAGE' <<<"$out"
