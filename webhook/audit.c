@@ -767,14 +767,14 @@ int audit_main(int argc, char **argv)
 				"or --cluster\n");
 		return 2;
 	}
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct admitd_config *cfg =
 		config_path != NULL ? config_load_file(config_path, &errs)
 				    : config_load_buffer("built-in", config_default_yaml,
 							 strlen(config_default_yaml), &errs);
 	for (size_t i = 0; i < errs.count; i++)
 		fprintf(stderr, "%s\n", errs.lines[i]);
-	config_errors_free(&errs);
+	yamlconf_errors_free(&errs);
 	if (cfg == NULL)
 		return 2;
 	struct audit_run run;

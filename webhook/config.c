@@ -2,7 +2,8 @@
  * config.c: reads the YAML configuration with libcyaml and turns it into
  * an immutable, reference-counted struct admitd_config.
  *
- * Loading happens in three passes over the same text:
+ * Loading happens in three passes over the same text (the YAML plumbing,
+ * errors and positions are yamlconf.c's):
  *  1. a libyaml event pass checks the syntax (libcyaml reports syntax
  *     errors at a misleading position) and finds each `policies:` entry:
  *     its byte range, its line and its `id`;
@@ -45,259 +46,9 @@ const char config_default_yaml[] = "# admitd built-in default configuration\n"
  * over a million, and h2o alone handles some 370,000 a second. */
 #define CONFIG_DEFAULT_H2_STREAMS_PER_SECOND 50000
 
-/* ---- errors ---- */
-
-void config_errors_free(struct config_errors *errs)
-{
-	for (size_t i = 0; i < errs->count; i++)
-		free(errs->lines[i]);
-	free(errs->lines);
-	errs->lines = NULL;
-	errs->count = 0;
-}
-
-void config_add_error(struct config_errors *errs, const char *name, int line, int col,
-		      const char *fmt, ...)
-{
-	char msg[512], full[800];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		snprintf(full, sizeof(full), "%s:%d:%d: %s", name, line, col > 0 ? col : 1, msg);
-	else
-		snprintf(full, sizeof(full), "%s: %s", name, msg);
-	char **n = realloc(errs->lines, (errs->count + 1) * sizeof(*n));
-	if (n == NULL)
-		return;
-	errs->lines = n;
-	if ((n[errs->count] = strdup(full)) != NULL)
-		errs->count++;
-}
-
-/* ---- libcyaml log capture ----
- * libcyaml tells what went wrong and where only through its log callback:
- * one message, then "Backtrace:" and one line per enclosing node, innermost
- * first. Collect them and turn them into one user-facing line. */
-
-struct config_cyaml_log {
-	char message[256];
-	int line, col;         /* innermost position */
-	char path[256];        /* dotted path built from the backtrace */
-	char trace[8][96];     /* raw backtrace components, innermost first */
-	int ntrace;
-	bool in_backtrace;
-};
-
-static void config_cyaml_log_fn(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
-{
-	struct config_cyaml_log *lg = ctx;
-	char buf[512];
-	if (level < CYAML_LOG_ERROR)
-		return;
-	vsnprintf(buf, sizeof(buf), fmt, args);
-	buf[strcspn(buf, "\n")] = '\0';
-	const char *s = buf;
-	if (strncmp(s, "Load: ", 6) == 0)
-		s += 6;
-	if (strcmp(s, "Backtrace:") == 0) {
-		lg->in_backtrace = true;
-		return;
-	}
-	if (!lg->in_backtrace) {
-		if (lg->message[0] == '\0')
-			snprintf(lg->message, sizeof(lg->message), "%.255s", s);
-		return;
-	}
-	/* "  in mapping field 'x' (line: 3, column: 5)" / "  in sequence entry '2' (...)" */
-	while (*s == ' ')
-		s++;
-	unsigned long line = 0, col = 0;
-	const char *pos = strstr(s, "(line: ");
-	if (pos != NULL)
-		sscanf(pos, "(line: %lu, column: %lu)", &line, &col);
-	if (lg->line == 0 && line > 0) {
-		lg->line = (int)line;
-		lg->col = (int)col;
-	}
-	if (lg->ntrace < 8) {
-		char name[96] = "";
-		const char *q1 = strchr(s, '\'');
-		const char *q2 = q1 != NULL ? strchr(q1 + 1, '\'') : NULL;
-		if (q1 != NULL && q2 != NULL && (size_t)(q2 - q1 - 1) < sizeof(name)) {
-			if (strncmp(s, "in sequence entry", 17) == 0)
-				/* libcyaml counts entries from 1 here; paths count from 0 */
-				snprintf(name, sizeof(name), "[%ld]", strtol(q1 + 1, NULL, 10) - 1);
-			else
-				snprintf(name, sizeof(name), "%.*s", (int)(q2 - q1 - 1), q1 + 1);
-		}
-		snprintf(lg->trace[lg->ntrace++], sizeof(lg->trace[0]), "%s", name);
-	}
-}
-
-/* Dotted path from the backtrace, outermost first, after `prefix`. */
-static void config_cyaml_path(const struct config_cyaml_log *lg, const char *prefix, int skip,
-			      char *out, size_t outlen)
-{
-	size_t n = (size_t)snprintf(out, outlen, "%s", prefix);
-	for (int i = lg->ntrace - 1; i >= skip && n < outlen; i--) {
-		const char *t = lg->trace[i];
-		if (t[0] == '\0')
-			continue;
-		const char *sep = (n == 0 || t[0] == '[') ? "" : ".";
-		n += (size_t)snprintf(out + n, outlen - n, "%s%s", sep, t);
-	}
-}
-
-/*
- * libcyaml places an unknown key at the last value it read, which can be
- * lines away; find the key itself: the first mapping key spelled `key` at
- * or after `from_line` (both 1-based).
- */
-static void config_find_key(const char *buf, size_t len, const char *key, int from_line,
-			    int *line, int *col)
-{
-	yaml_parser_t p;
-	yaml_event_t ev;
-	/* per nesting level: is it a mapping, and is its next scalar a key */
-	bool is_map[128] = {false}, want_key[128] = {false};
-	int depth = 0;
-	if (buf == NULL || !yaml_parser_initialize(&p))
-		return;
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	while (yaml_parser_parse(&p, &ev)) {
-		yaml_event_type_t t = ev.type;
-		bool key_pos = depth > 0 && is_map[depth] && want_key[depth];
-		if (depth > 0 && is_map[depth] &&
-		    (t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT ||
-		     t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT))
-			want_key[depth] = !want_key[depth];
-		if (t == YAML_SCALAR_EVENT && key_pos &&
-		    strcmp((const char *)ev.data.scalar.value, key) == 0 &&
-		    (int)ev.start_mark.line + 1 >= from_line) {
-			*line = (int)ev.start_mark.line + 1;
-			*col = (int)ev.start_mark.column + 1;
-			yaml_event_delete(&ev);
-			break;
-		}
-		if ((t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT) &&
-		    depth < 127) {
-			depth++;
-			is_map[depth] = t == YAML_MAPPING_START_EVENT;
-			want_key[depth] = true;
-		} else if (t == YAML_MAPPING_END_EVENT || t == YAML_SEQUENCE_END_EVENT) {
-			depth--;
-		}
-		bool end = t == YAML_STREAM_END_EVENT;
-		yaml_event_delete(&ev);
-		if (end || depth < 0)
-			break;
-	}
-	yaml_parser_delete(&p);
-}
-
-/* Turns a captured libcyaml failure into one line with file, line, key. */
-static void config_cyaml_report(struct config_errors *errs, const char *name,
-				const struct config_cyaml_log *lg, const char *prefix,
-				cyaml_err_t rc, const char *text, size_t textlen, int from_line)
-{
-	char path[300], where[320];
-	const char *m = lg->message;
-	const char *arg;
-	if ((arg = strstr(m, "Unexpected key: ")) != NULL) {
-		/* the innermost trace entry is the mapping holding the unknown key */
-		const char *key = arg + strlen("Unexpected key: ");
-		int line = lg->line, col = lg->col;
-		config_find_key(text, textlen, key, from_line, &line, &col);
-		config_cyaml_path(lg, prefix, 0, path, sizeof(path));
-		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level", path);
-		config_add_error(errs, name, line, col, "unknown key \"%s\"%s", key, where);
-		return;
-	}
-	if ((arg = strstr(m, "Missing required mapping field: ")) != NULL) {
-		config_cyaml_path(lg, prefix, 0, path, sizeof(path));
-		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level", path);
-		config_add_error(errs, name, lg->line, lg->col, "missing required key \"%s\"%s",
-			     arg + strlen("Missing required mapping field: "), where);
-		return;
-	}
-	config_cyaml_path(lg, prefix, 0, path, sizeof(path));
-	if ((arg = strstr(m, "Invalid ENUM value: ")) != NULL) {
-		const char *key = lg->ntrace > 0 ? lg->trace[0] : "";
-		const char *expect = "";
-		if (strcmp(key, "mode") == 0)
-			expect = " (expected enforce or dry-run)";
-		else if (strcmp(key, "updates") == 0)
-			expect = " (expected newViolations or all)";
-		else if (strcmp(key, "onPolicyError") == 0)
-			expect = " (expected deny or allow)";
-		else if (strcmp(key, "operation") == 0)
-			expect = " (expected CREATE, UPDATE, DELETE or CONNECT)";
-		else if (strcmp(key, "expect") == 0)
-			expect = " (expected allow, deny or warn)";
-		else if (strcmp(key, "level") == 0)
-			expect = " (expected privileged, baseline or restricted)";
-		else if (strcmp(key, "action") == 0)
-			expect = " (expected deny, warn, audit or off)";
-		else
-			expect = " (expected true or false)";
-		config_add_error(errs, name, lg->line, lg->col, "invalid value \"%s\" for key \"%s\"%s",
-			     arg + strlen("Invalid ENUM value: "), path, expect);
-		return;
-	}
-	if ((arg = strstr(m, "Expecting ")) != NULL) {
-		char want[32] = "";
-		sscanf(arg, "Expecting %31[A-Z_]", want);
-		const char *what = strcmp(want, "SEQUENCE") == 0  ? "a list"
-				   : strcmp(want, "MAPPING") == 0 ? "a mapping"
-								  : "a single value";
-		config_add_error(errs, name, lg->line, lg->col, "key \"%s\" must be %s", path, what);
-		return;
-	}
-	unsigned have = 0, want = 0;
-	bool count_error = sscanf(m, "Insufficient entries (%u of %u min)", &have, &want) == 2 ||
-			   sscanf(m, "Excessive entries (%u max)", &want) == 1;
-	if (count_error && lg->ntrace > 0 && lg->trace[0][0] == '[')
-		/* about the list itself, not the entry libcyaml was counting */
-		config_cyaml_path(lg, prefix, 1, path, sizeof(path));
-	if (sscanf(m, "Insufficient entries (%u of %u min)", &have, &want) == 2) {
-		config_add_error(errs, name, lg->line, lg->col,
-				 "key \"%s\" needs at least %u entr%s (found %u)", path, want,
-				 want == 1 ? "y" : "ies", have);
-		return;
-	}
-	if (sscanf(m, "Excessive entries (%u max)", &want) == 1) {
-		config_add_error(errs, name, lg->line, lg->col,
-				 "key \"%s\" takes at most %u entries", path, want);
-		return;
-	}
-	if (strstr(m, "Mapping field already seen: ") != NULL) {
-		config_add_error(errs, name, lg->line, lg->col, "duplicate key \"%s\"", path);
-		return;
-	}
-	char bad[200];
-	if (sscanf(m, "Invalid INT value: '%199[^']'", bad) == 1 ||
-	    sscanf(m, "Invalid UINT value: '%199[^']'", bad) == 1) {
-		config_add_error(errs, name, lg->line, lg->col,
-				 "invalid value \"%s\" for key \"%s\" (expected a whole number)", bad,
-				 path);
-		return;
-	}
-	if (m[0] != '\0')
-		config_add_error(errs, name, lg->line, lg->col, "%s at \"%s\"", m, path);
-	else
-		config_add_error(errs, name, lg->line, lg->col, "%s", cyaml_strerror(rc));
-}
-
 /* ---- schemas ---- */
 
-/*
- * Loaded as value + 1: libcyaml zero-fills an absent optional field, and
- * `off` and `privileged` are 0, so 0 must mean "not given".
- */
-#define CONFIG_GIVEN(v) ((v) + 1)
-
+/* levels, like actions, are loaded as SETTINGS_GIVEN(value): 0 is "not given" */
 static const cyaml_strval_t config_mode_strings[] = {
 	{"enforce", ADMITD_MODE_ENFORCE},
 	{"dry-run", ADMITD_MODE_DRY_RUN},
@@ -307,43 +58,16 @@ static const cyaml_strval_t config_updates_strings[] = {
 	{"all", ADMITD_UPDATES_ALL},
 };
 static const cyaml_strval_t config_level_strings[] = {
-	{"privileged", CONFIG_GIVEN(POLICY_LEVEL_NONE)},
-	{"baseline", CONFIG_GIVEN(POLICY_LEVEL_BASELINE)},
-	{"restricted", CONFIG_GIVEN(POLICY_LEVEL_RESTRICTED)},
+	{"privileged", SETTINGS_GIVEN(POLICY_LEVEL_NONE)},
+	{"baseline", SETTINGS_GIVEN(POLICY_LEVEL_BASELINE)},
+	{"restricted", SETTINGS_GIVEN(POLICY_LEVEL_RESTRICTED)},
 };
-const cyaml_strval_t config_action_strings[4] = {
-	{"deny", CONFIG_GIVEN(POLICY_ACTION_DENY)},
-	{"warn", CONFIG_GIVEN(POLICY_ACTION_WARN)},
-	{"audit", CONFIG_GIVEN(POLICY_ACTION_AUDIT)},
-	{"off", CONFIG_GIVEN(POLICY_ACTION_OFF)},
-};
-
-static const cyaml_schema_value_t config_string_entry = {
-	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, 1024),
-};
-
-#define CONFIG_STRING_LIST(key, member)                                                            \
-	CYAML_FIELD_SEQUENCE_COUNT(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,                  \
-				   struct exemptions, member, n##member, &config_string_entry, 0,  \
-				   CYAML_UNLIMITED)
-
 static const cyaml_schema_field_t config_exemptions_fields[] = {
-	CONFIG_STRING_LIST("namespaces", namespaces),
-	CONFIG_STRING_LIST("users", users),
-	CONFIG_STRING_LIST("groups", groups),
+	SETTINGS_STRING_LIST("namespaces", namespaces),
+	SETTINGS_STRING_LIST("users", users),
+	SETTINGS_STRING_LIST("groups", groups),
 	CYAML_FIELD_END,
 };
-const cyaml_schema_field_t config_policy_exemptions_fields[6] = {
-	CONFIG_STRING_LIST("namespaces", namespaces),
-	CONFIG_STRING_LIST("users", users),
-	CONFIG_STRING_LIST("groups", groups),
-	CONFIG_STRING_LIST("images", images),
-	CYAML_FIELD_END,
-};
-static const cyaml_schema_value_t config_policy_exemptions_schema = {
-	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct exemptions, config_policy_exemptions_fields),
-};
-
 struct config_pod_security {
 	int level;
 	int action;
@@ -353,7 +77,7 @@ static const cyaml_schema_field_t config_pod_security_fields[] = {
 	CYAML_FIELD_ENUM("level", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
 			 struct config_pod_security, level, config_level_strings, 3),
 	CYAML_FIELD_ENUM("action", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
-			 struct config_pod_security, action, config_action_strings, 4),
+			 struct config_pod_security, action, settings_action_strings, 4),
 	CYAML_FIELD_END,
 };
 
@@ -472,256 +196,16 @@ struct config_entry {
 static const cyaml_schema_field_t config_entry_common_fields[] = {
 	CYAML_FIELD_STRING_PTR("id", CYAML_FLAG_POINTER, struct config_entry, id, 1, 128),
 	CYAML_FIELD_ENUM("action", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_entry,
-			 action, config_action_strings, 4),
+			 action, settings_action_strings, 4),
 	CYAML_FIELD_MAPPING_PTR("exemptions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-				struct config_entry, exemptions, config_policy_exemptions_fields),
+				struct config_entry, exemptions, settings_exemptions_fields),
 	CYAML_FIELD_END,
 };
 /* the common fields, without the terminator */
 #define CONFIG_NCOMMON                                                                             \
 	(sizeof(config_entry_common_fields) / sizeof(config_entry_common_fields[0]) - 1)
 
-static const cyaml_config_t config_cyaml_base = {
-	.log_fn = config_cyaml_log_fn,
-	.mem_fn = cyaml_mem,
-	.log_level = CYAML_LOG_ERROR,
-	/* anchors and aliases buy nothing in a config and open the door to
-	 * alias bombs */
-	.flags = CYAML_CFG_NO_ALIAS,
-};
-
-/* ---- pass 1: libyaml syntax check and policy entry locations ---- */
-
-struct config_entry_loc {
-	size_t start, end; /* byte range of the entry's node */
-	int line, col;     /* 1-based position of the entry */
-	bool is_mapping;
-	char id[129];
-	int id_line, id_col;
-};
-
-/* The entries of one top-level list (`policies:` or `rules:`). */
-struct config_list {
-	const char *key;
-	struct config_entry_loc *entries;
-	size_t nentries;
-	bool not_list;
-	int line, col;
-};
-
-struct config_scan {
-	struct config_list lists[2]; /* policies, rules */
-	bool empty;
-};
-
-static int config_next(yaml_parser_t *p, yaml_event_t *ev, struct config_errors *errs,
-		       const char *name)
-{
-	if (yaml_parser_parse(p, ev))
-		return 0;
-	config_add_error(errs, name, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1,
-		     "YAML syntax error: %s%s%s", p->problem ? p->problem : "invalid YAML",
-		     p->context ? " " : "", p->context ? p->context : "");
-	return -1;
-}
-
-/* Skips the rest of the node that `ev` starts; ev already consumed. */
-static int config_skip(yaml_parser_t *p, const yaml_event_t *ev, struct config_errors *errs,
-		       const char *name, size_t *end)
-{
-	int depth = 0;
-	if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT)
-		depth = 1;
-	*end = ev->end_mark.index;
-	while (depth > 0) {
-		yaml_event_t e;
-		if (config_next(p, &e, errs, name) < 0)
-			return -1;
-		if (e.type == YAML_MAPPING_START_EVENT || e.type == YAML_SEQUENCE_START_EVENT)
-			depth++;
-		else if (e.type == YAML_MAPPING_END_EVENT || e.type == YAML_SEQUENCE_END_EVENT)
-			depth--;
-		*end = e.end_mark.index;
-		yaml_event_delete(&e);
-	}
-	return 0;
-}
-
-static int config_scan_entry(yaml_parser_t *p, yaml_event_t *start, struct config_list *sc,
-			     struct config_errors *errs, const char *name)
-{
-	struct config_entry_loc *n =
-		realloc(sc->entries, (sc->nentries + 1) * sizeof(*sc->entries));
-	if (n == NULL)
-		return -1;
-	sc->entries = n;
-	struct config_entry_loc *loc = &sc->entries[sc->nentries++];
-	memset(loc, 0, sizeof(*loc));
-	loc->start = start->start_mark.index;
-	loc->line = (int)start->start_mark.line + 1;
-	loc->col = (int)start->start_mark.column + 1;
-	if (start->type != YAML_MAPPING_START_EVENT)
-		return config_skip(p, start, errs, name, &loc->end);
-	loc->is_mapping = true;
-	for (;;) {
-		yaml_event_t k, v;
-		if (config_next(p, &k, errs, name) < 0)
-			return -1;
-		if (k.type == YAML_MAPPING_END_EVENT) {
-			loc->end = k.end_mark.index;
-			yaml_event_delete(&k);
-			return 0;
-		}
-		bool is_id = k.type == YAML_SCALAR_EVENT &&
-			     strcmp((const char *)k.data.scalar.value, "id") == 0;
-		size_t ignored;
-		if (config_skip(p, &k, errs, name, &ignored) < 0) {
-			yaml_event_delete(&k);
-			return -1;
-		}
-		yaml_event_delete(&k);
-		if (config_next(p, &v, errs, name) < 0)
-			return -1;
-		if (is_id && v.type == YAML_SCALAR_EVENT) {
-			snprintf(loc->id, sizeof(loc->id), "%s", (const char *)v.data.scalar.value);
-			loc->id_line = (int)v.start_mark.line + 1;
-			loc->id_col = (int)v.start_mark.column + 1;
-		}
-		int rc = config_skip(p, &v, errs, name, &ignored);
-		yaml_event_delete(&v);
-		if (rc < 0)
-			return -1;
-	}
-}
-
-static int config_scan(const char *buf, size_t len, struct config_scan *sc,
-		       struct config_errors *errs, const char *name)
-{
-	yaml_parser_t p;
-	yaml_event_t ev;
-	int rc = -1, depth = 0;
-	bool want_key = false, in_top = false;
-	memset(sc, 0, sizeof(*sc));
-	sc->lists[0].key = "policies";
-	sc->lists[1].key = "rules";
-	sc->empty = true;
-	if (!yaml_parser_initialize(&p))
-		return -1;
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	for (;;) {
-		if (config_next(&p, &ev, errs, name) < 0)
-			goto out;
-		yaml_event_type_t t = ev.type;
-		if (t == YAML_STREAM_END_EVENT) {
-			yaml_event_delete(&ev);
-			break;
-		}
-		if (t == YAML_ALIAS_EVENT || t == YAML_SCALAR_EVENT ||
-		    t == YAML_MAPPING_START_EVENT || t == YAML_SEQUENCE_START_EVENT)
-			sc->empty = false;
-		if (depth == 0 && t == YAML_MAPPING_START_EVENT) {
-			in_top = true;
-			want_key = true;
-			depth = 1;
-			yaml_event_delete(&ev);
-			continue;
-		}
-		if (in_top && depth == 1 && t == YAML_MAPPING_END_EVENT) {
-			in_top = false;
-			depth = 0;
-			yaml_event_delete(&ev);
-			continue;
-		}
-		if (in_top && want_key) {
-			struct config_list *list = NULL;
-			for (int l = 0; l < 2 && t == YAML_SCALAR_EVENT; l++)
-				if (strcmp((const char *)ev.data.scalar.value, sc->lists[l].key) == 0)
-					list = &sc->lists[l];
-			size_t end;
-			if (config_skip(&p, &ev, errs, name, &end) < 0)
-				goto fail_ev;
-			yaml_event_delete(&ev);
-			if (config_next(&p, &ev, errs, name) < 0)
-				goto out;
-			if (list != NULL) {
-				list->line = (int)ev.start_mark.line + 1;
-				list->col = (int)ev.start_mark.column + 1;
-				if (ev.type == YAML_SEQUENCE_START_EVENT) {
-					for (;;) {
-						yaml_event_t item;
-						if (config_next(&p, &item, errs, name) < 0)
-							goto fail_ev;
-						if (item.type == YAML_SEQUENCE_END_EVENT) {
-							yaml_event_delete(&item);
-							break;
-						}
-						int r = config_scan_entry(&p, &item, list, errs, name);
-						yaml_event_delete(&item);
-						if (r < 0)
-							goto fail_ev;
-					}
-					yaml_event_delete(&ev);
-					continue;
-				}
-				/* null (an empty `policies:`) is no entries; anything else is wrong */
-				if (!(ev.type == YAML_SCALAR_EVENT && ev.data.scalar.length == 0))
-					list->not_list = true;
-			}
-			if (config_skip(&p, &ev, errs, name, &end) < 0)
-				goto fail_ev;
-			yaml_event_delete(&ev);
-			continue;
-		}
-		/* anything outside the top mapping: let libcyaml judge the shape */
-		size_t end;
-		if (config_skip(&p, &ev, errs, name, &end) < 0)
-			goto fail_ev;
-		yaml_event_delete(&ev);
-	}
-	rc = 0;
-	goto out;
-fail_ev:
-	yaml_event_delete(&ev);
-out:
-	yaml_parser_delete(&p);
-	return rc;
-}
-
 /* ---- pass 3: one policy entry ---- */
-
-/*
- * libyaml's mark.index counts characters, not bytes: the byte offset of
- * character `index` of UTF-8 text (a continuation byte is 10xxxxxx).
- */
-static size_t config_byte_offset(const char *buf, size_t len, size_t index)
-{
-	size_t b = 0;
-	for (size_t chars = 0; b < len; b++) {
-		if (((unsigned char)buf[b] & 0xC0) == 0x80)
-			continue;
-		if (chars++ == index)
-			return b;
-	}
-	return b;
-}
-
-/* The entry's text, preceded by the newlines and spaces it had in the file. */
-static char *config_entry_text(const char *buf, size_t buflen, const struct config_entry_loc *loc,
-			       size_t *len)
-{
-	size_t pad = (size_t)(loc->line - 1) + (size_t)(loc->col - 1);
-	size_t start = config_byte_offset(buf, buflen, loc->start);
-	size_t body = config_byte_offset(buf, buflen, loc->end) - start;
-	char *t = malloc(pad + body + 2);
-	if (t == NULL)
-		return NULL;
-	memset(t, '\n', (size_t)(loc->line - 1));
-	memset(t + loc->line - 1, ' ', (size_t)(loc->col - 1));
-	memcpy(t + pad, buf + start, body);
-	t[pad + body] = '\n';
-	*len = pad + body + 1;
-	return t;
-}
 
 /* fields + an IGNORE entry for each key of `others`; NULL-key terminated. */
 static cyaml_schema_field_t *config_fields_ignoring(const cyaml_schema_field_t *fields,
@@ -751,24 +235,14 @@ static size_t config_nfields(const cyaml_schema_field_t *f)
 	return n;
 }
 
-static void config_exemptions_release(struct exemptions *ex)
-{
-	if (ex == NULL || ex->image_patterns == NULL)
-		return;
-	for (unsigned i = 0; i < ex->nimages; i++)
-		image_pattern_free(&ex->image_patterns[i]);
-	free(ex->image_patterns);
-	ex->image_patterns = NULL;
-}
-
-static int config_check_names(struct config_errors *errs, const char *name, int line, int col,
+static int config_check_names(struct yamlconf_errors *errs, const char *name, int line, int col,
 			      char *const *names, unsigned n, const char *where)
 {
 	int bad = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const char *star = strchr(names[i], '*');
 		if (names[i][0] == '\0' || (star != NULL && star[1] != '\0')) {
-			config_add_error(errs, name, line, col,
+			yamlconf_error(errs, name, line, col,
 				     "%s[%u] \"%s\": a name, or a prefix followed by a single "
 				     "trailing '*'",
 				     where, i, names[i]);
@@ -778,7 +252,7 @@ static int config_check_names(struct config_errors *errs, const char *name, int 
 	return bad ? -1 : 0;
 }
 
-static int config_compile_images(struct exemptions *ex, struct config_errors *errs,
+static int config_compile_images(struct exemptions *ex, struct yamlconf_errors *errs,
 				 const char *name, int line, int col, const char *where)
 {
 	if (ex->nimages == 0)
@@ -791,7 +265,7 @@ static int config_compile_images(struct exemptions *ex, struct config_errors *er
 		char why[200] = "";
 		if (image_pattern_compile(ex->images[i], IMAGE_PATTERN_IMAGE,
 					  &ex->image_patterns[i], why, sizeof(why)) < 0) {
-			config_add_error(errs, name, line, col, "%s.images[%u] \"%s\": %s", where, i,
+			yamlconf_error(errs, name, line, col, "%s.images[%u] \"%s\": %s", where, i,
 				     ex->images[i], why);
 			rc = -1;
 		}
@@ -799,44 +273,9 @@ static int config_compile_images(struct exemptions *ex, struct config_errors *er
 	return rc;
 }
 
-void config_exemptions_free(struct exemptions *ex)
-{
-	if (ex == NULL)
-		return;
-	cyaml_config_t cc = config_cyaml_base;
-	cc.log_fn = NULL;
-	config_exemptions_release(ex);
-	cyaml_free(&cc, &config_policy_exemptions_schema, ex, 0);
-}
-
-int config_load_yaml(const char *name, const char *text, size_t len,
-		     const cyaml_schema_value_t *schema, void **out, const char *where,
-		     int from_line, struct config_errors *errs)
-{
-	struct config_cyaml_log lg = {0};
-	cyaml_config_t cc = config_cyaml_base;
-	cc.log_ctx = &lg;
-	*out = NULL;
-	cyaml_err_t err = cyaml_load_data((const uint8_t *)text, len, &cc, schema, out, NULL);
-	if (err != CYAML_OK || *out == NULL) {
-		config_cyaml_report(errs, name, &lg, where, err, text, len, from_line);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-void config_free_yaml(const cyaml_schema_value_t *schema, void *data)
-{
-	cyaml_config_t cc = config_cyaml_base;
-	cc.log_fn = NULL;
-	if (data != NULL)
-		cyaml_free(&cc, schema, data, 0);
-}
-
 /* Compiles every `rules:` entry; ids must not collide with modules or each other. */
 static int config_load_rules(struct admitd_config *cfg, const char *buf, size_t buflen,
-			     const struct config_list *list, struct config_errors *errs,
+			     const struct yamlconf_list *list, struct yamlconf_errors *errs,
 			     const char *name)
 {
 	int rc = 0;
@@ -846,15 +285,15 @@ static int config_load_rules(struct admitd_config *cfg, const char *buf, size_t 
 	if (cfg->rules == NULL)
 		return -1;
 	for (size_t i = 0; i < list->nentries; i++) {
-		const struct config_entry_loc *loc = &list->entries[i];
+		const struct yamlconf_entry *loc = &list->entries[i];
 		if (!loc->is_mapping) {
-			config_add_error(errs, name, loc->line, loc->col,
+			yamlconf_error(errs, name, loc->line, loc->col,
 					 "rules[%zu] must be a mapping with an \"id\" key", i);
 			rc = -1;
 			continue;
 		}
 		size_t len = 0;
-		char *text = config_entry_text(buf, buflen, loc, &len);
+		char *text = yamlconf_entry_text(buf, buflen, loc, &len);
 		if (text == NULL)
 			return -1;
 		struct rule *r = rules_compile(name, text, len, i, loc->line, loc->col, errs);
@@ -868,7 +307,7 @@ static int config_load_rules(struct admitd_config *cfg, const char *buf, size_t 
 		for (size_t j = 0; j < cfg->nrules && !clash; j++)
 			clash = strcmp(rules_desc(cfg->rules[j])->id, id) == 0;
 		if (clash) {
-			config_add_error(errs, name, loc->id_line, loc->id_col,
+			yamlconf_error(errs, name, loc->id_line, loc->id_col,
 					 "rules[%zu]: id \"%s\" is already taken by a policy or "
 					 "another rule",
 					 i, id);
@@ -894,24 +333,24 @@ static int config_load_rules(struct admitd_config *cfg, const char *buf, size_t 
 }
 
 static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t buflen,
-			     const struct config_entry_loc *loc, size_t idx,
-			     struct config_errors *errs, const char *name)
+			     const struct yamlconf_entry *loc, size_t idx,
+			     struct yamlconf_errors *errs, const char *name)
 {
 	char where[64];
 	snprintf(where, sizeof(where), "policies[%zu]", idx);
 	if (!loc->is_mapping) {
-		config_add_error(errs, name, loc->line, loc->col,
+		yamlconf_error(errs, name, loc->line, loc->col,
 			     "%s must be a mapping with an \"id\" key", where);
 		return -1;
 	}
 	if (loc->id[0] == '\0') {
-		config_add_error(errs, name, loc->line, loc->col, "missing required key \"id\" in %s",
+		yamlconf_error(errs, name, loc->line, loc->col, "missing required key \"id\" in %s",
 			     where);
 		return -1;
 	}
 	int pi = registry_find(loc->id);
 	if (pi < 0) {
-		config_add_error(errs, name, loc->id_line, loc->id_col,
+		yamlconf_error(errs, name, loc->id_line, loc->id_col,
 			     "unknown policy id \"%s\" in %s (see `admitd policies`)", loc->id,
 			     where);
 		return -1;
@@ -919,7 +358,7 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t 
 	struct policy_setting *s = &cfg->settings[pi];
 	const struct policy_desc *d = registry_policies[pi];
 	if (s->listed) {
-		config_add_error(errs, name, loc->id_line, loc->id_col,
+		yamlconf_error(errs, name, loc->id_line, loc->id_col,
 			     "policy \"%s\" is listed twice (first at line %d)", loc->id, s->line);
 		return -1;
 	}
@@ -927,7 +366,7 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t 
 	s->line = loc->line;
 
 	size_t len = 0;
-	char *text = config_entry_text(buf, buflen, loc, &len);
+	char *text = yamlconf_entry_text(buf, buflen, loc, &len);
 	cyaml_schema_field_t *common = config_fields_ignoring(config_entry_common_fields,
 							      CONFIG_NCOMMON, d->params_fields);
 	cyaml_schema_field_t *own = d->params_fields != NULL
@@ -945,16 +384,9 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t 
 		cyaml_schema_value_t schema = {
 			CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct config_entry, common),
 		};
-		struct config_cyaml_log lg = {0};
-		cyaml_config_t cc = config_cyaml_base;
-		cc.log_ctx = &lg;
 		struct config_entry *e = NULL;
-		cyaml_err_t err = cyaml_load_data((const uint8_t *)text, len, &cc, &schema,
-						  (cyaml_data_t **)&e, NULL);
-		if (err != CYAML_OK || e == NULL) {
-			config_cyaml_report(errs, name, &lg, where, err, text, len, loc->line);
+		if (yamlconf_load(name, text, len, &schema, (void **)&e, where, loc->line, errs) < 0)
 			goto out;
-		}
 		s->action_given = e->action != 0;
 		if (s->action_given)
 			s->action = (enum policy_action)(e->action - 1);
@@ -962,7 +394,7 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t 
 			s->action = POLICY_ACTION_DENY; /* listing a module turns it on */
 		s->exempt = e->exemptions;
 		e->exemptions = NULL;
-		cyaml_free(&cc, &schema, e, 0);
+		yamlconf_free(&schema, e);
 	}
 	if (s->exempt != NULL) {
 		char w[80];
@@ -981,16 +413,9 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t 
 			.data_size = (uint32_t)d->params_size,
 			.mapping.fields = own,
 		};
-		struct config_cyaml_log lg = {0};
-		cyaml_config_t cc = config_cyaml_base;
-		cc.log_ctx = &lg;
 		void *params = NULL;
-		cyaml_err_t err = cyaml_load_data((const uint8_t *)text, len, &cc, &schema,
-						  &params, NULL);
-		if (err != CYAML_OK) {
-			config_cyaml_report(errs, name, &lg, where, err, text, len, loc->line);
+		if (yamlconf_load(name, text, len, &schema, &params, where, loc->line, errs) < 0)
 			goto out;
-		}
 		s->params = params;
 	}
 	rc = 0;
@@ -1003,17 +428,8 @@ out:
 
 /* ---- the whole configuration ---- */
 
-static cyaml_config_t config_free_cc(void)
-{
-	cyaml_config_t cc = config_cyaml_base;
-	cc.log_fn = NULL;
-	cc.log_level = CYAML_LOG_ERROR + 1;
-	return cc;
-}
-
 static void config_free(struct admitd_config *cfg)
 {
-	cyaml_config_t cc = config_free_cc();
 	if (cfg->settings != NULL) {
 		for (size_t i = 0; i < registry_npolicies; i++) {
 			struct policy_setting *s = &cfg->settings[i];
@@ -1027,9 +443,9 @@ static void config_free(struct admitd_config *cfg)
 					.data_size = (uint32_t)d->params_size,
 					.mapping.fields = d->params_fields,
 				};
-				cyaml_free(&cc, &schema, s->params, 0);
+				yamlconf_free(&schema, s->params);
 			}
-			config_exemptions_free(s->exempt);
+			settings_exemptions_free(s->exempt);
 		}
 		free(cfg->settings);
 	}
@@ -1037,7 +453,7 @@ static void config_free(struct admitd_config *cfg)
 		rules_free(cfg->rules[i]);
 	free(cfg->rules);
 	if (cfg->raw != NULL)
-		cyaml_free(&cc, &config_top_schema, cfg->raw, 0);
+		yamlconf_free(&config_top_schema, cfg->raw);
 	free(cfg);
 }
 
@@ -1051,21 +467,6 @@ void config_unref(struct admitd_config *cfg)
 {
 	if (cfg != NULL && atomic_fetch_sub(&cfg->refs, 1) == 1)
 		config_free(cfg);
-}
-
-bool config_name_matches(char *const *names, unsigned n, const char *name)
-{
-	for (unsigned i = 0; i < n; i++) {
-		const char *pat = names[i];
-		size_t len = strlen(pat);
-		if (len > 0 && pat[len - 1] == '*') {
-			if (strncmp(pat, name, len - 1) == 0)
-				return true;
-		} else if (strcmp(pat, name) == 0) {
-			return true;
-		}
-	}
-	return false;
 }
 
 /* "7Mi", "512Ki", "1048576", "2M": a byte count with an optional suffix. */
@@ -1179,7 +580,7 @@ int config_check_listen(const char *listen, char *why, size_t whylen)
 	return 0;
 }
 
-static int config_uint(struct config_errors *errs, const char *name, const char *buf, size_t len,
+static int config_uint(struct yamlconf_errors *errs, const char *name, const char *buf, size_t len,
 		       const char *key, const char *text, unsigned long min, unsigned long max,
 		       unsigned *out)
 {
@@ -1190,8 +591,8 @@ static int config_uint(struct config_errors *errs, const char *name, const char 
 	unsigned long v = strtoul(text, &end, 10);
 	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
 		int line = 0, col = 0;
-		config_find_key(buf, len, key, 1, &line, &col);
-		config_add_error(errs, name, line, col,
+		yamlconf_find_key(buf, len, key, 1, &line, &col);
+		yamlconf_error(errs, name, line, col,
 				 "invalid value \"%s\" for key \"%s\" (a whole number from %lu to "
 				 "%lu)",
 				 text, key, min, max);
@@ -1202,7 +603,7 @@ static int config_uint(struct config_errors *errs, const char *name, const char 
 }
 
 static int config_take_top(struct admitd_config *cfg, struct config_top *top,
-			   const struct config_scan *sc, struct config_errors *errs,
+			   const struct yamlconf_scan *sc, struct yamlconf_errors *errs,
 			   const char *name, const char *buf, size_t len)
 {
 	int rc = 0;
@@ -1222,7 +623,7 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 	if (top != NULL && top->exemptions != NULL) {
 		cfg->exempt = *top->exemptions;
 		int line = 0, col = 0;
-		config_find_key(buf, len, "exemptions", 1, &line, &col);
+		yamlconf_find_key(buf, len, "exemptions", 1, &line, &col);
 		if (config_check_names(errs, name, line, col, cfg->exempt.namespaces,
 				       cfg->exempt.nnamespaces, "exemptions.namespaces") < 0)
 			rc = -1;
@@ -1245,8 +646,8 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 		char why[160];
 		if (srv->listen != NULL && config_check_listen(srv->listen, why, sizeof(why)) < 0) {
 			int line = 0, col = 0;
-			config_find_key(buf, len, "listen", 1, &line, &col);
-			config_add_error(errs, name, line, col,
+			yamlconf_find_key(buf, len, "listen", 1, &line, &col);
+			yamlconf_error(errs, name, line, col,
 					 "invalid value for key \"server.listen\": %s", why);
 			rc = -1;
 		}
@@ -1276,8 +677,8 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 		    (config_parse_size(cs->max_body_bytes, &srv->max_body_bytes) < 0 ||
 		     srv->max_body_bytes < 1024)) {
 			int line = 0, col = 0;
-			config_find_key(buf, len, "maxBodyBytes", 1, &line, &col);
-			config_add_error(errs, name, line, col,
+			yamlconf_find_key(buf, len, "maxBodyBytes", 1, &line, &col);
+			yamlconf_error(errs, name, line, col,
 					 "server.maxBodyBytes \"%s\": a byte count of at least 1024, "
 					 "optionally with Ki or Mi",
 					 cs->max_body_bytes);
@@ -1297,7 +698,7 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 	cfg->on_policy_error_allow = top != NULL && top->on_policy_error == 1;
 	for (int l = 0; l < 2; l++) {
 		if (sc->lists[l].not_list) {
-			config_add_error(errs, name, sc->lists[l].line, sc->lists[l].col,
+			yamlconf_error(errs, name, sc->lists[l].line, sc->lists[l].col,
 					 "key \"%s\" must be a list", sc->lists[l].key);
 			rc = -1;
 		}
@@ -1306,9 +707,9 @@ static int config_take_top(struct admitd_config *cfg, struct config_top *top,
 }
 
 struct admitd_config *config_load_buffer(const char *name, const char *buf, size_t len,
-					 struct config_errors *errs)
+					 struct yamlconf_errors *errs)
 {
-	struct config_scan sc = {0};
+	struct yamlconf_scan sc = {0};
 	struct admitd_config *cfg = calloc(1, sizeof(*cfg));
 	struct config_top *top = NULL;
 	bool bad = false;
@@ -1323,20 +724,15 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 	if (cfg->settings == NULL)
 		goto fail;
 
-	if (config_scan(buf, len, &sc, errs, name) < 0)
+	static const char *const lists[YAMLCONF_LISTS] = {"policies", "rules"};
+	if (yamlconf_scan(buf, len, lists, &sc, errs, name) < 0)
 		goto fail;
 	if (sc.empty) {
-		config_add_error(errs, name, 0, 0, "the configuration is empty");
+		yamlconf_error(errs, name, 0, 0, "the configuration is empty");
 		goto fail;
 	}
 
-	struct config_cyaml_log lg = {0};
-	cyaml_config_t cc = config_cyaml_base;
-	cc.log_ctx = &lg;
-	cyaml_err_t err = cyaml_load_data((const uint8_t *)buf, len, &cc, &config_top_schema,
-					  (cyaml_data_t **)&top, NULL);
-	if (err != CYAML_OK) {
-		config_cyaml_report(errs, name, &lg, "", err, buf, len, 1);
+	if (yamlconf_load(name, buf, len, &config_top_schema, (void **)&top, "", 1, errs) < 0) {
 		bad = true;
 		top = NULL;
 	}
@@ -1363,28 +759,26 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 			continue;
 		char why[300] = "";
 		if (d->prepare(s->params, &s->state, why, sizeof(why)) < 0) {
-			config_add_error(errs, name, s->line, 1, "policy \"%s\": %s", d->id,
+			yamlconf_error(errs, name, s->line, 1, "policy \"%s\": %s", d->id,
 				     why[0] ? why : "invalid parameters");
 			bad = true;
 		}
 	}
 	if (bad)
 		goto fail;
-	free(sc.lists[0].entries);
-	free(sc.lists[1].entries);
+	yamlconf_scan_free(&sc);
 	return cfg;
 fail:
-	free(sc.lists[0].entries);
-	free(sc.lists[1].entries);
+	yamlconf_scan_free(&sc);
 	config_free(cfg);
 	return NULL;
 }
 
-struct admitd_config *config_load_file(const char *path, struct config_errors *errs)
+struct admitd_config *config_load_file(const char *path, struct yamlconf_errors *errs)
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
-		config_add_error(errs, path, 0, 0, "cannot open: %s", strerror(errno));
+		yamlconf_error(errs, path, 0, 0, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
 	char *buf = NULL;
@@ -1392,7 +786,7 @@ struct admitd_config *config_load_file(const char *path, struct config_errors *e
 	for (;;) {
 		if (cap - len < 4096) {
 			if (cap >= (16u << 20)) {
-				config_add_error(errs, path, 0, 0, "larger than 16 MiB");
+				yamlconf_error(errs, path, 0, 0, "larger than 16 MiB");
 				goto fail;
 			}
 			char *n = realloc(buf, cap ? cap * 2 : 8192);
@@ -1407,7 +801,7 @@ struct admitd_config *config_load_file(const char *path, struct config_errors *e
 		len += r;
 	}
 	if (ferror(f)) {
-		config_add_error(errs, path, 0, 0, "read error: %s", strerror(errno));
+		yamlconf_error(errs, path, 0, 0, "read error: %s", strerror(errno));
 		goto fail;
 	}
 	fclose(f);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 
 #include "../policies/policy.h"
+#include "settings.h"
+#include "yamlconf.h"
 
 enum admitd_mode {
 	ADMITD_MODE_ENFORCE = 0,
@@ -22,30 +24,6 @@ enum admitd_mode {
 enum admitd_updates {
 	ADMITD_UPDATES_NEW_VIOLATIONS = 0, /* deny only what the update introduces */
 	ADMITD_UPDATES_ALL,                /* judge every UPDATE as a CREATE */
-};
-
-struct image_pattern;
-
-struct exemptions {
-	char **namespaces; /* exact names, or a prefix ending in '*' */
-	unsigned nnamespaces;
-	char **users;
-	unsigned nusers;
-	char **groups;
-	unsigned ngroups;
-	char **images; /* per policy only */
-	unsigned nimages;
-	struct image_pattern *image_patterns; /* compiled from images */
-};
-
-struct policy_setting {
-	enum policy_action action; /* effective action; OFF = not run */
-	bool listed;               /* has an entry under policies: */
-	bool action_given;         /* that entry sets `action:` */
-	int line;                  /* line of that entry, 0 when not listed */
-	struct exemptions *exempt; /* NULL when none */
-	void *params;              /* as loaded by libcyaml, NULL when none */
-	void *state;               /* from the module's prepare() */
 };
 
 struct server_settings {
@@ -90,41 +68,20 @@ struct admitd_config {
 	void *raw;                   /* libcyaml top-level data, freed with the config */
 };
 
-/* A list of errors, each already formatted as `file:line:col: message`. */
-struct config_errors {
-	char **lines;
-	size_t count;
-};
-
-void config_errors_free(struct config_errors *errs);
-
 /* The built-in default: Pod Security restricted at deny, kube-system exempt. */
 extern const char config_default_yaml[];
 
 /*
  * Loads and validates. Returns a configuration with one reference, or
  * NULL with every error found in *errs (caller frees with
- * config_errors_free). `name` is used in error messages.
+ * yamlconf_errors_free). `name` is used in error messages.
  */
-struct admitd_config *config_load_file(const char *path, struct config_errors *errs);
+struct admitd_config *config_load_file(const char *path, struct yamlconf_errors *errs);
 struct admitd_config *config_load_buffer(const char *name, const char *buf, size_t len,
-					 struct config_errors *errs);
+					 struct yamlconf_errors *errs);
 
 struct admitd_config *config_ref(struct admitd_config *cfg);
 void config_unref(struct admitd_config *cfg);
-
-/* ---- for rules.c: shared pieces of the loader ---- */
-struct rule;
-extern const cyaml_strval_t config_action_strings[4];
-extern const cyaml_schema_field_t config_policy_exemptions_fields[6];
-void config_add_error(struct config_errors *errs, const char *name, int line, int col,
-		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* libcyaml load of text (padded to the file's lines) with errors as config errors. */
-int config_load_yaml(const char *name, const char *text, size_t len,
-		     const cyaml_schema_value_t *schema, void **out, const char *where,
-		     int from_line, struct config_errors *errs);
-void config_free_yaml(const cyaml_schema_value_t *schema, void *data);
-void config_exemptions_free(struct exemptions *ex);
 
 /*
  * Checks a listen address, "ADDR:PORT", "[V6]:PORT" or ":PORT", with PORT
@@ -148,7 +105,5 @@ int config_parse_uint(const char *text, unsigned long min, unsigned long max, un
  */
 size_t config_notes(const struct admitd_config *cfg, char **lines, size_t max);
 
-/* Whether `name` matches one of the exact names or trailing-'*' globs. */
-bool config_name_matches(char *const *names, unsigned n, const char *name);
 
 #endif

@@ -21,7 +21,7 @@ static bool engine_in_groups(char *const *names, unsigned n, const json_t *group
 	const json_t *g;
 	json_array_foreach(groups, i, g)
 	{
-		if (json_is_string(g) && config_name_matches(names, n, json_string_value(g)))
+		if (json_is_string(g) && settings_name_matches(names, n, json_string_value(g)))
 			return true;
 	}
 	return false;
@@ -34,9 +34,9 @@ static const char *engine_exempt_reason(struct arena *a, const struct exemptions
 	if (ex == NULL)
 		return NULL;
 	if (in->namespace != NULL && in->namespace[0] != '\0' &&
-	    config_name_matches(ex->namespaces, ex->nnamespaces, in->namespace))
+	    settings_name_matches(ex->namespaces, ex->nnamespaces, in->namespace))
 		return arena_printf(a, "namespace \"%s\" is exempt", in->namespace);
-	if (in->username != NULL && config_name_matches(ex->users, ex->nusers, in->username))
+	if (in->username != NULL && settings_name_matches(ex->users, ex->nusers, in->username))
 		return arena_printf(a, "user \"%s\" is exempt", in->username);
 	if (in->groups != NULL && engine_in_groups(ex->groups, ex->ngroups, in->groups))
 		return "a group of the requesting user is exempt";

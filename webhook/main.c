@@ -31,14 +31,14 @@ static int cmd_help(int argc, char **argv);
 /* Loads --config FILE, or the built-in default; prints every error. */
 static struct admitd_config *main_load_config(const char *path)
 {
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct admitd_config *cfg =
 		path != NULL ? config_load_file(path, &errs)
 			     : config_load_buffer("built-in", config_default_yaml,
 						  strlen(config_default_yaml), &errs);
 	for (size_t i = 0; i < errs.count; i++)
 		fprintf(stderr, "%s\n", errs.lines[i]);
-	config_errors_free(&errs);
+	yamlconf_errors_free(&errs);
 	return cfg;
 }
 

@@ -28,7 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "settings.h"
+#include "yamlconf.h"
 #include "kinds.h"
 
 #define RULES_MAX_DEPTH 16
@@ -108,7 +109,7 @@ static const cyaml_schema_field_t rules_fields[] = {
 	CYAML_FIELD_STRING_PTR("description", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			       struct rules_yaml, description, 0, 1024),
 	CYAML_FIELD_ENUM("action", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct rules_yaml,
-			 action, config_action_strings, 4),
+			 action, settings_action_strings, 4),
 	CYAML_FIELD_MAPPING_PTR("match", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct rules_yaml, match, rules_match_fields),
 	CYAML_FIELD_MAPPING_PTR("assert", CYAML_FLAG_POINTER, struct rules_yaml, assert_,
@@ -116,7 +117,7 @@ static const cyaml_schema_field_t rules_fields[] = {
 	CYAML_FIELD_STRING_PTR("message", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			       struct rules_yaml, message, 1, 1024),
 	CYAML_FIELD_MAPPING_PTR("exemptions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-				struct rules_yaml, exemptions, config_policy_exemptions_fields),
+				struct rules_yaml, exemptions, settings_exemptions_fields),
 	CYAML_FIELD_END,
 };
 
@@ -696,7 +697,7 @@ void rules_free(struct rule *r)
 		free(r->namespaces[i]);
 	free(r->namespaces);
 	rules_assert_free(r->root);
-	config_exemptions_free(r->setting.exempt);
+	settings_exemptions_free(r->setting.exempt);
 	free(r);
 }
 
@@ -844,7 +845,7 @@ static bool rules_matches(const struct rule *r, const struct pod_view *pod)
 	if (r->nnamespaces == 0)
 		return true;
 	return pod->namespace != NULL &&
-	       config_name_matches(r->namespaces, (unsigned)r->nnamespaces, pod->namespace);
+	       settings_name_matches(r->namespaces, (unsigned)r->nnamespaces, pod->namespace);
 }
 
 static int rules_run(struct policy_ctx *ctx)
@@ -891,16 +892,16 @@ static bool rules_id_ok(const char *id)
 }
 
 struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx,
-			   int line, int col, struct config_errors *errs)
+			   int line, int col, struct yamlconf_errors *errs)
 {
 	char where[48], err[512] = "";
 	snprintf(where, sizeof(where), "rules[%zu]", idx);
 	struct rules_yaml *y = NULL;
-	if (config_load_yaml(name, text, len, &rules_schema, (void **)&y, where, line, errs) < 0)
+	if (yamlconf_load(name, text, len, &rules_schema, (void **)&y, where, line, errs) < 0)
 		return NULL;
 	struct rule *r = NULL;
 	if (!rules_id_ok(y->id)) {
-		config_add_error(errs, name, line, col,
+		yamlconf_error(errs, name, line, col,
 				 "%s: id \"%s\" must be lower-case letters, digits and '-', starting "
 				 "with a letter, not ending with '-', at most 63 characters, and none "
 				 "of warn, preexisting, would-deny, exempt, admitd (it is a metric "
@@ -916,7 +917,7 @@ struct rule *rules_compile(const char *name, const char *text, size_t len, size_
 	r->message = y->message != NULL ? strdup(y->message) : NULL;
 	r->root = rules_assert_compile(y->assert_, 0, &r->per_container, err, sizeof(err));
 	if (r->root == NULL) {
-		config_add_error(errs, name, line, col, "%s (rule \"%s\"): %s", where, y->id,
+		yamlconf_error(errs, name, line, col, "%s (rule \"%s\"): %s", where, y->id,
 				 err[0] ? err : "out of memory");
 		goto fail;
 	}
@@ -937,7 +938,7 @@ struct rule *rules_compile(const char *name, const char *text, size_t len, size_
 		y->match->nnamespaces = 0;
 		for (size_t i = 0; i < r->nkinds; i++) {
 			if (!kinds_find(r->kinds[i])) {
-				config_add_error(errs, name, line, col,
+				yamlconf_error(errs, name, line, col,
 						 "%s (rule \"%s\"): match.kinds: \"%s\" is not a "
 						 "judged kind (%s)",
 						 where, y->id, r->kinds[i], kinds_list());
@@ -961,10 +962,10 @@ struct rule *rules_compile(const char *name, const char *text, size_t len, size_
 	r->desc.default_action = POLICY_ACTION_DENY;
 	r->desc.check = rules_run;
 	r->setting.state = r;
-	config_free_yaml(&rules_schema, y);
+	yamlconf_free(&rules_schema, y);
 	return r;
 fail:
 	rules_free(r);
-	config_free_yaml(&rules_schema, y);
+	yamlconf_free(&rules_schema, y);
 	return NULL;
 }

@@ -18,8 +18,7 @@ struct rule_set {
 	size_t count;
 };
 
-struct config_errors;
-struct admitd_config;
+struct yamlconf_errors;
 struct policy_setting;
 
 /*
@@ -28,7 +27,7 @@ struct policy_setting;
  * Returns the compiled rule, or NULL.
  */
 struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx,
-			   int line, int col, struct config_errors *errs);
+			   int line, int col, struct yamlconf_errors *errs);
 void rules_free(struct rule *r);
 
 const struct policy_desc *rules_desc(const struct rule *r);

@@ -757,14 +757,14 @@ static void server_reload_config(struct server_watch *w, bool force)
 		return;
 	w->cfg = st;
 	w->have_cfg = true;
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct admitd_config *cfg = config_load_file(path, &errs);
 	if (cfg == NULL) {
 		log_warnx("configuration reload refused (%zu error%s), still serving checksum %s",
 			  errs.count, errs.count == 1 ? "" : "s", server.cfg->checksum);
 		for (size_t i = 0; i < errs.count; i++)
 			log_warnx("  %s", errs.lines[i]);
-		config_errors_free(&errs);
+		yamlconf_errors_free(&errs);
 		metrics_config_reload(false);
 		return;
 	}

@@ -395,13 +395,13 @@ static int suite_check(const char *path, const json_t *doc)
 	char *buf = suite_read(path, &len);
 	if (buf == NULL)
 		return -1; /* suite_load_doc said so */
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct suite_yaml *y = NULL;
 	int rc = 0;
-	if (config_load_yaml(path, buf, len, &suite_schema, (void **)&y, "", 1, &errs) < 0) {
+	if (yamlconf_load(path, buf, len, &suite_schema, (void **)&y, "", 1, &errs) < 0) {
 		for (size_t i = 0; i < errs.count; i++)
 			printf("FAIL %s\n", errs.lines[i]);
-		config_errors_free(&errs);
+		yamlconf_errors_free(&errs);
 		free(buf);
 		return -1;
 	}
@@ -409,7 +409,7 @@ static int suite_check(const char *path, const json_t *doc)
 	size_t n = json_array_size(cases);
 	int *lines = calloc(n ? n : 1, sizeof(*lines));
 	if (lines == NULL) {
-		config_free_yaml(&suite_schema, y);
+		yamlconf_free(&suite_schema, y);
 		free(buf);
 		return -1;
 	}
@@ -439,7 +439,7 @@ static int suite_check(const char *path, const json_t *doc)
 		}
 	}
 	free(lines);
-	config_free_yaml(&suite_schema, y);
+	yamlconf_free(&suite_schema, y);
 	free(buf);
 	return rc;
 }
@@ -456,7 +456,7 @@ static void suite_run(const char *path, struct suite_counts *counts)
 	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
 	const char *dir = dirname(dirbuf);
 	const char *cfgname = suite_str(doc, "config");
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct admitd_config *cfg;
 	if (cfgname == NULL || strcmp(cfgname, "default") == 0) {
 		cfg = config_load_buffer("built-in", config_default_yaml, strlen(config_default_yaml),
@@ -470,7 +470,7 @@ static void suite_run(const char *path, struct suite_counts *counts)
 		printf("FAIL %s: its configuration does not load:\n", path);
 		for (size_t i = 0; i < errs.count; i++)
 			printf("     %s\n", errs.lines[i]);
-		config_errors_free(&errs);
+		yamlconf_errors_free(&errs);
 		counts->broken++;
 		json_decref(doc);
 		return;

@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	static char body[1 << 22];
 	size_t len = fread(body, 1, sizeof(body), f);
 	fclose(f);
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct admitd_config *cfg =
 		strcmp(argv[2], "default") == 0
 			? config_load_buffer("built-in", config_default_yaml,

@@ -34,12 +34,12 @@ __attribute__((noreturn, format(printf, 1, 2))) static inline void fuzz_fail(con
 /* A configuration the target relies on; a load failure is a bug in the target. */
 static inline struct admitd_config *fuzz_config(const char *name, const char *yaml)
 {
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct admitd_config *cfg = config_load_buffer(name, yaml, strlen(yaml), &errs);
 	if (cfg == NULL) {
 		for (size_t i = 0; i < errs.count; i++)
 			fprintf(stderr, "%s\n", errs.lines[i]);
-		config_errors_free(&errs);
+		yamlconf_errors_free(&errs);
 		fuzz_fail("built-in fuzz configuration %s did not load", name);
 	}
 	return cfg;

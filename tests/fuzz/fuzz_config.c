@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (buf == NULL)
 		return 0;
 	memcpy(buf, data, size);
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct admitd_config *cfg = config_load_buffer("fuzz.yaml", buf, size, &errs);
 	if (cfg != NULL) {
 		if (errs.count != 0)
@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < errs.count; i++)
 		if (errs.lines[i] == NULL || errs.lines[i][0] == '\0')
 			fuzz_fail("an empty error line");
-	config_errors_free(&errs);
+	yamlconf_errors_free(&errs);
 	free(buf);
 	return 0;
 }

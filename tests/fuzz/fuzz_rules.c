@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, prefix, sizeof(prefix) - 1);
 	memcpy(text + sizeof(prefix) - 1, as, alen);
 	memcpy(text + sizeof(prefix) - 1 + alen, suffix, sizeof(suffix) - 1);
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct admitd_config *cfg = config_load_buffer("fuzz-rules.yaml", text, len, &errs);
 	if (cfg != NULL) {
 		free(fuzz_judge(cfg, &pod_rv, &arena));
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (errs.count == 0) {
 		fuzz_fail("rules configuration refused without an error message");
 	}
-	config_errors_free(&errs);
+	yamlconf_errors_free(&errs);
 	free(text);
 	return 0;
 }

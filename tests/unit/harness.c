@@ -57,12 +57,12 @@ const char *harness_shared(const char *relpath)
 
 struct admitd_config *harness_config(const char *yaml)
 {
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct admitd_config *cfg = config_load_buffer("test.yaml", yaml, strlen(yaml), &errs);
 	if (cfg == NULL) {
 		for (size_t i = 0; i < errs.count; i++)
 			print_error("%s\n", errs.lines[i]);
-		config_errors_free(&errs);
+		yamlconf_errors_free(&errs);
 		fail_msg("configuration did not load");
 	}
 	return cfg;
@@ -70,7 +70,7 @@ struct admitd_config *harness_config(const char *yaml)
 
 char *harness_config_errors(const char *yaml)
 {
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	struct admitd_config *cfg = config_load_buffer("test.yaml", yaml, strlen(yaml), &errs);
 	if (cfg != NULL) {
 		config_unref(cfg);
@@ -85,7 +85,7 @@ char *harness_config_errors(const char *yaml)
 		strcat(out, errs.lines[i]);
 		strcat(out, "\n");
 	}
-	config_errors_free(&errs);
+	yamlconf_errors_free(&errs);
 	return out;
 }
 

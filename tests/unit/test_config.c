@@ -299,12 +299,12 @@ static void test_name_matching(void **state)
 {
 	(void)state;
 	char *names[] = {"kube-system", "team-*"};
-	assert_true(config_name_matches(names, 2, "kube-system"));
-	assert_true(config_name_matches(names, 2, "team-a"));
-	assert_true(config_name_matches(names, 2, "team-"));
-	assert_false(config_name_matches(names, 2, "kube-system2"));
-	assert_false(config_name_matches(names, 2, "tea"));
-	assert_false(config_name_matches(names, 0, "kube-system"));
+	assert_true(settings_name_matches(names, 2, "kube-system"));
+	assert_true(settings_name_matches(names, 2, "team-a"));
+	assert_true(settings_name_matches(names, 2, "team-"));
+	assert_false(settings_name_matches(names, 2, "kube-system2"));
+	assert_false(settings_name_matches(names, 2, "tea"));
+	assert_false(settings_name_matches(names, 0, "kube-system"));
 }
 
 static void test_load_file_names_the_file(void **state)
@@ -316,17 +316,17 @@ static void test_load_file_names_the_file(void **state)
 	const char yaml[] = "mode: enforce\npolicies:\n  - id: privileged\n    registires: [x]\n";
 	assert_int_equal(write(fd, yaml, sizeof(yaml) - 1), (ssize_t)(sizeof(yaml) - 1));
 	close(fd);
-	struct config_errors errs = {0};
+	struct yamlconf_errors errs = {0};
 	assert_null(config_load_file(path, &errs));
 	assert_int_equal(errs.count, 1);
 	char expect[128];
 	snprintf(expect, sizeof(expect), "%s:4:5: unknown key \"registires\" in policies[0]", path);
 	assert_string_equal(errs.lines[0], expect);
-	config_errors_free(&errs);
+	yamlconf_errors_free(&errs);
 	unlink(path);
 	assert_null(config_load_file("/nonexistent/admitd.yaml", &errs));
 	assert_non_null(strstr(errs.lines[0], "cannot open"));
-	config_errors_free(&errs);
+	yamlconf_errors_free(&errs);
 }
 
 /* libyaml counts marks in characters: entries after non-ASCII text must still be cut right */
