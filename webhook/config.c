@@ -28,6 +28,7 @@
 
 #include "../policies/image.h"
 #include "../policies/registry.h"
+#include "cfgkeys.h"
 #include "rules.h"
 
 const char config_default_yaml[] = "# admitd built-in default configuration\n"
@@ -38,153 +39,7 @@ const char config_default_yaml[] = "# admitd built-in default configuration\n"
 				   "exemptions:\n"
 				   "  namespaces: [kube-system]\n";
 
-#define CONFIG_DEFAULT_MAX_BODY (7ULL * 1024 * 1024)
-#define CONFIG_MAX_THREADS      256
-/* HTTP/2 streams one connection may open a second (h2guard.c): a review
- * client waits for answers and tops out near 28,000 a second on one
- * connection here (tiny reviews, 16 at once); a Rapid Reset flood sends
- * over a million, and h2o alone handles some 370,000 a second. */
-#define CONFIG_DEFAULT_H2_STREAMS_PER_SECOND 50000
-
 /* ---- schemas ---- */
-
-/* levels, like actions, are loaded as SETTINGS_GIVEN(value): 0 is "not given" */
-static const cyaml_strval_t config_mode_strings[] = {
-	{"enforce", ADMITD_MODE_ENFORCE},
-	{"dry-run", ADMITD_MODE_DRY_RUN},
-};
-static const cyaml_strval_t config_updates_strings[] = {
-	{"newViolations", ADMITD_UPDATES_NEW_VIOLATIONS},
-	{"all", ADMITD_UPDATES_ALL},
-};
-static const cyaml_strval_t config_level_strings[] = {
-	{"privileged", SETTINGS_GIVEN(POLICY_LEVEL_NONE)},
-	{"baseline", SETTINGS_GIVEN(POLICY_LEVEL_BASELINE)},
-	{"restricted", SETTINGS_GIVEN(POLICY_LEVEL_RESTRICTED)},
-};
-static const cyaml_schema_field_t config_exemptions_fields[] = {
-	SETTINGS_STRING_LIST("namespaces", namespaces),
-	SETTINGS_STRING_LIST("users", users),
-	SETTINGS_STRING_LIST("groups", groups),
-	CYAML_FIELD_END,
-};
-struct config_pod_security {
-	int level;
-	int action;
-};
-
-static const cyaml_schema_field_t config_pod_security_fields[] = {
-	CYAML_FIELD_ENUM("level", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
-			 struct config_pod_security, level, config_level_strings, 3),
-	CYAML_FIELD_ENUM("action", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
-			 struct config_pod_security, action, settings_action_strings, 4),
-	CYAML_FIELD_END,
-};
-
-/* Numbers are read as strings: libcyaml's INT accepts "5abc" as 5. */
-struct config_server {
-	char *listen;
-	char *cert;
-	char *key;
-	char *client_ca;
-	char *threads;
-	char *max_body_bytes;
-	char *request_timeout;
-	char *idle_timeout;
-	char *handshake_timeout;
-	char *max_connections;
-	char *max_streams;
-	char *h2_streams_per_second;
-	char *h2_penalty;
-	int http2;
-};
-
-struct config_limits {
-	char *max_json_depth;
-	char *max_containers;
-	char *max_match_length;
-};
-
-static const cyaml_schema_field_t config_server_fields[] = {
-	CYAML_FIELD_STRING_PTR("listen", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, listen, 1, 300),
-	CYAML_FIELD_STRING_PTR("cert", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, cert, 1, 4096),
-	CYAML_FIELD_STRING_PTR("key", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, key, 1, 4096),
-	CYAML_FIELD_STRING_PTR("threads", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, threads, 1, 16),
-	CYAML_FIELD_STRING_PTR("maxBodyBytes", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, max_body_bytes, 1, 32),
-	CYAML_FIELD_ENUM("http2", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_server,
-			 http2, policy_bool_strings, POLICY_BOOL_STRINGS_COUNT),
-	CYAML_FIELD_STRING_PTR("clientCA", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, client_ca, 1, 4096),
-	CYAML_FIELD_STRING_PTR("requestTimeoutSeconds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, request_timeout, 1, 16),
-	CYAML_FIELD_STRING_PTR("idleTimeoutSeconds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, idle_timeout, 1, 16),
-	CYAML_FIELD_STRING_PTR("handshakeTimeoutSeconds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, handshake_timeout, 1, 16),
-	CYAML_FIELD_STRING_PTR("maxConnections", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, max_connections, 1, 16),
-	CYAML_FIELD_STRING_PTR("maxStreamsPerConnection", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, max_streams, 1, 16),
-	CYAML_FIELD_STRING_PTR("http2MaxStreamsPerSecond", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, h2_streams_per_second, 1, 16),
-	CYAML_FIELD_STRING_PTR("http2FloodPenaltySeconds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_server, h2_penalty, 1, 16),
-	CYAML_FIELD_END,
-};
-
-static const cyaml_schema_field_t config_limits_fields[] = {
-	CYAML_FIELD_STRING_PTR("maxJsonDepth", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_limits, max_json_depth, 1, 16),
-	CYAML_FIELD_STRING_PTR("maxContainers", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_limits, max_containers, 1, 16),
-	CYAML_FIELD_STRING_PTR("maxMatchLength", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-			       struct config_limits, max_match_length, 1, 16),
-	CYAML_FIELD_END,
-};
-
-static const cyaml_strval_t config_on_error_strings[] = {
-	{"deny", 0},
-	{"allow", 1},
-};
-
-struct config_top {
-	int mode;
-	int updates;
-	struct config_pod_security *pod_security;
-	struct exemptions *exemptions;
-	struct config_server *server;
-	struct config_limits *limits;
-	int on_policy_error;
-};
-
-static const cyaml_schema_field_t config_top_fields[] = {
-	CYAML_FIELD_ENUM("mode", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_top, mode,
-			 config_mode_strings, 2),
-	CYAML_FIELD_ENUM("updates", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, struct config_top,
-			 updates, config_updates_strings, 2),
-	CYAML_FIELD_MAPPING_PTR("podSecurity", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-				struct config_top, pod_security, config_pod_security_fields),
-	CYAML_FIELD_MAPPING_PTR("exemptions", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-				struct config_top, exemptions, config_exemptions_fields),
-	CYAML_FIELD_MAPPING_PTR("server", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-				struct config_top, server, config_server_fields),
-	CYAML_FIELD_MAPPING_PTR("limits", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
-				struct config_top, limits, config_limits_fields),
-	CYAML_FIELD_ENUM("onPolicyError", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT,
-			 struct config_top, on_policy_error, config_on_error_strings, 2),
-	/* read entry by entry in pass 3 */
-	CYAML_FIELD_IGNORE("policies", CYAML_FLAG_OPTIONAL),
-	CYAML_FIELD_IGNORE("rules", CYAML_FLAG_OPTIONAL),
-	CYAML_FIELD_END,
-};
-static const cyaml_schema_value_t config_top_schema = {
-	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct config_top, config_top_fields),
-};
 
 /* The keys every policy entry has, whatever the module. */
 struct config_entry {
@@ -420,6 +275,8 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t 
 	}
 	rc = 0;
 out:
+	/* its errors are said; prepare() must not add "needs ..." for what did not load */
+	s->broken = rc < 0;
 	free(text);
 	free(common);
 	free(own);
@@ -452,8 +309,7 @@ static void config_free(struct admitd_config *cfg)
 	for (size_t i = 0; i < cfg->nrules; i++)
 		rules_free(cfg->rules[i]);
 	free(cfg->rules);
-	if (cfg->raw != NULL)
-		yamlconf_free(&config_top_schema, cfg->raw);
+	cfgkeys_free(cfg);
 	free(cfg);
 }
 
@@ -467,29 +323,6 @@ void config_unref(struct admitd_config *cfg)
 {
 	if (cfg != NULL && atomic_fetch_sub(&cfg->refs, 1) == 1)
 		config_free(cfg);
-}
-
-/* "7Mi", "512Ki", "1048576", "2M": a byte count with an optional suffix. */
-static int config_parse_size(const char *s, unsigned long long *out)
-{
-	char *end = NULL;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || end == s || s[0] == '-')
-		return -1;
-	unsigned long long mul = 1;
-	if (strcmp(end, "") == 0)
-		mul = 1;
-	else if (strcmp(end, "Ki") == 0 || strcmp(end, "K") == 0)
-		mul = 1024;
-	else if (strcmp(end, "Mi") == 0 || strcmp(end, "M") == 0)
-		mul = 1024 * 1024;
-	else
-		return -1;
-	if (v > (1ULL << 40) / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
 }
 
 static void config_apply_levels(struct admitd_config *cfg)
@@ -580,126 +413,19 @@ int config_check_listen(const char *listen, char *why, size_t whylen)
 	return 0;
 }
 
-static int config_uint(struct yamlconf_errors *errs, const char *name, const char *buf, size_t len,
-		       const char *key, const char *text, unsigned long min, unsigned long max,
-		       unsigned *out)
-{
-	if (text == NULL)
-		return 0;
-	char *end = NULL;
-	errno = 0;
-	unsigned long v = strtoul(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
-		int line = 0, col = 0;
-		yamlconf_find_key(buf, len, key, 1, &line, &col);
-		yamlconf_error(errs, name, line, col,
-				 "invalid value \"%s\" for key \"%s\" (a whole number from %lu to "
-				 "%lu)",
-				 text, key, min, max);
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
-static int config_take_top(struct admitd_config *cfg, struct config_top *top,
+/* What the key table cannot say: defaults that depend on other keys, list shapes. */
+static int config_take_top(struct admitd_config *cfg, const bool *given,
 			   const struct yamlconf_scan *sc, struct yamlconf_errors *errs,
-			   const char *name, const char *buf, size_t len)
+			   const char *name)
 {
 	int rc = 0;
-	cfg->mode = top != NULL ? (enum admitd_mode)top->mode : ADMITD_MODE_ENFORCE;
-	cfg->updates = top != NULL ? (enum admitd_updates)top->updates
-				   : ADMITD_UPDATES_NEW_VIOLATIONS;
-	cfg->pss_level = POLICY_LEVEL_NONE;
-	cfg->pss_action = POLICY_ACTION_DENY;
-	if (top != NULL && top->pod_security != NULL) {
-		/* podSecurity without a level means restricted: the safe reading */
-		cfg->pss_level = top->pod_security->level != 0
-					 ? (enum policy_level)(top->pod_security->level - 1)
-					 : POLICY_LEVEL_RESTRICTED;
-		if (top->pod_security->action != 0)
-			cfg->pss_action = (enum policy_action)(top->pod_security->action - 1);
-	}
-	if (top != NULL && top->exemptions != NULL) {
-		cfg->exempt = *top->exemptions;
-		int line = 0, col = 0;
-		yamlconf_find_key(buf, len, "exemptions", 1, &line, &col);
-		if (config_check_names(errs, name, line, col, cfg->exempt.namespaces,
-				       cfg->exempt.nnamespaces, "exemptions.namespaces") < 0)
-			rc = -1;
-	}
-	struct server_settings *srv = &cfg->server;
-	srv->max_body_bytes = CONFIG_DEFAULT_MAX_BODY;
-	srv->request_timeout_s = 10;
-	srv->idle_timeout_s = 60;
-	srv->handshake_timeout_s = 10;
-	srv->max_connections = 4096;
-	srv->max_streams = 16;
-	srv->h2_streams_per_second = CONFIG_DEFAULT_H2_STREAMS_PER_SECOND;
-	srv->h2_penalty_s = 10;
-	cfg->limits.max_json_depth = 64;
-	cfg->limits.max_containers = 256;
-	cfg->limits.max_match_length = 4096;
-	if (top != NULL && top->server != NULL) {
-		struct config_server *cs = top->server;
-		srv->listen = cs->listen;
-		char why[160];
-		if (srv->listen != NULL && config_check_listen(srv->listen, why, sizeof(why)) < 0) {
-			int line = 0, col = 0;
-			yamlconf_find_key(buf, len, "listen", 1, &line, &col);
-			yamlconf_error(errs, name, line, col,
-					 "invalid value for key \"server.listen\": %s", why);
-			rc = -1;
-		}
-		srv->cert = cs->cert;
-		srv->key = cs->key;
-		srv->http2 = cs->http2 != 0;
-		srv->client_ca = cs->client_ca;
-		if (config_uint(errs, name, buf, len, "threads", cs->threads, 0, CONFIG_MAX_THREADS,
-				&srv->threads) < 0 ||
-		    config_uint(errs, name, buf, len, "requestTimeoutSeconds", cs->request_timeout, 1,
-				3600, &srv->request_timeout_s) < 0 ||
-		    config_uint(errs, name, buf, len, "idleTimeoutSeconds", cs->idle_timeout, 1,
-				3600, &srv->idle_timeout_s) < 0 ||
-		    config_uint(errs, name, buf, len, "handshakeTimeoutSeconds",
-				cs->handshake_timeout, 1, 600, &srv->handshake_timeout_s) < 0 ||
-		    config_uint(errs, name, buf, len, "maxConnections", cs->max_connections, 1,
-				1000000, &srv->max_connections) < 0 ||
-		    config_uint(errs, name, buf, len, "maxStreamsPerConnection", cs->max_streams, 1,
-				256, &srv->max_streams) < 0 ||
-		    config_uint(errs, name, buf, len, "http2MaxStreamsPerSecond",
-				cs->h2_streams_per_second, 0, 10000000,
-				&srv->h2_streams_per_second) < 0 ||
-		    config_uint(errs, name, buf, len, "http2FloodPenaltySeconds", cs->h2_penalty, 0,
-				3600, &srv->h2_penalty_s) < 0)
-			rc = -1;
-		if (cs->max_body_bytes != NULL &&
-		    (config_parse_size(cs->max_body_bytes, &srv->max_body_bytes) < 0 ||
-		     srv->max_body_bytes < 1024)) {
-			int line = 0, col = 0;
-			yamlconf_find_key(buf, len, "maxBodyBytes", 1, &line, &col);
-			yamlconf_error(errs, name, line, col,
-					 "server.maxBodyBytes \"%s\": a byte count of at least 1024, "
-					 "optionally with Ki or Mi",
-					 cs->max_body_bytes);
-			rc = -1;
-		}
-	}
-	if (top != NULL && top->limits != NULL) {
-		struct config_limits *cl = top->limits;
-		if (config_uint(errs, name, buf, len, "maxJsonDepth", cl->max_json_depth, 16, 1024,
-				&cfg->limits.max_json_depth) < 0 ||
-		    config_uint(errs, name, buf, len, "maxContainers", cl->max_containers, 1, 10000,
-				&cfg->limits.max_containers) < 0 ||
-		    config_uint(errs, name, buf, len, "maxMatchLength", cl->max_match_length, 1,
-				1048576, &cfg->limits.max_match_length) < 0)
-			rc = -1;
-	}
-	cfg->on_policy_error_allow = top != NULL && top->on_policy_error == 1;
-	for (int l = 0; l < 2; l++) {
+	/* podSecurity without a level means restricted: the safe reading */
+	if (given[cfgkeys_index("podSecurity")] && !given[cfgkeys_index("podSecurity.level")])
+		cfg->pss_level = POLICY_LEVEL_RESTRICTED;
+	for (int l = 0; l < YAMLCONF_LISTS; l++) {
 		if (sc->lists[l].not_list) {
 			yamlconf_error(errs, name, sc->lists[l].line, sc->lists[l].col,
-					 "key \"%s\" must be a list", sc->lists[l].key);
+				       "key \"%s\" must be a list", sc->lists[l].key);
 			rc = -1;
 		}
 	}
@@ -711,7 +437,6 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 {
 	struct yamlconf_scan sc = {0};
 	struct admitd_config *cfg = calloc(1, sizeof(*cfg));
-	struct config_top *top = NULL;
 	bool bad = false;
 	if (cfg == NULL)
 		return NULL;
@@ -732,12 +457,10 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 		goto fail;
 	}
 
-	if (yamlconf_load(name, buf, len, &config_top_schema, (void **)&top, "", 1, errs) < 0) {
+	bool given[CFGKEYS_MAX];
+	if (cfgkeys_read(cfg, name, buf, len, given, errs) < 0)
 		bad = true;
-		top = NULL;
-	}
-	cfg->raw = top;
-	if (!bad && config_take_top(cfg, top, &sc, errs, name, buf, len) < 0)
+	if (config_take_top(cfg, given, &sc, errs, name) < 0)
 		bad = true;
 
 	for (size_t i = 0; i < sc.lists[0].nentries; i++)
@@ -745,9 +468,7 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 			bad = true;
 	if (config_load_rules(cfg, buf, len, &sc.lists[1], errs, name) < 0)
 		bad = true;
-	if (bad)
-		goto fail;
-
+	/* on: the modules' own checks of the entries that loaded are errors to report too */
 	config_apply_levels(cfg);
 
 	/* modules turn their parameters into runtime state once, here */
@@ -755,7 +476,7 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 		const struct policy_desc *d = registry_policies[i];
 		struct policy_setting *s = &cfg->settings[i];
 		/* a policy that is off never runs: its parameters may be left out */
-		if (d->prepare == NULL || s->action == POLICY_ACTION_OFF)
+		if (d->prepare == NULL || s->action == POLICY_ACTION_OFF || s->broken)
 			continue;
 		char why[300] = "";
 		if (d->prepare(s->params, &s->state, why, sizeof(why)) < 0) {

@@ -65,7 +65,6 @@ struct admitd_config {
 	char checksum[17];           /* FNV-1a 64 of the source text, hex */
 	struct rule **rules;         /* custom rules from `rules:`, in file order */
 	size_t nrules;
-	void *raw;                   /* libcyaml top-level data, freed with the config */
 };
 
 /* The built-in default: Pod Security restricted at deny, kube-system exempt. */

@@ -161,7 +161,7 @@ static int cmd_serve(int argc, char **argv)
 	opt.client_ca_given = opt.client_ca != NULL;
 	opt.threads_given = threads != NULL;
 	opt.http2_given = http2;
-	opt.listen = listen ? listen : cfg->server.listen ? cfg->server.listen : ":8443";
+	opt.listen = listen ? listen : cfg->server.listen; /* ":8443" by default */
 	opt.cert = cert ? cert : cfg->server.cert;
 	opt.key = key ? key : cfg->server.key;
 	if (opt.client_ca == NULL)

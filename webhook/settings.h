@@ -33,6 +33,7 @@ struct policy_setting {
 	bool listed;               /* has an entry under policies: */
 	bool action_given;         /* that entry sets `action:` */
 	int line;                  /* line of that entry, 0 when not listed */
+	bool broken;               /* that entry had errors (reported): not prepared */
 	struct exemptions *exempt; /* NULL when none */
 	void *params;              /* as loaded by libcyaml, NULL when none */
 	void *state;               /* from the module's prepare() */

@@ -300,14 +300,26 @@ static const cyaml_config_t yamlconf_base = {
 /* ---- pass 1: libyaml syntax check and policy entry locations ---- */
 
 static int yamlconf_next(yaml_parser_t *p, yaml_event_t *ev, struct yamlconf_errors *errs,
-		       const char *name)
+			 const char *name)
 {
-	if (yaml_parser_parse(p, ev))
-		return 0;
-	yamlconf_error(errs, name, (int)p->problem_mark.line + 1, (int)p->problem_mark.column + 1,
-		     "YAML syntax error: %s%s%s", p->problem ? p->problem : "invalid YAML",
-		     p->context ? " " : "", p->context ? p->context : "");
-	return -1;
+	if (!yaml_parser_parse(p, ev)) {
+		yamlconf_error(errs, name, (int)p->problem_mark.line + 1,
+			       (int)p->problem_mark.column + 1, "YAML syntax error: %s%s%s",
+			       p->problem ? p->problem : "invalid YAML", p->context ? " " : "",
+			       p->context ? p->context : "");
+		return -1;
+	}
+	if (ev->type == YAML_ALIAS_EVENT) {
+		/* they buy nothing in a configuration and open the door to alias bombs */
+		yamlconf_error(errs, name, (int)ev->start_mark.line + 1,
+			       (int)ev->start_mark.column + 1,
+			       "YAML aliases (*%s) are not allowed in a configuration; write the "
+			       "value out",
+			       (const char *)ev->data.alias.anchor);
+		yaml_event_delete(ev);
+		return -1;
+	}
+	return 0;
 }
 
 /* Skips the rest of the node that `ev` starts; ev already consumed. */

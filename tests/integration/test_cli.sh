@@ -29,7 +29,7 @@ check "--metrics-listen 127.0.0.1:65536 is refused" \
 printf 'server: {listen: "127.0.0.1:70000"}\n' >"$WORK/port.yaml"
 "$ADMITD" check-config "$WORK/port.yaml" >"$WORK/out" 2>&1
 check "server.listen with port 70000 is a configuration error with its line" \
-	grep -qF 'port.yaml:1:10: invalid value for key "server.listen"' "$WORK/out"
+	grep -qF 'port.yaml:1:18: invalid value for key "server.listen"' "$WORK/out"
 
 # network-policy-coverage needs NetworkPolicies, which only audit reads: say so
 printf 'policies:\n  - id: network-policy-coverage\n    action: deny\n' >"$WORK/npc.yaml"

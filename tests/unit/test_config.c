@@ -193,7 +193,6 @@ static void test_wrong_types(void **state)
 	assert_error("policies: {id: privileged}\n", "key \"policies\" must be a list");
 	assert_error("policies:\n  - privileged\n",
 		     "test.yaml:2:5: policies[0] must be a mapping with an \"id\" key");
-	assert_error("server: {http2: yes please}\n", "invalid value \"yes please\"");
 }
 
 static void test_unknown_policy_id(void **state)
@@ -249,13 +248,60 @@ static void test_bad_server_values(void **state)
 {
 	(void)state;
 	assert_error("server: {threads: 5abc}\n",
-		     "test.yaml:1:10: invalid value \"5abc\" for key \"threads\" (a whole number "
-		     "from 0 to 256)");
+		     "test.yaml:1:19: invalid value \"5abc\" for key \"server.threads\" (a whole "
+		     "number from 0 to 256)");
 	assert_error("server:\n  requestTimeoutSeconds: \"0\"\n",
-		     "test.yaml:2:3: invalid value \"0\" for key \"requestTimeoutSeconds\"");
-	assert_error("limits: {maxContainers: lots}\n", "for key \"maxContainers\"");
-	assert_error("server: {maxBodyBytes: 12}\n", "server.maxBodyBytes \"12\"");
-	assert_error("server: {maxBodyBytes: 7Gi}\n", "server.maxBodyBytes \"7Gi\"");
+		     "test.yaml:2:26: invalid value \"0\" for key \"server.requestTimeoutSeconds\"");
+	assert_error("limits: {maxContainers: lots}\n", "for key \"limits.maxContainers\"");
+	assert_error("server: {maxBodyBytes: 12}\n",
+		     "invalid value \"12\" for key \"server.maxBodyBytes\" (a byte count of at least "
+		     "1024, optionally with Ki or Mi)");
+	assert_error("server: {maxBodyBytes: 7Gi}\n", "invalid value \"7Gi\"");
+	assert_error("server: {http2: yes please}\n",
+		     "invalid value \"yes please\" for key \"server.http2\" (expected true or false)");
+}
+
+/* check-config's promise: every error of a file, each with its position and hint */
+static void test_every_error_of_a_file_is_reported(void **state)
+{
+	(void)state;
+	char *errs = harness_config_errors("modee: enforce\n"
+					   "onPolicyError: maybe\n"
+					   "exemptions:\n"
+					   "  namespace: [kube-system]\n"
+					   "server:\n"
+					   "  maxBodyBytes: 1\n"
+					   "  threads: lots\n"
+					   "  treads: 2\n"
+					   "limits:\n"
+					   "  maxJsonDepth: 5\n"
+					   "policies:\n"
+					   "  - id: privileged\n"
+					   "    acton: deny\n"
+					   "  - id: allowed-registries\n"
+					   "    registries: [a.io]\n"
+					   "    requireDigest: maybe\n"
+					   "  - id: required-labels\n"
+					   "    labels: []\n");
+	const char *want[] = {
+		"test.yaml:1:1: unknown key \"modee\" at the top level",
+		"test.yaml:2:16: invalid value \"maybe\" for key \"onPolicyError\" (expected deny or "
+		"allow)",
+		"test.yaml:4:3: unknown key \"namespace\" in exemptions",
+		"test.yaml:6:17: invalid value \"1\" for key \"server.maxBodyBytes\"",
+		"test.yaml:7:12: invalid value \"lots\" for key \"server.threads\"",
+		"test.yaml:8:3: unknown key \"treads\" in server",
+		"test.yaml:10:17: invalid value \"5\" for key \"limits.maxJsonDepth\" (a whole number "
+		"from 16 to 1024)",
+		"test.yaml:13:5: unknown key \"acton\" in policies[0]",
+		"invalid value \"maybe\" for key \"policies[1].requireDigest\" (expected true or "
+		"false)",
+		"test.yaml:17:1: policy \"required-labels\": \"labels\" must list at least one label",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(errs, want[i]) == NULL)
+			fail_msg("missing error\n  %s\nin\n%s", want[i], errs);
+	free(errs);
 }
 
 static void test_bad_namespace_glob(void **state)
@@ -373,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_every_error_is_reported),
 		cmocka_unit_test(test_bad_server_values),
+		cmocka_unit_test(test_every_error_of_a_file_is_reported),
 		cmocka_unit_test(test_bad_namespace_glob),
 		cmocka_unit_test(test_aliases_are_refused),
 		cmocka_unit_test(test_list_errors_name_the_entry),
