@@ -154,8 +154,12 @@ bench: deps
 	@ADMITD=$(CURDIR)/$(BUILD)/admitd PARSE_RATE=$(CURDIR)/$(BUILD)/parse_rate ./tests/bench/run.sh
 
 # docs/policies.md is generated from the policy descriptors; a test keeps them equal.
+# docs/policies.md whole; the key tables inside configuration.md, server.md, security.md
+DOCS_SPLICED := docs/configuration.md docs/server.md docs/security.md
 docs: $(BUILD)/admitd
 	$(BUILD)/admitd policies --markdown > docs/policies.md
+	@for f in $(DOCS_SPLICED); do \
+		python3 tests/splice-docs.py $$f $(BUILD)/admitd > $$f.new && mv $$f.new $$f; done
 
 check-format:
 	@clang-format --dry-run --Werror $(SRCS) $(wildcard webhook/*.h policies/*.h)

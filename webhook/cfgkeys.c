@@ -79,8 +79,7 @@ const struct cfgkey cfgkeys_table[] = {
 	{.path = "exemptions", .type = CFGKEYS_SECTION, .live = true,
 	 .doc = "requests allowed untouched, for every policy"},
 	CK_NAMES("exemptions.namespaces", namespaces,
-		 "requests in these namespaces (names, or prefixes ending in `*`) are allowed "
-		 "untouched"),
+		 "requests in these namespaces are allowed untouched"),
 	CK_NAMES("exemptions.users", users, "requests from these users are allowed"),
 	CK_NAMES("exemptions.groups", groups,
 		 "requests from a user in any of these groups are allowed"),

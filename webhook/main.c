@@ -12,6 +12,7 @@
 
 #include "../policies/registry.h"
 #include "audit.h"
+#include "cfgkeys.h"
 #include "config.h"
 #include "decision.h"
 #include "log.h"
@@ -273,6 +274,20 @@ static int cmd_policies(int argc, char **argv)
 	return 0;
 }
 
+/* The configuration key reference, from webhook/cfgkeys.c's table. */
+static int cmd_config(int argc, char **argv)
+{
+	static const char *const sections[][2] = {{"top", ""}, {"server", "server"}, {"limits", "limits"}};
+	if (argc == 3 && strcmp(argv[1], "--markdown") == 0)
+		for (size_t i = 0; i < 3; i++)
+			if (strcmp(argv[2], sections[i][0]) == 0) {
+				cfgkeys_markdown(stdout, sections[i][1]);
+				return 0;
+			}
+	fprintf(stderr, "usage: admitd config --markdown top|server|limits\n");
+	return 2;
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -289,6 +304,8 @@ static const struct command commands[] = {
 	{"check-config", "validate a configuration file without starting anything",
 	 cmd_check_config},
 	{"policies", "list the built-in policy modules", cmd_policies},
+	{"config", "print the configuration key reference (--markdown top|server|limits)",
+	 cmd_config},
 	{"version", "print the version", cmd_version},
 	{"help", "show this help", cmd_help},
 };

@@ -25,6 +25,7 @@
 
 #include <h2o.h>
 
+#include "cfgkeys.h"
 #include "decision.h"
 #include "jsonarena.h"
 #include "log.h"
@@ -50,8 +51,9 @@ struct server_shared {
 	socklen_t addrlen;
 	int listen_fd; /* the bound socket; threads accept on dups of it */
 	const struct server_options *opt;
-	/* the values read once at start; a reload that changes one needs a restart */
-	struct server_settings started;
+	/* the configuration served at start: a reload that changes a restart key
+	 * (cfgkeys.c) is compared with it; main() holds it for the whole run */
+	const struct admitd_config *started;
 	char restart_needed[256]; /* "server.listen, server.threads", or "" (under lock) */
 };
 
@@ -687,45 +689,44 @@ static void server_reload_tls(struct server_watch *w, bool force)
 	log_info("certificate reloaded from %s", server.opt->cert);
 }
 
-static bool server_str_differs(const char *a, const char *b)
+/* Whether the key's `admitd serve` flag was given: then the file's value is not used. */
+static bool server_flag_given(const struct server_options *o, const char *flag)
 {
-	return (a == NULL) != (b == NULL) || (a != NULL && strcmp(a, b) != 0);
+	static const struct {
+		const char *flag;
+		size_t at;
+	} flags[] = {
+		{"--listen", offsetof(struct server_options, listen_given)},
+		{"--cert", offsetof(struct server_options, cert_given)},
+		{"--key", offsetof(struct server_options, key_given)},
+		{"--client-ca", offsetof(struct server_options, client_ca_given)},
+		{"--threads", offsetof(struct server_options, threads_given)},
+		{"--http2", offsetof(struct server_options, http2_given)},
+	};
+	for (size_t i = 0; flag != NULL && i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (strcmp(flags[i].flag, flag) == 0)
+			return *(const bool *)((const char *)o + flags[i].at);
+	return false;
 }
 
 /*
- * The `server:` keys h2o (or admitd) reads only at start: a reload that
- * changes one is logged, listed in /readyz (restartNeeded) and flagged by
- * admitd_config_restart_required, while /readyz stays 200 (a 503 would
+ * The keys read only at start (the "restart" rows of cfgkeys.c): a reload
+ * that changes one is logged, listed in /readyz (restartNeeded) and flagged
+ * by admitd_config_restart_required, while /readyz stays 200 (a 503 would
  * pull every replica at once when a ConfigMap change rolls out).
  */
 static void server_restart_check(const struct admitd_config *cfg)
 {
-	const struct server_settings *now = &cfg->server, *was = &server.started;
-	const struct server_options *o = server.opt;
-	const struct {
-		const char *key;
-		bool changed;
-	} keys[] = {
-		{"server.listen",
-		 !o->listen_given && server_str_differs(now->listen ? now->listen : ":8443", o->listen)},
-		{"server.cert", !o->cert_given && server_str_differs(now->cert, o->cert)},
-		{"server.key", !o->key_given && server_str_differs(now->key, o->key)},
-		{"server.clientCA", !o->client_ca_given && server_str_differs(now->client_ca, o->client_ca)},
-		{"server.threads", !o->threads_given && now->threads != was->threads},
-		{"server.http2", !o->http2_given && now->http2 != was->http2},
-		{"server.requestTimeoutSeconds", now->request_timeout_s != was->request_timeout_s},
-		{"server.idleTimeoutSeconds", now->idle_timeout_s != was->idle_timeout_s},
-		{"server.handshakeTimeoutSeconds", now->handshake_timeout_s != was->handshake_timeout_s},
-	};
 	char json[sizeof(server.restart_needed)] = "[", text[sizeof(server.restart_needed)] = "";
 	size_t nj = 1, nt = 0, n = 0;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (!keys[i].changed)
+	for (size_t i = 0; i < cfgkeys_count; i++) {
+		const struct cfgkey *k = &cfgkeys_table[i];
+		if (k->live || server_flag_given(server.opt, k->flag) ||
+		    cfgkeys_equal(i, cfg, server.started))
 			continue;
 		nj += (size_t)snprintf(json + nj, sizeof(json) - nj, "%s\"%s\"", n ? "," : "",
-				       keys[i].key);
-		nt += (size_t)snprintf(text + nt, sizeof(text) - nt, "%s%s", n ? ", " : "",
-				       keys[i].key);
+				       k->path);
+		nt += (size_t)snprintf(text + nt, sizeof(text) - nt, "%s%s", n ? ", " : "", k->path);
 		n++;
 	}
 	snprintf(json + nj, sizeof(json) - nj, "]");
@@ -799,8 +800,7 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	server.opt = opt;
 	server.cfg = config_ref(cfg);
 	atomic_store(&server.max_connections, cfg->server.max_connections);
-	server.started = cfg->server;
-	server.started.listen = NULL; /* compared through opt, which has the flags applied */
+	server.started = cfg;
 	if (nthreads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		nthreads = n > 0 ? (unsigned)n : 1;

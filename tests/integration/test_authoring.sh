@@ -51,6 +51,10 @@ check "check-config: missing file exits 2" [ "$rc" = 2 ]
 
 "$ADMITD" policies --markdown > "$WORK/policies.md"
 check "docs/policies.md is what admitd policies --markdown writes" diff -u "$TOP/docs/policies.md" "$WORK/policies.md"
+for f in configuration server security; do
+	python3 "$TOP/tests/splice-docs.py" "$TOP/docs/$f.md" "$ADMITD" > "$WORK/$f.md"
+	check "docs/$f.md's key tables are what admitd config --markdown writes" diff -u "$TOP/docs/$f.md" "$WORK/$f.md"
+done
 check "every registered policy is documented" \
 	[ "$("$ADMITD" policies | tail -n +2 | wc -l)" = "$(grep -c '^## ' "$TOP/docs/policies.md")" ]
 

@@ -5,6 +5,8 @@
  */
 #include "harness.h"
 
+#include "../../webhook/cfgkeys.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -397,6 +399,41 @@ static void test_non_ascii_text_before_and_in_entries_loads(void **state)
 	config_unref(cfg);
 }
 
+/* Each row of the key table is whole: a doc line, its choices, a default within bounds,
+ * a section for a dotted key; and a key the table has is read into the config. */
+static void test_every_key_row_is_whole(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < cfgkeys_count; i++) {
+		const struct cfgkey *k = &cfgkeys_table[i];
+		if (k->doc == NULL || k->doc[0] == '\0')
+			fail_msg("key %s has no doc line", k->path);
+		if (k->type == CFGKEYS_ENUM && (k->values == NULL || k->nvalues == 0))
+			fail_msg("enum key %s has no values", k->path);
+		if ((k->type == CFGKEYS_UINT || k->type == CFGKEYS_SIZE) &&
+		    (k->def < k->min || k->def > k->max))
+			fail_msg("key %s: default %llu outside %llu..%llu", k->path, k->def, k->min,
+				 k->max);
+		const char *dot = strrchr(k->path, '.');
+		if (dot != NULL) {
+			char section[64];
+			snprintf(section, sizeof(section), "%.*s", (int)(dot - k->path), k->path);
+			size_t s = cfgkeys_index(section);
+			assert_true(s < i);
+			assert_int_equal(cfgkeys_table[s].type, CFGKEYS_SECTION);
+		}
+	}
+	/* a number set in the file lands where the row says */
+	struct admitd_config *cfg =
+		harness_config("server: {maxStreamsPerConnection: 7, maxBodyBytes: 3Ki}\n"
+			       "limits: {maxContainers: 9}\n");
+	assert_int_equal(cfg->server.max_streams, 7);
+	assert_int_equal(cfg->server.max_body_bytes, 3072);
+	assert_int_equal(cfg->limits.max_containers, 9);
+	assert_string_equal(cfg->server.listen, ":8443");
+	config_unref(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_every_error_is_reported),
 		cmocka_unit_test(test_bad_server_values),
 		cmocka_unit_test(test_every_error_of_a_file_is_reported),
+		cmocka_unit_test(test_every_key_row_is_whole),
 		cmocka_unit_test(test_bad_namespace_glob),
 		cmocka_unit_test(test_aliases_are_refused),
 		cmocka_unit_test(test_list_errors_name_the_entry),
