@@ -24,6 +24,7 @@
 #include "cluster.h"
 #include "engine.h"
 #include "kinds.h"
+#include "readall.h"
 #include "workload.h"
 #include "yamljson.h"
 
@@ -204,44 +205,12 @@ void audit_add_buffer(struct audit_run *run, const char *source, const char *buf
 	audit_add_all(run, source, docs);
 }
 
-static char *audit_read_stream(FILE *f, size_t *len, bool *too_big)
-{
-	char *buf = NULL;
-	size_t cap = 0;
-	*len = 0;
-	*too_big = false;
-	for (;;) {
-		if (cap - *len < 65536) {
-			if (cap >= AUDIT_MAX_FILE) {
-				*too_big = true;
-				free(buf);
-				return NULL;
-			}
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *n = realloc(buf, ncap);
-			if (n == NULL) {
-				free(buf);
-				return NULL;
-			}
-			buf = n;
-			cap = ncap;
-		}
-		size_t r = fread(buf + *len, 1, cap - *len, f);
-		if (r == 0)
-			break;
-		*len += r;
-	}
-	return buf;
-}
-
 static void audit_add_file(struct audit_run *run, const char *path, FILE *f)
 {
 	size_t len;
-	bool too_big;
-	char *buf = audit_read_stream(f, &len, &too_big);
-	if (buf == NULL) {
-		audit_add_error(run, path, 0, too_big ? "larger than 64 MiB" : "cannot read: %s",
-				strerror(errno));
+	char *buf, why[256];
+	if (readall_stream(f, AUDIT_MAX_FILE, &buf, &len, why, sizeof(why)) < 0) {
+		audit_add_error(run, path, 0, "%s", why);
 		return;
 	}
 	audit_add_buffer(run, path, buf, len);
@@ -768,10 +737,7 @@ int audit_main(int argc, char **argv)
 		return 2;
 	}
 	struct yamlconf_errors errs = {0};
-	struct admitd_config *cfg =
-		config_path != NULL ? config_load_file(config_path, &errs)
-				    : config_load_buffer("built-in", config_default_yaml,
-							 strlen(config_default_yaml), &errs);
+	struct admitd_config *cfg = config_load_or_default(config_path, &errs);
 	for (size_t i = 0; i < errs.count; i++)
 		fprintf(stderr, "%s\n", errs.lines[i]);
 	yamlconf_errors_free(&errs);

@@ -26,6 +26,7 @@
 #include "../policies/policy.h"
 #include "audit.h"
 #include "kinds.h"
+#include "readall.h"
 #include "yamljson.h"
 
 #define CLUSTER_PAGE      500
@@ -111,31 +112,13 @@ static void cluster_conn_free(struct cluster_conn *c)
 		cc.easy_cleanup(c->curl);
 }
 
+/* A kubeconfig, token or PEM file, whole and NUL-terminated; NULL when unreadable. */
 static char *cluster_read_file(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
+	char *buf, why[256];
+	size_t n;
+	if (readall_file(path, 16u << 20, &buf, &n, why, sizeof(why)) < 0)
 		return NULL;
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	for (;;) {
-		if (cap - n < 4096) {
-			char *m = realloc(buf, cap ? cap * 2 : 8192);
-			if (m == NULL) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = m;
-			cap = cap ? cap * 2 : 8192;
-		}
-		size_t r = fread(buf + n, 1, cap - n - 1, f);
-		if (r == 0)
-			break;
-		n += r;
-	}
-	fclose(f);
-	buf[n] = '\0';
 	if (len != NULL)
 		*len = n;
 	return buf;

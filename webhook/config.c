@@ -29,6 +29,7 @@
 #include "../policies/image.h"
 #include "../policies/registry.h"
 #include "cfgkeys.h"
+#include "readall.h"
 #include "rules.h"
 
 const char config_default_yaml[] = "# admitd built-in default configuration\n"
@@ -497,40 +498,21 @@ fail:
 
 struct admitd_config *config_load_file(const char *path, struct yamlconf_errors *errs)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		yamlconf_error(errs, path, 0, 0, "cannot open: %s", strerror(errno));
+	char *buf = NULL, why[256];
+	size_t len = 0;
+	if (readall_file(path, CONFIG_MAX_FILE, &buf, &len, why, sizeof(why)) < 0) {
+		yamlconf_error(errs, path, 0, 0, "%s", why);
 		return NULL;
 	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (cap - len < 4096) {
-			if (cap >= (16u << 20)) {
-				yamlconf_error(errs, path, 0, 0, "larger than 16 MiB");
-				goto fail;
-			}
-			char *n = realloc(buf, cap ? cap * 2 : 8192);
-			if (n == NULL)
-				goto fail;
-			buf = n;
-			cap = cap ? cap * 2 : 8192;
-		}
-		size_t r = fread(buf + len, 1, cap - len, f);
-		if (r == 0)
-			break;
-		len += r;
-	}
-	if (ferror(f)) {
-		yamlconf_error(errs, path, 0, 0, "read error: %s", strerror(errno));
-		goto fail;
-	}
-	fclose(f);
 	struct admitd_config *cfg = config_load_buffer(path, buf, len, errs);
 	free(buf);
 	return cfg;
-fail:
-	fclose(f);
-	free(buf);
-	return NULL;
+}
+
+struct admitd_config *config_load_or_default(const char *path, struct yamlconf_errors *errs)
+{
+	if (path == NULL)
+		return config_load_buffer("built-in", config_default_yaml, strlen(config_default_yaml),
+					  errs);
+	return config_load_file(path, errs);
 }

@@ -76,6 +76,11 @@ extern const char config_default_yaml[];
  * yamlconf_errors_free). `name` is used in error messages.
  */
 struct admitd_config *config_load_file(const char *path, struct yamlconf_errors *errs);
+/* config_load_file, or the built-in default when path is NULL. */
+struct admitd_config *config_load_or_default(const char *path, struct yamlconf_errors *errs);
+
+/* A configuration file larger than this is refused. */
+#define CONFIG_MAX_FILE (16u << 20)
 struct admitd_config *config_load_buffer(const char *name, const char *buf, size_t len,
 					 struct yamlconf_errors *errs);
 

@@ -33,10 +33,7 @@ static int cmd_help(int argc, char **argv);
 static struct admitd_config *main_load_config(const char *path)
 {
 	struct yamlconf_errors errs = {0};
-	struct admitd_config *cfg =
-		path != NULL ? config_load_file(path, &errs)
-			     : config_load_buffer("built-in", config_default_yaml,
-						  strlen(config_default_yaml), &errs);
+	struct admitd_config *cfg = config_load_or_default(path, &errs);
 	for (size_t i = 0; i < errs.count; i++)
 		fprintf(stderr, "%s\n", errs.lines[i]);
 	yamlconf_errors_free(&errs);

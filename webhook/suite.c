@@ -29,6 +29,7 @@
 #include <yaml.h>
 
 #include "engine.h"
+#include "readall.h"
 #include "yamljson.h"
 
 /*
@@ -150,36 +151,14 @@ struct suite_counts {
 	unsigned passed, failed, broken;
 };
 
+/* A suite or a case's file, whole; NULL with the reason printed as a FAIL line. */
 static char *suite_read(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
+	char *buf, why[256];
+	if (readall_file(path, 64u << 20, &buf, len, why, sizeof(why)) < 0) {
+		printf("FAIL %s: %s\n", path, why);
 		return NULL;
-	char *buf = NULL;
-	size_t cap = 0;
-	*len = 0;
-	for (;;) {
-		if (cap - *len < 4096) {
-			if (cap > (64u << 20)) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			char *n = realloc(buf, cap ? cap * 2 : 8192);
-			if (n == NULL) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = n;
-			cap = cap ? cap * 2 : 8192;
-		}
-		size_t r = fread(buf + *len, 1, cap - *len, f);
-		if (r == 0)
-			break;
-		*len += r;
 	}
-	fclose(f);
 	return buf;
 }
 
@@ -188,10 +167,8 @@ static json_t *suite_load_doc(const char *path)
 {
 	size_t len;
 	char *buf = suite_read(path, &len);
-	if (buf == NULL) {
-		printf("FAIL %s: cannot read\n", path);
+	if (buf == NULL)
 		return NULL;
-	}
 	struct yamljson_error err;
 	json_t *docs = yamljson_load(buf, len, &err);
 	free(buf);
@@ -457,15 +434,11 @@ static void suite_run(const char *path, struct suite_counts *counts)
 	const char *dir = dirname(dirbuf);
 	const char *cfgname = suite_str(doc, "config");
 	struct yamlconf_errors errs = {0};
-	struct admitd_config *cfg;
-	if (cfgname == NULL || strcmp(cfgname, "default") == 0) {
-		cfg = config_load_buffer("built-in", config_default_yaml, strlen(config_default_yaml),
-					 &errs);
-	} else {
-		char cpath[4096];
+	char cpath[4096];
+	bool builtin = cfgname == NULL || strcmp(cfgname, "default") == 0;
+	if (!builtin)
 		suite_join(cpath, sizeof(cpath), dir, cfgname);
-		cfg = config_load_file(cpath, &errs);
-	}
+	struct admitd_config *cfg = config_load_or_default(builtin ? NULL : cpath, &errs);
 	if (cfg == NULL) {
 		printf("FAIL %s: its configuration does not load:\n", path);
 		for (size_t i = 0; i < errs.count; i++)

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include "../../webhook/cfgkeys.h"
+#include "../../webhook/readall.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -434,6 +435,36 @@ static void test_every_key_row_is_whole(void **state)
 	config_unref(cfg);
 }
 
+/* the one whole-file reader: its cap, read errors (a directory), NUL termination */
+static void test_readall_caps_and_reports_read_errors(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/admitd-readall-XXXXXX", why[128];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	char *buf = NULL;
+	size_t len = 0;
+	assert_int_equal(readall_file(path, 10, &buf, &len, why, sizeof(why)), 0);
+	assert_int_equal(len, 10);
+	assert_int_equal(buf[10], '\0');
+	free(buf);
+	assert_int_equal(readall_file(path, 9, &buf, &len, why, sizeof(why)), -1);
+	assert_null(buf);
+	assert_string_equal(why, "larger than 9 bytes");
+	unlink(path);
+	assert_int_equal(readall_file(path, 9, &buf, &len, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "cannot open: "));
+	assert_int_equal(readall_file("/tmp", 1u << 20, &buf, &len, why, sizeof(why)), -1);
+	assert_string_equal(why, "read error: Is a directory");
+	struct yamlconf_errors errs = {0};
+	assert_null(config_load_file("/tmp", &errs));
+	assert_int_equal(errs.count, 1);
+	assert_string_equal(errs.lines[0], "/tmp: read error: Is a directory");
+	yamlconf_errors_free(&errs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_bad_server_values),
 		cmocka_unit_test(test_every_error_of_a_file_is_reported),
 		cmocka_unit_test(test_every_key_row_is_whole),
+		cmocka_unit_test(test_readall_caps_and_reports_read_errors),
 		cmocka_unit_test(test_bad_namespace_glob),
 		cmocka_unit_test(test_aliases_are_refused),
 		cmocka_unit_test(test_list_errors_name_the_entry),
