@@ -1,6 +1,6 @@
 /*
  * server: the HTTPS front of admitd on h2o's event loop: one loop per
- * thread on one listening socket, handlers registered by path,
+ * thread, each with its own listener on a port no other process shares, handlers registered by path,
  * certificate and configuration reload without a restart.
  */
 #ifndef ADMITD_SERVER_H
