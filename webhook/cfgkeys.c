@@ -104,7 +104,8 @@ const struct cfgkey cfgkeys_table[] = {
 	       "require a client certificate from this CA"),
 	{.path = "server.threads", .type = CFGKEYS_UINT, .offset = CK_AT(server.threads), .def = 0,
 	 .min = 0, .max = 256, .flag = "--threads", .doc_default = "0: one per core",
-	 .doc = "event loops, all accepting on one listening socket"},
+	 .doc = "event loops, each with its own listener on the port (SO_REUSEPORT); a "
+		"second process on the same address gets \"address in use\""},
 	{.path = "server.http2", .type = CFGKEYS_BOOL, .offset = CK_AT(server.http2),
 	 .size = CK_SIZE(server.http2), .def = 0, .flag = "--http2",
 	 .doc = "also offer HTTP/2 (ALPN `h2`)"},
