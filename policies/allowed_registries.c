@@ -127,9 +127,10 @@ static bool allowed_registries_pinned(const struct image_ref *r)
 #define AR_FAIL(...)                                                                               \
 	(c != NULL ? policy_fail(ctx, c, __VA_ARGS__) : policy_fail_volume(ctx, vol, __VA_ARGS__))
 
-static int allowed_registries_image(struct policy_ctx *ctx, const struct allowed_registries_state *st,
-				    const struct container_ref *c, const struct image_volume_ref *vol,
-				    const json_t *value)
+static int allowed_registries_image(struct policy_ctx *ctx,
+				    const struct allowed_registries_state *st,
+				    const struct container_ref *c,
+				    const struct image_volume_ref *vol, const json_t *value)
 {
 	const char *field = c != NULL ? "image" : "image.reference";
 	if (value == NULL || json_is_null(value))
@@ -149,8 +150,8 @@ static int allowed_registries_image(struct policy_ctx *ctx, const struct allowed
 			       "path, from an approved registry (allowed: %s)",
 			       image, st->allowed);
 	const char *full =
-	    arena_printf(ctx->arena, "%s/%s%s%s%s%s", r.host, r.path, r.tag ? ":" : "",
-			 r.tag ? r.tag : "", r.digest ? "@" : "", r.digest ? r.digest : "");
+		arena_printf(ctx->arena, "%s/%s%s%s%s%s", r.host, r.path, r.tag ? ":" : "",
+			     r.tag ? r.tag : "", r.digest ? "@" : "", r.digest ? r.digest : "");
 	if (full == NULL)
 		return policy_error(ctx, "out of memory");
 
@@ -185,7 +186,8 @@ static int allowed_registries_check(struct policy_ctx *ctx)
 		return policy_error(ctx, "allowed-registries has no prepared registries");
 	for (size_t i = 0; i < ctx->pod->ncontainers; i++) {
 		const struct container_ref *c = &ctx->pod->containers[i];
-		if (allowed_registries_image(ctx, st, c, NULL, json_object_get(c->json, "image")) < 0)
+		if (allowed_registries_image(ctx, st, c, NULL, json_object_get(c->json, "image")) <
+		    0)
 			return -1;
 	}
 	for (size_t i = 0; i < ctx->pod->nimage_volumes; i++) {

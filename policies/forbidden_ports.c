@@ -39,7 +39,7 @@ static const cyaml_schema_field_t forbidden_ports_fields[] = {
 	CYAML_FIELD_END,
 };
 
-static const int forbidden_ports_defaults[] = { 22, 23 };
+static const int forbidden_ports_defaults[] = {22, 23};
 
 /* Names the usual remote-shell ports, so the message says why the port matters. */
 static const char *forbidden_ports_name(long long port)

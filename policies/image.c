@@ -432,8 +432,8 @@ int image_pattern_compile(const char *text, enum image_pattern_kind kind, struct
 		}
 	}
 	out->host = sp.host != NULL
-			? image_xstrndup(sp.host, sp.host_len)
-			: image_xstrndup(IMAGE_DEFAULT_HOST, strlen(IMAGE_DEFAULT_HOST));
+			    ? image_xstrndup(sp.host, sp.host_len)
+			    : image_xstrndup(IMAGE_DEFAULT_HOST, strlen(IMAGE_DEFAULT_HOST));
 	if (sp.library) {
 		out->path = malloc(sp.path_len + sizeof("library/"));
 		if (out->path != NULL)

@@ -28,7 +28,8 @@ int image_parse(struct arena *a, const char *ref, struct image_ref *out);
 
 enum image_pattern_kind {
 	IMAGE_PATTERN_REGISTRY, /* "host[:port][/path-prefix]": the first component is the host */
-	IMAGE_PATTERN_IMAGE,    /* an image reference, normalized like one: "nginx", "ghcr.io/acme/x:1" */
+	IMAGE_PATTERN_IMAGE, /* an image reference, normalized like one: "nginx", "ghcr.io/acme/x:1"
+			      */
 };
 
 struct image_pattern {
@@ -40,8 +41,8 @@ struct image_pattern {
 };
 
 /* Compiles a pattern at configuration load. Returns 0, or -1 with a reason in err. */
-int image_pattern_compile(const char *text, enum image_pattern_kind kind,
-			  struct image_pattern *out, char *err, size_t errlen);
+int image_pattern_compile(const char *text, enum image_pattern_kind kind, struct image_pattern *out,
+			  char *err, size_t errlen);
 /* Whole-component match: "ghcr.io/acme" matches ghcr.io/acme/x, not ghcr.io/acme-evil/x. */
 bool image_pattern_match(const struct image_pattern *p, const struct image_ref *ref);
 void image_pattern_free(struct image_pattern *p);

@@ -60,7 +60,8 @@ static bool npc_selects(const json_t *selector, const json_t *labels)
 	json_array_foreach(json_object_get(selector, "matchExpressions"), i, expr)
 	{
 		const char *k = NULL, *op = NULL;
-		if (jp_string(expr, "key", &k) != JP_OK || jp_string(expr, "operator", &op) != JP_OK)
+		if (jp_string(expr, "key", &k) != JP_OK ||
+		    jp_string(expr, "operator", &op) != JP_OK)
 			return false;
 		bool present = npc_label_is(labels, k, &have);
 		const json_t *values = json_object_get(expr, "values");
@@ -140,7 +141,8 @@ static int npc_check(struct policy_ctx *ctx)
 
 const struct policy_desc policy_network_policy_coverage = {
 	.id = "network-policy-coverage",
-	.description = "Audit only: every workload is selected by a NetworkPolicy for ingress and egress",
+	.description =
+		"Audit only: every workload is selected by a NetworkPolicy for ingress and egress",
 	.level = POLICY_LEVEL_NONE,
 	.default_action = POLICY_ACTION_OFF,
 	.check = npc_check,

@@ -47,8 +47,8 @@ static const cyaml_schema_field_t no_secrets_in_env_fields[] = {
 	CYAML_FIELD_END,
 };
 
-static const char *const no_secrets_in_env_defaults[] = { "PASSWORD", "SECRET", "TOKEN", "API_KEY",
-							  "PRIVATE_KEY" };
+static const char *const no_secrets_in_env_defaults[] = {"PASSWORD", "SECRET", "TOKEN", "API_KEY",
+							 "PRIVATE_KEY"};
 
 static void no_secrets_in_env_release(void *state)
 {
@@ -66,9 +66,9 @@ static int no_secrets_in_env_prepare(const void *params, void **state, char *err
 	const struct no_secrets_in_env_params *p = params;
 	*state = NULL;
 	bool given = p != NULL && p->patterns_count > 0;
-	size_t n = given
-		       ? p->patterns_count
-		       : sizeof(no_secrets_in_env_defaults) / sizeof(no_secrets_in_env_defaults[0]);
+	size_t n =
+		given ? p->patterns_count
+		      : sizeof(no_secrets_in_env_defaults) / sizeof(no_secrets_in_env_defaults[0]);
 	for (size_t i = 0; given && i < n; i++) {
 		/* an empty pattern is a substring of every name and would flag every variable */
 		if (p->patterns[i][0] == '\0' || strchr(p->patterns[i], '=') != NULL) {
@@ -156,11 +156,11 @@ static int no_secrets_in_env_entry(struct policy_ctx *ctx, const struct no_secre
 		break;
 	case JP_BADTYPE:
 		return policy_fail(
-		    ctx, c,
-		    "has env \"%s\", which looks like a credential, with a value that "
-		    "is not a string; store it in a Secret and use "
-		    "valueFrom.secretKeyRef",
-		    name);
+			ctx, c,
+			"has env \"%s\", which looks like a credential, with a value that "
+			"is not a string; store it in a Secret and use "
+			"valueFrom.secretKeyRef",
+			name);
 	case JP_ABSENT:
 		break;
 	}
@@ -170,21 +170,21 @@ static int no_secrets_in_env_entry(struct policy_ctx *ctx, const struct no_secre
 		break;
 	case JP_BADTYPE:
 		return policy_fail(
-		    ctx, c,
-		    "has env \"%s\", which looks like a credential, with a valueFrom "
-		    "that is not an object; use valueFrom.secretKeyRef",
-		    name);
+			ctx, c,
+			"has env \"%s\", which looks like a credential, with a valueFrom "
+			"that is not an object; use valueFrom.secretKeyRef",
+			name);
 	case JP_ABSENT:
 		return 0;
 	}
 	const json_t *cm = json_object_get(from, "configMapKeyRef");
 	if (cm != NULL && !json_is_null(cm))
 		return policy_fail(
-		    ctx, c,
-		    "takes env \"%s\", which looks like a credential, from a "
-		    "ConfigMap, which is not meant for secrets; store it in a Secret "
-		    "and use valueFrom.secretKeyRef",
-		    name);
+			ctx, c,
+			"takes env \"%s\", which looks like a credential, from a "
+			"ConfigMap, which is not meant for secrets; store it in a Secret "
+			"and use valueFrom.secretKeyRef",
+			name);
 	return 0;
 }
 

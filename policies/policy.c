@@ -62,8 +62,10 @@ const char *violation_key(struct arena *a, const struct violation *v)
 		return arena_printf(a, "%s|%s/%s|%s", v->policy->id, v->container->list,
 				    v->container->name, v->detail);
 	if (v->volume != NULL)
-		return arena_printf(a, "%s|volume/%s|%s", v->policy->id, v->volume->name, v->detail);
-	return arena_printf(a, "%s|pod|%s", v->policy->id, v->detail != NULL ? v->detail : v->message);
+		return arena_printf(a, "%s|volume/%s|%s", v->policy->id, v->volume->name,
+				    v->detail);
+	return arena_printf(a, "%s|pod|%s", v->policy->id,
+			    v->detail != NULL ? v->detail : v->message);
 }
 
 int policy_error(struct policy_ctx *ctx, const char *fmt, ...)

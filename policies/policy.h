@@ -37,11 +37,11 @@ enum policy_action {
 
 /* One entry of containers, initContainers or ephemeralContainers. */
 struct container_ref {
-	const json_t *json;  /* the container object */
-	const char *name;    /* "" when the container has no name */
-	const char *image;   /* NULL when missing or not a string */
-	const char *list;    /* "containers", "initContainers", "ephemeralContainers" */
-	size_t index;        /* position within its list */
+	const json_t *json; /* the container object */
+	const char *name;   /* "" when the container has no name */
+	const char *image;  /* NULL when missing or not a string */
+	const char *list;   /* "containers", "initContainers", "ephemeralContainers" */
+	size_t index;       /* position within its list */
 };
 
 /*
@@ -50,28 +50,28 @@ struct container_ref {
  * judges it too.
  */
 struct image_volume_ref {
-	const json_t *json; /* the volume object */
-	const char *name;   /* "" when the volume has no name */
+	const json_t *json;      /* the volume object */
+	const char *name;        /* "" when the volume has no name */
 	const json_t *reference; /* volumes[].image.reference as sent (any JSON type) */
-	size_t index;       /* position in spec.volumes */
+	size_t index;            /* position in spec.volumes */
 };
 
 /* What checks read: the same shape for a Pod and for every workload. */
 struct pod_view {
-	const char *kind;          /* "Pod", "Deployment", ... */
-	const json_t *object;      /* the object as sent */
-	const json_t *pod_meta;    /* the pod's metadata (template's for workloads); may be NULL */
-	const json_t *pod_labels;  /* pod_meta.labels when an object, else NULL */
-	const json_t *spec;        /* the pod spec; an object, never NULL */
-	const char *spec_path;     /* "spec", "spec.template.spec", ... for messages */
-	bool windows;              /* spec.os.name == "windows" */
+	const char *kind;         /* "Pod", "Deployment", ... */
+	const json_t *object;     /* the object as sent */
+	const json_t *pod_meta;   /* the pod's metadata (template's for workloads); may be NULL */
+	const json_t *pod_labels; /* pod_meta.labels when an object, else NULL */
+	const json_t *spec;       /* the pod spec; an object, never NULL */
+	const char *spec_path;    /* "spec", "spec.template.spec", ... for messages */
+	bool windows;             /* spec.os.name == "windows" */
 	struct container_ref *containers;
 	size_t ncontainers;
 	struct image_volume_ref *image_volumes;
 	size_t nimage_volumes;
-	const char *namespace;            /* the object's namespace; may be NULL */
-	const json_t *network_policies;   /* audit only: the namespace's NetworkPolicies
-					   * (array); NULL when unknown (webhook) */
+	const char *namespace;          /* the object's namespace; may be NULL */
+	const json_t *network_policies; /* audit only: the namespace's NetworkPolicies
+					 * (array); NULL when unknown (webhook) */
 };
 
 struct policy_desc;
@@ -104,10 +104,10 @@ typedef int (*policy_check_fn)(struct policy_ctx *ctx);
 
 struct policy_desc {
 	const char *id;
-	const char *description;   /* one line, for `admitd policies` */
-	enum policy_level level;   /* PSS level, or POLICY_LEVEL_NONE */
+	const char *description;           /* one line, for `admitd policies` */
+	enum policy_level level;           /* PSS level, or POLICY_LEVEL_NONE */
 	enum policy_action default_action; /* for POLICY_LEVEL_NONE modules */
-	const char *overrides;     /* id of the baseline twin this check replaces at restricted */
+	const char *overrides; /* id of the baseline twin this check replaces at restricted */
 	const cyaml_schema_field_t *params_fields; /* NULL: no parameters */
 	size_t params_size;
 	policy_prepare_fn prepare; /* may be NULL */
@@ -129,7 +129,7 @@ struct policy_desc {
 
 struct violation {
 	const struct policy_desc *policy;
-	enum policy_action action;            /* filled in by the engine */
+	enum policy_action action;             /* filled in by the engine */
 	const struct container_ref *container; /* NULL for a pod-level problem */
 	const struct image_volume_ref *volume; /* an image volume's problem, else NULL */
 	const char *image;   /* the image the problem concerns (exemptions.images), or NULL */
@@ -164,7 +164,8 @@ int policy_fail(struct policy_ctx *ctx, const struct container_ref *c, const cha
 int policy_fail_volume(struct policy_ctx *ctx, const struct image_volume_ref *vol, const char *fmt,
 		       ...) __attribute__((format(printf, 3, 4)));
 /* Record an internal failure (bad state, out of memory); returns -1. */
-int policy_error(struct policy_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int policy_error(struct policy_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /*
  * JSON look-ups by dotted path ("securityContext.capabilities.add").

@@ -19,12 +19,13 @@ static int privileged_check(struct policy_ctx *ctx)
 		/* pss_bool also catches a securityContext that is not an object */
 		switch (pss_bool(c->json, "securityContext.privileged", &on, &badlen)) {
 		case JP_OK:
-			if (on && policy_fail(ctx, c, "must not set securityContext.privileged=true") < 0)
+			if (on &&
+			    policy_fail(ctx, c, "must not set securityContext.privileged=true") < 0)
 				return -1;
 			break;
 		case JP_BADTYPE:
-			if (pss_bad_type(ctx, c, NULL, "securityContext.privileged", badlen, "a boolean",
-					 "remove it or set false") < 0)
+			if (pss_bad_type(ctx, c, NULL, "securityContext.privileged", badlen,
+					 "a boolean", "remove it or set false") < 0)
 				return -1;
 			break;
 		case JP_ABSENT:

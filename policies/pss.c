@@ -156,8 +156,10 @@ int pss_proc_mount_default(struct policy_ctx *ctx, const char *hint)
 		switch (pss_string(c->json, path, &pm, &bad)) {
 		case JP_OK:
 			if (strcmp(pm, "Default") != 0)
-				rc = policy_fail(ctx, c, "must not set %s=\"%s\"; remove it or set Default%s",
-						 path, pm, hint);
+				rc = policy_fail(
+					ctx, c,
+					"must not set %s=\"%s\"; remove it or set Default%s", path,
+					pm, hint);
 			break;
 		case JP_BADTYPE:
 			rc = pss_bad_type(ctx, c, NULL, path, bad, "a string",

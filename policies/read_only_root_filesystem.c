@@ -33,22 +33,22 @@ static int read_only_root_filesystem_check(struct policy_ctx *ctx)
 		case JP_OK:
 			if (!on)
 				rc = policy_fail(
-				    ctx, c,
-				    "must set securityContext.readOnlyRootFilesystem=true "
-				    "(it is false); mount an emptyDir where the "
-				    "container needs to write");
+					ctx, c,
+					"must set securityContext.readOnlyRootFilesystem=true "
+					"(it is false); mount an emptyDir where the "
+					"container needs to write");
 			break;
 		case JP_BADTYPE:
 			rc = policy_fail(
-			    ctx, c,
-			    "has a securityContext.readOnlyRootFilesystem that is not a "
-			    "boolean; set it to true");
+				ctx, c,
+				"has a securityContext.readOnlyRootFilesystem that is not a "
+				"boolean; set it to true");
 			break;
 		case JP_ABSENT:
 			rc = policy_fail(
-			    ctx, c,
-			    "must set securityContext.readOnlyRootFilesystem=true; mount "
-			    "an emptyDir where the container needs to write");
+				ctx, c,
+				"must set securityContext.readOnlyRootFilesystem=true; mount "
+				"an emptyDir where the container needs to write");
 			break;
 		}
 		if (rc < 0)

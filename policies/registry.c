@@ -32,12 +32,14 @@ int registry_validate(char *err, size_t errlen)
 {
 	for (size_t i = 0; i < registry_npolicies; i++) {
 		const struct policy_desc *p = registry_policies[i];
-		if (p->id == NULL || p->id[0] == '\0' || p->check == NULL || p->description == NULL) {
+		if (p->id == NULL || p->id[0] == '\0' || p->check == NULL ||
+		    p->description == NULL) {
 			snprintf(err, errlen, "policy #%zu: missing id, description or check", i);
 			return -1;
 		}
 		if ((p->params_fields == NULL) != (p->params_size == 0)) {
-			snprintf(err, errlen, "policy %s: params_fields and params_size disagree", p->id);
+			snprintf(err, errlen, "policy %s: params_fields and params_size disagree",
+				 p->id);
 			return -1;
 		}
 		for (size_t j = 0; j < i; j++) {

@@ -220,16 +220,16 @@ static int required_labels_check(struct policy_ctx *ctx)
 	/* where the labels go: "metadata.labels", "spec.template.metadata.labels", ... */
 	const char *sp = ctx->pod->spec_path != NULL ? ctx->pod->spec_path : "spec";
 	size_t splen = strlen(sp);
-	const char *where =
-	    arena_printf(ctx->arena, "%.*smetadata.labels", (int)(splen >= 4 ? splen - 4 : 0), sp);
+	const char *where = arena_printf(ctx->arena, "%.*smetadata.labels",
+					 (int)(splen >= 4 ? splen - 4 : 0), sp);
 	if (where == NULL)
 		return policy_error(ctx, "out of memory");
 
 	for (size_t i = 0; i < st->nrules; i++) {
 		const struct required_labels_rule *r = &st->rules[i];
 		const json_t *v = ctx->pod->pod_labels != NULL
-				      ? json_object_get(ctx->pod->pod_labels, r->key)
-				      : NULL;
+					  ? json_object_get(ctx->pod->pod_labels, r->key)
+					  : NULL;
 		int rc = 0;
 		if (v == NULL || json_is_null(v)) {
 			if (r->allowed != NULL)
@@ -239,15 +239,16 @@ static int required_labels_check(struct policy_ctx *ctx)
 						 what, r->key, r->allowed, where);
 			else
 				rc = policy_fail(
-				    ctx, NULL,
-				    "%s must carry label \"%s\" with a non-empty value; "
-				    "add it under %s",
-				    what, r->key, where);
+					ctx, NULL,
+					"%s must carry label \"%s\" with a non-empty value; "
+					"add it under %s",
+					what, r->key, where);
 		} else if (!json_is_string(v)) {
-			rc = policy_fail(
-			    ctx, NULL, "%s label \"%s\" is not a string; set it to %s%s under %s",
-			    what, r->key, r->allowed ? "one of: " : "a non-empty value",
-			    r->allowed ? r->allowed : "", where);
+			rc = policy_fail(ctx, NULL,
+					 "%s label \"%s\" is not a string; set it to %s%s under %s",
+					 what, r->key,
+					 r->allowed ? "one of: " : "a non-empty value",
+					 r->allowed ? r->allowed : "", where);
 		} else if (r->allowed == NULL) {
 			if (json_string_length(v) == 0)
 				rc = policy_fail(ctx, NULL,
@@ -256,10 +257,10 @@ static int required_labels_check(struct policy_ctx *ctx)
 						 what, r->key, where);
 		} else if (!required_labels_allowed(r, json_string_value(v))) {
 			rc = policy_fail(
-			    ctx, NULL,
-			    "%s label \"%s\" is \"%s\", which is not allowed; set it to "
-			    "one of: %s",
-			    what, r->key, json_string_value(v), r->allowed);
+				ctx, NULL,
+				"%s label \"%s\" is \"%s\", which is not allowed; set it to "
+				"one of: %s",
+				what, r->key, json_string_value(v), r->allowed);
 		}
 		if (rc < 0)
 			return -1;

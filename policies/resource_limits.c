@@ -42,7 +42,7 @@ static const cyaml_schema_field_t resource_limits_fields[] = {
 	CYAML_FIELD_END,
 };
 
-static const char *const resource_limits_defaults[] = { "cpu", "memory" };
+static const char *const resource_limits_defaults[] = {"cpu", "memory"};
 
 /* A resource name as the API spells one: "cpu", "ephemeral-storage", "nvidia.com/gpu". */
 static bool resource_limits_name_ok(const char *s)
@@ -151,7 +151,7 @@ static int resource_limits_container(struct policy_ctx *ctx, const struct resour
 		    resource_limits_quantity(json_object_get(pod_limits, name)))
 			continue;
 		missing =
-		    missing == NULL ? name : arena_printf(ctx->arena, "%s, %s", missing, name);
+			missing == NULL ? name : arena_printf(ctx->arena, "%s, %s", missing, name);
 		if (missing == NULL)
 			return policy_error(ctx, "out of memory");
 	}

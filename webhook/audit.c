@@ -168,8 +168,7 @@ static void audit_add_all(struct audit_run *run, const char *source, json_t *doc
 {
 	size_t k;
 	json_t *o;
-	json_array_foreach(docs, k, o)
-		audit_add_object(run, source, o);
+	json_array_foreach(docs, k, o) audit_add_object(run, source, o);
 	json_decref(docs);
 }
 
@@ -275,7 +274,11 @@ static json_t *audit_judge(struct audit_run *run, const json_t *obj, struct aren
 	const char *ns = audit_str(obj, "metadata.namespace");
 	const char *name = audit_str(obj, "metadata.name");
 	struct engine_input in = {
-		.kind = kind, .operation = "CREATE", .namespace = ns, .name = name, .object = obj,
+		.kind = kind,
+		.operation = "CREATE",
+		.namespace = ns,
+		.name = name,
+		.object = obj,
 	};
 	if (run->saw_netpols) {
 		in.network_policies = json_object_get(run->netpols, ns != NULL ? ns : "default");
@@ -287,14 +290,15 @@ static json_t *audit_judge(struct audit_run *run, const json_t *obj, struct aren
 	json_t *viol = json_array();
 	for (const struct violation *x = v.violations; x != NULL; x = x->next)
 		json_array_append_new(
-			viol, json_pack("{s:s,s:s,s:o,s:s}", "policy", x->policy->id, "action",
-					policy_action_name(x->action), "container",
-					x->container ? json_string(x->container->name) : json_null(),
-					"message", x->message));
+			viol,
+			json_pack("{s:s,s:s,s:o,s:s}", "policy", x->policy->id, "action",
+				  policy_action_name(x->action), "container",
+				  x->container ? json_string(x->container->name) : json_null(),
+				  "message", x->message));
 	if (v.error != NULL)
-		json_array_append_new(viol, json_pack("{s:s,s:s,s:n,s:s}", "policy", "admitd",
-						      "action", "deny", "container", "message",
-						      v.error));
+		json_array_append_new(viol,
+				      json_pack("{s:s,s:s,s:n,s:s}", "policy", "admitd", "action",
+						"deny", "container", "message", v.error));
 	bool would_deny = v.ndeny > 0 || v.error != NULL;
 	json_t *rec = json_pack("{s:s,s:o,s:o,s:b,s:o}", "kind", kind ? kind : "", "namespace",
 				ns ? json_string(ns) : json_null(), "name",
@@ -379,8 +383,7 @@ static json_t *audit_results(struct audit_run *run)
 		json_object_set_new(index, json_string_value(json_object_get(rec, "_name")),
 				    json_integer((json_int_t)i));
 		if (json_object_get(rec, "_uid") != NULL)
-			json_object_set_new(index,
-					    json_string_value(json_object_get(rec, "_uid")),
+			json_object_set_new(index, json_string_value(json_object_get(rec, "_uid")),
 					    json_integer((json_int_t)i));
 	}
 	int *top = calloc(n ? n : 1, sizeof(int));
@@ -397,7 +400,8 @@ static json_t *audit_results(struct audit_run *run)
 			cur = up;
 		}
 		top[i] = cur;
-		const char *kind = json_string_value(json_object_get(json_array_get(run->results, i), "kind"));
+		const char *kind =
+			json_string_value(json_object_get(json_array_get(run->results, i), "kind"));
 		if (cur != (int)i && kind != NULL && strcmp(kind, "Pod") == 0)
 			pods[cur]++;
 	}
@@ -449,10 +453,9 @@ static json_t *audit_summary(struct audit_run *run, const json_t *results, size_
 	}
 	json_t *errors = json_array();
 	for (size_t e = 0; e < run->nerrors; e++)
-		json_array_append_new(errors,
-				      json_pack("{s:s,s:i,s:s}", "source", run->errors[e].source,
-						"line", run->errors[e].line, "message",
-						run->errors[e].message));
+		json_array_append_new(
+			errors, json_pack("{s:s,s:i,s:s}", "source", run->errors[e].source, "line",
+					  run->errors[e].line, "message", run->errors[e].message));
 	return json_pack("{s:I,s:I,s:I,s:O,s:o,s:o,s:o,s:O}", "judged",
 			 (json_int_t)json_array_size(results), "wouldDeny", (json_int_t)*would_deny,
 			 "violations", (json_int_t)nviol, "skipped", run->skipped, "byPolicy",
@@ -480,7 +483,8 @@ static void audit_print_table(FILE *out, const json_t *results, const json_t *su
 		json_t *pods = json_object_get(r, "podsAffected");
 		json_array_foreach(json_object_get(r, "violations"), k, v)
 		{
-			fprintf(out, "%-16s %-12s %-28s %-16s %-26s %-6s %s", audit_or(json_object_get(r, "namespace"), "-"),
+			fprintf(out, "%-16s %-12s %-28s %-16s %-26s %-6s %s",
+				audit_or(json_object_get(r, "namespace"), "-"),
 				audit_or(json_object_get(r, "kind"), "-"),
 				audit_or(json_object_get(r, "name"), "-"),
 				audit_or(json_object_get(v, "container"), "-"),
@@ -539,7 +543,9 @@ static const char *audit_result_word(const char *action)
 
 static const char *audit_severity(const char *action)
 {
-	return strcmp(action, "deny") == 0 ? "high" : strcmp(action, "warn") == 0 ? "medium" : "low";
+	return strcmp(action, "deny") == 0   ? "high"
+	       : strcmp(action, "warn") == 0 ? "medium"
+					     : "low";
 }
 
 /* One PolicyReport per namespace, a ClusterPolicyReport for objects without one. */
@@ -560,15 +566,16 @@ static json_t *audit_policyreports(const json_t *results)
 					"apiVersion", "wgpolicyk8s.io/v1alpha2", "kind",
 					ns[0] ? "PolicyReport" : "ClusterPolicyReport", "metadata",
 					"name", name, "labels", "app.kubernetes.io/managed-by",
-					"admitd", "summary", "pass", 0, "fail", 0, "warn", 0, "error",
-					0, "skip", 0, "results");
+					"admitd", "summary", "pass", 0, "fail", 0, "warn", 0,
+					"error", 0, "skip", 0, "results");
 			if (ns[0])
 				json_object_set_new(json_object_get(rep, "metadata"), "namespace",
 						    json_string(ns));
 			json_object_set_new(reports, ns, rep);
 		}
-		json_t *resource = json_pack("{s:s,s:s}", "kind", audit_or(json_object_get(r, "kind"), ""),
-					     "name", audit_or(json_object_get(r, "name"), ""));
+		json_t *resource =
+			json_pack("{s:s,s:s}", "kind", audit_or(json_object_get(r, "kind"), ""),
+				  "name", audit_or(json_object_get(r, "name"), ""));
 		if (ns[0])
 			json_object_set_new(resource, "namespace", json_string(ns));
 		if (json_object_get(r, "apiVersion"))
@@ -580,13 +587,14 @@ static json_t *audit_policyreports(const json_t *results)
 		const json_t *viol = json_object_get(r, "violations");
 		if (json_array_size(viol) == 0) {
 			json_array_append_new(
-				list, json_pack("{s:s,s:s,s:s,s:s,s:b,s:[O],s:{s:I,s:i}}", "source",
-						"admitd", "policy", "admitd", "result", "pass",
-						"message", "no violations", "scored", 1, "resources",
-						resource, "timestamp", "seconds", (json_int_t)now,
-						"nanos", 0));
-			json_object_set_new(sum, "pass",
-					    json_integer(json_integer_value(json_object_get(sum, "pass")) + 1));
+				list,
+				json_pack("{s:s,s:s,s:s,s:s,s:b,s:[O],s:{s:I,s:i}}", "source",
+					  "admitd", "policy", "admitd", "result", "pass", "message",
+					  "no violations", "scored", 1, "resources", resource,
+					  "timestamp", "seconds", (json_int_t)now, "nanos", 0));
+			json_object_set_new(
+				sum, "pass",
+				json_integer(json_integer_value(json_object_get(sum, "pass")) + 1));
 		}
 		size_t k;
 		json_t *v;
@@ -596,30 +604,33 @@ static json_t *audit_policyreports(const json_t *results)
 			const char *word = audit_result_word(action);
 			json_t *props = json_pack("{s:s}", "action", action);
 			if (json_is_string(json_object_get(v, "container")))
-				json_object_set(props, "container", json_object_get(v, "container"));
+				json_object_set(props, "container",
+						json_object_get(v, "container"));
 			if (json_object_get(r, "podsAffected"))
 				json_object_set_new(
 					props, "podsAffected",
-					json_sprintf("%lld", (long long)json_integer_value(
-								     json_object_get(r, "podsAffected"))));
+					json_sprintf("%lld",
+						     (long long)json_integer_value(
+							     json_object_get(r, "podsAffected"))));
 			json_array_append_new(
 				list,
 				json_pack("{s:s,s:O,s:s,s:O,s:s,s:b,s:s,s:[O],s:o,s:{s:I,s:i}}",
-					  "source", "admitd", "policy", json_object_get(v, "policy"),
-					  "result", word, "message", json_object_get(v, "message"),
-					  "severity", audit_severity(action), "scored", 1, "category",
-					  "admitd", "resources", resource, "properties", props,
-					  "timestamp", "seconds", (json_int_t)now, "nanos", 0));
-			json_object_set_new(sum, word,
-					    json_integer(json_integer_value(json_object_get(sum, word)) + 1));
+					  "source", "admitd", "policy",
+					  json_object_get(v, "policy"), "result", word, "message",
+					  json_object_get(v, "message"), "severity",
+					  audit_severity(action), "scored", 1, "category", "admitd",
+					  "resources", resource, "properties", props, "timestamp",
+					  "seconds", (json_int_t)now, "nanos", 0));
+			json_object_set_new(
+				sum, word,
+				json_integer(json_integer_value(json_object_get(sum, word)) + 1));
 		}
 		json_decref(resource);
 	}
 	json_t *items = json_array();
 	const char *key;
 	json_t *rep;
-	json_object_foreach(reports, key, rep)
-		json_array_append(items, rep);
+	json_object_foreach(reports, key, rep) json_array_append(items, rep);
 	json_decref(reports);
 	return json_pack("{s:s,s:s,s:o}", "apiVersion", "v1", "kind", "List", "items", items);
 }
@@ -721,7 +732,8 @@ int audit_main(int argc, char **argv)
 		else if (strcmp(output, "policyreport") == 0)
 			format = AUDIT_POLICYREPORT;
 		else {
-			fprintf(stderr, "admitd audit: --output must be table, json or policyreport\n");
+			fprintf(stderr,
+				"admitd audit: --output must be table, json or policyreport\n");
 			return 2;
 		}
 	}

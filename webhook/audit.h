@@ -24,16 +24,16 @@ struct audit_error {
 
 struct audit_run {
 	const struct admitd_config *cfg;
-	json_t *objects;       /* objects read and not yet judged: [{object, source}] */
-	json_t *results;       /* judged, one record per object */
-	json_t *no_netpols;    /* an empty list: "this namespace has none" */
+	json_t *objects;    /* objects read and not yet judged: [{object, source}] */
+	json_t *results;    /* judged, one record per object */
+	json_t *no_netpols; /* an empty list: "this namespace has none" */
 	struct arena *arena;
-	json_t *netpols;       /* namespace -> [NetworkPolicy] */
-	json_t *skipped;       /* kind -> count, objects that are not judged */
-	bool saw_netpols;      /* input contained NetworkPolicies (or --cluster listed them) */
+	json_t *netpols;  /* namespace -> [NetworkPolicy] */
+	json_t *skipped;  /* kind -> count, objects that are not judged */
+	bool saw_netpols; /* input contained NetworkPolicies (or --cluster listed them) */
 	struct audit_error *errors;
 	size_t nerrors;
-	json_t *warnings;      /* what could not be read but does not stop the audit */
+	json_t *warnings; /* what could not be read but does not stop the audit */
 };
 
 void audit_init(struct audit_run *run, const struct admitd_config *cfg);

@@ -41,21 +41,30 @@ static const cyaml_strval_t cfgkeys_on_error[] = {
 	{"allow", 1},
 };
 
-#define CK_AT(member) offsetof(struct admitd_config, member)
+#define CK_AT(member)   offsetof(struct admitd_config, member)
 #define CK_SIZE(member) sizeof(((struct admitd_config *)0)->member)
 #define CK_ENUM(p, member, vals, d, doc_def, text)                                                 \
-	{.path = p, .type = CFGKEYS_ENUM, .offset = CK_AT(member), .size = CK_SIZE(member),        \
-	 .def = d, .values = vals, .nvalues = sizeof(vals) / sizeof(vals[0]), .live = true,        \
-	 .doc_default = doc_def, .doc = text}
+	{                                                                                          \
+		.path = p, .type = CFGKEYS_ENUM, .offset = CK_AT(member), .size = CK_SIZE(member), \
+		.def = d, .values = vals, .nvalues = sizeof(vals) / sizeof(vals[0]), .live = true, \
+		.doc_default = doc_def, .doc = text                                                \
+	}
 #define CK_UINT(p, member, d, lo, hi, lv, text)                                                    \
-	{.path = p, .type = CFGKEYS_UINT, .offset = CK_AT(member), .def = d, .min = lo, .max = hi, \
-	 .live = lv, .doc = text}
+	{                                                                                          \
+		.path = p, .type = CFGKEYS_UINT, .offset = CK_AT(member), .def = d, .min = lo,     \
+		.max = hi, .live = lv, .doc = text                                                 \
+	}
 #define CK_STR(p, member, fl, text)                                                                \
-	{.path = p, .type = CFGKEYS_STRING, .offset = CK_AT(member), .max = 4096, .flag = fl,      \
-	 .doc = text}
+	{                                                                                          \
+		.path = p, .type = CFGKEYS_STRING, .offset = CK_AT(member), .max = 4096,           \
+		.flag = fl, .doc = text                                                            \
+	}
 #define CK_NAMES(p, member, text)                                                                  \
-	{.path = p, .type = CFGKEYS_NAMES, .offset = CK_AT(exempt.member),                        \
-	 .count_offset = CK_AT(exempt.n##member), .live = true, .doc_default = "none", .doc = text}
+	{                                                                                          \
+		.path = p, .type = CFGKEYS_NAMES, .offset = CK_AT(exempt.member),                  \
+		.count_offset = CK_AT(exempt.n##member), .live = true, .doc_default = "none",      \
+		.doc = text                                                                        \
+	}
 
 /*
  * The rows. A section's rows follow it, named "section.key". Defaults are
@@ -69,32 +78,48 @@ const struct cfgkey cfgkeys_table[] = {
 		"how an UPDATE is judged: `newViolations` denies only what the update introduces "
 		"([the update rule](#updates-the-update-rule)); `all` judges every UPDATE as a "
 		"CREATE"),
-	{.path = "podSecurity", .type = CFGKEYS_SECTION, .live = true,
+	{.path = "podSecurity",
+	 .type = CFGKEYS_SECTION,
+	 .live = true,
 	 .doc = "the Pod Security Standards checks"},
 	CK_ENUM("podSecurity.level", pss_level, cfgkeys_level, POLICY_LEVEL_NONE,
 		"`restricted` when `podSecurity` is present, else off",
 		"which Pod Security Standards checks run; `privileged` turns them all off"),
 	CK_ENUM("podSecurity.action", pss_action, cfgkeys_action, POLICY_ACTION_DENY, NULL,
 		"the action of every check of that level"),
-	{.path = "exemptions", .type = CFGKEYS_SECTION, .live = true,
+	{.path = "exemptions",
+	 .type = CFGKEYS_SECTION,
+	 .live = true,
 	 .doc = "requests allowed untouched, for every policy"},
 	CK_NAMES("exemptions.namespaces", namespaces,
 		 "requests in these namespaces are allowed untouched"),
 	CK_NAMES("exemptions.users", users, "requests from these users are allowed"),
 	CK_NAMES("exemptions.groups", groups,
 		 "requests from a user in any of these groups are allowed"),
-	{.path = "policies", .type = CFGKEYS_LIST, .live = true, .doc_default = "none",
+	{.path = "policies",
+	 .type = CFGKEYS_LIST,
+	 .live = true,
+	 .doc_default = "none",
 	 .doc = "per-policy settings ([Policy entries](#policy-entries))"},
-	{.path = "rules", .type = CFGKEYS_LIST, .live = true, .doc_default = "none",
+	{.path = "rules",
+	 .type = CFGKEYS_LIST,
+	 .live = true,
+	 .doc_default = "none",
 	 .doc = "your own checks ([rules.md](rules.md))"},
 	CK_ENUM("onPolicyError", on_policy_error_allow, cfgkeys_on_error, 0, NULL,
 		"a policy that fails internally denies the request (fail closed); `allow` lets it "
 		"through with a warning"),
 
-	{.path = "server", .type = CFGKEYS_SECTION, .live = true,
+	{.path = "server",
+	 .type = CFGKEYS_SECTION,
+	 .live = true,
 	 .doc = "listening, TLS and HTTP ([server.md](server.md))"},
-	{.path = "server.listen", .type = CFGKEYS_LISTEN, .offset = CK_AT(server.listen),
-	 .text_default = ":8443", .max = 300, .flag = "--listen",
+	{.path = "server.listen",
+	 .type = CFGKEYS_LISTEN,
+	 .offset = CK_AT(server.listen),
+	 .text_default = ":8443",
+	 .max = 300,
+	 .flag = "--listen",
 	 .doc = "`ADDR:PORT`, `[V6]:PORT` or `:PORT` (all interfaces)"},
 	CK_STR("server.cert", server.cert, "--cert",
 	       "PEM certificate chain (required here or as the flag); the file reloads when it "
@@ -102,15 +127,31 @@ const struct cfgkey cfgkeys_table[] = {
 	CK_STR("server.key", server.key, "--key", "its PEM key"),
 	CK_STR("server.clientCA", server.client_ca, "--client-ca",
 	       "require a client certificate from this CA"),
-	{.path = "server.threads", .type = CFGKEYS_UINT, .offset = CK_AT(server.threads), .def = 0,
-	 .min = 0, .max = 256, .flag = "--threads", .doc_default = "0: one per core",
+	{.path = "server.threads",
+	 .type = CFGKEYS_UINT,
+	 .offset = CK_AT(server.threads),
+	 .def = 0,
+	 .min = 0,
+	 .max = 256,
+	 .flag = "--threads",
+	 .doc_default = "0: one per core",
 	 .doc = "event loops, each with its own listener on the port (SO_REUSEPORT); a "
 		"second process on the same address gets \"address in use\""},
-	{.path = "server.http2", .type = CFGKEYS_BOOL, .offset = CK_AT(server.http2),
-	 .size = CK_SIZE(server.http2), .def = 0, .flag = "--http2",
+	{.path = "server.http2",
+	 .type = CFGKEYS_BOOL,
+	 .offset = CK_AT(server.http2),
+	 .size = CK_SIZE(server.http2),
+	 .def = 0,
+	 .flag = "--http2",
 	 .doc = "also offer HTTP/2 (ALPN `h2`)"},
-	{.path = "server.maxBodyBytes", .type = CFGKEYS_SIZE, .offset = CK_AT(server.max_body_bytes),
-	 .def = 7ULL << 20, .min = 1024, .max = 1ULL << 40, .live = true, .doc_default = "`7Mi`",
+	{.path = "server.maxBodyBytes",
+	 .type = CFGKEYS_SIZE,
+	 .offset = CK_AT(server.max_body_bytes),
+	 .def = 7ULL << 20,
+	 .min = 1024,
+	 .max = 1ULL << 40,
+	 .live = true,
+	 .doc_default = "`7Mi`",
 	 .doc = "larger bodies get 413 (an UPDATE carries two objects of up to 3 MiB)"},
 	CK_UINT("server.requestTimeoutSeconds", server.request_timeout_s, 10, 1, 3600, false,
 		"a request must arrive whole within this"),
@@ -125,8 +166,8 @@ const struct cfgkey cfgkeys_table[] = {
 	/* a review client waits for answers and tops out near 28,000 streams a second on one
 	 * connection here (tiny reviews, 16 at once); a Rapid Reset flood sends over a
 	 * million, and h2o alone handles some 370,000 a second (h2guard.c) */
-	CK_UINT("server.http2MaxStreamsPerSecond", server.h2_streams_per_second, 50000, 0,
-		10000000, true,
+	CK_UINT("server.http2MaxStreamsPerSecond", server.h2_streams_per_second, 50000, 0, 10000000,
+		true,
 		"HTTP/2 streams one connection may open a second; over it, GOAWAY "
 		"`ENHANCE_YOUR_CALM` and close (Rapid Reset, [security.md](security.md#http2)); 0: "
 		"no bound"),
@@ -134,7 +175,9 @@ const struct cfgkey cfgkeys_table[] = {
 		"an address caught by the bound above is refused new connections this long; 0: "
 		"never"),
 
-	{.path = "limits", .type = CFGKEYS_SECTION, .live = true,
+	{.path = "limits",
+	 .type = CFGKEYS_SECTION,
+	 .live = true,
 	 .doc = "what one request may make admitd do ([security.md](security.md))"},
 	CK_UINT("limits.maxJsonDepth", limits.max_json_depth, 64, 16, 1024, true,
 		"bodies nested deeper are refused with 400"),
@@ -254,7 +297,8 @@ bool cfgkeys_equal(size_t i, const struct admitd_config *a, const struct admitd_
 	case CFGKEYS_STRING:
 	case CFGKEYS_LISTEN: {
 		const char *sa = *(char *const *)pa, *sb = *(char *const *)pb;
-		return (sa == NULL && sb == NULL) || (sa != NULL && sb != NULL && strcmp(sa, sb) == 0);
+		return (sa == NULL && sb == NULL) ||
+		       (sa != NULL && sb != NULL && strcmp(sa, sb) == 0);
 	}
 	case CFGKEYS_NAMES: {
 		unsigned na = *(const unsigned *)((const char *)a + k->count_offset);
@@ -337,7 +381,9 @@ static void cfgkeys_expected(const struct cfgkey *k, char *out, size_t len)
 	size_t n = (size_t)snprintf(out, len, " (expected ");
 	for (unsigned i = 0; i < k->nvalues && n < len; i++)
 		n += (size_t)snprintf(out + n, len - n, "%s%s",
-				      i == 0 ? "" : i + 1 == k->nvalues ? " or " : ", ",
+				      i == 0                ? ""
+				      : i + 1 == k->nvalues ? " or "
+							    : ", ",
 				      k->values[i].str);
 	if (n < len)
 		snprintf(out + n, len - n, ")");
@@ -386,7 +432,8 @@ static void cfgkeys_names(struct cfgkeys_reader *r, const struct cfgkey *k, yaml
 	}
 	unsigned got = 0;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *item = yaml_document_get_node(&r->doc, v->data.sequence.items.start[i]);
+		yaml_node_t *item =
+			yaml_document_get_node(&r->doc, v->data.sequence.items.start[i]);
 		const char *s = cfgkeys_scalar(item);
 		if (s == NULL) {
 			cfgkeys_fail(r, item, "key \"%s[%zu]\" must be a single value", k->path, i);
@@ -394,10 +441,11 @@ static void cfgkeys_names(struct cfgkeys_reader *r, const struct cfgkey *k, yaml
 		}
 		const char *star = strchr(s, '*');
 		if (s[0] == '\0' || (star != NULL && star[1] != '\0')) {
-			cfgkeys_fail(r, item,
-				     "%s[%zu] \"%s\": a name, or a prefix followed by a single trailing "
-				     "'*'",
-				     k->path, i, s);
+			cfgkeys_fail(
+				r, item,
+				"%s[%zu] \"%s\": a name, or a prefix followed by a single trailing "
+				"'*'",
+				k->path, i, s);
 			continue;
 		}
 		if ((list[got] = strdup(s)) == NULL) {
@@ -438,15 +486,16 @@ static void cfgkeys_value(struct cfgkeys_reader *r, const struct cfgkey *k, yaml
 			cfgkeys_store_int(r->cfg, k, cfgkeys_in(s, cfgkeys_bool_true));
 			return;
 		}
-		cfgkeys_fail(r, v, "invalid value \"%s\" for key \"%s\" (expected true or false)", s,
-			     k->path);
+		cfgkeys_fail(r, v, "invalid value \"%s\" for key \"%s\" (expected true or false)",
+			     s, k->path);
 		return;
 	case CFGKEYS_UINT: {
 		unsigned u;
 		if (config_parse_uint(s, (unsigned long)k->min, (unsigned long)k->max, &u, hint,
 				      sizeof(hint)) < 0) {
-			cfgkeys_fail(r, v, "invalid value \"%s\" for key \"%s\" (a whole number from "
-					   "%llu to %llu)",
+			cfgkeys_fail(r, v,
+				     "invalid value \"%s\" for key \"%s\" (a whole number from "
+				     "%llu to %llu)",
 				     s, k->path, k->min, k->max);
 			return;
 		}
@@ -456,8 +505,9 @@ static void cfgkeys_value(struct cfgkeys_reader *r, const struct cfgkey *k, yaml
 	case CFGKEYS_SIZE: {
 		unsigned long long b;
 		if (!cfgkeys_parse_size(s, &b) || b < k->min || b > k->max) {
-			cfgkeys_fail(r, v, "invalid value \"%s\" for key \"%s\" (a byte count of at "
-					   "least %llu, optionally with Ki or Mi)",
+			cfgkeys_fail(r, v,
+				     "invalid value \"%s\" for key \"%s\" (a byte count of at "
+				     "least %llu, optionally with Ki or Mi)",
 				     s, k->path, k->min);
 			return;
 		}
@@ -647,7 +697,8 @@ void cfgkeys_markdown(FILE *out, const char *section)
 	for (size_t i = 0; i < cfgkeys_count; i++) {
 		const struct cfgkey *k = &cfgkeys_table[i];
 		/* the top level: every row but sections and the server and limits rows */
-		bool mine = sl == 0 ? k->type != CFGKEYS_SECTION && strncmp(k->path, "server", 6) != 0 &&
+		bool mine = sl == 0 ? k->type != CFGKEYS_SECTION &&
+					      strncmp(k->path, "server", 6) != 0 &&
 					      strncmp(k->path, "limits", 6) != 0
 				    : strncmp(k->path, section, sl) == 0 && k->path[sl] == '.';
 		if (!mine)

@@ -36,17 +36,17 @@ enum cfgkeys_type {
 struct cfgkey {
 	const char *path; /* "server.maxBodyBytes"; a section's rows follow it */
 	enum cfgkeys_type type;
-	size_t offset;    /* of the value in struct admitd_config */
-	size_t size;      /* of that member (ENUM, BOOL) */
+	size_t offset;       /* of the value in struct admitd_config */
+	size_t size;         /* of that member (ENUM, BOOL) */
 	size_t count_offset; /* NAMES: of the unsigned count */
 	unsigned long long def, min, max;
-	const char *text_default; /* STRING/LISTEN default, or NULL */
+	const char *text_default;     /* STRING/LISTEN default, or NULL */
 	const cyaml_strval_t *values; /* ENUM */
 	unsigned nvalues;
-	bool live;        /* a reload applies it; false: read at start only */
-	const char *flag; /* `admitd serve` flag that overrides it, or NULL */
+	bool live;               /* a reload applies it; false: read at start only */
+	const char *flag;        /* `admitd serve` flag that overrides it, or NULL */
 	const char *doc_default; /* the default as the docs say it */
-	const char *doc;  /* one line for the key reference */
+	const char *doc;         /* one line for the key reference */
 };
 
 extern const struct cfgkey cfgkeys_table[];

@@ -29,9 +29,9 @@
 #include "readall.h"
 #include "yamljson.h"
 
-#define CLUSTER_PAGE      500
-#define CLUSTER_SA_DIR    "/var/run/secrets/kubernetes.io/serviceaccount"
-#define CLUSTER_MAX_BODY  (256u << 20)
+#define CLUSTER_PAGE     500
+#define CLUSTER_SA_DIR   "/var/run/secrets/kubernetes.io/serviceaccount"
+#define CLUSTER_MAX_BODY (256u << 20)
 
 /* The libcurl functions cluster.c uses, resolved at run time. */
 static struct {
@@ -53,7 +53,8 @@ static int cluster_load_curl(void)
 {
 	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
-		fprintf(stderr, "admitd audit: --cluster needs libcurl (Debian package libcurl4): %s\n",
+		fprintf(stderr,
+			"admitd audit: --cluster needs libcurl (Debian package libcurl4): %s\n",
 			dlerror());
 		return -1;
 	}
@@ -90,7 +91,7 @@ struct cluster_blob {
 };
 
 struct cluster_conn {
-	char *server;   /* https://host:port, no trailing slash */
+	char *server; /* https://host:port, no trailing slash */
 	char *token;
 	struct cluster_blob ca, cert, key; /* PEM */
 	char *ca_file, *cert_file, *key_file;
@@ -194,12 +195,14 @@ static int cluster_from_kubeconfig(struct cluster_conn *c, const char *path)
 	const json_t *ctx = cluster_named(json_object_get(kc, "contexts"), ctxname, "context");
 	const char *cname = NULL, *uname = NULL;
 	if (jp_string(ctx, "cluster", &cname) != JP_OK) {
-		fprintf(stderr, "admitd audit: %s: context \"%s\" names no cluster\n", path, ctxname);
+		fprintf(stderr, "admitd audit: %s: context \"%s\" names no cluster\n", path,
+			ctxname);
 		goto out;
 	}
 	jp_string(ctx, "user", &uname);
 	const json_t *cl = cluster_named(json_object_get(kc, "clusters"), cname, "cluster");
-	const json_t *us = uname ? cluster_named(json_object_get(kc, "users"), uname, "user") : NULL;
+	const json_t *us =
+		uname ? cluster_named(json_object_get(kc, "users"), uname, "user") : NULL;
 	c->server = cluster_dup(cl, "server");
 	if (c->server == NULL) {
 		fprintf(stderr, "admitd audit: %s: cluster \"%s\" has no server\n", path, cname);
@@ -236,16 +239,16 @@ static int cluster_in_cluster(struct cluster_conn *c)
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	if (host == NULL || port == NULL) {
-		fprintf(stderr, "admitd audit: no --kubeconfig, no $KUBECONFIG, and not running in a "
-				"cluster (KUBERNETES_SERVICE_HOST unset)\n");
+		fprintf(stderr,
+			"admitd audit: no --kubeconfig, no $KUBECONFIG, and not running in a "
+			"cluster (KUBERNETES_SERVICE_HOST unset)\n");
 		return -1;
 	}
 	size_t n = strlen(host) + strlen(port) + 16;
 	c->server = malloc(n);
 	if (c->server == NULL)
 		return -1;
-	snprintf(c->server, n, strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host,
-		 port);
+	snprintf(c->server, n, strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host, port);
 	c->token = cluster_read_file(CLUSTER_SA_DIR "/token", NULL);
 	if (c->token != NULL)
 		c->token[strcspn(c->token, "\r\n")] = '\0';
@@ -391,8 +394,8 @@ static int cluster_list(struct cluster_conn *c, struct audit_run *run, const str
 	size_t version = 0;
 	char pathbuf[2][256];
 	const char *api_version = NULL;
-	const char *base = cluster_collection(k, k->versions[0], &api_version, pathbuf[0],
-					      sizeof(pathbuf[0]));
+	const char *base =
+		cluster_collection(k, k->versions[0], &api_version, pathbuf[0], sizeof(pathbuf[0]));
 	/* continue tokens have no documented bound: etcd keys, base64'd, can be long */
 	char *cont = NULL;
 	int rc = -1;
@@ -425,15 +428,17 @@ static int cluster_list(struct cluster_conn *c, struct audit_run *run, const str
 			goto out;
 		}
 		if (status == 401) {
-			fprintf(stderr, "admitd audit: %s: 401 Unauthorized: the credentials were "
-					"refused\n", c->server);
+			fprintf(stderr,
+				"admitd audit: %s: 401 Unauthorized: the credentials were "
+				"refused\n",
+				c->server);
 			free(body.data);
 			free(path);
 			goto out;
 		}
 		if (status != 200) {
-			audit_add_warning(run, c->server, "cannot list %s (%s): HTTP %ld", k->kind, base,
-					  status);
+			audit_add_warning(run, c->server, "cannot list %s (%s): HTTP %ld", k->kind,
+					  base, status);
 			free(body.data);
 			free(path);
 			rc = 1;
@@ -443,8 +448,8 @@ static int cluster_list(struct cluster_conn *c, struct audit_run *run, const str
 		json_t *doc = json_loadb(body.data, body.len, JSON_REJECT_DUPLICATES, &jerr);
 		free(body.data);
 		if (doc == NULL) {
-			audit_add_error(run, path, jerr.line, "invalid JSON from the API server: %s",
-					jerr.text);
+			audit_add_error(run, path, jerr.line,
+					"invalid JSON from the API server: %s", jerr.text);
 			free(path);
 			rc = 1;
 			goto out;
@@ -460,8 +465,10 @@ static int cluster_list(struct cluster_conn *c, struct audit_run *run, const str
 		json_decref(doc);
 		if (st == JP_BADTYPE) {
 			/* the rest of the list cannot be asked for: never skip it silently */
-			audit_add_error(run, source, 0, "metadata.continue of a %s page is not a string: "
-					"the rest of the list was not read", k->kind);
+			audit_add_error(run, source, 0,
+					"metadata.continue of a %s page is not a string: "
+					"the rest of the list was not read",
+					k->kind);
 			rc = 1;
 			goto out;
 		}
@@ -557,7 +564,8 @@ int cluster_write_reports(const json_t *list, const char *kubeconfig)
 				 "?fieldManager=admitd&force=true",
 				 name);
 		if (name == NULL) {
-			fprintf(stderr, "admitd audit: a report without metadata.name was not stored\n");
+			fprintf(stderr,
+				"admitd audit: a report without metadata.name was not stored\n");
 			rc = -1;
 			continue;
 		}
@@ -572,8 +580,9 @@ int cluster_write_reports(const json_t *list, const char *kubeconfig)
 		struct cluster_blob reply;
 		long status = cluster_get(&c, path, &reply, err, sizeof(err));
 		if (status != 200 && status != 201) {
-			fprintf(stderr, "admitd audit: storing %s %s%s%s: %s%ld %.300s\n", kind, ns ? ns : "",
-				ns ? "/" : "", name, err, status, reply.data ? reply.data : "");
+			fprintf(stderr, "admitd audit: storing %s %s%s%s: %s%ld %.300s\n", kind,
+				ns ? ns : "", ns ? "/" : "", name, err, status,
+				reply.data ? reply.data : "");
 			rc = -1;
 		}
 		free(reply.data);

@@ -99,9 +99,9 @@ static int config_check_names(struct yamlconf_errors *errs, const char *name, in
 		const char *star = strchr(names[i], '*');
 		if (names[i][0] == '\0' || (star != NULL && star[1] != '\0')) {
 			yamlconf_error(errs, name, line, col,
-				     "%s[%u] \"%s\": a name, or a prefix followed by a single "
-				     "trailing '*'",
-				     where, i, names[i]);
+				       "%s[%u] \"%s\": a name, or a prefix followed by a single "
+				       "trailing '*'",
+				       where, i, names[i]);
 			bad = 1;
 		}
 	}
@@ -122,7 +122,7 @@ static int config_compile_images(struct exemptions *ex, struct yamlconf_errors *
 		if (image_pattern_compile(ex->images[i], IMAGE_PATTERN_IMAGE,
 					  &ex->image_patterns[i], why, sizeof(why)) < 0) {
 			yamlconf_error(errs, name, line, col, "%s.images[%u] \"%s\": %s", where, i,
-				     ex->images[i], why);
+				       ex->images[i], why);
 			rc = -1;
 		}
 	}
@@ -144,7 +144,7 @@ static int config_load_rules(struct admitd_config *cfg, const char *buf, size_t 
 		const struct yamlconf_entry *loc = &list->entries[i];
 		if (!loc->is_mapping) {
 			yamlconf_error(errs, name, loc->line, loc->col,
-					 "rules[%zu] must be a mapping with an \"id\" key", i);
+				       "rules[%zu] must be a mapping with an \"id\" key", i);
 			rc = -1;
 			continue;
 		}
@@ -164,9 +164,9 @@ static int config_load_rules(struct admitd_config *cfg, const char *buf, size_t 
 			clash = strcmp(rules_desc(cfg->rules[j])->id, id) == 0;
 		if (clash) {
 			yamlconf_error(errs, name, loc->id_line, loc->id_col,
-					 "rules[%zu]: id \"%s\" is already taken by a policy or "
-					 "another rule",
-					 i, id);
+				       "rules[%zu]: id \"%s\" is already taken by a policy or "
+				       "another rule",
+				       i, id);
 			rules_free(r);
 			rc = -1;
 			continue;
@@ -196,26 +196,27 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t 
 	snprintf(where, sizeof(where), "policies[%zu]", idx);
 	if (!loc->is_mapping) {
 		yamlconf_error(errs, name, loc->line, loc->col,
-			     "%s must be a mapping with an \"id\" key", where);
+			       "%s must be a mapping with an \"id\" key", where);
 		return -1;
 	}
 	if (loc->id[0] == '\0') {
 		yamlconf_error(errs, name, loc->line, loc->col, "missing required key \"id\" in %s",
-			     where);
+			       where);
 		return -1;
 	}
 	int pi = registry_find(loc->id);
 	if (pi < 0) {
 		yamlconf_error(errs, name, loc->id_line, loc->id_col,
-			     "unknown policy id \"%s\" in %s (see `admitd policies`)", loc->id,
-			     where);
+			       "unknown policy id \"%s\" in %s (see `admitd policies`)", loc->id,
+			       where);
 		return -1;
 	}
 	struct policy_setting *s = &cfg->settings[pi];
 	const struct policy_desc *d = registry_policies[pi];
 	if (s->listed) {
 		yamlconf_error(errs, name, loc->id_line, loc->id_col,
-			     "policy \"%s\" is listed twice (first at line %d)", loc->id, s->line);
+			       "policy \"%s\" is listed twice (first at line %d)", loc->id,
+			       s->line);
 		return -1;
 	}
 	s->listed = true;
@@ -225,12 +226,11 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t 
 	char *text = yamlconf_entry_text(buf, buflen, loc, &len);
 	cyaml_schema_field_t *common = config_fields_ignoring(config_entry_common_fields,
 							      CONFIG_NCOMMON, d->params_fields);
-	cyaml_schema_field_t *own = d->params_fields != NULL
-					    ? config_fields_ignoring(
-						      d->params_fields,
-						      config_nfields(d->params_fields),
-						      config_entry_common_fields)
-					    : NULL;
+	cyaml_schema_field_t *own =
+		d->params_fields != NULL
+			? config_fields_ignoring(d->params_fields, config_nfields(d->params_fields),
+						 config_entry_common_fields)
+			: NULL;
 	int rc = -1;
 	if (text == NULL || common == NULL || (d->params_fields != NULL && own == NULL))
 		goto out;
@@ -241,7 +241,8 @@ static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t 
 			CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct config_entry, common),
 		};
 		struct config_entry *e = NULL;
-		if (yamlconf_load(name, text, len, &schema, (void **)&e, where, loc->line, errs) < 0)
+		if (yamlconf_load(name, text, len, &schema, (void **)&e, where, loc->line, errs) <
+		    0)
 			goto out;
 		s->action_given = e->action != 0;
 		if (s->action_given)
@@ -372,10 +373,11 @@ size_t config_notes(const struct admitd_config *cfg, char **lines, size_t max)
 		const struct policy_desc *d = registry_policies[i];
 		if (!d->audit_only || cfg->settings[i].action == POLICY_ACTION_OFF)
 			continue;
-		if (asprintf(&lines[n], "policy \"%s\" is at %s, but only `admitd audit` runs it "
-					"(it needs the namespace's NetworkPolicies, which an "
-					"AdmissionReview does not carry): admitd serve never finds "
-					"a violation of it",
+		if (asprintf(&lines[n],
+			     "policy \"%s\" is at %s, but only `admitd audit` runs it "
+			     "(it needs the namespace's NetworkPolicies, which an "
+			     "AdmissionReview does not carry): admitd serve never finds "
+			     "a violation of it",
 			     d->id, policy_action_name(cfg->settings[i].action)) >= 0)
 			n++;
 	}
@@ -387,7 +389,8 @@ int config_parse_uint(const char *text, unsigned long min, unsigned long max, un
 {
 	char *end = NULL;
 	errno = 0;
-	unsigned long v = text != NULL && text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
+	unsigned long v =
+		text != NULL && text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
 	if (text == NULL || end == NULL || end == text || *end != '\0' || errno != 0 || v < min ||
 	    v > max) {
 		snprintf(why, whylen, "\"%s\" is not a whole number from %lu to %lu",
@@ -445,8 +448,7 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 	snprintf(cfg->source, sizeof(cfg->source), "%s", name);
 	snprintf(cfg->checksum, sizeof(cfg->checksum), "%016llx",
 		 (unsigned long long)config_fnv1a(buf, len));
-	cfg->settings = calloc(registry_npolicies ? registry_npolicies : 1,
-			       sizeof(*cfg->settings));
+	cfg->settings = calloc(registry_npolicies ? registry_npolicies : 1, sizeof(*cfg->settings));
 	if (cfg->settings == NULL)
 		goto fail;
 
@@ -482,7 +484,7 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 		char why[300] = "";
 		if (d->prepare(s->params, &s->state, why, sizeof(why)) < 0) {
 			yamlconf_error(errs, name, s->line, 1, "policy \"%s\": %s", d->id,
-				     why[0] ? why : "invalid parameters");
+				       why[0] ? why : "invalid parameters");
 			bad = true;
 		}
 	}
@@ -512,7 +514,7 @@ struct admitd_config *config_load_file(const char *path, struct yamlconf_errors 
 struct admitd_config *config_load_or_default(const char *path, struct yamlconf_errors *errs)
 {
 	if (path == NULL)
-		return config_load_buffer("built-in", config_default_yaml, strlen(config_default_yaml),
-					  errs);
+		return config_load_buffer("built-in", config_default_yaml,
+					  strlen(config_default_yaml), errs);
 	return config_load_file(path, errs);
 }

@@ -27,18 +27,18 @@ enum admitd_updates {
 };
 
 struct server_settings {
-	char *listen;              /* ADDR:PORT */
+	char *listen; /* ADDR:PORT */
 	char *cert;
 	char *key;
-	char *client_ca;           /* verify callers' certificates against this CA */
-	unsigned threads;          /* 0: one per core */
+	char *client_ca;  /* verify callers' certificates against this CA */
+	unsigned threads; /* 0: one per core */
 	bool http2;
 	unsigned long long max_body_bytes;
-	unsigned request_timeout_s;   /* a request must arrive whole within this */
-	unsigned idle_timeout_s;      /* idle HTTP/2 connections are closed after this */
+	unsigned request_timeout_s; /* a request must arrive whole within this */
+	unsigned idle_timeout_s;    /* idle HTTP/2 connections are closed after this */
 	unsigned handshake_timeout_s;
-	unsigned max_connections;     /* open connections across all threads */
-	unsigned max_streams;         /* HTTP/2 requests in flight per connection */
+	unsigned max_connections;       /* open connections across all threads */
+	unsigned max_streams;           /* HTTP/2 requests in flight per connection */
 	unsigned h2_streams_per_second; /* HTTP/2 streams a connection may open (0: no bound) */
 	unsigned h2_penalty_s;          /* a flooder's address is refused this long */
 };
@@ -56,14 +56,14 @@ struct admitd_config {
 	enum admitd_updates updates;
 	enum policy_level pss_level; /* NONE means `privileged`: PSS off */
 	enum policy_action pss_action;
-	struct exemptions exempt;    /* global */
+	struct exemptions exempt;        /* global */
 	struct policy_setting *settings; /* one per registry entry, same index */
 	struct server_settings server;
 	struct request_limits limits;
-	bool on_policy_error_allow;  /* onPolicyError: allow (fail open); default deny */
-	char source[256];            /* file name, or "built-in" */
-	char checksum[17];           /* FNV-1a 64 of the source text, hex */
-	struct rule **rules;         /* custom rules from `rules:`, in file order */
+	bool on_policy_error_allow; /* onPolicyError: allow (fail open); default deny */
+	char source[256];           /* file name, or "built-in" */
+	char checksum[17];          /* FNV-1a 64 of the source text, hex */
+	struct rule **rules;        /* custom rules from `rules:`, in file order */
 	size_t nrules;
 };
 
@@ -108,6 +108,5 @@ int config_parse_uint(const char *text, unsigned long min, unsigned long max, un
  * into lines (up to max); each is malloc'd, the caller frees them.
  */
 size_t config_notes(const struct admitd_config *cfg, char **lines, size_t max);
-
 
 #endif

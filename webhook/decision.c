@@ -73,23 +73,25 @@ void decision_log_write(const char *uid, const struct engine_input *in,
 				      "message", x->message, "preexisting", x->preexisting);
 		whole = e != NULL && json_array_append_new(viol, e) == 0;
 	}
-	json_t *line = json_pack(
-		"{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:s,s:o*}", "time", stamp, "uid", decision_str(uid),
-		"operation", decision_str(in->operation), "kind", decision_str(in->kind),
-		"namespace", decision_str(in->namespace), "name", decision_str(in->name), "user",
-		decision_str(in->username), "allowed", v->allowed, "mode",
-		cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce", "violations",
-		whole ? viol : NULL);
+	json_t *line = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:s,s:o*}", "time", stamp, "uid",
+				 decision_str(uid), "operation", decision_str(in->operation),
+				 "kind", decision_str(in->kind), "namespace",
+				 decision_str(in->namespace), "name", decision_str(in->name),
+				 "user", decision_str(in->username), "allowed", v->allowed, "mode",
+				 cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce",
+				 "violations", whole ? viol : NULL);
 	if (!whole)
 		json_decref(viol);
 	if (line == NULL) {
-		static const char oom[] = "{\"error\":\"out of memory while logging a decision\"}\n";
+		static const char oom[] =
+			"{\"error\":\"out of memory while logging a decision\"}\n";
 		log_write_whole(decision_fd, oom, sizeof(oom) - 1);
 		return;
 	}
 	if (!whole)
-		whole = json_object_set_new(line, "error", json_string("out of memory: "
-								       "violations not logged")) < 0;
+		whole = json_object_set_new(line, "error",
+					    json_string("out of memory: "
+							"violations not logged")) < 0;
 	else if (v->error != NULL)
 		json_object_set_new(line, "error", json_string(v->error));
 	if (v->exemptions != NULL) {
@@ -97,7 +99,8 @@ void decision_log_write(const char *uid, const struct engine_input *in,
 		for (const struct engine_exemption *e = v->exemptions; e != NULL && ex != NULL;
 		     e = e->next)
 			if (json_array_append_new(
-				ex, json_pack("{s:o,s:s}", "policy",
+				    ex,
+				    json_pack("{s:o,s:s}", "policy",
 					      e->policy ? json_string(e->policy->id) : json_null(),
 					      "reason", e->reason)) != 0) {
 				json_decref(ex);

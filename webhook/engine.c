@@ -227,7 +227,11 @@ static int engine_run_policy(const struct policy_desc *p, const struct policy_se
 
 	struct violation *first = NULL;
 	struct policy_ctx ctx = {
-		.arena = a, .pod = &out->pod, .policy = p, .state = s->state, .tail = &first,
+		.arena = a,
+		.pod = &out->pod,
+		.policy = p,
+		.state = s->state,
+		.tail = &first,
 	};
 	if (p->check(&ctx) < 0 || engine_fault(p)) {
 		out->error = arena_printf(a, "policy %s failed internally: %s", p->id,
@@ -238,8 +242,9 @@ static int engine_run_policy(const struct policy_desc *p, const struct policy_se
 		next = v->next;
 		v->next = NULL;
 		if (engine_image_exempt(a, s->exempt, v->image)) {
-			if (engine_add_exemption(a, out, p,
-						 arena_printf(a, "image \"%s\" is exempt", v->image)) < 0)
+			if (engine_add_exemption(
+				    a, out, p,
+				    arena_printf(a, "image \"%s\" is exempt", v->image)) < 0)
 				return -1;
 			continue;
 		}
@@ -253,8 +258,8 @@ static int engine_run_policy(const struct policy_desc *p, const struct policy_se
 	return 0;
 }
 
-int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *in,
-		    struct arena *a, struct engine_verdict *out)
+int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *in, struct arena *a,
+		    struct engine_verdict *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->allowed = true;
@@ -299,8 +304,9 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	}
 	if (out->pod.ncontainers > cfg->limits.max_containers) {
 		/* judging thousands of containers is a way to stall admission */
-		out->error = arena_printf(a, "malformed object: %zu containers, more than the limit "
-					     "of %u (limits.maxContainers)",
+		out->error = arena_printf(a,
+					  "malformed object: %zu containers, more than the limit "
+					  "of %u (limits.maxContainers)",
 					  out->pod.ncontainers, cfg->limits.max_containers);
 		goto refuse;
 	}
@@ -309,11 +315,12 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 
 	struct violation **tail = &out->violations;
 	for (size_t i = 0; i < registry_npolicies; i++)
-		if (engine_run_policy(registry_policies[i], &cfg->settings[i], in, a, out, &tail) < 0)
+		if (engine_run_policy(registry_policies[i], &cfg->settings[i], in, a, out, &tail) <
+		    0)
 			goto nomem;
 	for (size_t i = 0; i < cfg->nrules; i++)
-		if (engine_run_policy(rules_desc(cfg->rules[i]), rules_setting(cfg->rules[i]), in, a,
-				      out, &tail) < 0)
+		if (engine_run_policy(rules_desc(cfg->rules[i]), rules_setting(cfg->rules[i]), in,
+				      a, out, &tail) < 0)
 			goto nomem;
 
 	if (out->error == NULL && cfg->updates == ADMITD_UPDATES_NEW_VIOLATIONS &&
@@ -324,8 +331,8 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	if (out->error != NULL) {
 		/* fail closed unless the operator chose availability over enforcement */
 		out->allowed = dry_run || cfg->on_policy_error_allow;
-		out->message = arena_printf(a, "%s: [admitd] %s", engine_object_label(a, in),
-					    out->error);
+		out->message =
+			arena_printf(a, "%s: [admitd] %s", engine_object_label(a, in), out->error);
 	} else if (out->ndeny > 0) {
 		out->allowed = dry_run;
 		out->message = engine_message(a, in, out, dry_run);

@@ -33,14 +33,14 @@ struct engine_exemption {
 
 struct engine_verdict {
 	bool allowed;
-	bool judged;              /* a judged kind and operation, and not wholly exempt */
+	bool judged;                  /* a judged kind and operation, and not wholly exempt */
 	struct violation *violations; /* every violation whose action is not off */
 	size_t nviolations;
-	size_t ndeny;             /* violations with action deny */
-	size_t npreexisting;      /* violations that predate this UPDATE (not denied) */
+	size_t ndeny;        /* violations with action deny */
+	size_t npreexisting; /* violations that predate this UPDATE (not denied) */
 	struct engine_exemption *exemptions;
-	const char *error;        /* an internal failure: the request is denied (fail closed) */
-	const char *message;      /* status.message when denied or would be denied */
+	const char *error;   /* an internal failure: the request is denied (fail closed) */
+	const char *message; /* status.message when denied or would be denied */
 	struct pod_view pod;
 };
 
@@ -58,8 +58,8 @@ struct engine_verdict {
  * Judges `in` under `cfg`. Everything in *out lives in the arena.
  * Returns 0, or -1 when out of memory (out->error set, out->allowed false).
  */
-int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *in,
-		    struct arena *a, struct engine_verdict *out);
+int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *in, struct arena *a,
+		    struct engine_verdict *out);
 
 /* The object's name for messages: `Pod "web"` / `Deployment "api" in namespace "prod"`. */
 const char *engine_object_label(struct arena *a, const struct engine_input *in);

@@ -12,10 +12,18 @@ const struct kind_desc kinds_table[] = {
 	{"StatefulSet", "apps", NULL, "statefulsets", {"v1", NULL}, "spec.template"},
 	{"DaemonSet", "apps", "extensions", "daemonsets", {"v1", NULL}, "spec.template"},
 	{"ReplicaSet", "apps", "extensions", "replicasets", {"v1", NULL}, "spec.template"},
-	{"ReplicationController", "", NULL, "replicationcontrollers", {"v1", NULL},
+	{"ReplicationController",
+	 "",
+	 NULL,
+	 "replicationcontrollers",
+	 {"v1", NULL},
 	 "spec.template"},
 	/* batch/v1beta1: CronJob is not in batch/v1 before Kubernetes 1.21 */
-	{"CronJob", "batch", NULL, "cronjobs", {"v1", "v1beta1", NULL},
+	{"CronJob",
+	 "batch",
+	 NULL,
+	 "cronjobs",
+	 {"v1", "v1beta1", NULL},
 	 "spec.jobTemplate.spec.template"},
 	{"Job", "batch", NULL, "jobs", {"v1", NULL}, "spec.template"},
 	{"Pod", "", NULL, "pods", {"v1", NULL}, NULL},
@@ -44,7 +52,8 @@ bool kinds_group_ok(const struct kind_desc *k, const char *group)
 {
 	if (group == NULL)
 		return true;
-	return strcmp(group, k->group) == 0 || (k->old_group != NULL && strcmp(group, k->old_group) == 0);
+	return strcmp(group, k->group) == 0 ||
+	       (k->old_group != NULL && strcmp(group, k->old_group) == 0);
 }
 
 static char kinds_list_text[256];

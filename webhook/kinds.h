@@ -13,12 +13,13 @@
 #include <stddef.h>
 
 struct kind_desc {
-	const char *kind;          /* "Deployment" */
-	const char *group;         /* its API group; "" for the core group */
-	const char *old_group;     /* a group it was also served under, or NULL ("extensions") */
-	const char *resource;      /* "deployments": the REST collection */
-	const char *versions[3];   /* versions to list, newest first, NULL-terminated */
-	const char *template_path; /* the pod (metadata + spec) in the object; NULL: it is the pod */
+	const char *kind;        /* "Deployment" */
+	const char *group;       /* its API group; "" for the core group */
+	const char *old_group;   /* a group it was also served under, or NULL ("extensions") */
+	const char *resource;    /* "deployments": the REST collection */
+	const char *versions[3]; /* versions to list, newest first, NULL-terminated */
+	const char
+		*template_path; /* the pod (metadata + spec) in the object; NULL: it is the pod */
 };
 
 /* A bound for arrays indexed by kind (metrics): kinds.c checks the table fits. */

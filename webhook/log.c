@@ -41,7 +41,8 @@ static void log_emit(const char *level, const char *fmt, va_list ap)
 	int n = snprintf(line, sizeof(line), "%s.%03ldZ admitd %s: %s\n", stamp,
 			 ts.tv_nsec / 1000000, level, msg);
 	if (n > 0)
-		log_write_whole(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		log_write_whole(STDERR_FILENO, line,
+				(size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 void log_info(const char *fmt, ...)

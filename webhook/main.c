@@ -167,12 +167,14 @@ static int cmd_serve(int argc, char **argv)
 	opt.http2 = http2 || cfg->server.http2;
 	opt.threads = cfg->server.threads;
 	char why[160];
-	if (threads != NULL && config_parse_uint(threads, 0, 256, &opt.threads, why, sizeof(why)) < 0) {
+	if (threads != NULL &&
+	    config_parse_uint(threads, 0, 256, &opt.threads, why, sizeof(why)) < 0) {
 		fprintf(stderr, "admitd serve: --threads: %s\n", why);
 		config_unref(cfg);
 		return 2;
 	}
-	const char *addrs[2][2] = {{"--listen", opt.listen}, {"--metrics-listen", opt.metrics_listen}};
+	const char *addrs[2][2] = {{"--listen", opt.listen},
+				   {"--metrics-listen", opt.metrics_listen}};
 	for (int i = 0; i < 2; i++) {
 		if (addrs[i][1] != NULL && config_check_listen(addrs[i][1], why, sizeof(why)) < 0) {
 			fprintf(stderr, "admitd serve: %s: %s\n", addrs[i][0], why);
@@ -231,7 +233,8 @@ static int main_policies_markdown(void)
 	       "| id | level | default | what it checks |\n|---|---|---|---|\n");
 	for (size_t i = 0; i < registry_npolicies; i++) {
 		const struct policy_desc *p = registry_policies[i];
-		printf("| [`%s`](#%s) | %s | %s | %s |\n", p->id, p->id, policy_level_name(p->level),
+		printf("| [`%s`](#%s) | %s | %s | %s |\n", p->id, p->id,
+		       policy_level_name(p->level),
 		       p->level == POLICY_LEVEL_NONE ? policy_action_name(p->default_action)
 						     : "podSecurity",
 		       p->description);
@@ -241,8 +244,8 @@ static int main_policies_markdown(void)
 		printf("\n## %s\n\n", p->id);
 		if (p->level != POLICY_LEVEL_NONE)
 			printf("Pod Security Standards, **%s**%s%s%s.\n\n",
-			       policy_level_name(p->level),
-			       p->overrides ? "; replaces `" : "", p->overrides ? p->overrides : "",
+			       policy_level_name(p->level), p->overrides ? "; replaces `" : "",
+			       p->overrides ? p->overrides : "",
 			       p->overrides ? "` at restricted" : "");
 		else
 			printf("admitd module, **%s** by default.\n\n",
@@ -263,8 +266,9 @@ static int cmd_policies(int argc, char **argv)
 	printf("%-28s %-11s %-12s %-6s %s\n", "ID", "LEVEL", "DEFAULT", "RUNS", "DESCRIPTION");
 	for (size_t i = 0; i < registry_npolicies; i++) {
 		const struct policy_desc *p = registry_policies[i];
-		const char *def = p->level == POLICY_LEVEL_NONE ? policy_action_name(p->default_action)
-								: "podSecurity";
+		const char *def = p->level == POLICY_LEVEL_NONE
+					  ? policy_action_name(p->default_action)
+					  : "podSecurity";
 		printf("%-28s %-11s %-12s %-6s %s\n", p->id, policy_level_name(p->level), def,
 		       p->audit_only ? "audit" : "both", p->description);
 	}
@@ -274,7 +278,8 @@ static int cmd_policies(int argc, char **argv)
 /* The configuration key reference, from webhook/cfgkeys.c's table. */
 static int cmd_config(int argc, char **argv)
 {
-	static const char *const sections[][2] = {{"top", ""}, {"server", "server"}, {"limits", "limits"}};
+	static const char *const sections[][2] = {
+		{"top", ""}, {"server", "server"}, {"limits", "limits"}};
 	if (argc == 3 && strcmp(argv[1], "--markdown") == 0)
 		for (size_t i = 0; i < 3; i++)
 			if (strcmp(argv[2], sections[i][0]) == 0) {

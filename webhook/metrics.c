@@ -23,8 +23,8 @@ static atomic_int metrics_nthreads;
 static _Atomic uint64_t metrics_handshakes_other; /* handshakes on threads without counters */
 static _Atomic int64_t metrics_conns;
 static _Atomic uint64_t metrics_reloads[2]; /* failure, success */
-static atomic_int metrics_last_reload = -1;  /* -1 none yet, 0 failed, 1 succeeded */
-static atomic_int metrics_restart_required;   /* server keys changed that only a restart applies */
+static atomic_int metrics_last_reload = -1; /* -1 none yet, 0 failed, 1 succeeded */
+static atomic_int metrics_restart_required; /* server keys changed that only a restart applies */
 static time_t metrics_start;
 static __thread struct metrics_thread *metrics_self;
 
@@ -246,8 +246,8 @@ static void metrics_put(struct metrics_buf *b, const char *fmt, ...)
 }
 
 static void metrics_histogram(struct metrics_buf *b, const char *name, const char *help,
-			      const double *bounds, size_t nb, const uint64_t *counts,
-			      double sum, const char *fmt_bound)
+			      const double *bounds, size_t nb, const uint64_t *counts, double sum,
+			      const char *fmt_bound)
 {
 	metrics_put(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
 	uint64_t cum = 0;
@@ -324,8 +324,8 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		for (int i = 0; i < nt; i++)
 			sum += metrics_get(&metrics_threads[i]->requests[c]);
 		if (c < 7)
-			metrics_put(&b, "admitd_requests_total{code=\"%d\"} %llu\n", metrics_codes[c],
-				    (unsigned long long)sum);
+			metrics_put(&b, "admitd_requests_total{code=\"%d\"} %llu\n",
+				    metrics_codes[c], (unsigned long long)sum);
 		else if (sum > 0)
 			metrics_put(&b, "admitd_requests_total{code=\"other\"} %llu\n",
 				    (unsigned long long)sum);
@@ -339,14 +339,17 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 				for (int m = 0; m < 2; m++) {
 					uint64_t sum = 0;
 					for (int i = 0; i < nt; i++)
-						sum += metrics_get(&metrics_threads[i]->decisions[k][o][a][m]);
+						sum += metrics_get(
+							&metrics_threads[i]->decisions[k][o][a][m]);
 					if (sum == 0)
 						continue;
-					metrics_put(&b,
-						    "admitd_decisions_total{kind=\"%s\",operation=\"%s\","
-						    "allowed=\"%s\",mode=\"%s\"} %llu\n",
-						    metrics_kind_name(k), metrics_ops[o], a ? "true" : "false",
-						    m ? "dry-run" : "enforce", (unsigned long long)sum);
+					metrics_put(
+						&b,
+						"admitd_decisions_total{kind=\"%s\",operation=\"%s\","
+						"allowed=\"%s\",mode=\"%s\"} %llu\n",
+						metrics_kind_name(k), metrics_ops[o],
+						a ? "true" : "false", m ? "dry-run" : "enforce",
+						(unsigned long long)sum);
 				}
 
 	metrics_put(&b, "# HELP admitd_violations_total Violations found, by policy and action.\n"
@@ -357,10 +360,12 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 			for (int i = 0; i < nt; i++)
 				sum += metrics_get(&metrics_threads[i]->violations[p][a]);
 			if (sum > 0)
-				metrics_put(&b, "admitd_violations_total{policy=\"%s\",action=\"%s\"} %llu\n",
-					    registry_policies[p]->id,
-					    policy_action_name((enum policy_action)a),
-					    (unsigned long long)sum);
+				metrics_put(
+					&b,
+					"admitd_violations_total{policy=\"%s\",action=\"%s\"} %llu\n",
+					registry_policies[p]->id,
+					policy_action_name((enum policy_action)a),
+					(unsigned long long)sum);
 		}
 	char esc[2 * sizeof(metrics_threads[0]->rules[0].id) + 1];
 	for (int i = 0; i < nt; i++) {
@@ -373,7 +378,8 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 				int nrj = atomic_load_explicit(&metrics_threads[j]->nrules,
 							       memory_order_acquire);
 				for (int q = 0; q < nrj && !seen; q++)
-					seen = strcmp(metrics_threads[j]->rules[q].id, t->rules[r].id) == 0;
+					seen = strcmp(metrics_threads[j]->rules[q].id,
+						      t->rules[r].id) == 0;
 			}
 			if (seen)
 				continue;
@@ -385,21 +391,25 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 					for (int q = 0; q < nrj; q++)
 						if (strcmp(metrics_threads[j]->rules[q].id,
 							   t->rules[r].id) == 0)
-							sum += metrics_get(&metrics_threads[j]->rules[q].by_action[a]);
+							sum += metrics_get(&metrics_threads[j]
+										    ->rules[q]
+										    .by_action[a]);
 				}
 				if (sum > 0)
-					metrics_put(&b,
-						    "admitd_violations_total{policy=\"%s\",action=\"%s\"} "
-						    "%llu\n",
-						    metrics_escape(t->rules[r].id, esc, sizeof(esc)),
-						    policy_action_name((enum policy_action)a),
-						    (unsigned long long)sum);
+					metrics_put(
+						&b,
+						"admitd_violations_total{policy=\"%s\",action=\"%s\"} "
+						"%llu\n",
+						metrics_escape(t->rules[r].id, esc, sizeof(esc)),
+						policy_action_name((enum policy_action)a),
+						(unsigned long long)sum);
 			}
 		}
 	}
 
 	uint64_t dur[METRICS_NDUR + 1] = {0}, body[METRICS_NBODY + 1] = {0}, dsum = 0, bsum = 0,
-		 hs = atomic_load(&metrics_handshakes_other), flood = 0, refused = 0, pre = 0;
+				    hs = atomic_load(&metrics_handshakes_other), flood = 0,
+				    refused = 0, pre = 0;
 	for (int i = 0; i < nt; i++) {
 		struct metrics_thread *t = metrics_threads[i];
 		for (size_t k = 0; k <= METRICS_NDUR; k++)
@@ -418,48 +428,48 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 			  metrics_dur_bounds, METRICS_NDUR, dur, (double)dsum / 1e9, "%g");
 	metrics_histogram(&b, "admitd_request_body_bytes", "Size of request bodies, in bytes.",
 			  metrics_body_bounds, METRICS_NBODY, body, (double)bsum, "%.0f");
-	metrics_put(&b,
-		    "# HELP admitd_config_reloads_total Configuration reloads, by result.\n"
-		    "# TYPE admitd_config_reloads_total counter\n"
-		    "admitd_config_reloads_total{result=\"success\"} %llu\n"
-		    "admitd_config_reloads_total{result=\"failure\"} %llu\n"
-		    "# HELP admitd_config_last_reload_success 1 if the last reload succeeded, 0 if it "
-		    "was refused (-1: none yet).\n"
-		    "# TYPE admitd_config_last_reload_success gauge\n"
-		    "admitd_config_last_reload_success %d\n"
-		    "# HELP admitd_config_restart_required 1 when a reloaded configuration changed "
-		    "server keys that take effect only after a restart (/readyz restartNeeded).\n"
-		    "# TYPE admitd_config_restart_required gauge\n"
-		    "admitd_config_restart_required %d\n"
-		    "# HELP admitd_config_info The configuration being served.\n"
-		    "# TYPE admitd_config_info gauge\n"
-		    "admitd_config_info{checksum=\"%s\",mode=\"%s\"} 1\n"
-		    "# HELP admitd_tls_handshakes_total Completed TLS handshakes.\n"
-		    "# TYPE admitd_tls_handshakes_total counter\n"
-		    "admitd_tls_handshakes_total %llu\n"
-		    "# HELP admitd_connections Open TLS connections.\n"
-		    "# TYPE admitd_connections gauge\n"
-		    "admitd_connections %lld\n"
-		    "# HELP admitd_http2_flood_closed_total HTTP/2 connections closed for opening "
-		    "streams faster than server.http2MaxStreamsPerSecond.\n"
-		    "# TYPE admitd_http2_flood_closed_total counter\n"
-		    "admitd_http2_flood_closed_total %llu\n"
-		    "# HELP admitd_http2_flood_refused_total Connections refused at accept because "
-		    "their address was caught flooding HTTP/2 within server.http2FloodPenaltySeconds.\n"
-		    "# TYPE admitd_http2_flood_refused_total counter\n"
-		    "admitd_http2_flood_refused_total %llu\n"
-		    "# HELP admitd_violations_preexisting_total Violations of UPDATEs that the old "
-		    "object already had (not denied, sent as warnings; also in admitd_violations_total "
-		    "as warn).\n"
-		    "# TYPE admitd_violations_preexisting_total counter\n"
-		    "admitd_violations_preexisting_total %llu\n",
-		    (unsigned long long)atomic_load(&metrics_reloads[1]),
-		    (unsigned long long)atomic_load(&metrics_reloads[0]),
-		    atomic_load(&metrics_last_reload), atomic_load(&metrics_restart_required),
-		    cfg->checksum,
-		    cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce",
-		    (unsigned long long)hs, (long long)atomic_load(&metrics_conns),
-		    (unsigned long long)flood, (unsigned long long)refused, (unsigned long long)pre);
+	metrics_put(
+		&b,
+		"# HELP admitd_config_reloads_total Configuration reloads, by result.\n"
+		"# TYPE admitd_config_reloads_total counter\n"
+		"admitd_config_reloads_total{result=\"success\"} %llu\n"
+		"admitd_config_reloads_total{result=\"failure\"} %llu\n"
+		"# HELP admitd_config_last_reload_success 1 if the last reload succeeded, 0 if it "
+		"was refused (-1: none yet).\n"
+		"# TYPE admitd_config_last_reload_success gauge\n"
+		"admitd_config_last_reload_success %d\n"
+		"# HELP admitd_config_restart_required 1 when a reloaded configuration changed "
+		"server keys that take effect only after a restart (/readyz restartNeeded).\n"
+		"# TYPE admitd_config_restart_required gauge\n"
+		"admitd_config_restart_required %d\n"
+		"# HELP admitd_config_info The configuration being served.\n"
+		"# TYPE admitd_config_info gauge\n"
+		"admitd_config_info{checksum=\"%s\",mode=\"%s\"} 1\n"
+		"# HELP admitd_tls_handshakes_total Completed TLS handshakes.\n"
+		"# TYPE admitd_tls_handshakes_total counter\n"
+		"admitd_tls_handshakes_total %llu\n"
+		"# HELP admitd_connections Open TLS connections.\n"
+		"# TYPE admitd_connections gauge\n"
+		"admitd_connections %lld\n"
+		"# HELP admitd_http2_flood_closed_total HTTP/2 connections closed for opening "
+		"streams faster than server.http2MaxStreamsPerSecond.\n"
+		"# TYPE admitd_http2_flood_closed_total counter\n"
+		"admitd_http2_flood_closed_total %llu\n"
+		"# HELP admitd_http2_flood_refused_total Connections refused at accept because "
+		"their address was caught flooding HTTP/2 within server.http2FloodPenaltySeconds.\n"
+		"# TYPE admitd_http2_flood_refused_total counter\n"
+		"admitd_http2_flood_refused_total %llu\n"
+		"# HELP admitd_violations_preexisting_total Violations of UPDATEs that the old "
+		"object already had (not denied, sent as warnings; also in admitd_violations_total "
+		"as warn).\n"
+		"# TYPE admitd_violations_preexisting_total counter\n"
+		"admitd_violations_preexisting_total %llu\n",
+		(unsigned long long)atomic_load(&metrics_reloads[1]),
+		(unsigned long long)atomic_load(&metrics_reloads[0]),
+		atomic_load(&metrics_last_reload), atomic_load(&metrics_restart_required),
+		cfg->checksum, cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce",
+		(unsigned long long)hs, (long long)atomic_load(&metrics_conns),
+		(unsigned long long)flood, (unsigned long long)refused, (unsigned long long)pre);
 	metrics_process(&b);
 	if (b.failed) {
 		free(b.p);

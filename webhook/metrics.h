@@ -14,9 +14,9 @@
 #include "kinds.h"
 #include "engine.h"
 
-#define METRICS_NCODES    9  /* 200 400 404 405 413 500 503 other + (index 8 unused) */
+#define METRICS_NCODES    9               /* 200 400 404 405 413 500 503 other + (index 8 unused) */
 #define METRICS_NKINDS    (KINDS_MAX + 1) /* the judged kinds (kinds.h), then other */
-#define METRICS_NOPS      5  /* CREATE UPDATE DELETE CONNECT other */
+#define METRICS_NOPS      5               /* CREATE UPDATE DELETE CONNECT other */
 #define METRICS_NDUR      14
 #define METRICS_NBODY     9
 #define METRICS_MAX_POL   64 /* built-in modules */

@@ -219,7 +219,8 @@ static int review_warn(struct review_warnings *w, const char *id, const char *pr
 		return -1;
 	size_t len = (size_t)n;
 	if (len > REVIEW_WARNING_MAX) {
-		size_t keep = review_utf8_cut(buf, REVIEW_WARNING_MAX, REVIEW_WARNING_MAX - (sizeof(cut) - 1));
+		size_t keep = review_utf8_cut(buf, REVIEW_WARNING_MAX,
+					      REVIEW_WARNING_MAX - (sizeof(cut) - 1));
 		memcpy(buf + keep, cut, sizeof(cut));
 		len = keep + sizeof(cut) - 1;
 	}
@@ -258,7 +259,8 @@ int review_encode(const struct review *rv, const struct engine_verdict *v,
 		switch (x->action) {
 		case POLICY_ACTION_WARN:
 			bad = review_warn(&w, id,
-					  x->preexisting ? "(predates this update, not denied) " : "",
+					  x->preexisting ? "(predates this update, not denied) "
+							 : "",
 					  x->message, "") < 0;
 			if (!bad && asprintf(&full, "[%s] %s", id, x->message) < 0)
 				goto out;

@@ -29,11 +29,11 @@
 size_t review_utf8_cut(const char *s, size_t len, size_t max);
 
 struct review {
-	json_t *root;             /* owns the parsed body */
-	const char *api_version;  /* echoed in the response */
+	json_t *root;            /* owns the parsed body */
+	const char *api_version; /* echoed in the response */
 	const char *uid;
-	const char *subresource;  /* NULL or "" when none */
-	bool dry_run;             /* request.dryRun: nothing will be stored */
+	const char *subresource; /* NULL or "" when none */
+	bool dry_run;            /* request.dryRun: nothing will be stored */
 	struct engine_input in;
 };
 

@@ -146,11 +146,11 @@ static const struct {
 	enum rules_op op;
 	int wants; /* 0 nothing, 1 value, 2 values, 3 number */
 } rules_ops[] = {
-	{"exists", RULES_EXISTS, 0}, {"absent", RULES_ABSENT, 0},
-	{"equals", RULES_EQUALS, 1}, {"notEquals", RULES_NOT_EQUALS, 1},
-	{"in", RULES_IN, 2},         {"notIn", RULES_NOT_IN, 2},
+	{"exists", RULES_EXISTS, 0},   {"absent", RULES_ABSENT, 0},
+	{"equals", RULES_EQUALS, 1},   {"notEquals", RULES_NOT_EQUALS, 1},
+	{"in", RULES_IN, 2},           {"notIn", RULES_NOT_IN, 2},
 	{"matches", RULES_MATCHES, 1}, {"lt", RULES_LT, 3},
-	{"lte", RULES_LTE, 3},       {"gt", RULES_GT, 3},
+	{"lte", RULES_LTE, 3},         {"gt", RULES_GT, 3},
 	{"gte", RULES_GTE, 3},
 };
 
@@ -267,8 +267,8 @@ static int rules_path_compile(const char *text, struct rules_path *out, char *er
 		if (out->nsegs < 2 || out->segs[1].index != RULES_SEG_NONE ||
 		    (strcmp(out->segs[1].name, "metadata") != 0 &&
 		     strcmp(out->segs[1].name, "spec") != 0)) {
-			snprintf(err, errlen,
-				 "path \"%s\": after pod. comes metadata or spec", text);
+			snprintf(err, errlen, "path \"%s\": after pod. comes metadata or spec",
+				 text);
 			goto fail;
 		}
 		out->pod = true;
@@ -584,9 +584,8 @@ int rules_regex_vet(const char *re, char *err, size_t errlen)
 		}
 		case '(':
 			if (depth == RULES_RX_MAX_NEST) {
-				snprintf(err, errlen,
-					 "regex \"%s\" nests groups deeper than %d", re,
-					 RULES_RX_MAX_NEST);
+				snprintf(err, errlen, "regex \"%s\" nests groups deeper than %d",
+					 re, RULES_RX_MAX_NEST);
 				return -1;
 			}
 			rules_rx_commit(l);
@@ -617,10 +616,11 @@ int rules_regex_vet(const char *re, char *err, size_t errlen)
 			break;
 		case '+': /* glibc compiles x+ as x x*: a copy each */
 			if (l->have_last && l->last_nullable) {
-				snprintf(err, errlen,
-					 "regex \"%s\" repeats with + a part that can match nothing, "
-					 "which glibc compiles very slowly; use * instead",
-					 re);
+				snprintf(
+					err, errlen,
+					"regex \"%s\" repeats with + a part that can match nothing, "
+					"which glibc compiles very slowly; use * instead",
+					re);
 				return -1;
 			}
 			if (l->have_last)
@@ -633,11 +633,12 @@ int rules_regex_vet(const char *re, char *err, size_t errlen)
 				break;
 			}
 			if (l->last_nullable && hi > 1) {
-				snprintf(err, errlen,
-					 "regex \"%s\" repeats with %.*s a part that can match "
-					 "nothing, which glibc compiles very slowly; make the part "
-					 "match at least one character (c{0,5} instead of (c?){1,5})",
-					 re, (int)n, p);
+				snprintf(
+					err, errlen,
+					"regex \"%s\" repeats with %.*s a part that can match "
+					"nothing, which glibc compiles very slowly; make the part "
+					"match at least one character (c{0,5} instead of (c?){1,5})",
+					re, (int)n, p);
 				return -1;
 			}
 			l->last_size = rules_rx_mul(l->last_size, hi > lo ? hi : lo);
@@ -678,8 +679,10 @@ static void rules_summarize(const struct rules_assert_yaml *y, char *out, size_t
 			snprintf(out + n, outlen - n, "]");
 		return;
 	}
-	snprintf(out, outlen, "%s", y->all ? "all of its conditions" :
-				    y->any ? "any of its conditions" : "its negated condition");
+	snprintf(out, outlen, "%s",
+		 y->all   ? "all of its conditions"
+		 : y->any ? "any of its conditions"
+			  : "its negated condition");
 }
 
 void rules_free(struct rule *r)
@@ -765,7 +768,8 @@ static bool rules_leaf(const struct rules_assert *a, const json_t *v)
 		return a->op == RULES_IN ? in : !in;
 	}
 	case RULES_MATCHES:
-		return t != NULL && strlen(t) <= rules_max_match && regexec(&a->re, t, 0, NULL, 0) == 0;
+		return t != NULL && strlen(t) <= rules_max_match &&
+		       regexec(&a->re, t, 0, NULL, 0) == 0;
 	case RULES_LT:
 	case RULES_LTE:
 	case RULES_GT:
@@ -877,13 +881,14 @@ static int rules_run(struct policy_ctx *ctx)
  */
 static bool rules_id_ok(const char *id)
 {
-	static const char *const reserved[] = {"warn", "preexisting", "would-deny", "exempt",
-					       "admitd", NULL};
+	static const char *const reserved[] = {"warn",   "preexisting", "would-deny",
+					       "exempt", "admitd",      NULL};
 	size_t n = strlen(id);
 	if (n == 0 || n > 63 || !(id[0] >= 'a' && id[0] <= 'z') || id[n - 1] == '-')
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') || id[i] == '-'))
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
+		      id[i] == '-'))
 			return false;
 	for (size_t i = 0; reserved[i] != NULL; i++)
 		if (strcmp(id, reserved[i]) == 0)
@@ -891,8 +896,8 @@ static bool rules_id_ok(const char *id)
 	return true;
 }
 
-struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx,
-			   int line, int col, struct yamlconf_errors *errs)
+struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx, int line,
+			   int col, struct yamlconf_errors *errs)
 {
 	char where[48], err[512] = "";
 	snprintf(where, sizeof(where), "rules[%zu]", idx);
@@ -901,12 +906,13 @@ struct rule *rules_compile(const char *name, const char *text, size_t len, size_
 		return NULL;
 	struct rule *r = NULL;
 	if (!rules_id_ok(y->id)) {
-		yamlconf_error(errs, name, line, col,
-				 "%s: id \"%s\" must be lower-case letters, digits and '-', starting "
-				 "with a letter, not ending with '-', at most 63 characters, and none "
-				 "of warn, preexisting, would-deny, exempt, admitd (it is a metric "
-				 "label and an audit-annotation key)",
-				 where, y->id);
+		yamlconf_error(
+			errs, name, line, col,
+			"%s: id \"%s\" must be lower-case letters, digits and '-', starting "
+			"with a letter, not ending with '-', at most 63 characters, and none "
+			"of warn, preexisting, would-deny, exempt, admitd (it is a metric "
+			"label and an audit-annotation key)",
+			where, y->id);
 		goto fail;
 	}
 	r = calloc(1, sizeof(*r));
@@ -918,7 +924,7 @@ struct rule *rules_compile(const char *name, const char *text, size_t len, size_
 	r->root = rules_assert_compile(y->assert_, 0, &r->per_container, err, sizeof(err));
 	if (r->root == NULL) {
 		yamlconf_error(errs, name, line, col, "%s (rule \"%s\"): %s", where, y->id,
-				 err[0] ? err : "out of memory");
+			       err[0] ? err : "out of memory");
 		goto fail;
 	}
 	char summary[600];
@@ -939,15 +945,16 @@ struct rule *rules_compile(const char *name, const char *text, size_t len, size_
 		for (size_t i = 0; i < r->nkinds; i++) {
 			if (!kinds_find(r->kinds[i])) {
 				yamlconf_error(errs, name, line, col,
-						 "%s (rule \"%s\"): match.kinds: \"%s\" is not a "
-						 "judged kind (%s)",
-						 where, y->id, r->kinds[i], kinds_list());
+					       "%s (rule \"%s\"): match.kinds: \"%s\" is not a "
+					       "judged kind (%s)",
+					       where, y->id, r->kinds[i], kinds_list());
 				goto fail;
 			}
 		}
 	}
 	r->max_match = 4096;
-	r->setting.action = y->action != 0 ? (enum policy_action)(y->action - 1) : POLICY_ACTION_DENY;
+	r->setting.action =
+		y->action != 0 ? (enum policy_action)(y->action - 1) : POLICY_ACTION_DENY;
 	r->setting.action_given = y->action != 0;
 	r->setting.listed = true;
 	r->setting.line = line;

@@ -26,8 +26,8 @@ struct policy_setting;
  * the file); on error appends `file:line:col: message` lines to errs.
  * Returns the compiled rule, or NULL.
  */
-struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx,
-			   int line, int col, struct yamlconf_errors *errs);
+struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx, int line,
+			   int col, struct yamlconf_errors *errs);
 void rules_free(struct rule *r);
 
 const struct policy_desc *rules_desc(const struct rule *r);

@@ -1,9 +1,9 @@
 /*
  * server.c: h2o event loops, one per thread, each with its own listener
  * on the shared port (SO_REUSEPORT, and no other process may share it), so
- * threads never contend for a lock on the request path. The main thread waits for signals and watches the
- * certificate and configuration files; what it loads is published with a
- * generation counter that each thread checks at its next accept or request.
+ * threads never contend for a lock on the request path. The main thread waits for signals and
+ * watches the certificate and configuration files; what it loads is published with a generation
+ * counter that each thread checks at its next accept or request.
  */
 #include "server.h"
 
@@ -38,9 +38,9 @@
 
 struct server_shared {
 	pthread_mutex_t lock;
-	SSL_CTX *ssl;                /* current TLS context (one reference held here) */
+	SSL_CTX *ssl; /* current TLS context (one reference held here) */
 	atomic_uint ssl_gen;
-	struct admitd_config *cfg;   /* current configuration (one reference held here) */
+	struct admitd_config *cfg; /* current configuration (one reference held here) */
 	atomic_uint cfg_gen;
 	atomic_bool stopping;
 	atomic_bool draining; /* SIGTERM received, still serving during the delay */
@@ -71,7 +71,7 @@ struct server_thread {
 	struct admitd_config *cfg;
 	struct arena arena;
 	struct metrics_thread metrics;
-	struct timespec req_start;       /* set while a /validate request is judged */
+	struct timespec req_start; /* set while a /validate request is judged */
 	struct h2guard h2guard;
 	h2o_accept_ctx_t metrics_accept; /* plain HTTP, thread 0 only */
 	h2o_socket_t *metrics_listener;
@@ -307,7 +307,8 @@ static int server_on_readyz(h2o_handler_t *self, h2o_req_t *req)
 	}
 	char body[512], restart[sizeof(server.restart_needed)];
 	pthread_mutex_lock(&server.lock);
-	snprintf(restart, sizeof(restart), "%s", server.restart_needed[0] ? server.restart_needed : "[]");
+	snprintf(restart, sizeof(restart), "%s",
+		 server.restart_needed[0] ? server.restart_needed : "[]");
 	pthread_mutex_unlock(&server.lock);
 	int n = snprintf(body, sizeof(body),
 			 "{\"status\":\"ready\",\"config\":\"%s\",\"lastReload\":\"%s\","
@@ -326,8 +327,9 @@ static int server_on_not_found(h2o_handler_t *self, h2o_req_t *req)
 {
 	(void)self;
 	char msg[160];
-	snprintf(msg, sizeof(msg), "no such endpoint: %.*s (admitd serves /validate, /healthz, "
-				   "/readyz and /metrics)",
+	snprintf(msg, sizeof(msg),
+		 "no such endpoint: %.*s (admitd serves /validate, /healthz, "
+		 "/readyz and /metrics)",
 		 (int)(req->path_normalized.len < 64 ? req->path_normalized.len : 64),
 		 req->path_normalized.base);
 	server_respond_error(req, 404, "Not Found", msg);
@@ -749,7 +751,8 @@ static void server_restart_check(const struct admitd_config *cfg)
 			continue;
 		nj += (size_t)snprintf(json + nj, sizeof(json) - nj, "%s\"%s\"", n ? "," : "",
 				       k->path);
-		nt += (size_t)snprintf(text + nt, sizeof(text) - nt, "%s%s", n ? ", " : "", k->path);
+		nt += (size_t)snprintf(text + nt, sizeof(text) - nt, "%s%s", n ? ", " : "",
+				       k->path);
 		n++;
 	}
 	snprintf(json + nj, sizeof(json) - nj, "]");
@@ -774,7 +777,8 @@ static void server_reload_config(struct server_watch *w, bool force)
 	struct tls_stamp st;
 	if (tls_stamp_file(path, &st) < 0) {
 		if (force)
-			log_warnx("reload: cannot read %s, keeping the current configuration", path);
+			log_warnx("reload: cannot read %s, keeping the current configuration",
+				  path);
 		return;
 	}
 	if (!force && w->have_cfg && tls_stamp_equal(&st, &w->cfg))
@@ -831,8 +835,8 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 		log_warnx("cannot resolve listen address \"%s\" (want ADDR:PORT)", opt->listen);
 		goto out;
 	}
-	SSL_CTX *ssl = tls_context_new(opt->cert, opt->key, opt->client_ca, opt->http2, why,
-				       sizeof(why));
+	SSL_CTX *ssl =
+		tls_context_new(opt->cert, opt->key, opt->client_ca, opt->http2, why, sizeof(why));
 	if (ssl == NULL) {
 		log_warnx("%s", why);
 		goto out;
@@ -851,8 +855,9 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 
 	if (server_port_free() < 0) {
 		log_warnx("cannot listen on %s: %s", opt->listen,
-			  errno == EADDRINUSE ? "address in use (another admitd, or another server?)"
-					      : strerror(errno));
+			  errno == EADDRINUSE
+				  ? "address in use (another admitd, or another server?)"
+				  : strerror(errno));
 		goto out_conf;
 	}
 	threads = calloc(nthreads, sizeof(*threads));
@@ -883,8 +888,8 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	}
 	atomic_store(&server.ready, true);
 	log_info("listening on https://%s (%u thread%s, %s, config %s checksum %s)", opt->listen,
-		 nthreads, nthreads == 1 ? "" : "s", opt->http2 ? "HTTP/1.1 and HTTP/2" : "HTTP/1.1",
-		 cfg->source, cfg->checksum);
+		 nthreads, nthreads == 1 ? "" : "s",
+		 opt->http2 ? "HTTP/1.1 and HTTP/2" : "HTTP/1.1", cfg->source, cfg->checksum);
 
 	struct server_watch watch = {0};
 	tls_stamp_file(opt->cert, &watch.cert);
@@ -900,13 +905,15 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 				/* keep serving while the endpoint is removed from the Service;
 				 * /readyz answers 503 meanwhile. A second signal ends it. */
 				log_info("%s: not ready, serving for %u ms more before stopping",
-					 sig == SIGTERM ? "SIGTERM" : "SIGINT", opt->shutdown_delay_ms);
+					 sig == SIGTERM ? "SIGTERM" : "SIGINT",
+					 opt->shutdown_delay_ms);
 				atomic_store(&server.draining, true);
 				uint64_t until = server_now_ms() + opt->shutdown_delay_ms;
 				for (uint64_t now; (now = server_now_ms()) < until;) {
 					uint64_t left = until - now;
 					struct timespec d = {.tv_sec = (time_t)(left / 1000),
-							     .tv_nsec = (long)(left % 1000) * 1000000};
+							     .tv_nsec =
+								     (long)(left % 1000) * 1000000};
 					int again = sigtimedwait(&sigs, NULL, &d);
 					if (again == SIGTERM || again == SIGINT)
 						break;

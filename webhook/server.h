@@ -1,7 +1,7 @@
 /*
  * server: the HTTPS front of admitd on h2o's event loop: one loop per
- * thread, each with its own listener on a port no other process shares, handlers registered by path,
- * certificate and configuration reload without a restart.
+ * thread, each with its own listener on a port no other process shares, handlers registered by
+ * path, certificate and configuration reload without a restart.
  */
 #ifndef ADMITD_SERVER_H
 #define ADMITD_SERVER_H
@@ -11,7 +11,7 @@
 #include "config.h"
 
 struct server_options {
-	const char *listen;      /* ADDR:PORT, [ADDR]:PORT or :PORT */
+	const char *listen; /* ADDR:PORT, [ADDR]:PORT or :PORT */
 	const char *cert;
 	const char *key;
 	const char *client_ca;   /* require client certificates signed by this CA; NULL: none */

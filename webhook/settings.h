@@ -53,8 +53,8 @@ extern const cyaml_schema_value_t settings_string_entry;
 /* a list of strings into struct exemptions' member and n<member> */
 #define SETTINGS_STRING_LIST(key, member)                                                          \
 	CYAML_FIELD_SEQUENCE_COUNT(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,                  \
-				   struct exemptions, member, n##member, &settings_string_entry, 0, \
-				   CYAML_UNLIMITED)
+				   struct exemptions, member, n##member, &settings_string_entry,   \
+				   0, CYAML_UNLIMITED)
 
 /* Frees an `exemptions:` loaded with settings_exemptions_fields, compiled images too. */
 void settings_exemptions_free(struct exemptions *ex);

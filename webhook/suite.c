@@ -57,11 +57,16 @@ struct suite_yaml {
 };
 
 static const cyaml_strval_t suite_expect_strings[] = {
-	{"allow", 0}, {"deny", 1}, {"warn", 2},
+	{"allow", 0},
+	{"deny", 1},
+	{"warn", 2},
 };
 /* + 1: 0 means "not given" (CREATE, or UPDATE with an old object) */
 static const cyaml_strval_t suite_operation_strings[] = {
-	{"CREATE", 1}, {"UPDATE", 2}, {"DELETE", 3}, {"CONNECT", 4},
+	{"CREATE", 1},
+	{"UPDATE", 2},
+	{"DELETE", 3},
+	{"CONNECT", 4},
 };
 static const cyaml_schema_value_t suite_string = {
 	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
@@ -70,8 +75,8 @@ static const cyaml_schema_value_t suite_string = {
 	CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,                      \
 			       struct suite_case_yaml, member, 0, CYAML_UNLIMITED)
 #define SUITE_LIST(key, member)                                                                    \
-	CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct suite_case_yaml, \
-			     member, &suite_string, 0, CYAML_UNLIMITED)
+	CYAML_FIELD_SEQUENCE(key, CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,                        \
+			     struct suite_case_yaml, member, &suite_string, 0, CYAML_UNLIMITED)
 static const cyaml_schema_field_t suite_case_fields[] = {
 	SUITE_STR("name", name),
 	SUITE_STR("file", file),
@@ -94,8 +99,8 @@ static const cyaml_schema_value_t suite_case_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct suite_case_yaml, suite_case_fields),
 };
 static const cyaml_schema_field_t suite_fields[] = {
-	CYAML_FIELD_STRING_PTR("config", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, struct suite_yaml,
-			       config, 1, CYAML_UNLIMITED),
+	CYAML_FIELD_STRING_PTR("config", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct suite_yaml, config, 1, CYAML_UNLIMITED),
 	CYAML_FIELD_SEQUENCE("cases", CYAML_FLAG_POINTER, struct suite_yaml, cases,
 			     &suite_case_schema, 1, CYAML_UNLIMITED),
 	CYAML_FIELD_END,
@@ -127,8 +132,9 @@ static void suite_case_lines(const char *buf, size_t len, int *lines, size_t n)
 		if (depth == 1 && starts) {
 			/* the top-level mapping alternates keys and values */
 			if (key_turn) {
-				next_is_cases = t == YAML_SCALAR_EVENT &&
-						strcmp((const char *)ev.data.scalar.value, "cases") == 0;
+				next_is_cases =
+					t == YAML_SCALAR_EVENT &&
+					strcmp((const char *)ev.data.scalar.value, "cases") == 0;
 			} else {
 				in_cases = next_is_cases && t == YAML_SEQUENCE_START_EVENT;
 				next_is_cases = false;
@@ -310,7 +316,9 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 	struct engine_input in = {
 		.kind = suite_str(c, "kind") ? suite_str(c, "kind") : suite_str(obj, "kind"),
 		.operation = op,
-		.namespace = ns ? ns : meta_ns ? meta_ns : "default",
+		.namespace = ns        ? ns
+			     : meta_ns ? meta_ns
+				       : "default",
 		.username = suite_str(c, "user"),
 		.groups = json_object_get(c, "groups"),
 		.object = obj,
@@ -333,7 +341,8 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 	const json_t *p;
 	json_array_foreach(json_object_get(c, "policies"), i, p)
 	{
-		if (why[0] == '\0' && json_is_string(p) && !suite_has_policy(&v, json_string_value(p))) {
+		if (why[0] == '\0' && json_is_string(p) &&
+		    !suite_has_policy(&v, json_string_value(p))) {
 			char what[1500];
 			suite_describe(&v, what, sizeof(what));
 			snprintf(why, sizeof(why), "policy %s not among the violations (%s)",
@@ -411,7 +420,8 @@ static int suite_check(const char *path, const json_t *doc)
 			why = "an old object (`oldFile`, `oldObject`) needs operation UPDATE";
 		if (why != NULL) {
 			printf("FAIL %s:%d: cases[%zu]%s%s%s: %s\n", path, lines[i], i,
-			       cy->name ? " (" : "", cy->name ? cy->name : "", cy->name ? ")" : "", why);
+			       cy->name ? " (" : "", cy->name ? cy->name : "", cy->name ? ")" : "",
+			       why);
 			rc = -1;
 		}
 	}
@@ -455,8 +465,7 @@ static void suite_run(const char *path, struct suite_counts *counts)
 	}
 	size_t i;
 	const json_t *c;
-	json_array_foreach(cases, i, c)
-		suite_case(cfg, dir, path, i, c, counts);
+	json_array_foreach(cases, i, c) suite_case(cfg, dir, path, i, c, counts);
 	config_unref(cfg);
 	json_decref(doc);
 }

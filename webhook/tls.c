@@ -37,8 +37,7 @@ static void tls_info(const SSL *ssl, int where, int ret)
 
 /* An ex_data slot whose constructor and destructor run for every SSL
  * object: the open-connection gauge without hooks into h2o. */
-static void tls_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-			void *argp)
+static void tls_ssl_new(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
 	(void)parent, (void)ptr, (void)ad, (void)idx, (void)argl, (void)argp;
 	metrics_connection_opened();

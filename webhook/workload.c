@@ -9,8 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
-static const char *const workload_lists[] = {"containers", "initContainers",
-					     "ephemeralContainers"};
+static const char *const workload_lists[] = {"containers", "initContainers", "ephemeralContainers"};
 
 bool workload_template(const char *kind, const json_t *object, const json_t **tmpl)
 {
@@ -54,9 +53,8 @@ static enum workload_result workload_image_volumes(const json_t *spec, struct ar
 		return WORKLOAD_OK;
 	size_t n = 0, i;
 	const json_t *v;
-	json_array_foreach(vols, i, v)
-		if (json_object_get(v, "image") != NULL && !json_is_null(json_object_get(v, "image")))
-			n++;
+	json_array_foreach(vols, i, v) if (json_object_get(v, "image") != NULL &&
+					   !json_is_null(json_object_get(v, "image"))) n++;
 	if (n == 0)
 		return WORKLOAD_OK;
 	out->image_volumes = arena_alloc(a, n * sizeof(struct image_volume_ref));

@@ -25,7 +25,7 @@ void yamlconf_errors_free(struct yamlconf_errors *errs)
 }
 
 void yamlconf_error(struct yamlconf_errors *errs, const char *name, int line, int col,
-		      const char *fmt, ...)
+		    const char *fmt, ...)
 {
 	char msg[512], full[800];
 	va_list ap;
@@ -51,9 +51,9 @@ void yamlconf_error(struct yamlconf_errors *errs, const char *name, int line, in
 
 struct yamlconf_log {
 	char message[256];
-	int line, col;         /* innermost position */
-	char path[256];        /* dotted path built from the backtrace */
-	char trace[8][96];     /* raw backtrace components, innermost first */
+	int line, col;     /* innermost position */
+	char path[256];    /* dotted path built from the backtrace */
+	char trace[8][96]; /* raw backtrace components, innermost first */
 	int ntrace;
 	bool in_backtrace;
 };
@@ -105,8 +105,8 @@ static void yamlconf_log_fn(cyaml_log_t level, void *ctx, const char *fmt, va_li
 }
 
 /* Dotted path from the backtrace, outermost first, after `prefix`. */
-static void yamlconf_path(const struct yamlconf_log *lg, const char *prefix, int skip,
-			      char *out, size_t outlen)
+static void yamlconf_path(const struct yamlconf_log *lg, const char *prefix, int skip, char *out,
+			  size_t outlen)
 {
 	size_t n = (size_t)snprintf(out, outlen, "%s", prefix);
 	for (int i = lg->ntrace - 1; i >= skip && n < outlen; i--) {
@@ -123,8 +123,8 @@ static void yamlconf_path(const struct yamlconf_log *lg, const char *prefix, int
  * lines away; find the key itself: the first mapping key spelled `key` at
  * or after `from_line` (both 1-based).
  */
-void yamlconf_find_key(const char *buf, size_t len, const char *key, int from_line,
-			    int *line, int *col)
+void yamlconf_find_key(const char *buf, size_t len, const char *key, int from_line, int *line,
+		       int *col)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
@@ -180,8 +180,9 @@ static void yamlconf_enum_hint(const cyaml_schema_value_t *schema, const struct 
 		if (t[0] == '\0')
 			continue;
 		if (t[0] == '[') {
-			v = v->type == CYAML_SEQUENCE || v->type == CYAML_SEQUENCE_FIXED ? v->sequence.entry
-											  : NULL;
+			v = v->type == CYAML_SEQUENCE || v->type == CYAML_SEQUENCE_FIXED
+				    ? v->sequence.entry
+				    : NULL;
 			continue;
 		}
 		const cyaml_schema_field_t *f = v->type == CYAML_MAPPING ? v->mapping.fields : NULL;
@@ -204,15 +205,18 @@ static void yamlconf_enum_hint(const cyaml_schema_value_t *schema, const struct 
 	size_t n = (size_t)snprintf(out, len, " (expected ");
 	for (size_t k = 0; k < nw && n < len; k++)
 		n += (size_t)snprintf(out + n, len - n, "%s%s",
-				      k == 0 ? "" : k + 1 == nw ? " or " : ", ", words[k]);
+				      k == 0        ? ""
+				      : k + 1 == nw ? " or "
+						    : ", ",
+				      words[k]);
 	if (n < len)
 		snprintf(out + n, len - n, ")");
 }
 
 static void yamlconf_report(struct yamlconf_errors *errs, const char *name,
-				const cyaml_schema_value_t *schema,
-				const struct yamlconf_log *lg, const char *prefix,
-				cyaml_err_t rc, const char *text, size_t textlen, int from_line)
+			    const cyaml_schema_value_t *schema, const struct yamlconf_log *lg,
+			    const char *prefix, cyaml_err_t rc, const char *text, size_t textlen,
+			    int from_line)
 {
 	char path[300], where[320];
 	const char *m = lg->message;
@@ -223,22 +227,25 @@ static void yamlconf_report(struct yamlconf_errors *errs, const char *name,
 		int line = lg->line, col = lg->col;
 		yamlconf_find_key(text, textlen, key, from_line, &line, &col);
 		yamlconf_path(lg, prefix, 0, path, sizeof(path));
-		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level", path);
+		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level",
+			 path);
 		yamlconf_error(errs, name, line, col, "unknown key \"%s\"%s", key, where);
 		return;
 	}
 	if ((arg = strstr(m, "Missing required mapping field: ")) != NULL) {
 		yamlconf_path(lg, prefix, 0, path, sizeof(path));
-		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level", path);
+		snprintf(where, sizeof(where), "%s%s", path[0] ? " in " : " at the top level",
+			 path);
 		yamlconf_error(errs, name, lg->line, lg->col, "missing required key \"%s\"%s",
-			     arg + strlen("Missing required mapping field: "), where);
+			       arg + strlen("Missing required mapping field: "), where);
 		return;
 	}
 	yamlconf_path(lg, prefix, 0, path, sizeof(path));
 	if ((arg = strstr(m, "Invalid ENUM value: ")) != NULL) {
 		char expect[256];
 		yamlconf_enum_hint(schema, lg, expect, sizeof(expect));
-		yamlconf_error(errs, name, lg->line, lg->col, "invalid value \"%s\" for key \"%s\"%s",
+		yamlconf_error(errs, name, lg->line, lg->col,
+			       "invalid value \"%s\" for key \"%s\"%s",
 			       arg + strlen("Invalid ENUM value: "), path, expect);
 		return;
 	}
@@ -259,13 +266,13 @@ static void yamlconf_report(struct yamlconf_errors *errs, const char *name,
 		yamlconf_path(lg, prefix, 1, path, sizeof(path));
 	if (sscanf(m, "Insufficient entries (%u of %u min)", &have, &want) == 2) {
 		yamlconf_error(errs, name, lg->line, lg->col,
-				 "key \"%s\" needs at least %u entr%s (found %u)", path, want,
-				 want == 1 ? "y" : "ies", have);
+			       "key \"%s\" needs at least %u entr%s (found %u)", path, want,
+			       want == 1 ? "y" : "ies", have);
 		return;
 	}
 	if (sscanf(m, "Excessive entries (%u max)", &want) == 1) {
-		yamlconf_error(errs, name, lg->line, lg->col,
-				 "key \"%s\" takes at most %u entries", path, want);
+		yamlconf_error(errs, name, lg->line, lg->col, "key \"%s\" takes at most %u entries",
+			       path, want);
 		return;
 	}
 	if (strstr(m, "Mapping field already seen: ") != NULL) {
@@ -276,8 +283,8 @@ static void yamlconf_report(struct yamlconf_errors *errs, const char *name,
 	if (sscanf(m, "Invalid INT value: '%199[^']'", bad) == 1 ||
 	    sscanf(m, "Invalid UINT value: '%199[^']'", bad) == 1) {
 		yamlconf_error(errs, name, lg->line, lg->col,
-				 "invalid value \"%s\" for key \"%s\" (expected a whole number)", bad,
-				 path);
+			       "invalid value \"%s\" for key \"%s\" (expected a whole number)", bad,
+			       path);
 		return;
 	}
 	if (m[0] != '\0')
@@ -285,7 +292,6 @@ static void yamlconf_report(struct yamlconf_errors *errs, const char *name,
 	else
 		yamlconf_error(errs, name, lg->line, lg->col, "%s", cyaml_strerror(rc));
 }
-
 
 static const cyaml_config_t yamlconf_base = {
 	.log_fn = yamlconf_log_fn,
@@ -295,7 +301,6 @@ static const cyaml_config_t yamlconf_base = {
 	 * alias bombs */
 	.flags = CYAML_CFG_NO_ALIAS,
 };
-
 
 /* ---- pass 1: libyaml syntax check and policy entry locations ---- */
 
@@ -324,7 +329,7 @@ static int yamlconf_next(yaml_parser_t *p, yaml_event_t *ev, struct yamlconf_err
 
 /* Skips the rest of the node that `ev` starts; ev already consumed. */
 static int yamlconf_skip(yaml_parser_t *p, const yaml_event_t *ev, struct yamlconf_errors *errs,
-		       const char *name, size_t *end)
+			 const char *name, size_t *end)
 {
 	int depth = 0;
 	if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT)
@@ -345,10 +350,9 @@ static int yamlconf_skip(yaml_parser_t *p, const yaml_event_t *ev, struct yamlco
 }
 
 static int yamlconf_scan_entry(yaml_parser_t *p, yaml_event_t *start, struct yamlconf_list *sc,
-			     struct yamlconf_errors *errs, const char *name)
+			       struct yamlconf_errors *errs, const char *name)
 {
-	struct yamlconf_entry *n =
-		realloc(sc->entries, (sc->nentries + 1) * sizeof(*sc->entries));
+	struct yamlconf_entry *n = realloc(sc->entries, (sc->nentries + 1) * sizeof(*sc->entries));
 	if (n == NULL)
 		return -1;
 	sc->entries = n;
@@ -432,7 +436,8 @@ int yamlconf_scan(const char *buf, size_t len, const char *const keys[YAMLCONF_L
 		if (in_top && want_key) {
 			struct yamlconf_list *list = NULL;
 			for (int l = 0; l < YAMLCONF_LISTS && t == YAML_SCALAR_EVENT; l++)
-				if (strcmp((const char *)ev.data.scalar.value, sc->lists[l].key) == 0)
+				if (strcmp((const char *)ev.data.scalar.value, sc->lists[l].key) ==
+				    0)
 					list = &sc->lists[l];
 			size_t end;
 			if (yamlconf_skip(&p, &ev, errs, name, &end) < 0)
@@ -452,7 +457,8 @@ int yamlconf_scan(const char *buf, size_t len, const char *const keys[YAMLCONF_L
 							yaml_event_delete(&item);
 							break;
 						}
-						int r = yamlconf_scan_entry(&p, &item, list, errs, name);
+						int r = yamlconf_scan_entry(&p, &item, list, errs,
+									    name);
 						yaml_event_delete(&item);
 						if (r < 0)
 							goto fail_ev;
@@ -460,7 +466,8 @@ int yamlconf_scan(const char *buf, size_t len, const char *const keys[YAMLCONF_L
 					yaml_event_delete(&ev);
 					continue;
 				}
-				/* null (an empty `policies:`) is no entries; anything else is wrong */
+				/* null (an empty `policies:`) is no entries; anything else is wrong
+				 */
 				if (!(ev.type == YAML_SCALAR_EVENT && ev.data.scalar.length == 0))
 					list->not_list = true;
 			}
@@ -484,7 +491,6 @@ out:
 	return rc;
 }
 
-
 /*
  * libyaml's mark.index counts characters, not bytes: the byte offset of
  * character `index` of UTF-8 text (a continuation byte is 10xxxxxx).
@@ -503,7 +509,7 @@ static size_t yamlconf_byte_offset(const char *buf, size_t len, size_t index)
 
 /* The entry's text, preceded by the newlines and spaces it had in the file. */
 char *yamlconf_entry_text(const char *buf, size_t buflen, const struct yamlconf_entry *loc,
-			       size_t *len)
+			  size_t *len)
 {
 	size_t pad = (size_t)(loc->line - 1) + (size_t)(loc->col - 1);
 	size_t start = yamlconf_byte_offset(buf, buflen, loc->start);
@@ -519,10 +525,9 @@ char *yamlconf_entry_text(const char *buf, size_t buflen, const struct yamlconf_
 	return t;
 }
 
-
 int yamlconf_load(const char *name, const char *text, size_t len,
-		     const cyaml_schema_value_t *schema, void **out, const char *where,
-		     int from_line, struct yamlconf_errors *errs)
+		  const cyaml_schema_value_t *schema, void **out, const char *where, int from_line,
+		  struct yamlconf_errors *errs)
 {
 	struct yamlconf_log lg = {0};
 	cyaml_config_t cc = yamlconf_base;
@@ -544,7 +549,6 @@ void yamlconf_free(const cyaml_schema_value_t *schema, void *data)
 	if (data != NULL)
 		cyaml_free(&cc, schema, data, 0);
 }
-
 
 void yamlconf_scan_free(struct yamlconf_scan *sc)
 {

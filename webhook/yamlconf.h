@@ -30,8 +30,8 @@ void yamlconf_error(struct yamlconf_errors *errs, const char *name, int line, in
  * ("rules[2]"), from_line is where the text starts. Returns 0, or -1.
  */
 int yamlconf_load(const char *name, const char *text, size_t len,
-		  const cyaml_schema_value_t *schema, void **out, const char *where,
-		  int from_line, struct yamlconf_errors *errs);
+		  const cyaml_schema_value_t *schema, void **out, const char *where, int from_line,
+		  struct yamlconf_errors *errs);
 void yamlconf_free(const cyaml_schema_value_t *schema, void *data);
 
 /* The position of the first mapping key spelled `key` at or after from_line. */

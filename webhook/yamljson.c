@@ -82,7 +82,7 @@ struct yamljson_scalar {
 
 static int yamljson_digit(char c, int base)
 {
-	int d = c >= '0' && c <= '9' ? c - '0'
+	int d = c >= '0' && c <= '9'   ? c - '0'
 		: c >= 'a' && c <= 'f' ? c - 'a' + 10
 		: c >= 'A' && c <= 'F' ? c - 'A' + 10
 				       : 99;
@@ -172,12 +172,12 @@ static bool yamljson_gofloat(const char *s)
 static void yamljson_resolve(const char *s, struct yamljson_scalar *out)
 {
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL", NULL};
-	static const char *const trues[] = {"y",  "Y",  "yes", "Yes", "YES", "true",
-					    "True", "TRUE", "on", "On", "ON", NULL};
+	static const char *const trues[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+					    "True", "TRUE", "on",  "On",  "ON",  NULL};
 	static const char *const falses[] = {"n",     "N",     "no",  "No",  "NO",  "false",
 					     "False", "FALSE", "off", "Off", "OFF", NULL};
-	static const char *const infs[] = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
-					   "-.inf", "-.Inf", "-.INF", NULL};
+	static const char *const infs[] = {".inf",  ".Inf",  ".INF",  "+.inf", "+.Inf",
+					   "+.INF", "-.inf", "-.Inf", "-.INF", NULL};
 	static const char *const nans[] = {".nan", ".NaN", ".NAN", NULL};
 	memset(out, 0, sizeof(*out));
 	out->kind = YJ_STRING;
@@ -324,12 +324,14 @@ static json_t *yamljson_mapping(struct yamljson_state *st, yaml_event_t *start, 
 			 (ev.data.scalar.tag != NULL &&
 			  strcmp((const char *)ev.data.scalar.tag, YAML_STR_TAG) == 0) ||
 			 strlen((const char *)ev.data.scalar.value) != ev.data.scalar.length)
-			key = json_stringn((const char *)ev.data.scalar.value, ev.data.scalar.length);
+			key = json_stringn((const char *)ev.data.scalar.value,
+					   ev.data.scalar.length);
 		else
 			key = yamljson_plain_key((const char *)ev.data.scalar.value,
 						 ev.data.scalar.length, &why);
 		if (key == NULL)
-			yamljson_fail(st, &keymark, "%s", why != NULL ? why : "invalid UTF-8 in a key");
+			yamljson_fail(st, &keymark, "%s",
+				      why != NULL ? why : "invalid UTF-8 in a key");
 		yaml_event_delete(&ev);
 		if (key == NULL)
 			goto fail;
@@ -410,10 +412,11 @@ static json_t *yamljson_node(struct yamljson_state *st, yaml_event_t *ev, int de
 		else
 			v = yamljson_plain(s, len);
 		if (v == YAMLJSON_REFUSED) {
-			yamljson_fail(st, &ev->start_mark,
-				      "\"%s\" is an infinity or NaN, which JSON cannot hold (kubectl "
-				      "refuses it too); quote it for the text",
-				      s);
+			yamljson_fail(
+				st, &ev->start_mark,
+				"\"%s\" is an infinity or NaN, which JSON cannot hold (kubectl "
+				"refuses it too); quote it for the text",
+				s);
 			return NULL;
 		}
 		if (v == NULL) {
