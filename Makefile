@@ -16,7 +16,7 @@ PKGS       := libh2o-evloop openssl jansson libcyaml yaml-0.1
 CURL_PKG   := libcurl
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS   := gcc make pkg-config libh2o-evloop-dev libssl-dev libjansson-dev libcyaml-dev \
-              libyaml-dev libcurl4-openssl-dev libcmocka-dev openssl curl nghttp2-client clang python3 \
+              libyaml-dev libcurl4-openssl-dev libcmocka-dev openssl curl nghttp2-client clang clang-format python3 \
               python3-yaml libnghttp2-dev
 
 # `=` (not `:=`): pkg-config runs only once the packages are there.
@@ -39,7 +39,7 @@ UNIT_HOBJS := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 # keep test objects between runs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all deps run test test-run unit race integration asan clean check-format docs bench deploy e2e fuzz fuzz-quick
+.PHONY: all deps run test test-run unit race integration asan check-format-result clean check-format docs bench deploy e2e fuzz fuzz-quick
 
 all: $(BUILD)/admitd
 
@@ -131,6 +131,7 @@ e2e: deps
 test-run:
 	@mkdir -p $(BUILD) && rm -f $(RESULTS)
 	@st=0; \
+	$(MAKE) --no-print-directory check-format-result || st=1; \
 	$(MAKE) --no-print-directory unit || st=1; \
 	$(MAKE) --no-print-directory race || st=1; \
 	$(MAKE) --no-print-directory integration || st=1; \
@@ -163,6 +164,14 @@ docs: $(BUILD)/admitd
 
 check-format:
 	@clang-format --dry-run --Werror $(SRCS) $(wildcard webhook/*.h policies/*.h)
+
+# make test's form of it: one pass/fail line in $(RESULTS), the files named on failure
+check-format-result:
+	@if $(MAKE) --no-print-directory -s check-format >$(BUILD)/format.log 2>&1; then \
+		echo "ok   every C file is formatted with .clang-format"; echo pass >>$(RESULTS); \
+	else grep -o '^[^:]*\.[ch]' $(BUILD)/format.log | sort -u | sed 's/^/     not formatted: /'; \
+		echo "FAIL C files not formatted (make check-format; clang-format -i FILE)"; \
+		echo fail >>$(RESULTS); exit 1; fi
 
 clean:
 	rm -rf build
