@@ -158,18 +158,24 @@ static int allowed_registries_image(struct policy_ctx *ctx,
 	bool approved = false;
 	for (size_t i = 0; i < st->npatterns && !approved; i++)
 		approved = image_pattern_match(&st->patterns[i], &r);
-	if (!approved && AR_FAIL("image \"%s\" is not from an approved registry (allowed: %s); "
-				 "use an image from one of them",
-				 full, st->allowed) < 0)
-		return -1;
-
 	bool pinned = allowed_registries_pinned(&r);
+	bool latest = r.tag == NULL || strcmp(r.tag, "latest") == 0;
+	/* one finding per image: an unapproved one is that, and its fix says the rest */
+	const char *also = st->require_digest && !pinned ? ", pinned by digest"
+			   : !st->allow_latest && !pinned && latest
+				   ? ", with a version tag or a digest"
+				   : "";
+	if (!approved)
+		return AR_FAIL("image \"%s\" is not from an approved registry (allowed: %s); "
+			       "use an image from one of them%s",
+			       full, st->allowed, also);
+
 	if (st->require_digest && !pinned &&
 	    AR_FAIL("image \"%s\" is not pinned by digest; refer to it as %s/%s@sha256:<digest>",
 		    full, r.host, r.path) < 0)
 		return -1;
 	/* a digest decides what is pulled, whatever the tag says */
-	if (!st->allow_latest && !pinned && (r.tag == NULL || strcmp(r.tag, "latest") == 0) &&
+	if (!st->allow_latest && !pinned && latest &&
 	    AR_FAIL("image \"%s\" %s, which can change under the same name; set a version "
 		    "tag or pin a digest (@sha256:...)",
 		    full,
@@ -224,6 +230,10 @@ const struct policy_desc policy_allowed_registries = {
 	       "  `@sha512:`) digest;\n"
 	       "- with `allowLatest: false`, an image without a digest whose tag is\n"
 	       "  `latest` or absent (no tag means the runtime pulls `:latest`).\n"
+	       "\n"
+	       "An image from an unapproved registry is one finding, whatever its tag or\n"
+	       "digest: its message adds \"pinned by digest\" (or \"with a version tag or a\n"
+	       "digest\") when the replacement must be.\n"
 	       "\n"
 	       "| parameter | type | default | meaning |\n"
 	       "|---|---|---|---|\n"

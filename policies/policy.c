@@ -68,6 +68,15 @@ const char *violation_key(struct arena *a, const struct violation *v)
 			    v->detail != NULL ? v->detail : v->message);
 }
 
+bool policy_once(struct policy_ctx *ctx, enum policy_once what)
+{
+	if (ctx->once == NULL)
+		return true;
+	bool first = (*ctx->once & what) == 0;
+	*ctx->once |= what;
+	return first;
+}
+
 int policy_error(struct policy_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;

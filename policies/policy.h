@@ -86,7 +86,18 @@ struct policy_ctx {
 	struct violation **tail;
 	size_t nviolations;
 	const char *error; /* set by policy_error() */
+	unsigned *once;    /* the request's POLICY_ONCE_* findings already reported */
 };
+
+/*
+ * A malformed field that several checks read (spec.hostUsers) is one
+ * finding: the first check that meets it reports it, the others do not.
+ */
+enum policy_once {
+	POLICY_ONCE_HOST_USERS = 1u << 0,
+};
+/* True the first time in this request (and then marks it reported). */
+bool policy_once(struct policy_ctx *ctx, enum policy_once what);
 
 /*
  * Module parameters. A module that takes parameters gives the libcyaml

@@ -80,6 +80,9 @@ int pss_user_namespace(struct policy_ctx *ctx, bool *relaxed)
 		*relaxed = !host_users;
 		break;
 	case JP_BADTYPE:
+		/* read by several checks, reported by the first: one finding, one line */
+		if (!policy_once(ctx, POLICY_ONCE_HOST_USERS))
+			return 0;
 		return pss_bad_type(ctx, NULL, ctx->pod->spec_path, "hostUsers", bad, "a boolean",
 				    "set true or false");
 	case JP_ABSENT:

@@ -41,6 +41,7 @@ struct engine_verdict {
 	struct engine_exemption *exemptions;
 	const char *error;   /* an internal failure: the request is denied (fail closed) */
 	const char *message; /* status.message when denied or would be denied */
+	unsigned once;       /* POLICY_ONCE_* findings reported (policy.h) */
 	struct pod_view pod;
 };
 

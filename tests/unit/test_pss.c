@@ -590,6 +590,19 @@ static void test_proc_mount_wrong_type(void **state)
 		expect_denied(cfg_baseline, pod, "proc-mount",
 			      "pod has a spec.hostUsers that is not a boolean", NULL);
 	assert_true(harness_has(v, "proc-mount", "procMount=\"Unmasked\""));
+
+	/* three checks read hostUsers (proc-mount, run-as-non-root, run-as-user): one report */
+	pod = clean_pod();
+	set(spec(pod), "hostUsers", "\"false\"");
+	v = harness_judge(cfg_restricted, "Pod", pod);
+	size_t n = 0;
+	for (const struct violation *x = v->violations; x != NULL; x = x->next)
+		n += strstr(x->message, "hostUsers that is not a boolean") != NULL;
+	if (n != 1) {
+		harness_dump(v);
+		fail_msg("a bad hostUsers was reported %zu times", n);
+	}
+	json_decref(pod);
 }
 
 static void test_seccomp_baseline(void **state)
