@@ -44,6 +44,8 @@ void audit_init(struct audit_run *run, const struct admitd_config *cfg)
 
 void audit_free(struct audit_run *run)
 {
+	cluster_close(run->cluster);
+	run->cluster = NULL;
 	json_decref(run->objects);
 	json_decref(run->netpols);
 	json_decref(run->skipped);
@@ -635,8 +637,130 @@ static json_t *audit_policyreports(const json_t *results)
 	return json_pack("{s:s,s:s,s:o}", "apiVersion", "v1", "kind", "List", "items", items);
 }
 
-const char *audit_write_kubeconfig;
-bool audit_write_reports;
+/* ---- --cluster: the Kubernetes client (cluster.c) driven for an audit ---- */
+
+/* Not judged, but listed first: coverage needs them before any workload is judged. */
+static const struct kind_desc audit_netpol_kind = {
+	"NetworkPolicy", "networking.k8s.io", NULL, "networkpolicies", {"v1", NULL}, NULL,
+};
+
+struct audit_page {
+	struct audit_run *run;
+	const struct kind_desc *kind;
+	const char *api_version;
+	char source[128];
+};
+
+static int audit_take_page(json_t *items, void *arg)
+{
+	struct audit_page *pg = arg;
+	bool netpol = pg->kind == &audit_netpol_kind;
+	size_t i;
+	json_t *item;
+	json_array_foreach(items, i, item)
+	{
+		if (!json_is_object(item))
+			continue;
+		/* list items carry neither kind nor apiVersion */
+		json_object_set_new(item, "kind", json_string(pg->kind->kind));
+		json_object_set_new(item, "apiVersion", json_string(pg->api_version));
+		if (netpol)
+			audit_add_object(pg->run, pg->source, item);
+		else
+			audit_judge_object(pg->run, pg->source, item);
+	}
+	if (netpol)
+		pg->run->saw_netpols = true; /* listed: even none at all is knowledge */
+	return 0;
+}
+
+/* Lists one kind, its newest served version first. Returns 0, or -1 when fatal. */
+static int audit_list_kind(struct audit_run *run, const struct kind_desc *k)
+{
+	struct cluster *c = run->cluster;
+	char path[256], api_version[128];
+	enum cluster_status st = CLUSTER_NOT_FOUND;
+	for (size_t v = 0; k->versions[v] != NULL && st == CLUSTER_NOT_FOUND; v++) {
+		kinds_paths(k, k->versions[v], path, sizeof(path), api_version,
+			    sizeof(api_version));
+		struct audit_page pg = {.run = run, .kind = k, .api_version = api_version};
+		snprintf(pg.source, sizeof(pg.source), "cluster:%s", k->kind);
+		st = cluster_list(c, path, audit_take_page, &pg);
+	}
+	switch (st) {
+	case CLUSTER_OK:
+		return 0;
+	case CLUSTER_NOT_FOUND:
+	case CLUSTER_REFUSED:
+		audit_add_warning(run, cluster_server(c), "cannot list %s (%s): %s", k->kind, path,
+				  cluster_error(c));
+		return 0;
+	case CLUSTER_BAD_REPLY:
+		audit_add_error(run, path, 0, "%s", cluster_error(c));
+		return 0;
+	case CLUSTER_FATAL:
+		break;
+	}
+	fprintf(stderr, "admitd audit: %s\n", cluster_error(c));
+	return -1;
+}
+
+int audit_cluster(struct audit_run *run, const char *kubeconfig)
+{
+	char why[600];
+	run->cluster = cluster_open(kubeconfig, why, sizeof(why));
+	if (run->cluster == NULL) {
+		fprintf(stderr, "admitd audit: %s\n", why);
+		return -1;
+	}
+	if (audit_list_kind(run, &audit_netpol_kind) < 0)
+		return -1;
+	for (size_t i = 0; i < kinds_count; i++)
+		if (audit_list_kind(run, &kinds_table[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* --write-reports: each PolicyReport / ClusterPolicyReport, by server-side apply. */
+static int audit_store_reports(struct audit_run *run, const json_t *list)
+{
+	int rc = 0;
+	size_t i;
+	const json_t *rep;
+	json_array_foreach(json_object_get(list, "items"), i, rep)
+	{
+		const char *kind = NULL, *name = NULL, *ns = NULL;
+		jp_string(rep, "kind", &kind);
+		jp_string(rep, "metadata.name", &name);
+		jp_string(rep, "metadata.namespace", &ns);
+		if (name == NULL) {
+			fprintf(stderr,
+				"admitd audit: a report without metadata.name was not stored\n");
+			rc = -1;
+			continue;
+		}
+		char path[1024];
+		if (kind != NULL && strcmp(kind, "PolicyReport") == 0 && ns != NULL)
+			snprintf(path, sizeof(path),
+				 "/apis/wgpolicyk8s.io/v1alpha2/namespaces/%s/policyreports/%s", ns,
+				 name);
+		else
+			snprintf(path, sizeof(path),
+				 "/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/%s", name);
+		char *body = json_dumps(rep, JSON_COMPACT);
+		if (body == NULL) {
+			fprintf(stderr, "admitd audit: out of memory while storing reports\n");
+			return -1;
+		}
+		if (cluster_apply(run->cluster, path, body) < 0) {
+			fprintf(stderr, "admitd audit: storing %s %s%s%s: %s\n", kind ? kind : "",
+				ns ? ns : "", ns ? "/" : "", name, cluster_error(run->cluster));
+			rc = -1;
+		}
+		free(body);
+	}
+	return rc;
+}
 
 int audit_report(struct audit_run *run, enum audit_format format, FILE *out)
 {
@@ -659,7 +783,7 @@ int audit_report(struct audit_run *run, enum audit_format format, FILE *out)
 		json_t *doc = audit_policyreports(results);
 		json_dumpf(doc, out, JSON_INDENT(2));
 		fputc('\n', out);
-		if (audit_write_reports && cluster_write_reports(doc, audit_write_kubeconfig) < 0)
+		if (run->write_reports && audit_store_reports(run, doc) < 0)
 			write_failed = true;
 		json_decref(doc);
 		break;
@@ -694,7 +818,7 @@ int audit_main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *output = NULL, *kubeconfig = NULL;
-	bool cluster = false;
+	bool cluster = false, write_reports = false;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:o:", longopts, NULL)) != -1) {
@@ -712,7 +836,7 @@ int audit_main(int argc, char **argv)
 			kubeconfig = optarg;
 			break;
 		case 'w':
-			audit_write_reports = true;
+			write_reports = true;
 			break;
 		case 'h':
 			printf("usage: admitd audit [--config FILE] [--output table|json|policyreport] "
@@ -737,12 +861,11 @@ int audit_main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (audit_write_reports && (!cluster || format != AUDIT_POLICYREPORT)) {
+	if (write_reports && (!cluster || format != AUDIT_POLICYREPORT)) {
 		fprintf(stderr, "admitd audit: --write-reports goes with --cluster --output "
 				"policyreport\n");
 		return 2;
 	}
-	audit_write_kubeconfig = kubeconfig;
 	if (!cluster && optind >= argc) {
 		fprintf(stderr, "admitd audit: name at least one PATH (a file, a directory or -), "
 				"or --cluster\n");
@@ -757,9 +880,10 @@ int audit_main(int argc, char **argv)
 		return 2;
 	struct audit_run run;
 	audit_init(&run, cfg);
+	run.write_reports = write_reports;
 	for (int i = optind; i < argc; i++)
 		audit_add_path(&run, argv[i]);
-	if (cluster && cluster_audit(&run, kubeconfig) < 0) {
+	if (cluster && audit_cluster(&run, kubeconfig) < 0) {
 		audit_free(&run);
 		config_unref(cfg);
 		return 2;

@@ -33,7 +33,9 @@ struct audit_run {
 	bool saw_netpols; /* input contained NetworkPolicies (or --cluster listed them) */
 	struct audit_error *errors;
 	size_t nerrors;
-	json_t *warnings; /* what could not be read but does not stop the audit */
+	json_t *warnings;        /* what could not be read but does not stop the audit */
+	struct cluster *cluster; /* --cluster: the API server, open until audit_free */
+	bool write_reports;      /* --write-reports: store the PolicyReports there too */
 };
 
 void audit_init(struct audit_run *run, const struct admitd_config *cfg);
@@ -58,9 +60,12 @@ void audit_add_warning(struct audit_run *run, const char *source, const char *fm
  * 0 nothing would be denied, 1 something would, 2 an input error.
  */
 int audit_report(struct audit_run *run, enum audit_format format, FILE *out);
-/* With policyreport output: store the reports in the cluster too (--write-reports). */
-extern const char *audit_write_kubeconfig;
-extern bool audit_write_reports;
+/*
+ * --cluster: connects (kubeconfig, else $KUBECONFIG, else the service
+ * account) and judges every judged kind the API server lists, page by
+ * page. Returns 0, or -1 when the API server cannot be used (said on stderr).
+ */
+int audit_cluster(struct audit_run *run, const char *kubeconfig);
 
 /* `admitd audit` */
 int audit_main(int argc, char **argv);

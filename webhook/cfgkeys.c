@@ -15,7 +15,7 @@
 
 #include <yaml.h>
 
-#include "config.h"
+#include "cfgtypes.h"
 
 static const cyaml_strval_t cfgkeys_mode[] = {
 	{"enforce", ADMITD_MODE_ENFORCE},
@@ -192,6 +192,39 @@ _Static_assert(sizeof(cfgkeys_table) / sizeof(cfgkeys_table[0]) <= CFGKEYS_MAX,
 
 static const char *const cfgkeys_bool_true[] = {"true", "True", "TRUE", NULL};
 static const char *const cfgkeys_bool_false[] = {"false", "False", "FALSE", NULL};
+
+int cfgkeys_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned *out,
+		       char *why, size_t whylen)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long v =
+		text != NULL && text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
+	if (text == NULL || end == NULL || end == text || *end != '\0' || errno != 0 || v < min ||
+	    v > max) {
+		snprintf(why, whylen, "\"%s\" is not a whole number from %lu to %lu",
+			 text != NULL ? text : "", min, max);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int cfgkeys_check_listen(const char *listen, char *why, size_t whylen)
+{
+	const char *colon = listen != NULL ? strrchr(listen, ':') : NULL;
+	if (colon == NULL) {
+		snprintf(why, whylen, "\"%s\" is not ADDR:PORT", listen != NULL ? listen : "");
+		return -1;
+	}
+	unsigned port;
+	char sub[96];
+	if (cfgkeys_parse_uint(colon + 1, 1, 65535, &port, sub, sizeof(sub)) < 0) {
+		snprintf(why, whylen, "\"%s\": the port %s", listen, sub);
+		return -1;
+	}
+	return 0;
+}
 
 /* ---- values in struct admitd_config ---- */
 
@@ -491,8 +524,8 @@ static void cfgkeys_value(struct cfgkeys_reader *r, const struct cfgkey *k, yaml
 		return;
 	case CFGKEYS_UINT: {
 		unsigned u;
-		if (config_parse_uint(s, (unsigned long)k->min, (unsigned long)k->max, &u, hint,
-				      sizeof(hint)) < 0) {
+		if (cfgkeys_parse_uint(s, (unsigned long)k->min, (unsigned long)k->max, &u, hint,
+				       sizeof(hint)) < 0) {
 			cfgkeys_fail(r, v,
 				     "invalid value \"%s\" for key \"%s\" (a whole number from "
 				     "%llu to %llu)",
@@ -515,7 +548,7 @@ static void cfgkeys_value(struct cfgkeys_reader *r, const struct cfgkey *k, yaml
 		return;
 	}
 	case CFGKEYS_LISTEN:
-		if (config_check_listen(s, hint, sizeof(hint)) < 0) {
+		if (cfgkeys_check_listen(s, hint, sizeof(hint)) < 0) {
 			cfgkeys_fail(r, v, "invalid value for key \"%s\": %s", k->path, hint);
 			return;
 		}

@@ -70,6 +70,20 @@ void cfgkeys_free(struct admitd_config *cfg);
 /* Whether rows i of a and b hold the same value. */
 bool cfgkeys_equal(size_t i, const struct admitd_config *a, const struct admitd_config *b);
 
+/*
+ * Checks a listen address, "ADDR:PORT", "[V6]:PORT" or ":PORT", with PORT
+ * a number from 1 to 65535 (getaddrinfo would take 99999 and bind another
+ * port). Returns 0, or -1 with the reason in why.
+ */
+int cfgkeys_check_listen(const char *listen, char *why, size_t whylen);
+
+/*
+ * A command-line number: digits only, from min to max. Returns 0, or -1
+ * with the reason in why ("-1" and "abc" are errors, never 4294967295 or 0).
+ */
+int cfgkeys_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned *out,
+		       char *why, size_t whylen);
+
 /* The key reference of one section ("" for the top level) as a Markdown table. */
 void cfgkeys_markdown(FILE *out, const char *section);
 

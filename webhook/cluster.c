@@ -1,9 +1,10 @@
 /*
- * cluster.c: `admitd audit --cluster`. Reads the API server address and
- * credentials from --kubeconfig / $KUBECONFIG or from the in-cluster
- * service account, lists every judged kind across namespaces with
- * `limit`/`continue` paging, and judges each page as it arrives so memory
- * stays bounded by one page whatever the cluster's size.
+ * cluster.c: a plain Kubernetes API client. Reads the API server address
+ * and credentials from --kubeconfig / $KUBECONFIG or from the in-cluster
+ * service account, lists a collection page by page (`limit`/`continue`)
+ * into a callback, so that memory stays bounded by one page whatever the
+ * cluster's size, and applies objects. It knows nothing of audits; errors
+ * are values (cluster_error), never prints.
  *
  * HTTP is libcurl's: it handles client certificates, CA data held in
  * memory, bearer tokens and proxies, which h2o's client would need
@@ -24,8 +25,6 @@
 #include <openssl/evp.h>
 
 #include "../policies/policy.h"
-#include "audit.h"
-#include "kinds.h"
 #include "readall.h"
 #include "yamljson.h"
 
@@ -49,14 +48,54 @@ static struct {
 	void (*slist_free_all)(struct curl_slist *);
 } cc;
 
-static int cluster_load_curl(void)
+struct cluster_blob {
+	char *data;
+	size_t len;
+};
+
+struct cluster {
+	char why[512]; /* the last error, for the caller */
+	char *server;  /* https://host:port, no trailing slash */
+	char *token;
+	struct cluster_blob ca, cert, key; /* PEM */
+	char *ca_file, *cert_file, *key_file;
+	bool insecure;
+	CURL *curl;
+};
+
+static int cluster_fail(struct cluster *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Records the error in c->why; returns -1. */
+static int cluster_fail(struct cluster *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void cluster_conn_free(struct cluster *c)
+{
+	free(c->server);
+	free(c->token);
+	free(c->ca.data);
+	free(c->cert.data);
+	free(c->key.data);
+	free(c->ca_file);
+	free(c->cert_file);
+	free(c->key_file);
+	if (c->curl != NULL)
+		cc.easy_cleanup(c->curl);
+}
+
+static int cluster_load_curl(struct cluster *c)
 {
 	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL) {
-		fprintf(stderr,
-			"admitd audit: --cluster needs libcurl (Debian package libcurl4): %s\n",
-			dlerror());
-		return -1;
+		return cluster_fail(c, "--cluster needs libcurl (Debian package libcurl4): %s",
+				    dlerror());
 	}
 	struct {
 		const char *name;
@@ -78,39 +117,10 @@ static int cluster_load_curl(void)
 	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 		*syms[i].slot = dlsym(h, syms[i].name);
 		if (*syms[i].slot == NULL) {
-			fprintf(stderr, "admitd audit: libcurl lacks %s\n", syms[i].name);
-			return -1;
+			return cluster_fail(c, "libcurl lacks %s", syms[i].name);
 		}
 	}
 	return 0; /* the library stays loaded for the process's life */
-}
-
-struct cluster_blob {
-	char *data;
-	size_t len;
-};
-
-struct cluster_conn {
-	char *server; /* https://host:port, no trailing slash */
-	char *token;
-	struct cluster_blob ca, cert, key; /* PEM */
-	char *ca_file, *cert_file, *key_file;
-	bool insecure;
-	CURL *curl;
-};
-
-static void cluster_conn_free(struct cluster_conn *c)
-{
-	free(c->server);
-	free(c->token);
-	free(c->ca.data);
-	free(c->cert.data);
-	free(c->key.data);
-	free(c->ca_file);
-	free(c->cert_file);
-	free(c->key_file);
-	if (c->curl != NULL)
-		cc.easy_cleanup(c->curl);
 }
 
 /* A kubeconfig, token or PEM file, whole and NUL-terminated; NULL when unreadable. */
@@ -168,20 +178,20 @@ static char *cluster_dup(const json_t *obj, const char *path)
 	return jp_string(obj, path, &s) == JP_OK ? strdup(s) : NULL;
 }
 
-static int cluster_from_kubeconfig(struct cluster_conn *c, const char *path)
+static int cluster_from_kubeconfig(struct cluster *c, const char *path)
 {
 	size_t len;
 	char *text = cluster_read_file(path, &len);
 	if (text == NULL) {
-		fprintf(stderr, "admitd audit: cannot read kubeconfig %s\n", path);
+		cluster_fail(c, "cannot read kubeconfig %s", path);
 		return -1;
 	}
 	struct yamljson_error err;
 	json_t *docs = yamljson_load(text, len, &err);
 	free(text);
 	if (docs == NULL || json_array_size(docs) == 0) {
-		fprintf(stderr, "admitd audit: %s:%d: invalid kubeconfig: %s\n", path, err.line,
-			docs ? "empty" : err.text);
+		cluster_fail(c, "%s:%d: invalid kubeconfig: %s", path, err.line,
+			     docs ? "empty" : err.text);
 		json_decref(docs);
 		return -1;
 	}
@@ -189,14 +199,13 @@ static int cluster_from_kubeconfig(struct cluster_conn *c, const char *path)
 	const char *ctxname = NULL;
 	int rc = -1;
 	if (jp_string(kc, "current-context", &ctxname) != JP_OK) {
-		fprintf(stderr, "admitd audit: %s: no current-context\n", path);
+		cluster_fail(c, "%s: no current-context", path);
 		goto out;
 	}
 	const json_t *ctx = cluster_named(json_object_get(kc, "contexts"), ctxname, "context");
 	const char *cname = NULL, *uname = NULL;
 	if (jp_string(ctx, "cluster", &cname) != JP_OK) {
-		fprintf(stderr, "admitd audit: %s: context \"%s\" names no cluster\n", path,
-			ctxname);
+		cluster_fail(c, "%s: context \"%s\" names no cluster", path, ctxname);
 		goto out;
 	}
 	jp_string(ctx, "user", &uname);
@@ -205,7 +214,7 @@ static int cluster_from_kubeconfig(struct cluster_conn *c, const char *path)
 		uname ? cluster_named(json_object_get(kc, "users"), uname, "user") : NULL;
 	c->server = cluster_dup(cl, "server");
 	if (c->server == NULL) {
-		fprintf(stderr, "admitd audit: %s: cluster \"%s\" has no server\n", path, cname);
+		cluster_fail(c, "%s: cluster \"%s\" has no server", path, cname);
 		goto out;
 	}
 	c->insecure = json_is_true(json_object_get(cl, "insecure-skip-tls-verify"));
@@ -228,20 +237,19 @@ static int cluster_from_kubeconfig(struct cluster_conn *c, const char *path)
 	rc = 0;
 	goto out;
 bad_b64:
-	fprintf(stderr, "admitd audit: %s: invalid base64 in a *-data field\n", path);
+	cluster_fail(c, "%s: invalid base64 in a *-data field", path);
 out:
 	json_decref(docs);
 	return rc;
 }
 
-static int cluster_in_cluster(struct cluster_conn *c)
+static int cluster_in_cluster(struct cluster *c)
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	if (host == NULL || port == NULL) {
-		fprintf(stderr,
-			"admitd audit: no --kubeconfig, no $KUBECONFIG, and not running in a "
-			"cluster (KUBERNETES_SERVICE_HOST unset)\n");
+		cluster_fail(c, "no --kubeconfig, no $KUBECONFIG, and not running in a "
+				"cluster (KUBERNETES_SERVICE_HOST unset)");
 		return -1;
 	}
 	size_t n = strlen(host) + strlen(port) + 16;
@@ -272,7 +280,7 @@ static size_t cluster_collect(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-static int cluster_setup(struct cluster_conn *c)
+static int cluster_setup(struct cluster *c)
 {
 	c->curl = cc.easy_init();
 	if (c->curl == NULL)
@@ -319,8 +327,8 @@ static int cluster_setup(struct cluster_conn *c)
 }
 
 /* GET path; returns the HTTP status (0 on a transport error) and the body. */
-static long cluster_get(struct cluster_conn *c, const char *path, struct cluster_blob *body,
-			char *err, size_t errlen)
+static long cluster_get(struct cluster *c, const char *path, struct cluster_blob *body, char *err,
+			size_t errlen)
 {
 	char *url = NULL;
 	body->data = NULL;
@@ -344,150 +352,91 @@ static long cluster_get(struct cluster_conn *c, const char *path, struct cluster
 	return status;
 }
 
-/* Not judged, but listed first: coverage needs them before any workload is judged. */
-static const struct kind_desc cluster_netpol = {
-	"NetworkPolicy", "networking.k8s.io", NULL, "networkpolicies", {"v1", NULL}, NULL,
-};
-
-/* "/api/v1/pods", "/apis/apps/v1/deployments"; its apiVersion in *api_version. */
-static char *cluster_collection(const struct kind_desc *k, const char *version,
-				const char **api_version, char *buf, size_t len)
+/*
+ * GETs path?limit=N&continue=... page by page and hands each page's
+ * `items` to fn (which may change them). Continue tokens have no
+ * documented bound: etcd keys, base64'd, can be long.
+ */
+enum cluster_status cluster_list(struct cluster *c, const char *path, cluster_page_fn fn, void *arg)
 {
-	if (k->group[0] == '\0') {
-		snprintf(buf, len, "/api/%s/%s", version, k->resource);
-		*api_version = version;
-	} else {
-		snprintf(buf, len, "/apis/%s/%s/%s", k->group, version, k->resource);
-		/* points into the same buffer, after the path's NUL */
-		size_t n = strlen(buf) + 1;
-		snprintf(buf + n, len - n, "%s/%s", k->group, version);
-		*api_version = buf + n;
-	}
-	return buf;
-}
-
-static void cluster_take_page(struct audit_run *run, const struct kind_desc *k,
-			      const char *api_version, const json_t *items, const char *source)
-{
-	size_t i;
-	json_t *item;
-	json_array_foreach(items, i, item)
-	{
-		if (!json_is_object(item))
-			continue;
-		/* list items carry neither kind nor apiVersion */
-		json_object_set_new(item, "kind", json_string(k->kind));
-		json_object_set_new(item, "apiVersion", json_string(api_version));
-		if (strcmp(k->kind, "NetworkPolicy") == 0)
-			audit_add_object(run, source, item);
-		else
-			audit_judge_object(run, source, item);
-	}
-	if (strcmp(k->kind, "NetworkPolicy") == 0)
-		run->saw_netpols = true; /* listed: even none at all is knowledge */
-}
-
-/* Lists one kind page by page. Returns 0, 1 when not readable (reported), -1 when fatal. */
-static int cluster_list(struct cluster_conn *c, struct audit_run *run, const struct kind_desc *k)
-{
-	/* an older version is tried when the newest is not served (404 on the first page) */
-	size_t version = 0;
-	char pathbuf[2][256];
-	const char *api_version = NULL;
-	const char *base =
-		cluster_collection(k, k->versions[0], &api_version, pathbuf[0], sizeof(pathbuf[0]));
-	/* continue tokens have no documented bound: etcd keys, base64'd, can be long */
 	char *cont = NULL;
-	int rc = -1;
-	for (int page = 0;; page++) {
-		char *path = NULL, err[512] = "";
+	enum cluster_status st = CLUSTER_FATAL;
+	c->why[0] = '\0';
+	for (;;) {
+		char *url = NULL, err[512] = "";
 		char *esc = cont != NULL ? cc.easy_escape(c->curl, cont, 0) : NULL;
 		if ((cont != NULL && esc == NULL) ||
-		    asprintf(&path, "%s?limit=%d%s%s", base, CLUSTER_PAGE, esc ? "&continue=" : "",
+		    asprintf(&url, "%s?limit=%d%s%s", path, CLUSTER_PAGE, esc ? "&continue=" : "",
 			     esc ? esc : "") < 0) {
 			cc.free(esc);
-			fprintf(stderr, "admitd audit: listing %s: out of memory\n", k->kind);
+			cluster_fail(c, "listing %s: out of memory", path);
 			goto out;
 		}
 		cc.free(esc);
 		struct cluster_blob body;
-		long status = cluster_get(c, path, &body, err, sizeof(err));
-		if (status == 404 && page == 0 && k->versions[version + 1] != NULL) {
-			free(body.data);
-			free(path);
-			version++;
-			base = cluster_collection(k, k->versions[version], &api_version,
-						  pathbuf[version % 2], sizeof(pathbuf[0]));
-			page = -1;
-			continue;
-		}
-		if (status == 0) {
-			fprintf(stderr, "admitd audit: %s%.300s: %s\n", c->server, path, err);
-			free(body.data);
-			free(path);
-			goto out;
-		}
-		if (status == 401) {
-			fprintf(stderr,
-				"admitd audit: %s: 401 Unauthorized: the credentials were "
-				"refused\n",
-				c->server);
-			free(body.data);
-			free(path);
-			goto out;
-		}
+		long status = cluster_get(c, url, &body, err, sizeof(err));
+		free(url);
 		if (status != 200) {
-			audit_add_warning(run, c->server, "cannot list %s (%s): HTTP %ld", k->kind,
-					  base, status);
+			if (status == 0)
+				cluster_fail(c, "%s%.300s: %s", c->server, path, err);
+			else if (status == 401)
+				cluster_fail(c,
+					     "%s: 401 Unauthorized: the credentials were refused",
+					     c->server);
+			else
+				cluster_fail(c, "HTTP %ld", status);
+			st = status == 0 || status == 401 ? CLUSTER_FATAL
+			     : status == 404              ? CLUSTER_NOT_FOUND
+							  : CLUSTER_REFUSED;
 			free(body.data);
-			free(path);
-			rc = 1;
 			goto out;
 		}
 		json_error_t jerr;
 		json_t *doc = json_loadb(body.data, body.len, JSON_REJECT_DUPLICATES, &jerr);
 		free(body.data);
 		if (doc == NULL) {
-			audit_add_error(run, path, jerr.line,
-					"invalid JSON from the API server: %s", jerr.text);
-			free(path);
-			rc = 1;
+			cluster_fail(c, "invalid JSON from the API server at line %d: %s",
+				     jerr.line, jerr.text);
+			st = CLUSTER_BAD_REPLY;
 			goto out;
 		}
-		free(path);
-		char source[256];
-		snprintf(source, sizeof(source), "cluster:%s", k->kind);
-		cluster_take_page(run, k, api_version, json_object_get(doc, "items"), source);
+		json_t *items = json_object_get(doc, "items");
+		if (fn(json_is_array(items) ? items : NULL, arg) < 0) {
+			json_decref(doc);
+			cluster_fail(c, "listing %s: stopped", path);
+			goto out;
+		}
 		const char *next = NULL;
-		enum jp_status st = jp_string(doc, "metadata.continue", &next);
+		enum jp_status js = jp_string(doc, "metadata.continue", &next);
 		free(cont);
-		cont = st == JP_OK && next[0] != '\0' ? strdup(next) : NULL;
+		cont = js == JP_OK && next[0] != '\0' ? strdup(next) : NULL;
+		bool oom = js == JP_OK && next[0] != '\0' && cont == NULL;
 		json_decref(doc);
-		if (st == JP_BADTYPE) {
+		if (js == JP_BADTYPE) {
 			/* the rest of the list cannot be asked for: never skip it silently */
-			audit_add_error(run, source, 0,
-					"metadata.continue of a %s page is not a string: "
-					"the rest of the list was not read",
-					k->kind);
-			rc = 1;
+			cluster_fail(
+				c,
+				"metadata.continue is not a string: the rest of the list was not "
+				"read");
+			st = CLUSTER_BAD_REPLY;
 			goto out;
 		}
-		if (st == JP_OK && next != NULL && cont == NULL) {
-			fprintf(stderr, "admitd audit: listing %s: out of memory\n", k->kind);
+		if (oom) {
+			cluster_fail(c, "listing %s: out of memory", path);
 			goto out;
 		}
 		if (cont == NULL) {
-			rc = 0;
+			st = CLUSTER_OK;
 			goto out;
 		}
 	}
 out:
 	free(cont);
-	return rc;
+	return st;
 }
 
 /* Credentials from --kubeconfig, $KUBECONFIG or the service account; libcurl ready. */
-static int cluster_connect(struct cluster_conn *c, const char *kubeconfig)
+static int cluster_connect(struct cluster *c, const char *kubeconfig)
 {
 	if (kubeconfig == NULL)
 		kubeconfig = getenv("KUBECONFIG");
@@ -501,96 +450,76 @@ static int cluster_connect(struct cluster_conn *c, const char *kubeconfig)
 	} else if (cluster_in_cluster(c) < 0) {
 		return -1;
 	}
-	if (cluster_load_curl() < 0)
+	if (cluster_load_curl(c) < 0)
 		return -1;
 	cc.global_init(CURL_GLOBAL_DEFAULT);
 	return cluster_setup(c);
 }
 
-int cluster_audit(struct audit_run *run, const char *kubeconfig)
+struct cluster *cluster_open(const char *kubeconfig, char *why, size_t whylen)
 {
-	struct cluster_conn c = {0};
-	int rc = -1;
-	if (cluster_connect(&c, kubeconfig) < 0)
-		goto out;
-	if (cluster_list(&c, run, &cluster_netpol) < 0)
-		goto out;
-	for (size_t i = 0; i < kinds_count; i++)
-		if (cluster_list(&c, run, &kinds_table[i]) < 0)
-			goto out;
-	rc = 0;
-out:
-	cluster_conn_free(&c);
-	return rc;
+	struct cluster *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	if (cluster_connect(c, kubeconfig) < 0) {
+		snprintf(why, whylen, "%s", c->why[0] ? c->why : "cannot connect");
+		cluster_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+void cluster_close(struct cluster *c)
+{
+	if (c == NULL)
+		return;
+	cluster_conn_free(c);
+	free(c);
+}
+
+const char *cluster_server(const struct cluster *c)
+{
+	return c->server;
+}
+
+const char *cluster_error(const struct cluster *c)
+{
+	return c->why;
 }
 
 /*
- * Stores each report with server-side apply (PATCH, application/apply-patch+yaml,
- * fieldManager admitd, force): one request creates or replaces it, with no
- * read-modify-write race between two audit runs.
+ * Server-side apply (PATCH, application/apply-patch+yaml, fieldManager
+ * admitd, force): one request creates or replaces the object, with no
+ * read-modify-write race between two writers.
  */
-int cluster_write_reports(const json_t *list, const char *kubeconfig)
+int cluster_apply(struct cluster *c, const char *path, const char *body)
 {
-	struct cluster_conn c = {0};
-	struct curl_slist *hdr = NULL;
-	int rc = -1;
-	if (cluster_connect(&c, kubeconfig) < 0)
-		goto out;
-	hdr = cc.slist_append(NULL, "Content-Type: application/apply-patch+yaml");
-	if (hdr == NULL) {
-		fprintf(stderr, "admitd audit: out of memory\n");
-		goto out;
-	}
-	cc.easy_setopt(c.curl, CURLOPT_CUSTOMREQUEST, "PATCH");
-	cc.easy_setopt(c.curl, CURLOPT_HTTPHEADER, hdr);
-	rc = 0;
-	size_t i;
-	const json_t *rep;
-	json_array_foreach(json_object_get(list, "items"), i, rep)
-	{
-		const char *kind = NULL, *name = NULL, *ns = NULL;
-		jp_string(rep, "kind", &kind);
-		jp_string(rep, "metadata.name", &name);
-		jp_string(rep, "metadata.namespace", &ns);
-		char path[1024], err[512] = "";
-		if (kind != NULL && strcmp(kind, "PolicyReport") == 0 && ns != NULL)
-			snprintf(path, sizeof(path),
-				 "/apis/wgpolicyk8s.io/v1alpha2/namespaces/%s/policyreports/%s"
-				 "?fieldManager=admitd&force=true",
-				 ns, name);
-		else
-			snprintf(path, sizeof(path),
-				 "/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/%s"
-				 "?fieldManager=admitd&force=true",
-				 name);
-		if (name == NULL) {
-			fprintf(stderr,
-				"admitd audit: a report without metadata.name was not stored\n");
-			rc = -1;
-			continue;
-		}
-		char *body = json_dumps(rep, JSON_COMPACT);
-		if (body == NULL) {
-			/* through out: the connection and the headers are freed */
-			fprintf(stderr, "admitd audit: out of memory while storing reports\n");
-			rc = -1;
-			goto out;
-		}
-		cc.easy_setopt(c.curl, CURLOPT_POSTFIELDS, body);
-		struct cluster_blob reply;
-		long status = cluster_get(&c, path, &reply, err, sizeof(err));
-		if (status != 200 && status != 201) {
-			fprintf(stderr, "admitd audit: storing %s %s%s%s: %s%ld %.300s\n", kind,
-				ns ? ns : "", ns ? "/" : "", name, err, status,
-				reply.data ? reply.data : "");
-			rc = -1;
-		}
-		free(reply.data);
-		free(body);
-	}
-out:
-	if (hdr != NULL)
+	struct curl_slist *hdr =
+		cc.slist_append(NULL, "Content-Type: application/apply-patch+yaml");
+	if (hdr == NULL)
+		return cluster_fail(c, "out of memory");
+	char *url = NULL;
+	if (asprintf(&url, "%s?fieldManager=admitd&force=true", path) < 0) {
 		cc.slist_free_all(hdr);
-	cluster_conn_free(&c);
+		return cluster_fail(c, "out of memory");
+	}
+	cc.easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "PATCH");
+	cc.easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
+	cc.easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	char err[512] = "";
+	struct cluster_blob reply;
+	long status = cluster_get(c, url, &reply, err, sizeof(err));
+	int rc = 0;
+	if (status != 200 && status != 201)
+		rc = cluster_fail(c, "%s%ld %.300s", err, status, reply.data ? reply.data : "");
+	/* back to plain GETs for the next caller */
+	cc.easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	cc.easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	cc.easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	free(reply.data);
+	free(url);
+	cc.slist_free_all(hdr);
 	return rc;
 }

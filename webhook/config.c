@@ -384,39 +384,6 @@ size_t config_notes(const struct admitd_config *cfg, char **lines, size_t max)
 	return n;
 }
 
-int config_parse_uint(const char *text, unsigned long min, unsigned long max, unsigned *out,
-		      char *why, size_t whylen)
-{
-	char *end = NULL;
-	errno = 0;
-	unsigned long v =
-		text != NULL && text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
-	if (text == NULL || end == NULL || end == text || *end != '\0' || errno != 0 || v < min ||
-	    v > max) {
-		snprintf(why, whylen, "\"%s\" is not a whole number from %lu to %lu",
-			 text != NULL ? text : "", min, max);
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
-int config_check_listen(const char *listen, char *why, size_t whylen)
-{
-	const char *colon = listen != NULL ? strrchr(listen, ':') : NULL;
-	if (colon == NULL) {
-		snprintf(why, whylen, "\"%s\" is not ADDR:PORT", listen != NULL ? listen : "");
-		return -1;
-	}
-	unsigned port;
-	char sub[96];
-	if (config_parse_uint(colon + 1, 1, 65535, &port, sub, sizeof(sub)) < 0) {
-		snprintf(why, whylen, "\"%s\": the port %s", listen, sub);
-		return -1;
-	}
-	return 0;
-}
-
 /* What the key table cannot say: defaults that depend on other keys, list shapes. */
 static int config_take_top(struct admitd_config *cfg, const bool *given,
 			   const struct yamlconf_scan *sc, struct yamlconf_errors *errs,

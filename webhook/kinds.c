@@ -56,6 +56,18 @@ bool kinds_group_ok(const struct kind_desc *k, const char *group)
 	       (k->old_group != NULL && strcmp(group, k->old_group) == 0);
 }
 
+void kinds_paths(const struct kind_desc *k, const char *version, char *path, size_t plen,
+		 char *api_version, size_t alen)
+{
+	if (k->group[0] == '\0') {
+		snprintf(path, plen, "/api/%s/%s", version, k->resource);
+		snprintf(api_version, alen, "%s", version);
+	} else {
+		snprintf(path, plen, "/apis/%s/%s/%s", k->group, version, k->resource);
+		snprintf(api_version, alen, "%s/%s", k->group, version);
+	}
+}
+
 static char kinds_list_text[256];
 static pthread_once_t kinds_list_once = PTHREAD_ONCE_INIT;
 

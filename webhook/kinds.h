@@ -39,6 +39,13 @@ size_t kinds_index(const char *kind);
  * A NULL group (an old client, a file without apiVersion) is accepted.
  */
 bool kinds_group_ok(const struct kind_desc *k, const char *group);
+/*
+ * The collection path of the kind's resource at one version ("/api/v1/pods",
+ * "/apis/apps/v1/deployments") and its apiVersion ("v1", "apps/v1").
+ */
+void kinds_paths(const struct kind_desc *k, const char *version, char *path, size_t plen,
+		 char *api_version, size_t alen);
+
 /* "Pod, Deployment, ..." for messages. */
 const char *kinds_list(void);
 

@@ -122,7 +122,7 @@ static int cmd_serve(int argc, char **argv)
 			char why[128];
 			unsigned *ms = ch == 'g' ? &opt.shutdown_grace_ms : &opt.shutdown_delay_ms;
 			/* an hour: longer than any terminationGracePeriodSeconds worth having */
-			if (config_parse_uint(optarg, 0, 3600000, ms, why, sizeof(why)) < 0) {
+			if (cfgkeys_parse_uint(optarg, 0, 3600000, ms, why, sizeof(why)) < 0) {
 				fprintf(stderr, "admitd serve: --%s: %s\n",
 					ch == 'g' ? "shutdown-grace-ms" : "shutdown-delay-ms", why);
 				return 2;
@@ -168,7 +168,7 @@ static int cmd_serve(int argc, char **argv)
 	opt.threads = cfg->server.threads;
 	char why[160];
 	if (threads != NULL &&
-	    config_parse_uint(threads, 0, 256, &opt.threads, why, sizeof(why)) < 0) {
+	    cfgkeys_parse_uint(threads, 0, 256, &opt.threads, why, sizeof(why)) < 0) {
 		fprintf(stderr, "admitd serve: --threads: %s\n", why);
 		config_unref(cfg);
 		return 2;
@@ -176,7 +176,8 @@ static int cmd_serve(int argc, char **argv)
 	const char *addrs[2][2] = {{"--listen", opt.listen},
 				   {"--metrics-listen", opt.metrics_listen}};
 	for (int i = 0; i < 2; i++) {
-		if (addrs[i][1] != NULL && config_check_listen(addrs[i][1], why, sizeof(why)) < 0) {
+		if (addrs[i][1] != NULL &&
+		    cfgkeys_check_listen(addrs[i][1], why, sizeof(why)) < 0) {
 			fprintf(stderr, "admitd serve: %s: %s\n", addrs[i][0], why);
 			config_unref(cfg);
 			return 2;
