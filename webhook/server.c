@@ -814,11 +814,93 @@ static void server_reload_config(struct server_watch *w, bool force)
 
 /* ---- entry point ---- */
 
+/*
+ * Initialises and starts nthreads event loops. Returns how many were
+ * initialised (to dispose of), and sets *ok when all of them run.
+ */
+static unsigned server_start_threads(struct server_thread *threads, unsigned nthreads, bool *ok)
+{
+	char why[512];
+	*ok = false;
+	unsigned inited = 0;
+	for (; inited < nthreads; inited++) {
+		if (server_thread_init(&threads[inited], inited, why, sizeof(why)) < 0) {
+			log_warnx("%s", why);
+			/* a failed init leaves what it made for server_thread_dispose */
+			return inited + 1;
+		}
+	}
+	unsigned started = 0;
+	for (; started < nthreads; started++) {
+		int e = pthread_create(&threads[started].tid, NULL, server_thread_main,
+				       &threads[started]);
+		if (e != 0) {
+			log_warnx("cannot start server thread %u of %u: %s", started + 1, nthreads,
+				  strerror(e));
+			break;
+		}
+	}
+	if (started < nthreads) {
+		/* the ones running stop at their next loop turn */
+		atomic_store(&server.stopping, true);
+		for (unsigned i = 0; i < started; i++)
+			pthread_join(threads[i].tid, NULL);
+		return inited;
+	}
+	*ok = true;
+	return inited;
+}
+
+/*
+ * The main thread's loop: signals, and a look at the certificate and
+ * configuration files every second, until SIGTERM or SIGINT (after
+ * --shutdown-delay-ms of serving while not ready, when set).
+ */
+static void server_watch_loop(const sigset_t *sigs)
+{
+	const struct server_options *opt = server.opt;
+	struct server_watch watch = {0};
+	tls_stamp_file(opt->cert, &watch.cert);
+	tls_stamp_file(opt->key, &watch.key);
+	if (opt->config_path != NULL && tls_stamp_file(opt->config_path, &watch.cfg) == 0)
+		watch.have_cfg = true;
+	for (;;) {
+		struct timespec tick = {.tv_sec = 1};
+		int sig = sigtimedwait(sigs, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT) {
+			const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+			if (opt->shutdown_delay_ms > 0 && !atomic_load(&server.draining)) {
+				/* keep serving while the endpoint is removed from the Service;
+				 * /readyz answers 503 meanwhile. A second signal ends it. */
+				log_info("%s: not ready, serving for %u ms more before stopping",
+					 name, opt->shutdown_delay_ms);
+				atomic_store(&server.draining, true);
+				uint64_t until = server_now_ms() + opt->shutdown_delay_ms;
+				for (uint64_t now; (now = server_now_ms()) < until;) {
+					uint64_t left = until - now;
+					struct timespec d = {.tv_sec = (time_t)(left / 1000),
+							     .tv_nsec =
+								     (long)(left % 1000) * 1000000};
+					int again = sigtimedwait(sigs, NULL, &d);
+					if (again == SIGTERM || again == SIGINT)
+						break;
+					if (again == SIGHUP)
+						server_reload_config(&watch, true);
+				}
+			}
+			log_info("%s: finishing requests in flight, then exiting", name);
+			return;
+		}
+		server_reload_config(&watch, sig == SIGHUP);
+		server_reload_tls(&watch, false);
+	}
+}
+
 int server_run(const struct server_options *opt, struct admitd_config *cfg)
 {
 	char why[512];
 	int status = 1;
-	unsigned nthreads = opt->threads;
+	unsigned nthreads = opt->threads, inited = 0;
 	struct server_thread *threads = NULL;
 
 	memset(&server, 0, sizeof(server));
@@ -858,83 +940,27 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 			  errno == EADDRINUSE
 				  ? "address in use (another admitd, or another server?)"
 				  : strerror(errno));
-		goto out_conf;
+		goto out_tls;
 	}
 	threads = calloc(nthreads, sizeof(*threads));
 	if (threads == NULL)
-		goto out_conf;
-	for (unsigned i = 0; i < nthreads; i++) {
-		if (server_thread_init(&threads[i], i, why, sizeof(why)) < 0) {
-			log_warnx("%s", why);
-			goto out_threads;
-		}
-	}
-	unsigned started = 0;
-	for (; started < nthreads; started++) {
-		int e = pthread_create(&threads[started].tid, NULL, server_thread_main,
-				       &threads[started]);
-		if (e != 0) {
-			log_warnx("cannot start server thread %u of %u: %s", started + 1, nthreads,
-				  strerror(e));
-			break;
-		}
-	}
-	if (started < nthreads) {
-		/* the ones running stop at their next loop turn */
+		goto out_tls;
+	bool running;
+	inited = server_start_threads(threads, nthreads, &running);
+	if (running) {
+		atomic_store(&server.ready, true);
+		log_info("listening on https://%s (%u thread%s, %s, config %s checksum %s)",
+			 opt->listen, nthreads, nthreads == 1 ? "" : "s",
+			 opt->http2 ? "HTTP/1.1 and HTTP/2" : "HTTP/1.1", cfg->source,
+			 cfg->checksum);
+		server_watch_loop(&sigs);
 		atomic_store(&server.stopping, true);
-		for (unsigned i = 0; i < started; i++)
+		for (unsigned i = 0; i < nthreads; i++)
 			pthread_join(threads[i].tid, NULL);
-		goto out_threads;
+		status = 0;
+		log_info("stopped");
 	}
-	atomic_store(&server.ready, true);
-	log_info("listening on https://%s (%u thread%s, %s, config %s checksum %s)", opt->listen,
-		 nthreads, nthreads == 1 ? "" : "s",
-		 opt->http2 ? "HTTP/1.1 and HTTP/2" : "HTTP/1.1", cfg->source, cfg->checksum);
-
-	struct server_watch watch = {0};
-	tls_stamp_file(opt->cert, &watch.cert);
-	tls_stamp_file(opt->key, &watch.key);
-	if (opt->config_path != NULL && tls_stamp_file(opt->config_path, &watch.cfg) == 0)
-		watch.have_cfg = true;
-	for (;;) {
-		/* one second between looks at the files on disk */
-		struct timespec tick = {.tv_sec = 1};
-		int sig = sigtimedwait(&sigs, NULL, &tick);
-		if (sig == SIGTERM || sig == SIGINT) {
-			if (opt->shutdown_delay_ms > 0 && !atomic_load(&server.draining)) {
-				/* keep serving while the endpoint is removed from the Service;
-				 * /readyz answers 503 meanwhile. A second signal ends it. */
-				log_info("%s: not ready, serving for %u ms more before stopping",
-					 sig == SIGTERM ? "SIGTERM" : "SIGINT",
-					 opt->shutdown_delay_ms);
-				atomic_store(&server.draining, true);
-				uint64_t until = server_now_ms() + opt->shutdown_delay_ms;
-				for (uint64_t now; (now = server_now_ms()) < until;) {
-					uint64_t left = until - now;
-					struct timespec d = {.tv_sec = (time_t)(left / 1000),
-							     .tv_nsec =
-								     (long)(left % 1000) * 1000000};
-					int again = sigtimedwait(&sigs, NULL, &d);
-					if (again == SIGTERM || again == SIGINT)
-						break;
-					if (again == SIGHUP)
-						server_reload_config(&watch, true);
-				}
-			}
-			log_info("%s: finishing requests in flight, then exiting",
-				 sig == SIGTERM ? "SIGTERM" : "SIGINT");
-			break;
-		}
-		server_reload_config(&watch, sig == SIGHUP);
-		server_reload_tls(&watch, false);
-	}
-	atomic_store(&server.stopping, true);
-	for (unsigned i = 0; i < nthreads; i++)
-		pthread_join(threads[i].tid, NULL);
-	status = 0;
-	log_info("stopped");
-out_threads:
-	for (unsigned i = 0; i < nthreads; i++) {
+	for (unsigned i = 0; i < inited; i++) {
 		if (threads[i].listener != NULL)
 			h2o_socket_close(threads[i].listener);
 		if (threads[i].metrics_listener != NULL)
@@ -942,7 +968,7 @@ out_threads:
 		server_thread_dispose(&threads[i]);
 	}
 	free(threads);
-out_conf:
+out_tls:
 	server_publish_ssl(NULL);
 out:
 	config_unref(server.cfg);
