@@ -309,30 +309,29 @@ static void metrics_process(struct metrics_buf *b)
 		    (unsigned long long)rl.rlim_cur, (long long)metrics_start);
 }
 
-char *metrics_render(const struct admitd_config *cfg, size_t *len)
+/* admitd_requests_total: answers by status code */
+static void metrics_render_requests(struct metrics_buf *b, int nt)
 {
-	struct metrics_buf b = {.cap = 16384};
-	b.p = malloc(b.cap);
-	if (b.p == NULL)
-		return NULL;
-	int nt = atomic_load(&metrics_nthreads);
-
-	metrics_put(&b, "# HELP admitd_requests_total HTTP requests answered by admitd's "
-			"handlers, by status code.\n# TYPE admitd_requests_total counter\n");
+	metrics_put(b, "# HELP admitd_requests_total HTTP requests answered by admitd's "
+		       "handlers, by status code.\n# TYPE admitd_requests_total counter\n");
 	for (size_t c = 0; c < 8; c++) {
 		uint64_t sum = 0;
 		for (int i = 0; i < nt; i++)
 			sum += metrics_get(&metrics_threads[i]->requests[c]);
 		if (c < 7)
-			metrics_put(&b, "admitd_requests_total{code=\"%d\"} %llu\n",
+			metrics_put(b, "admitd_requests_total{code=\"%d\"} %llu\n",
 				    metrics_codes[c], (unsigned long long)sum);
 		else if (sum > 0)
-			metrics_put(&b, "admitd_requests_total{code=\"other\"} %llu\n",
+			metrics_put(b, "admitd_requests_total{code=\"other\"} %llu\n",
 				    (unsigned long long)sum);
 	}
+}
 
-	metrics_put(&b, "# HELP admitd_decisions_total Admission decisions, by kind, operation, "
-			"verdict and mode.\n# TYPE admitd_decisions_total counter\n");
+/* admitd_decisions_total: by kind, operation, verdict and mode */
+static void metrics_render_decisions(struct metrics_buf *b, int nt)
+{
+	metrics_put(b, "# HELP admitd_decisions_total Admission decisions, by kind, operation, "
+		       "verdict and mode.\n# TYPE admitd_decisions_total counter\n");
 	for (size_t k = 0; k <= kinds_count; k++)
 		for (size_t o = 0; o < METRICS_NOPS; o++)
 			for (int a = 0; a < 2; a++)
@@ -344,16 +343,20 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 					if (sum == 0)
 						continue;
 					metrics_put(
-						&b,
+						b,
 						"admitd_decisions_total{kind=\"%s\",operation=\"%s\","
 						"allowed=\"%s\",mode=\"%s\"} %llu\n",
 						metrics_kind_name(k), metrics_ops[o],
 						a ? "true" : "false", m ? "dry-run" : "enforce",
 						(unsigned long long)sum);
 				}
+}
 
-	metrics_put(&b, "# HELP admitd_violations_total Violations found, by policy and action.\n"
-			"# TYPE admitd_violations_total counter\n");
+/* admitd_violations_total: modules, then custom rules summed over threads */
+static void metrics_render_violations(struct metrics_buf *b, int nt)
+{
+	metrics_put(b, "# HELP admitd_violations_total Violations found, by policy and action.\n"
+		       "# TYPE admitd_violations_total counter\n");
 	for (size_t p = 0; p < registry_npolicies && p < METRICS_MAX_POL; p++)
 		for (int a = 1; a < 4; a++) {
 			uint64_t sum = 0;
@@ -361,7 +364,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 				sum += metrics_get(&metrics_threads[i]->violations[p][a]);
 			if (sum > 0)
 				metrics_put(
-					&b,
+					b,
 					"admitd_violations_total{policy=\"%s\",action=\"%s\"} %llu\n",
 					registry_policies[p]->id,
 					policy_action_name((enum policy_action)a),
@@ -397,7 +400,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 				}
 				if (sum > 0)
 					metrics_put(
-						&b,
+						b,
 						"admitd_violations_total{policy=\"%s\",action=\"%s\"} "
 						"%llu\n",
 						metrics_escape(t->rules[r].id, esc, sizeof(esc)),
@@ -406,7 +409,11 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 			}
 		}
 	}
+}
 
+/* durations, body sizes, reloads, TLS, connections, the flood guard, preexisting violations */
+static void metrics_render_others(struct metrics_buf *b, int nt, const struct admitd_config *cfg)
+{
 	uint64_t dur[METRICS_NDUR + 1] = {0}, body[METRICS_NBODY + 1] = {0}, dsum = 0, bsum = 0,
 				    hs = atomic_load(&metrics_handshakes_other), flood = 0,
 				    refused = 0, pre = 0;
@@ -423,13 +430,13 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		refused += metrics_get(&t->h2_flood_refused);
 		pre += metrics_get(&t->preexisting);
 	}
-	metrics_histogram(&b, "admitd_request_duration_seconds",
+	metrics_histogram(b, "admitd_request_duration_seconds",
 			  "Time from the complete request to the answer, in seconds.",
 			  metrics_dur_bounds, METRICS_NDUR, dur, (double)dsum / 1e9, "%g");
-	metrics_histogram(&b, "admitd_request_body_bytes", "Size of request bodies, in bytes.",
+	metrics_histogram(b, "admitd_request_body_bytes", "Size of request bodies, in bytes.",
 			  metrics_body_bounds, METRICS_NBODY, body, (double)bsum, "%.0f");
 	metrics_put(
-		&b,
+		b,
 		"# HELP admitd_config_reloads_total Configuration reloads, by result.\n"
 		"# TYPE admitd_config_reloads_total counter\n"
 		"admitd_config_reloads_total{result=\"success\"} %llu\n"
@@ -470,6 +477,20 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 		cfg->checksum, cfg->mode == ADMITD_MODE_DRY_RUN ? "dry-run" : "enforce",
 		(unsigned long long)hs, (long long)atomic_load(&metrics_conns),
 		(unsigned long long)flood, (unsigned long long)refused, (unsigned long long)pre);
+}
+
+char *metrics_render(const struct admitd_config *cfg, size_t *len)
+{
+	struct metrics_buf b = {.cap = 16384};
+	b.p = malloc(b.cap);
+	if (b.p == NULL)
+		return NULL;
+	int nt = atomic_load(&metrics_nthreads);
+
+	metrics_render_requests(&b, nt);
+	metrics_render_decisions(&b, nt);
+	metrics_render_violations(&b, nt);
+	metrics_render_others(&b, nt, cfg);
 	metrics_process(&b);
 	if (b.failed) {
 		free(b.p);
