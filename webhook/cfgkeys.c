@@ -633,7 +633,19 @@ int cfgkeys_read(struct admitd_config *cfg, const char *name, const char *buf, s
 		return -1;
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&p, &r.doc)) {
-		/* yamlconf_scan has reported the syntax error already */
+		/* the scan pass took the syntax; the loader also refuses, e.g., an anchor
+		 * defined twice: say so, every refusal has its message */
+		if (p.context != NULL)
+			/* libyaml: context "found duplicate anchor; first occurrence" at
+			 * context_mark, problem "second occurrence" at problem_mark */
+			yamlconf_error(errs, name, (int)p.problem_mark.line + 1,
+				       (int)p.problem_mark.column + 1,
+				       "YAML error: %s at line %d, %s here", p.context,
+				       (int)p.context_mark.line + 1, p.problem ? p.problem : "and");
+		else
+			yamlconf_error(errs, name, (int)p.problem_mark.line + 1,
+				       (int)p.problem_mark.column + 1, "YAML error: %s",
+				       p.problem ? p.problem : "the document cannot be loaded");
 		yaml_parser_delete(&p);
 		return -1;
 	}

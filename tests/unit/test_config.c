@@ -317,6 +317,9 @@ static void test_bad_namespace_glob(void **state)
 static void test_aliases_are_refused(void **state)
 {
 	(void)state;
+	/* an anchor defined twice: refused with its position, never silently */
+	assert_error("a: &x 1\nb: &x 2\n",
+		     "test.yaml:2:4: YAML error: found duplicate anchor; first occurrence at line 1");
 	char *errs = harness_config_errors("exemptions:\n  namespaces: &n [a]\n  users: *n\n");
 	free(errs);
 }
