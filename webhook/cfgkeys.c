@@ -629,8 +629,10 @@ int cfgkeys_read(struct admitd_config *cfg, const char *name, const char *buf, s
 	memset(given, 0, CFGKEYS_MAX * sizeof(*given));
 	cfgkeys_defaults(cfg);
 	yaml_parser_t p;
-	if (!yaml_parser_initialize(&p))
+	if (!yaml_parser_initialize(&p)) {
+		yamlconf_error(errs, name, 0, 0, "out of memory");
 		return -1;
+	}
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
 	if (!yaml_parser_load(&p, &r.doc)) {
 		/* the scan pass took the syntax; the loader also refuses, e.g., an anchor
