@@ -400,12 +400,8 @@ size_t cfgkeys_index(const char *path)
 
 static const struct cfgkey *cfgkeys_find(const char *path, size_t *idx)
 {
-	for (size_t i = 0; i < cfgkeys_count; i++)
-		if (strcmp(cfgkeys_table[i].path, path) == 0) {
-			*idx = i;
-			return &cfgkeys_table[i];
-		}
-	return NULL;
+	*idx = cfgkeys_index(path);
+	return *idx < cfgkeys_count ? &cfgkeys_table[*idx] : NULL;
 }
 
 /* " (expected a, b or c)" from an enum row's values. */

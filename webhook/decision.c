@@ -89,9 +89,8 @@ void decision_log_write(const char *uid, const struct engine_input *in,
 		return;
 	}
 	if (!whole)
-		whole = json_object_set_new(line, "error",
-					    json_string("out of memory: "
-							"violations not logged")) < 0;
+		json_object_set_new(line, "error",
+				    json_string("out of memory: violations not logged"));
 	else if (v->error != NULL)
 		json_object_set_new(line, "error", json_string(v->error));
 	if (v->exemptions != NULL) {

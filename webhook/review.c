@@ -9,6 +9,7 @@
 #include "jsonarena.h"
 #include "kinds.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,24 +161,37 @@ bool review_judged(const struct review *rv)
 	       strcmp(rv->subresource, "ephemeralcontainers") == 0;
 }
 
-/* Appends "text" to the annotation `key`, joining repeated keys with "; ". */
-static int review_annotate(json_t *ann, const char *key, const char *text)
+/* Appends the formatted text to the annotation `key`, joining repeated keys with "; ". */
+static int review_annotate(json_t *ann, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int review_annotate(json_t *ann, const char *key, const char *fmt, ...)
 {
 	const json_t *old = json_object_get(ann, key);
+	char *text = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
 	json_t *val;
 	if (old == NULL) {
-		val = json_string(text);
+		val = json_stringn(text, (size_t)n);
 	} else {
-		size_t a = json_string_length(old), b = strlen(text);
-		char *joined = malloc(a + b + 3);
-		if (joined == NULL)
+		size_t a = json_string_length(old);
+		char *joined = malloc(a + (size_t)n + 3);
+		if (joined == NULL) {
+			free(text);
 			return -1;
+		}
 		memcpy(joined, json_string_value(old), a);
 		memcpy(joined + a, "; ", 2);
-		memcpy(joined + a + 2, text, b + 1);
+		memcpy(joined + a + 2, text, (size_t)n + 1);
 		val = json_string(joined);
 		free(joined);
 	}
+	free(text);
 	/* json_string is NULL for text that is not UTF-8: never lose it silently */
 	return val != NULL ? json_object_set_new(ann, key, val) : -1;
 }
@@ -254,34 +268,28 @@ int review_encode(const struct review *rv, const struct engine_verdict *v,
 	}
 	for (const struct violation *x = v->violations; x != NULL; x = x->next) {
 		const char *id = x->policy->id;
-		char *full = NULL;
 		int bad = 0;
 		switch (x->action) {
 		case POLICY_ACTION_WARN:
 			bad = review_warn(&w, id,
 					  x->preexisting ? "(predates this update, not denied) "
 							 : "",
-					  x->message, "") < 0;
-			if (!bad && asprintf(&full, "[%s] %s", id, x->message) < 0)
-				goto out;
-			bad = bad || review_annotate(ann, x->preexisting ? "preexisting" : "warn",
-						     full) < 0;
+					  x->message, "") < 0 ||
+			      review_annotate(ann, x->preexisting ? "preexisting" : "warn",
+					      "[%s] %s", id, x->message) < 0;
 			break;
 		case POLICY_ACTION_AUDIT:
-			bad = review_annotate(ann, id, x->message) < 0;
+			bad = review_annotate(ann, id, "%s", x->message) < 0;
 			break;
 		case POLICY_ACTION_DENY:
 			if (!dry_run)
 				break;
-			bad = review_warn(&w, id, "", x->message, " (dry-run: would deny)") < 0;
-			if (!bad && asprintf(&full, "[%s] %s", id, x->message) < 0)
-				goto out;
-			bad = bad || review_annotate(ann, "would-deny", full) < 0;
+			bad = review_warn(&w, id, "", x->message, " (dry-run: would deny)") < 0 ||
+			      review_annotate(ann, "would-deny", "[%s] %s", id, x->message) < 0;
 			break;
 		case POLICY_ACTION_OFF:
 			break;
 		}
-		free(full);
 		if (bad)
 			goto out;
 	}
@@ -302,16 +310,10 @@ int review_encode(const struct review *rv, const struct engine_verdict *v,
 		if (review_warn(&w, "admitd", "", more, "") < 0)
 			goto out;
 	}
-	for (const struct engine_exemption *e = v->exemptions; e != NULL; e = e->next) {
-		char *text = NULL;
-		if (asprintf(&text, "%s%s%s", e->policy ? e->policy->id : "", e->policy ? ": " : "",
-			     e->reason) < 0)
+	for (const struct engine_exemption *e = v->exemptions; e != NULL; e = e->next)
+		if (review_annotate(ann, "exempt", "%s%s%s", e->policy ? e->policy->id : "",
+				    e->policy ? ": " : "", e->reason) < 0)
 			goto out;
-		int bad = review_annotate(ann, "exempt", text) < 0;
-		free(text);
-		if (bad)
-			goto out;
-	}
 	if (json_array_size(w.list) > 0 && json_object_set(resp, "warnings", w.list) != 0)
 		goto out;
 	if (json_object_size(ann) > 0 && json_object_set(resp, "auditAnnotations", ann) != 0)

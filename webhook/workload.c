@@ -49,17 +49,8 @@ static enum workload_result workload_image_volumes(const json_t *spec, struct ar
 						   struct pod_view *out, const char **why)
 {
 	const json_t *vols = json_object_get(spec, "volumes");
-	if (!json_is_array(vols))
-		return WORKLOAD_OK;
-	size_t n = 0, i;
+	size_t i;
 	const json_t *v;
-	json_array_foreach(vols, i, v) if (json_object_get(v, "image") != NULL &&
-					   !json_is_null(json_object_get(v, "image"))) n++;
-	if (n == 0)
-		return WORKLOAD_OK;
-	out->image_volumes = arena_alloc(a, n * sizeof(struct image_volume_ref));
-	if (out->image_volumes == NULL)
-		return WORKLOAD_NOMEM;
 	json_array_foreach(vols, i, v)
 	{
 		const json_t *img = json_object_get(v, "image");
@@ -70,6 +61,13 @@ static enum workload_result workload_image_volumes(const json_t *spec, struct ar
 					    out->spec_path, i);
 			return WORKLOAD_MALFORMED;
 		}
+		/* room for the rest of the list, taken at the first image volume only: most
+		 * pods have volumes and none of them an image */
+		if (out->image_volumes == NULL &&
+		    (out->image_volumes = arena_alloc(
+			     a, (json_array_size(vols) - i) * sizeof(struct image_volume_ref))) ==
+			    NULL)
+			return WORKLOAD_NOMEM;
 		struct image_volume_ref *r = &out->image_volumes[out->nimage_volumes++];
 		const char *s = NULL;
 		r->json = v;
