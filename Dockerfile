@@ -11,6 +11,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       gcc libc6-dev make pkg-config \
       libh2o-evloop-dev libssl-dev libjansson-dev libcyaml-dev libyaml-dev libcurl4-openssl-dev \
+      libpcre2-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -54,6 +55,7 @@ RUN set -eu; \
       libnettle.so.8 \
       libnghttp2.so.14 \
       libp11-kit.so.0 \
+      libpcre2-8.so.0 \
       libpsl.so.5 \
       librtmp.so.1 \
       libsasl2.so.2 \

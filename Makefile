@@ -11,13 +11,13 @@
 SHELL      := /bin/bash
 CC         ?= cc
 BUILD      ?= build
-PKGS       := libh2o-evloop openssl jansson libcyaml yaml-0.1
+PKGS       := libh2o-evloop openssl jansson libcyaml yaml-0.1 libpcre2-8
 # libcurl: headers at build time only; `audit --cluster` dlopen()s it
 CURL_PKG   := libcurl
 # Debian packages the build, the tests and `make run` need.
 DEB_PKGS   := gcc make pkg-config libh2o-evloop-dev libssl-dev libjansson-dev libcyaml-dev \
               libyaml-dev libcurl4-openssl-dev libcmocka-dev openssl curl nghttp2-client clang clang-format python3 \
-              python3-yaml libnghttp2-dev
+              python3-yaml libnghttp2-dev libpcre2-dev
 
 # `=` (not `:=`): pkg-config runs only once the packages are there.
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -Wall -Wextra -Werror -g \

@@ -184,7 +184,7 @@ const struct cfgkey cfgkeys_table[] = {
 	CK_UINT("limits.maxContainers", limits.max_containers, 256, 1, 10000, true,
 		"objects with more containers are denied (fail closed)"),
 	CK_UINT("limits.maxMatchLength", limits.max_match_length, 4096, 1, 1048576, true,
-		"longer strings never reach a rule's regex: the assertion fails"),
+		"longer strings never reach a rule's regex: the rule is not decided (a violation)"),
 };
 const size_t cfgkeys_count = sizeof(cfgkeys_table) / sizeof(cfgkeys_table[0]);
 _Static_assert(sizeof(cfgkeys_table) / sizeof(cfgkeys_table[0]) <= CFGKEYS_MAX,

@@ -23,11 +23,11 @@
 #include "rules.h"
 
 #include <limits.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "regex.h"
 #include "settings.h"
 #include "yamlconf.h"
 #include "kinds.h"
@@ -178,8 +178,7 @@ struct rules_assert {
 	char **values; /* equals/notEquals: one; in/notIn: several */
 	size_t nvalues;
 	double number;
-	regex_t re;
-	bool have_re;
+	struct regex *re;
 	struct rules_assert **kids;
 	size_t nkids;
 };
@@ -312,8 +311,7 @@ static void rules_assert_free(struct rules_assert *a)
 	for (size_t i = 0; i < a->nvalues; i++)
 		free(a->values[i]);
 	free(a->values);
-	if (a->have_re)
-		regfree(&a->re);
+	regex_free(a->re);
 	for (size_t i = 0; i < a->nkids; i++)
 		rules_assert_free(a->kids[i]);
 	free(a->kids);
@@ -418,252 +416,12 @@ static struct rules_assert *rules_assert_compile(const struct rules_assert_yaml 
 			goto fail;
 		}
 	}
-	if (a->op == RULES_MATCHES) {
-		if (rules_regex_vet(y->value, err, errlen) < 0)
-			goto fail;
-		int rc = regcomp(&a->re, y->value, REG_EXTENDED | REG_NOSUB);
-		if (rc != 0) {
-			char why[128];
-			regerror(rc, &a->re, why, sizeof(why));
-			snprintf(err, errlen, "invalid regex \"%s\": %s", y->value, why);
-			goto fail;
-		}
-		a->have_re = true;
-	}
+	if (a->op == RULES_MATCHES && (a->re = regex_compile(y->value, err, errlen)) == NULL)
+		goto fail;
 	return a;
 fail:
 	rules_assert_free(a);
 	return NULL;
-}
-
-/*
- * Why vet a regex before regcomp: glibc compiles bounded repetitions by
- * copying the repeated piece, and its compile time grows with the cube of
- * the copies when the piece can match nothing ("^(a|b)*c?{1,1000}$" ran
- * for minutes in fuzzing; "c?{1,200}" already takes 0.4 s), while match
- * time grows with copies times string length. x+ is compiled as x x*, so
- * "n++++…" doubles the copies with each '+'. Backreferences make
- * regexec backtrack. So a pattern is refused, with the reason, when it
- * uses a backreference, repeats an empty-matching piece with {m,n} or +
- * ("^(a*)++++++$" does not compile in 10 s), nests
- * groups deeper than RULES_RX_MAX_NEST, or expands to more than
- * RULES_RX_MAX_COPIES atoms. This walks ERE syntax only as far as sizes
- * go; regcomp still decides what is valid.
- */
-#define RULES_RX_MAX_COPIES 512
-#define RULES_RX_MAX_NEST   16
-
-struct rules_rx_level {
-	unsigned long alt_size;  /* finished branches */
-	unsigned long seq_size;  /* pieces of the current branch */
-	unsigned long last_size; /* the piece a quantifier would apply to */
-	bool alt_nullable, seq_nullable, last_nullable, have_last;
-};
-
-static unsigned long rules_rx_mul(unsigned long a, unsigned long b)
-{
-	return b != 0 && a > ULONG_MAX / b ? ULONG_MAX : a * b;
-}
-
-static unsigned long rules_rx_add(unsigned long a, unsigned long b)
-{
-	return a > ULONG_MAX - b ? ULONG_MAX : a + b;
-}
-
-static void rules_rx_commit(struct rules_rx_level *l)
-{
-	if (l->have_last) {
-		l->seq_size = rules_rx_add(l->seq_size, l->last_size);
-		l->seq_nullable = l->seq_nullable && l->last_nullable;
-	}
-	l->have_last = false;
-}
-
-static void rules_rx_piece(struct rules_rx_level *l, unsigned long size, bool nullable)
-{
-	rules_rx_commit(l);
-	l->last_size = size;
-	l->last_nullable = nullable;
-	l->have_last = true;
-}
-
-static void rules_rx_branch_end(struct rules_rx_level *l)
-{
-	rules_rx_commit(l);
-	l->alt_size = rules_rx_add(l->alt_size, l->seq_size);
-	l->alt_nullable = l->alt_nullable || l->seq_nullable;
-	l->seq_size = 0;
-	l->seq_nullable = true;
-}
-
-/* {m}, {m,}, {m,n} or (glibc's own) {,n} at s; returns its length or 0 when
- * it is no interval. */
-static size_t rules_rx_interval(const char *s, unsigned long *lo, unsigned long *hi)
-{
-	const char *p = s + 1;
-	char *end;
-	if (*p == ',') {
-		*lo = 0;
-	} else if (*p >= '0' && *p <= '9') {
-		*lo = strtoul(p, &end, 10);
-		p = end;
-	} else {
-		return 0;
-	}
-	*hi = *lo;
-	if (*p == ',') {
-		p++;
-		if (*p >= '0' && *p <= '9') {
-			*hi = strtoul(p, &end, 10);
-			p = end;
-		} else {
-			*hi = *lo + 1; /* {m,}: m copies and a star */
-		}
-	}
-	return *p == '}' ? (size_t)(p - s + 1) : 0;
-}
-
-/* The end of the bracket expression opening at s ('['), or NULL. */
-static const char *rules_rx_bracket_end(const char *s)
-{
-	const char *p = s + 1;
-	if (*p == '^')
-		p++;
-	if (*p == ']')
-		p++;
-	for (; *p != '\0'; p++) {
-		if (*p == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
-			char close = p[1];
-			const char *q = p + 2;
-			while (*q != '\0' && !(q[0] == close && q[1] == ']'))
-				q++;
-			if (*q == '\0')
-				return NULL;
-			p = q + 1;
-		} else if (*p == ']') {
-			return p;
-		}
-	}
-	return NULL;
-}
-
-int rules_regex_vet(const char *re, char *err, size_t errlen)
-{
-	struct rules_rx_level stack[RULES_RX_MAX_NEST + 1];
-	int depth = 0;
-	memset(&stack[0], 0, sizeof(stack[0]));
-	stack[0].seq_nullable = true;
-	for (const char *p = re; *p != '\0'; p++) {
-		struct rules_rx_level *l = &stack[depth];
-		unsigned long lo, hi;
-		size_t n;
-		switch (*p) {
-		case '\\':
-			if (p[1] >= '1' && p[1] <= '9') {
-				snprintf(err, errlen,
-					 "regex \"%s\" uses a backreference (\\%c), which makes "
-					 "matching slow without bound; it is not supported",
-					 re, p[1]);
-				return -1;
-			}
-			rules_rx_piece(l, 1, false);
-			if (p[1] != '\0')
-				p++;
-			break;
-		case '[': {
-			const char *e = rules_rx_bracket_end(p);
-			if (e == NULL) {
-				/* unterminated: regcomp refuses it, but only after it has
-				 * built what comes before, so that part is still sized */
-				p = strchr(p, '\0') - 1;
-				break;
-			}
-			rules_rx_piece(l, 1, false);
-			p = e;
-			break;
-		}
-		case '(':
-			if (depth == RULES_RX_MAX_NEST) {
-				snprintf(err, errlen, "regex \"%s\" nests groups deeper than %d",
-					 re, RULES_RX_MAX_NEST);
-				return -1;
-			}
-			rules_rx_commit(l);
-			depth++;
-			memset(&stack[depth], 0, sizeof(stack[depth]));
-			stack[depth].seq_nullable = true;
-			break;
-		case ')':
-			if (depth == 0) {
-				rules_rx_piece(l, 1, false); /* a literal ')' in ERE */
-				break;
-			}
-			rules_rx_branch_end(l);
-			depth--;
-			rules_rx_piece(&stack[depth], l->alt_size, l->alt_nullable);
-			break;
-		case '|':
-			rules_rx_branch_end(l);
-			break;
-		case '^':
-		case '$':
-			rules_rx_piece(l, 1, true);
-			break;
-		case '*':
-		case '?':
-			if (l->have_last)
-				l->last_nullable = true;
-			break;
-		case '+': /* glibc compiles x+ as x x*: a copy each */
-			if (l->have_last && l->last_nullable) {
-				snprintf(
-					err, errlen,
-					"regex \"%s\" repeats with + a part that can match nothing, "
-					"which glibc compiles very slowly; use * instead",
-					re);
-				return -1;
-			}
-			if (l->have_last)
-				l->last_size = rules_rx_mul(l->last_size, 2);
-			break;
-		case '{':
-			n = rules_rx_interval(p, &lo, &hi);
-			if (n == 0 || !l->have_last) {
-				rules_rx_piece(l, 1, false);
-				break;
-			}
-			if (l->last_nullable && hi > 1) {
-				snprintf(
-					err, errlen,
-					"regex \"%s\" repeats with %.*s a part that can match "
-					"nothing, which glibc compiles very slowly; make the part "
-					"match at least one character (c{0,5} instead of (c?){1,5})",
-					re, (int)n, p);
-				return -1;
-			}
-			l->last_size = rules_rx_mul(l->last_size, hi > lo ? hi : lo);
-			l->last_nullable = lo == 0;
-			p += n - 1;
-			break;
-		default:
-			rules_rx_piece(l, 1, false);
-			break;
-		}
-	}
-	while (depth > 0) { /* unbalanced: regcomp refuses it, but size it anyway */
-		rules_rx_branch_end(&stack[depth]);
-		depth--;
-		rules_rx_piece(&stack[depth], stack[depth + 1].alt_size, true);
-	}
-	rules_rx_branch_end(&stack[0]);
-	if (stack[0].alt_size > RULES_RX_MAX_COPIES) {
-		snprintf(err, errlen,
-			 "regex \"%s\" is too large once its repetitions are expanded (over %d "
-			 "characters or classes); use * or + or smaller {m,n} counts",
-			 re, RULES_RX_MAX_COPIES);
-		return -1;
-	}
-	return 0;
 }
 
 static void rules_summarize(const struct rules_assert_yaml *y, char *out, size_t outlen)
@@ -743,8 +501,26 @@ static const char *rules_text(const json_t *v, char *buf, size_t buflen)
 	return NULL;
 }
 
-/* Strings longer than this never reach regexec: the assertion fails (deny). */
+/*
+ * Strings longer than this never reach a regex. Such a value, or a match
+ * the PCRE2 limits stop, leaves the rule undecided, and an undecided rule
+ * is a violation whatever the rest says: under `not` a "no" would admit.
+ */
 static __thread unsigned rules_max_match = 4096;
+static __thread const char *rules_undecided;
+
+static bool rules_regex_leaf(const struct rules_assert *a, const char *t)
+{
+	size_t n = strlen(t);
+	if (n > rules_max_match) {
+		rules_undecided = "a value is longer than limits.maxMatchLength";
+		return false;
+	}
+	enum regex_result rc = regex_match(a->re, t, n);
+	if (rc == REGEX_LIMIT)
+		rules_undecided = "its regex hit the match limit";
+	return rc == REGEX_MATCH;
+}
 
 static bool rules_leaf(const struct rules_assert *a, const json_t *v)
 {
@@ -768,8 +544,7 @@ static bool rules_leaf(const struct rules_assert *a, const json_t *v)
 		return a->op == RULES_IN ? in : !in;
 	}
 	case RULES_MATCHES:
-		return t != NULL && strlen(t) <= rules_max_match &&
-		       regexec(&a->re, t, 0, NULL, 0) == 0;
+		return t != NULL && rules_regex_leaf(a, t);
 	case RULES_LT:
 	case RULES_LTE:
 	case RULES_GT:
@@ -859,16 +634,18 @@ static int rules_run(struct policy_ctx *ctx)
 	if (!rules_matches(r, pod))
 		return 0;
 	rules_max_match = r->max_match;
-	const char *msg = r->message;
-	if (!r->per_container) {
-		if (!rules_eval(r->root, pod, NULL))
-			return policy_fail(ctx, NULL, "%s", msg != NULL ? msg : r->summary);
-		return 0;
-	}
-	for (size_t i = 0; i < pod->ncontainers; i++) {
-		const struct container_ref *c = &pod->containers[i];
-		if (!rules_eval(r->root, pod, c) &&
-		    policy_fail(ctx, c, "%s", msg != NULL ? msg : r->summary) < 0)
+	const char *msg = r->message != NULL ? r->message : r->summary;
+	size_t n = r->per_container ? pod->ncontainers : 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct container_ref *c = r->per_container ? &pod->containers[i] : NULL;
+		rules_undecided = NULL;
+		bool ok = rules_eval(r->root, pod, c);
+		int rc = 0;
+		if (rules_undecided != NULL)
+			rc = policy_fail(ctx, c, "%s (not decided: %s)", msg, rules_undecided);
+		else if (!ok)
+			rc = policy_fail(ctx, c, "%s", msg);
+		if (rc < 0)
 			return -1;
 	}
 	return 0;

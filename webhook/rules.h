@@ -32,13 +32,10 @@ void rules_free(struct rule *r);
 
 const struct policy_desc *rules_desc(const struct rule *r);
 struct policy_setting *rules_setting(struct rule *r);
-/* Strings longer than n are never matched against the rule's regexes (the assertion fails). */
+/* Strings longer than n never reach the rule's regexes: the rule is undecided (a violation). */
 void rules_set_max_match(struct rule *r, unsigned n);
 
 /* Compiles a path for tests and the fuzzer; returns 0 or -1 with a reason. */
 int rules_check_path(const char *path, char *err, size_t errlen);
-
-/* 0 if regcomp may compile re in bounded time; else -1 and why in err. */
-int rules_regex_vet(const char *re, char *err, size_t errlen);
 
 #endif

@@ -38,7 +38,7 @@ fi
 # (same flags and warnings), compiled by clang with coverage instrumentation.
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 # as in the Makefile: libcurl's headers only (audit --cluster dlopen()s it)
-PKGS="libh2o-evloop openssl jansson libcyaml yaml-0.1"
+PKGS="libh2o-evloop openssl jansson libcyaml yaml-0.1 libpcre2-8"
 cd "$TOP"
 objs=()
 for src in webhook/*.c policies/*.c; do

@@ -7,21 +7,23 @@
 
 #include "../../webhook/metrics.h"
 
+#include "../../webhook/regex.h"
 #include "../../webhook/rules.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *pod_yaml = "kind: Pod\n"
-			      "metadata: {name: p, labels: {team: blue, tier: web}}\n"
-			      "spec:\n"
-			      "  serviceAccountName: builder\n"
-			      "  priority: 5\n"
-			      "  hostNetwork: false\n"
-			      "  containers:\n"
-			      "  - {name: app, image: registry.corp/app:1.0, ports: [{containerPort: 8080}]}\n"
-			      "  initContainers:\n"
-			      "  - {name: setup, image: docker.io/busybox:latest}\n";
+static const char *pod_yaml =
+	"kind: Pod\n"
+	"metadata: {name: p, labels: {team: blue, tier: web}}\n"
+	"spec:\n"
+	"  serviceAccountName: builder\n"
+	"  priority: 5\n"
+	"  hostNetwork: false\n"
+	"  containers:\n"
+	"  - {name: app, image: registry.corp/app:1.0, ports: [{containerPort: 8080}]}\n"
+	"  initContainers:\n"
+	"  - {name: setup, image: docker.io/busybox:latest}\n";
 
 /* The config: pss off, one rule from `rule` (indented as a list item). */
 static const struct engine_verdict *judge(const char *rule, const char *kind, const char *obj_yaml)
@@ -74,14 +76,16 @@ static void test_absent_reads_as_empty(void **state)
 {
 	(void)state;
 	/* an unset serviceAccountName means the default service account */
-	const char *rule = "  - id: no-default-sa\n"
-			   "    action: warn\n"
-			   "    assert: {path: pod.spec.serviceAccountName, op: notIn, values: [\"\", "
-			   "default]}\n";
+	const char *rule =
+		"  - id: no-default-sa\n"
+		"    action: warn\n"
+		"    assert: {path: pod.spec.serviceAccountName, op: notIn, values: [\"\", "
+		"default]}\n";
 	assert_false(harness_has(judge(rule, "Pod", pod_yaml), "no-default-sa", NULL));
 	const struct engine_verdict *v =
 		judge(rule, "Pod", "kind: Pod\nmetadata: {name: q}\nspec: {containers: []}\n");
-	assert_true(harness_has(v, "no-default-sa", "must satisfy pod.spec.serviceAccountName notIn"));
+	assert_true(
+		harness_has(v, "no-default-sa", "must satisfy pod.spec.serviceAccountName notIn"));
 	assert_true(v->allowed); /* warn */
 	assert_int_equal(v->violations->action, POLICY_ACTION_WARN);
 }
@@ -107,7 +111,8 @@ static void test_containers_wildcard_names_each_offender(void **state)
 			   "'^registry\\.corp/'}\n"
 			   "    message: must come from registry.corp\n";
 	const struct engine_verdict *v = judge(rule, "Pod", pod_yaml);
-	assert_true(harness_has(v, "no-latest", "container \"setup\" must come from registry.corp"));
+	assert_true(
+		harness_has(v, "no-latest", "container \"setup\" must come from registry.corp"));
 	assert_false(harness_has(v, "no-latest", "container \"app\""));
 	assert_false(v->allowed);
 	/* the same rule on a Deployment's template */
@@ -147,8 +152,9 @@ static void test_object_paths_vs_pod_paths(void **state)
 	/* match.kinds: a Pod is not checked */
 	assert_false(harness_has(judge(rule, "Pod", pod_yaml), "team-label", NULL));
 	/* pod. addresses the template */
-	const char *rule2 = "  - id: tmpl-team\n"
-			    "    assert: {path: pod.metadata.labels.team, op: equals, value: blue}\n";
+	const char *rule2 =
+		"  - id: tmpl-team\n"
+		"    assert: {path: pod.metadata.labels.team, op: equals, value: blue}\n";
 	assert_false(harness_has(judge(rule2, "Deployment", dep), "tmpl-team", NULL));
 }
 
@@ -183,53 +189,108 @@ static void assert_rule_error(const char *rules, const char *expect)
 	free(errs);
 }
 
-static bool vets(const char *re)
+/* The verdict of one `matches` rule on a pod whose label `v` is value. */
+static const struct engine_verdict *judge_label(const char *assert_yaml, const char *value)
+{
+	char rule[1024], obj[8192];
+	snprintf(rule, sizeof(rule), "  - id: r\n    assert: %s\n", assert_yaml);
+	snprintf(obj, sizeof(obj),
+		 "kind: Pod\nmetadata: {name: p, labels: {v: \"%s\"}}\nspec: {}\n", value);
+	return judge(rule, "Pod", obj);
+}
+
+static bool label_matches(const char *re, const char *value)
+{
+	char a[512];
+	snprintf(a, sizeof(a), "{path: metadata.labels.v, op: matches, value: '%s'}", re);
+	return !harness_has(judge_label(a, value), "r", NULL);
+}
+
+static bool compiles(const char *re)
+{
+	char err[512];
+	struct regex *x = regex_compile(re, err, sizeof(err));
+	regex_free(x);
+	return x != NULL;
+}
+
+/* PCRE2's syntax, with POSIX's `.` and `$`, so old patterns keep their verdicts. */
+static void test_regex_dialect_pcre2_with_posix_anchors(void **state)
+{
+	(void)state;
+	assert_true(label_matches("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "web-1"));
+	assert_true(label_matches("^\\d{3}$", "123")); /* \d is a digit, not a d */
+	assert_false(label_matches("^\\d{3}$", "ddd"));
+	assert_true(label_matches("^a.*?b$", "axxb")); /* non-greedy */
+	assert_true(label_matches("^[[:alpha:]]+$", "abc"));
+	assert_false(label_matches("^[a-z]+$", "abc\\n")); /* $ only at the very end */
+	assert_true(label_matches("^a.b$", "a\\nb"));      /* . matches a newline */
+	assert_true(label_matches("^caf.$", "caf\u00e9")); /* UTF-8: one character */
+	/* patterns that took glibc seconds now compile at once (or are invalid) */
+	assert_true(compiles("(x{1,30}){1,30}"));
+	assert_true(compiles("n++++++++++") == false); /* PCRE2: a quantifier on a quantifier */
+	assert_true(compiles("^(a*)*$"));
+}
+
+/* A match the PCRE2 limits stop is a violation, even under `not`. */
+static void test_regex_limit_is_a_violation(void **state)
+{
+	(void)state;
+	char subject[64];
+	memset(subject, 'a', 40);
+	strcpy(subject + 40, "!");
+	const struct engine_verdict *v =
+		judge_label("{path: metadata.labels.v, op: matches, value: '^(a|aa)+$'}", subject);
+	assert_true(harness_has(v, "r", "not decided: its regex hit the match limit"));
+	v = judge_label("{not: {path: metadata.labels.v, op: matches, value: '^(a|aa)+$'}}",
+			subject);
+	assert_true(harness_has(v, "r", "not decided"));
+	/* the same pattern on a short subject is decided */
+	assert_false(harness_has(judge_label("{not: {path: metadata.labels.v, op: matches, "
+					     "value: '^(a|aa)+$'}}",
+					     "aaa!"),
+				 "r", NULL));
+	struct regex *re = regex_compile("^(a|aa)+$", (char[64]){0}, 64);
+	assert_non_null(re);
+	assert_int_equal(regex_match(re, subject, strlen(subject)), REGEX_LIMIT);
+	assert_int_equal(regex_match(re, "aaaa", 4), REGEX_MATCH);
+	assert_int_equal(regex_match(re, "aab", 3), REGEX_NOMATCH);
+	regex_free(re);
+}
+
+static void assert_dialect_refused(const char *re, const char *fix)
 {
 	char err[512];
 	err[0] = '\0';
-	int rc = rules_regex_vet(re, err, sizeof(err));
-	if (rc < 0 && err[0] == '\0')
-		fail_msg("regex \"%s\" refused without a reason", re);
-	return rc == 0;
+	assert_int_equal(regex_check_dialect(re, err, sizeof(err)), -1);
+	if (strstr(err, fix) == NULL)
+		fail_msg("regex \"%s\": expected \"%s\" in\n  %s", re, fix, err);
 }
 
-/* Each refused shape took seconds to minutes in glibc's regcomp/regexec. */
-static void test_regex_vet_refuses_slow_patterns(void **state)
+/* What glibc read one way and PCRE2 10.42 reads another is refused, with the fix. */
+static void test_regex_posix_only_constructs_refused(void **state)
 {
 	(void)state;
-	assert_true(vets("^b[a-z]+$"));
-	assert_true(vets("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"));
-	assert_true(vets("^.{0,255}$"));
-	assert_true(vets("^(ghcr\\.io|quay\\.io)/acme/"));
-	assert_true(vets("[]a{]{1,2}x[[:alpha:]]{3}"));
-	assert_true(vets("a{,3}b{"));          /* {,3} is glibc's {0,3}; b{ a literal */
-	assert_false(vets("ruba{,24000}les")); /* found by fuzz_rules */
-	assert_true(vets("(c?){1}"));           /* one copy: nothing to expand */
-	assert_true(vets("\\(c\\){1,400}"));    /* escaped parens: one atom repeated */
-	/* the fuzzing find: a nullable piece repeated 1000 times */
-	assert_false(vets("^(a|b)*c?{1,1000}$"));
-	assert_false(vets("(c?){1,5}"));
-	assert_false(vets("(a|b*){2,3}"));
-	assert_false(vets("x{0,5}{3}"));
-	assert_false(vets("(a)\\1"));           /* backreference */
-	assert_false(vets("(x{1,30}){1,30}"));  /* 900 copies */
-	assert_false(vets("a{513}"));
-	assert_false(vets("n++++++++++"));      /* each + doubles: 1024 copies */
-	assert_false(vets("^(a*)++++++$"));     /* + on a part that can match nothing */
-	assert_false(vets("me*****++"));
-	assert_false(vets("(a|b*)+"));
-	assert_true(vets("^(a*)*$"));           /* stars alone stay cheap */
-	assert_true(vets("e***************"));
-	assert_true(vets("[a-z]+(-[a-z0-9]+)+$"));
-	/* regcomp builds c+++… before it finds the unterminated bracket */
-	assert_false(vets("c++++++++++++++++++[[:al"));
-	assert_true(vets("a{512}"));
-	assert_false(vets("((((((((((((((((((a))))))))))))))))))"));
+	char err[256];
+	assert_dialect_refused("a{,5}", "write {0,5}");
+	assert_dialect_refused("^x{,12}$", "{,12} meant {0,12} in POSIX");
+	assert_dialect_refused("\\<word", "write \\b");
+	assert_dialect_refused("end\\'", "write \\z");
+	assert_int_equal(regex_check_dialect("a\\{,5}", err, sizeof(err)), 0); /* escaped */
+	assert_int_equal(regex_check_dialect("[{,5}]", err, sizeof(err)), 0);  /* in a class */
+	assert_int_equal(regex_check_dialect("[]{,5}]", err, sizeof(err)), 0); /* ] first */
+	assert_int_equal(regex_check_dialect("[[:alpha:]{,5}]", err, sizeof(err)), 0);
+	assert_int_equal(regex_check_dialect("\\Q{,5}\\E", err, sizeof(err)), 0);
+	assert_int_equal(regex_check_dialect("a{,}", err, sizeof(err)), 0);  /* literal in both */
+	assert_int_equal(regex_check_dialect("[\\<]", err, sizeof(err)), 0); /* a class member */
 	/* through the loader: the reason reaches the operator with file:line */
-	assert_rule_error("  - id: r\n    assert: {path: a.b, op: matches, value: '^c?{1,1000}$'}\n",
-			  "test.yaml:3:5: rules[0] (rule \"r\"): regex \"^c?{1,1000}$\" repeats");
-	assert_rule_error("  - id: r\n    assert: {path: a.b, op: matches, value: '(a)\\1'}\n",
-			  "uses a backreference");
+	assert_rule_error(
+		"  - id: r\n    assert: {path: a.b, op: matches, value: 'a{,5}'}\n",
+		"test.yaml:3:5: rules[0] (rule \"r\"): regex \"a{,5}\": {,5} meant {0,5}");
+	char big[REGEX_MAX_PATTERN + 2];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_false(compiles(big));
 }
 
 static void test_compile_errors_name_line(void **state)
@@ -251,8 +312,7 @@ static void test_compile_errors_name_line(void **state)
 			  "operator in takes `values`");
 	assert_rule_error("  - id: r\n    assert: {path: a, op: exists, value: x}\n",
 			  "operator exists takes no value");
-	assert_rule_error("  - id: r\n    assert: {path: a, op: exists, all: []}\n",
-			  "rules[0]");
+	assert_rule_error("  - id: r\n    assert: {path: a, op: exists, all: []}\n", "rules[0]");
 	assert_rule_error("  - id: r\n    asert: {path: a, op: exists}\n",
 			  "test.yaml:4:5: unknown key \"asert\" in rules[0]");
 	assert_rule_error("  - id: privileged\n    assert: {path: a, op: exists}\n",
@@ -264,21 +324,31 @@ static void test_compile_errors_name_line(void **state)
 			  "test.yaml:4:13: invalid value \"maybe\" for key \"rules[0].action\"");
 }
 
-/* ids reach Prometheus labels and audit-annotation keys: DNS labels only, admitd's own keys taken */
+/* ids reach Prometheus labels and audit-annotation keys: DNS labels only, admitd's own keys taken
+ */
 static void test_rule_ids_are_dns_labels(void **state)
 {
 	(void)state;
-	const char *bad[] = {"'a\"b'", "Team", "team_label", "-x", "x-", "'a b'", "warn",
-			     "preexisting", "exempt", "would-deny",
+	const char *bad[] = {"'a\"b'",
+			     "Team",
+			     "team_label",
+			     "-x",
+			     "x-",
+			     "'a b'",
+			     "warn",
+			     "preexisting",
+			     "exempt",
+			     "would-deny",
 			     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char rule[256];
-		snprintf(rule, sizeof(rule), "  - id: %s\n    assert: {path: a, op: exists}\n", bad[i]);
+		snprintf(rule, sizeof(rule), "  - id: %s\n    assert: {path: a, op: exists}\n",
+			 bad[i]);
 		assert_rule_error(rule, "must be lower-case letters, digits and '-'");
 	}
-	struct admitd_config *cfg = harness_config(
-		"podSecurity: {level: privileged}\nrules:\n  - id: team-label2\n"
-		"    assert: {path: a, op: exists}\n");
+	struct admitd_config *cfg =
+		harness_config("podSecurity: {level: privileged}\nrules:\n  - id: team-label2\n"
+			       "    assert: {path: a, op: exists}\n");
 	config_unref(cfg);
 	char buf[64];
 	assert_string_equal(metrics_escape("a\"b\\c\nd", buf, sizeof(buf)), "a\\\"b\\\\c\\nd");
@@ -298,7 +368,9 @@ int main(void)
 		cmocka_unit_test(test_match_namespaces),
 		cmocka_unit_test(test_rule_exemptions),
 		cmocka_unit_test(test_compile_errors_name_line),
-		cmocka_unit_test(test_regex_vet_refuses_slow_patterns),
+		cmocka_unit_test(test_regex_dialect_pcre2_with_posix_anchors),
+		cmocka_unit_test(test_regex_limit_is_a_violation),
+		cmocka_unit_test(test_regex_posix_only_constructs_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
