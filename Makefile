@@ -47,6 +47,9 @@ $(BUILD)/%.o: %.c $(wildcard webhook/*.h policies/*.h policies/*.def tests/unit/
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# each policy's page is embedded in registry.o (.incbin)
+$(BUILD)/policies/registry.o: $(wildcard policies/*.md)
+
 # <h2o/http2_internal.h> wants klib's khash.h, which Debian does not ship
 $(BUILD)/webhook/h2guard.o $(BUILD)/tests/unit/test_h2guard.o: CFLAGS += -Iwebhook/compat
 

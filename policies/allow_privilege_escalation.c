@@ -46,28 +46,4 @@ const struct policy_desc policy_allow_privilege_escalation = {
 	.description = "Containers must set securityContext.allowPrivilegeEscalation=false",
 	.level = POLICY_LEVEL_RESTRICTED,
 	.check = allow_privilege_escalation_check,
-	.doc = "Unless a container sets `allowPrivilegeEscalation: false`, the runtime\n"
-	       "leaves `no_new_privs` off, and a setuid binary can gain privileges the\n"
-	       "container was not started with.\n"
-	       "\n"
-	       "Forbids, on every container, init container and ephemeral container, a\n"
-	       "`securityContext.allowPrivilegeEscalation` that is not explicitly `false`:\n"
-	       "unset counts as `true`. A value that is not a boolean is a violation too.\n"
-	       "Pods with `spec.os.name: windows` are not checked (policy v1.25+: the\n"
-	       "field does not exist on Windows).\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [allow-privilege-escalation] container \"web\" must set "
-	       "securityContext.allowPrivilegeEscalation=false\n"
-	       "\n"
-	       "How to fix: set the field on every container; there is no pod-level\n"
-	       "equivalent.\n"
-	       "\n"
-	       "```yaml\n"
-	       "containers:\n"
-	       "  - name: web\n"
-	       "    securityContext:\n"
-	       "      allowPrivilegeEscalation: false\n"
-	       "```",
 };

@@ -93,32 +93,4 @@ const struct policy_desc policy_apparmor_profile = {
 		"AppArmor profiles must be RuntimeDefault or Localhost (field and annotation)",
 	.level = POLICY_LEVEL_BASELINE,
 	.check = apparmor_profile_check,
-	.doc = "The runtime's default AppArmor profile confines what a container may do on\n"
-	       "the host; `Unconfined` (or any type but the default or a profile loaded on\n"
-	       "the node) switches that confinement off.\n"
-	       "\n"
-	       "Forbids a `securityContext.appArmorProfile` whose `type` is not\n"
-	       "`RuntimeDefault` or `Localhost` (a profile without `type` included), on the\n"
-	       "pod and on every container, init container and ephemeral container; and a\n"
-	       "pod annotation `container.apparmor.security.beta.kubernetes.io/<container>`\n"
-	       "whose value is not empty, `runtime/default` or `localhost/<profile>`. The\n"
-	       "annotation is deprecated, but older kubelets still honour it, so it is\n"
-	       "judged too. Leaving the profile unset is allowed. Windows pods are checked\n"
-	       "the same way.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [apparmor-profile] container \"web\" must not set "
-	       "securityContext.appArmorProfile.type=\"Unconfined\"; use RuntimeDefault or "
-	       "Localhost\n"
-	       "\n"
-	       "How to fix: remove the profile, or set the runtime's default (or\n"
-	       "`type: Localhost` with a `localhostProfile` loaded on every node); remove\n"
-	       "the annotation or set it to `runtime/default`.\n"
-	       "\n"
-	       "```yaml\n"
-	       "securityContext:\n"
-	       "  appArmorProfile:\n"
-	       "    type: RuntimeDefault\n"
-	       "```",
 };

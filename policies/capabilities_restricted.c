@@ -109,30 +109,4 @@ const struct policy_desc policy_capabilities_restricted = {
 	.level = POLICY_LEVEL_RESTRICTED,
 	.overrides = "capabilities-baseline",
 	.check = capabilities_restricted_check,
-	.doc = "Even the runtime's default capabilities (`CHOWN`, `DAC_OVERRIDE`, `SETUID`,\n"
-	       "...) are more than most containers need: restricted requires dropping them\n"
-	       "all and adding back at most `NET_BIND_SERVICE`, to bind a port below 1024.\n"
-	       "\n"
-	       "Forbids, on every container, init container and ephemeral container, a\n"
-	       "`securityContext.capabilities.drop` that does not contain `ALL`, and an\n"
-	       "entry of `securityContext.capabilities.add` other than `NET_BIND_SERVICE`.\n"
-	       "Names are compared exactly: `all` is not `ALL`. A list of the wrong type,\n"
-	       "or an entry that is not a string, is a violation too. Pods with\n"
-	       "`spec.os.name: windows` are not checked (policy v1.25+: Windows has no\n"
-	       "Linux capabilities).\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [capabilities-restricted] container \"web\" must set "
-	       "securityContext.capabilities.drop=[\"ALL\"]\n"
-	       "\n"
-	       "How to fix: drop everything, and add back `NET_BIND_SERVICE` only if the\n"
-	       "program binds a port below 1024.\n"
-	       "\n"
-	       "```yaml\n"
-	       "securityContext:\n"
-	       "  capabilities:\n"
-	       "    drop: [ALL]\n"
-	       "    add: [NET_BIND_SERVICE]\n"
-	       "```",
 };

@@ -42,26 +42,4 @@ const struct policy_desc policy_host_namespaces = {
 	.description = "Pods must not share the host's network, PID or IPC namespace",
 	.level = POLICY_LEVEL_BASELINE,
 	.check = host_namespaces_check,
-	.doc = "Sharing the node's network, PID or IPC namespace lets a pod see and reach\n"
-	       "the host's processes, sockets and shared memory, and listen on the node's\n"
-	       "own interfaces.\n"
-	       "\n"
-	       "Forbids `hostNetwork: true`, `hostPID: true` and `hostIPC: true` in the pod\n"
-	       "spec (`spec` of a Pod, the pod template's spec of a workload). Reads\n"
-	       "`spec.hostNetwork`, `spec.hostPID` and `spec.hostIPC`; a value that is not\n"
-	       "a boolean is a violation too. Windows pods are checked the same way.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [host-namespaces] pod must not set spec.hostNetwork=true\n"
-	       "\n"
-	       "How to fix: remove the fields (they default to `false`) and reach the pod\n"
-	       "through a Service.\n"
-	       "\n"
-	       "```yaml\n"
-	       "spec:\n"
-	       "  hostNetwork: false\n"
-	       "  hostPID: false\n"
-	       "  hostIPC: false\n"
-	       "```",
 };

@@ -57,28 +57,4 @@ const struct policy_desc policy_host_path_volumes = {
 	.description = "Pods must not mount hostPath volumes",
 	.level = POLICY_LEVEL_BASELINE,
 	.check = host_path_volumes_check,
-	.doc = "A hostPath volume mounts the node's own filesystem into the pod: a direct\n"
-	       "path to the kubelet's credentials, the container runtime socket and the\n"
-	       "data of every other pod on the node.\n"
-	       "\n"
-	       "Forbids a `volumes` entry with a `hostPath` source. Reads\n"
-	       "`spec.volumes[*].hostPath` (and the volume's `name`, for the message); a\n"
-	       "`volumes` that is not a list, or an entry that is not a map, is a violation\n"
-	       "too. Windows pods are checked the same way. At restricted,\n"
-	       "[restricted-volumes](#restricted-volumes) runs instead and forbids\n"
-	       "hostPath with every other volume type outside its list.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [host-path-volumes] pod must not set spec.volumes[0].hostPath (volume "
-	       "\"docker\"); use another volume type, such as a persistentVolumeClaim\n"
-	       "\n"
-	       "How to fix: use a PersistentVolumeClaim for data that must outlive the pod,\n"
-	       "an `emptyDir` for scratch space, a `configMap` or `secret` for files.\n"
-	       "\n"
-	       "```yaml\n"
-	       "volumes:\n"
-	       "  - name: data\n"
-	       "    persistentVolumeClaim: {claimName: web-data}\n"
-	       "```",
 };

@@ -75,26 +75,4 @@ const struct policy_desc policy_host_ports = {
 	.description = "Containers must not bind host ports (ports[].hostPort)",
 	.level = POLICY_LEVEL_BASELINE,
 	.check = host_ports_check,
-	.doc = "A hostPort binds a port on the node's own network interfaces: traffic to it\n"
-	       "bypasses Services and NetworkPolicies, and the port limits where the pod\n"
-	       "can be scheduled.\n"
-	       "\n"
-	       "Forbids, on every container, init container and ephemeral container, a\n"
-	       "`ports[*].hostPort` other than 0. Reads `ports[*].hostPort`; a `ports` that\n"
-	       "is not a list, an entry that is not a map, or a `hostPort` that is not an\n"
-	       "integer is a violation too. Windows pods are checked the same way.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [host-ports] container \"web\" must not set ports[0].hostPort=8080; "
-	       "remove hostPort (or set 0) and reach the pod through a Service\n"
-	       "\n"
-	       "How to fix: remove `hostPort` and expose the container through a Service\n"
-	       "(of type NodePort or LoadBalancer when it must be reached from outside the\n"
-	       "cluster).\n"
-	       "\n"
-	       "```yaml\n"
-	       "ports:\n"
-	       "  - containerPort: 8080\n"
-	       "```",
 };

@@ -75,32 +75,4 @@ const struct policy_desc policy_host_probes_lifecycle = {
 	.description = "Probes and lifecycle hooks must not set a host (httpGet/tcpSocket.host)",
 	.level = POLICY_LEVEL_BASELINE,
 	.check = host_probes_lifecycle_check,
-	.doc = "A probe or lifecycle hook is run by the kubelet, on the node and with the\n"
-	       "node's network identity. With a `host`, the pod decides where the kubelet\n"
-	       "connects: a way to reach node-local or otherwise unreachable services\n"
-	       "(part of the baseline since policy v1.34).\n"
-	       "\n"
-	       "Forbids, on every container, init container and ephemeral container, a\n"
-	       "non-empty `host` in `httpGet` or `tcpSocket` of `livenessProbe`,\n"
-	       "`readinessProbe`, `startupProbe`, `lifecycle.postStart` and\n"
-	       "`lifecycle.preStop`. An empty `host` is allowed. A `host` that is not a\n"
-	       "string, or a step of the path that is not a map, is a violation too.\n"
-	       "Windows pods are checked the same way.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [host-probes-lifecycle] container \"web\" must not set "
-	       "livenessProbe.httpGet.host=\"169.254.169.254\"; remove the host so the "
-	       "kubelet connects to the pod's own IP\n"
-	       "\n"
-	       "How to fix: remove `host`, so the kubelet connects to the pod's own IP. To\n"
-	       "probe a name-based virtual host, send a `Host` header instead:\n"
-	       "\n"
-	       "```yaml\n"
-	       "livenessProbe:\n"
-	       "  httpGet:\n"
-	       "    path: /healthz\n"
-	       "    port: 8080\n"
-	       "    httpHeaders: [{name: Host, value: web.example}]\n"
-	       "```",
 };

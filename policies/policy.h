@@ -2,10 +2,10 @@
  * policy.h: the interface every policy module implements.
  *
  * A module is one .c file under policies/ that ends with a
- * `const struct policy_desc policy_<name>` descriptor and is listed once
- * in policies/registry.def. The engine builds a pod_view of the object
- * (a Pod, or the pod template of a workload), calls the module's check
- * function, and the module reports each problem with policy_fail().
+ * `const struct policy_desc policy_<name>` descriptor, its user page
+ * policies/<name>.md beside it, and one line in policies/registry.def. The engine builds a pod_view
+ * of the object (a Pod, or the pod template of a workload), calls the module's check function, and
+ * the module reports each problem with policy_fail().
  *
  * Modules never allocate with malloc on the request path: the arena in
  * the context is released when the request ends.
@@ -130,12 +130,6 @@ struct policy_desc {
 	 * configuration that turns it on there is warned about.
 	 */
 	bool audit_only;
-	/*
-	 * The policy's page in docs/policies.md (Markdown, written for users):
-	 * what it forbids and why, its parameters, an example denial message,
-	 * and how to fix it. `admitd policies --markdown` prints it.
-	 */
-	const char *doc;
 };
 
 struct violation {

@@ -40,27 +40,4 @@ const struct policy_desc policy_privileged = {
 	.description = "Containers must not run privileged (securityContext.privileged)",
 	.level = POLICY_LEVEL_BASELINE,
 	.check = privileged_check,
-	.doc = "A privileged container runs with every capability and with access to all\n"
-	       "of the node's devices: it is root on the node, outside any isolation.\n"
-	       "\n"
-	       "Forbids `securityContext.privileged: true` on every container, init\n"
-	       "container and ephemeral container. Reads `securityContext.privileged` of\n"
-	       "each container; a value that is not a boolean, or a `securityContext` that\n"
-	       "is not a map, is a violation too. Windows pods are checked the same way.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [privileged] container \"web\" must not set "
-	       "securityContext.privileged=true\n"
-	       "\n"
-	       "How to fix: remove the field or set it to `false`. A node agent that\n"
-	       "really needs the host (a CNI or storage driver) belongs in a namespace\n"
-	       "exempted from this policy (`exemptions: {namespaces: [...]}`).\n"
-	       "\n"
-	       "```yaml\n"
-	       "containers:\n"
-	       "  - name: web\n"
-	       "    securityContext:\n"
-	       "      privileged: false\n"
-	       "```",
 };

@@ -24,25 +24,4 @@ const struct policy_desc policy_proc_mount_restricted = {
 	.level = POLICY_LEVEL_RESTRICTED,
 	.overrides = "proc-mount",
 	.check = proc_mount_restricted_check,
-	.doc = "Restricted keeps the default /proc mask for every pod, including pods in a\n"
-	       "user namespace, where baseline's [proc-mount](#proc-mount) lets it go\n"
-	       "(policy v1.35+).\n"
-	       "\n"
-	       "Forbids, on every container, init container and ephemeral container, a\n"
-	       "`securityContext.procMount` other than `Default`, whatever\n"
-	       "`spec.hostUsers` says. A value that is not a string is a violation too.\n"
-	       "Windows pods are checked the same way.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [proc-mount-restricted] container \"web\" must not set "
-	       "securityContext.procMount=\"Unmasked\"; remove it or set Default\n"
-	       "\n"
-	       "How to fix: remove `procMount` (or set `Default`). A pod that needs an\n"
-	       "unmasked /proc can only run at baseline, in a user namespace.\n"
-	       "\n"
-	       "```yaml\n"
-	       "securityContext:\n"
-	       "  procMount: Default\n"
-	       "```",
 };

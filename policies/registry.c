@@ -20,6 +20,29 @@ const struct policy_desc *const registry_policies[] = {
 
 const size_t registry_npolicies = sizeof(registry_policies) / sizeof(registry_policies[0]);
 
+/*
+ * Each module's page is a Markdown file beside its .c, so docs are edited
+ * as docs; the assembler copies it into .rodata with a NUL after it. The
+ * path is relative to the top of the tree, where every build runs, and the
+ * Makefile rebuilds this object when a page changes.
+ */
+#define POLICY(name)                                                                               \
+	extern const char policy_doc_##name[];                                                     \
+	__asm__(".pushsection .rodata\n"                                                           \
+		".hidden policy_doc_" #name "\n"                                                   \
+		"policy_doc_" #name ":\n"                                                          \
+		".incbin \"policies/" #name ".md\"\n"                                              \
+		".byte 0\n"                                                                        \
+		".popsection\n");
+#include "registry.def"
+#undef POLICY
+
+const char *const registry_docs[] = {
+#define POLICY(name) policy_doc_##name,
+#include "registry.def"
+#undef POLICY
+};
+
 int registry_find(const char *id)
 {
 	for (size_t i = 0; i < registry_npolicies; i++)
@@ -35,6 +58,10 @@ int registry_validate(char *err, size_t errlen)
 		if (p->id == NULL || p->id[0] == '\0' || p->check == NULL ||
 		    p->description == NULL) {
 			snprintf(err, errlen, "policy #%zu: missing id, description or check", i);
+			return -1;
+		}
+		if (registry_docs[i][0] == '\0') {
+			snprintf(err, errlen, "policy %s: its page policies/*.md is empty", p->id);
 			return -1;
 		}
 		if ((p->params_fields == NULL) != (p->params_size == 0)) {

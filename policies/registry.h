@@ -10,6 +10,12 @@
 
 extern const struct policy_desc *const registry_policies[];
 extern const size_t registry_npolicies;
+/*
+ * registry_docs[i] is the user page of registry_policies[i]: what it
+ * forbids and why, its parameters, an example denial and the fix
+ * (Markdown, policies/<name>.md, embedded at build time).
+ */
+extern const char *const registry_docs[];
 
 /* Index of the policy with this id, or -1. */
 int registry_find(const char *id);

@@ -96,31 +96,4 @@ const struct policy_desc policy_restricted_volumes = {
 	.level = POLICY_LEVEL_RESTRICTED,
 	.overrides = "host-path-volumes",
 	.check = restricted_volumes_check,
-	.doc = "Beyond hostPath, most inline volume sources (`nfs`, `iscsi`, `rbd`,\n"
-	       "`gitRepo`, cloud disks, ...) let a pod reach storage directly, around the\n"
-	       "cluster's PersistentVolume access control.\n"
-	       "\n"
-	       "Forbids a `spec.volumes` entry with any source other than `configMap`,\n"
-	       "`csi`, `downwardAPI`, `emptyDir`, `ephemeral`, `image`,\n"
-	       "`persistentVolumeClaim`, `projected` or `secret` (`image` is allowed at\n"
-	       "every policy version, as upstream does since v1.33). A volume with no\n"
-	       "source is allowed: the API server makes it an `emptyDir`. Every source of\n"
-	       "a volume is judged, not only the first. A `volumes` that is not a list, an\n"
-	       "entry or a source that is not a map, is a violation too. Windows pods are\n"
-	       "checked the same way.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [restricted-volumes] pod must not use volume type nfs (spec.volumes[0], "
-	       "volume \"data\"); use configMap, csi, downwardAPI, emptyDir, ephemeral, "
-	       "image, persistentVolumeClaim, projected or secret\n"
-	       "\n"
-	       "How to fix: have the storage set up as a PersistentVolume (or a CSI\n"
-	       "driver) and claim it.\n"
-	       "\n"
-	       "```yaml\n"
-	       "volumes:\n"
-	       "  - name: data\n"
-	       "    persistentVolumeClaim: {claimName: web-data}\n"
-	       "```",
 };

@@ -75,29 +75,4 @@ const struct policy_desc policy_run_as_non_root = {
 	.description = "Containers must run with securityContext.runAsNonRoot=true",
 	.level = POLICY_LEVEL_RESTRICTED,
 	.check = run_as_non_root_check,
-	.doc = "Root in a container is root on the host's kernel, one bug away from the\n"
-	       "node. `runAsNonRoot: true` makes the kubelet refuse to start a container\n"
-	       "whose user would be UID 0.\n"
-	       "\n"
-	       "Forbids `securityContext.runAsNonRoot: false` on the pod or on any\n"
-	       "container, init container or ephemeral container; and a container that\n"
-	       "leaves it unset when the pod does not set it to `true`. A pod in a user\n"
-	       "namespace (`spec.hostUsers: false`) is not checked: there UID 0 is\n"
-	       "unprivileged on the host (policy v1.35+). A value that is not a boolean is\n"
-	       "a violation too. Windows pods are checked the same way.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [run-as-non-root] container \"web\" must set "
-	       "securityContext.runAsNonRoot=true (pod or container)\n"
-	       "\n"
-	       "How to fix: set it once for the pod, and make sure the image runs as a\n"
-	       "non-root user (a numeric `USER` in its Dockerfile, or `runAsUser`).\n"
-	       "\n"
-	       "```yaml\n"
-	       "spec:\n"
-	       "  securityContext:\n"
-	       "    runAsNonRoot: true\n"
-	       "    runAsUser: 10001\n"
-	       "```",
 };

@@ -72,28 +72,4 @@ const struct policy_desc policy_run_as_user = {
 	.description = "Pods and containers must not set runAsUser=0",
 	.level = POLICY_LEVEL_RESTRICTED,
 	.check = run_as_user_check,
-	.doc = "An explicit `runAsUser: 0` runs the container as root whatever the image\n"
-	       "says.\n"
-	       "\n"
-	       "Forbids `securityContext.runAsUser: 0` on the pod and on every container,\n"
-	       "init container and ephemeral container. Leaving it unset is allowed\n"
-	       "([run-as-non-root](#run-as-non-root) covers that case). A pod in a user\n"
-	       "namespace (`spec.hostUsers: false`) is not checked: there UID 0 is\n"
-	       "unprivileged on the host (policy v1.35+). A value that is not an integer\n"
-	       "is a violation too. Windows pods are checked the same way.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [run-as-user] pod must not set spec.securityContext.runAsUser=0; use a "
-	       "non-zero UID or remove it\n"
-	       "\n"
-	       "How to fix: choose a non-zero UID that can read the image's files, or\n"
-	       "remove the field so the image's own user applies.\n"
-	       "\n"
-	       "```yaml\n"
-	       "spec:\n"
-	       "  securityContext:\n"
-	       "    runAsUser: 10001\n"
-	       "    runAsGroup: 10001\n"
-	       "```",
 };

@@ -37,29 +37,4 @@ const struct policy_desc policy_seccomp_baseline = {
 	.description = "Seccomp profiles, when set, must be RuntimeDefault or Localhost",
 	.level = POLICY_LEVEL_BASELINE,
 	.check = seccomp_baseline_check,
-	.doc = "seccomp filters the system calls a container may make; an `Unconfined`\n"
-	       "profile removes that filter. Baseline lets the profile be left unset (the\n"
-	       "runtime's choice), but not set to an unconfined one.\n"
-	       "\n"
-	       "Forbids a `securityContext.seccompProfile` whose `type` is not\n"
-	       "`RuntimeDefault` or `Localhost` (a profile without `type` included), on the\n"
-	       "pod and on every container, init container and ephemeral container. The\n"
-	       "old alpha seccomp annotations are not read. Windows pods are checked the\n"
-	       "same way. At restricted, [seccomp-restricted](#seccomp-restricted) runs\n"
-	       "instead and also requires a profile.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [seccomp-baseline] container \"web\" must not set "
-	       "securityContext.seccompProfile.type=\"Unconfined\"; use RuntimeDefault or "
-	       "Localhost\n"
-	       "\n"
-	       "How to fix: use the runtime's default filter, set once for the pod, or a\n"
-	       "profile installed on the nodes (`type: Localhost`, `localhostProfile`).\n"
-	       "\n"
-	       "```yaml\n"
-	       "spec:\n"
-	       "  securityContext:\n"
-	       "    seccompProfile: {type: RuntimeDefault}\n"
-	       "```",
 };

@@ -50,28 +50,4 @@ const struct policy_desc policy_seccomp_restricted = {
 	.level = POLICY_LEVEL_RESTRICTED,
 	.overrides = "seccomp-baseline",
 	.check = seccomp_restricted_check,
-	.doc = "Every container must run under a seccomp filter, so the profile has to be\n"
-	       "chosen explicitly rather than left to the runtime, which may default to\n"
-	       "`Unconfined`.\n"
-	       "\n"
-	       "Forbids a `securityContext.seccompProfile` whose `type` is not\n"
-	       "`RuntimeDefault` or `Localhost` (a profile without `type` included), on the\n"
-	       "pod and on every container, init container and ephemeral container; and a\n"
-	       "container without a profile of its own when the pod sets no allowed one.\n"
-	       "Pods with `spec.os.name: windows` are not checked (policy v1.25+: Windows\n"
-	       "has no seccomp).\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [seccomp-restricted] container \"web\" must set "
-	       "securityContext.seccompProfile.type to RuntimeDefault or Localhost (pod or "
-	       "container)\n"
-	       "\n"
-	       "How to fix: set the runtime's default filter once, for the pod.\n"
-	       "\n"
-	       "```yaml\n"
-	       "spec:\n"
-	       "  securityContext:\n"
-	       "    seccompProfile: {type: RuntimeDefault}\n"
-	       "```",
 };

@@ -105,29 +105,4 @@ const struct policy_desc policy_selinux_options = {
 	.description = "SELinux type must be a container type; SELinux user and role must be unset",
 	.level = POLICY_LEVEL_BASELINE,
 	.check = selinux_options_check,
-	.doc = "An SELinux type outside the container types (`spc_t`, `unconfined_t`, ...)\n"
-	       "escapes the container policy, and a custom SELinux user or role changes\n"
-	       "what the process may do on the host.\n"
-	       "\n"
-	       "Forbids, in `securityContext.seLinuxOptions` of the pod and of every\n"
-	       "container, init container and ephemeral container: a `type` other than\n"
-	       "empty, `container_t`, `container_init_t`, `container_kvm_t` or\n"
-	       "`container_engine_t` (allowed since policy v1.31); and any non-empty `user`\n"
-	       "or `role`. `level` (the MCS label) is free. A value of the wrong type is a\n"
-	       "violation too. Windows pods are checked the same way.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [selinux-options] pod must not set "
-	       "spec.securityContext.seLinuxOptions.type=\"spc_t\"; use container_t, "
-	       "container_init_t, container_kvm_t or container_engine_t, or leave it empty\n"
-	       "\n"
-	       "How to fix: remove `type`, `user` and `role` (the runtime then uses\n"
-	       "`container_t`); keep `level` if the pod needs a fixed MCS label.\n"
-	       "\n"
-	       "```yaml\n"
-	       "securityContext:\n"
-	       "  seLinuxOptions:\n"
-	       "    level: \"s0:c123,c456\"\n"
-	       "```",
 };

@@ -59,26 +59,4 @@ const struct policy_desc policy_windows_host_process = {
 	.description = "Pods and containers must not run as Windows HostProcess",
 	.level = POLICY_LEVEL_BASELINE,
 	.check = windows_host_process_check,
-	.doc = "A Windows HostProcess container runs directly on the node as a host\n"
-	       "process, with full access to the host.\n"
-	       "\n"
-	       "Forbids `securityContext.windowsOptions.hostProcess: true` on the pod and\n"
-	       "on every container, init container and ephemeral container. It applies to\n"
-	       "every pod, whatever `spec.os.name` says, as upstream does. A value that is\n"
-	       "not a boolean is a violation too.\n"
-	       "\n"
-	       "Example denial:\n"
-	       "\n"
-	       "    [windows-host-process] container \"web\" must not set "
-	       "securityContext.windowsOptions.hostProcess=true\n"
-	       "\n"
-	       "How to fix: remove `hostProcess` (or set `false`) and run the workload as\n"
-	       "an ordinary Windows container. A node agent that needs HostProcess belongs\n"
-	       "in a namespace exempted from this policy.\n"
-	       "\n"
-	       "```yaml\n"
-	       "securityContext:\n"
-	       "  windowsOptions:\n"
-	       "    hostProcess: false\n"
-	       "```",
 };

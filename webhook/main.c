@@ -251,7 +251,7 @@ static int main_policies_markdown(void)
 		else
 			printf("admitd module, **%s** by default.\n\n",
 			       policy_action_name(p->default_action));
-		printf("%s\n", p->doc != NULL ? p->doc : p->description);
+		fputs(registry_docs[i], stdout); /* ends with its newline */
 	}
 	return 0;
 }
