@@ -13,32 +13,28 @@
  */
 #include "pss.h"
 
+static int allow_privilege_escalation_judge(struct policy_ctx *ctx, const struct pss_field *f)
+{
+	if (f->value == NULL)
+		return policy_fail(ctx, f->c, "must set %s=false", f->name);
+	if (json_is_true(f->value))
+		return policy_fail(ctx, f->c, "must set %s=false (it is true)", f->name);
+	return 0;
+}
+
 static int allow_privilege_escalation_check(struct policy_ctx *ctx)
 {
 	if (ctx->pod->windows)
 		return 0;
-	for (size_t i = 0; i < ctx->pod->ncontainers; i++) {
-		const struct container_ref *c = &ctx->pod->containers[i];
-		const char *path = "securityContext.allowPrivilegeEscalation";
-		bool allow = true;
-		size_t bad = 0;
-		int rc = 0;
-		switch (pss_bool(c->json, path, &allow, &bad)) {
-		case JP_OK:
-			if (allow)
-				rc = policy_fail(ctx, c, "must set %s=false (it is true)", path);
-			break;
-		case JP_BADTYPE:
-			rc = pss_bad_type(ctx, c, NULL, path, bad, "a boolean", "set it to false");
-			break;
-		case JP_ABSENT:
-			rc = policy_fail(ctx, c, "must set %s=false", path);
-			break;
-		}
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
+	const struct pss_visit v = {
+		.path = "securityContext.allowPrivilegeEscalation",
+		.type = JSON_TRUE,
+		.want = "a boolean",
+		.fix = "set it to false",
+		.unset = true,
+		.judge = allow_privilege_escalation_judge,
+	};
+	return pss_visit_fields(ctx, &v);
 }
 
 const struct policy_desc policy_allow_privilege_escalation = {

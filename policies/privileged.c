@@ -10,29 +10,23 @@
 #include "policy.h"
 #include "pss.h"
 
+static int privileged_judge(struct policy_ctx *ctx, const struct pss_field *f)
+{
+	if (!json_is_true(f->value))
+		return 0;
+	return policy_fail(ctx, f->c, "must not set %s=true", f->name);
+}
+
 static int privileged_check(struct policy_ctx *ctx)
 {
-	for (size_t i = 0; i < ctx->pod->ncontainers; i++) {
-		const struct container_ref *c = &ctx->pod->containers[i];
-		bool on = false;
-		size_t badlen = 0;
-		/* pss_bool also catches a securityContext that is not an object */
-		switch (pss_bool(c->json, "securityContext.privileged", &on, &badlen)) {
-		case JP_OK:
-			if (on &&
-			    policy_fail(ctx, c, "must not set securityContext.privileged=true") < 0)
-				return -1;
-			break;
-		case JP_BADTYPE:
-			if (pss_bad_type(ctx, c, NULL, "securityContext.privileged", badlen,
-					 "a boolean", "remove it or set false") < 0)
-				return -1;
-			break;
-		case JP_ABSENT:
-			break;
-		}
-	}
-	return 0;
+	const struct pss_visit v = {
+		.path = "securityContext.privileged",
+		.type = JSON_TRUE,
+		.want = "a boolean",
+		.fix = "remove it or set false",
+		.judge = privileged_judge,
+	};
+	return pss_visit_fields(ctx, &v);
 }
 
 const struct policy_desc policy_privileged = {

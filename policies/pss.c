@@ -148,31 +148,85 @@ bool pss_in(const char *const *words, const char *s)
 	return false;
 }
 
-int pss_proc_mount_default(struct policy_ctx *ctx, const char *hint)
+static bool pss_has_type(const json_t *v, json_type type)
 {
-	for (size_t i = 0; i < ctx->pod->ncontainers; i++) {
-		const struct container_ref *c = &ctx->pod->containers[i];
-		const char *path = "securityContext.procMount";
-		const char *pm = NULL;
-		size_t bad = 0;
-		int rc = 0;
-		switch (pss_string(c->json, path, &pm, &bad)) {
-		case JP_OK:
-			if (strcmp(pm, "Default") != 0)
-				rc = policy_fail(
-					ctx, c,
-					"must not set %s=\"%s\"; remove it or set Default%s", path,
-					pm, hint);
-			break;
-		case JP_BADTYPE:
-			rc = pss_bad_type(ctx, c, NULL, path, bad, "a string",
-					  "remove it or set Default");
-			break;
-		case JP_ABSENT:
-			break;
-		}
-		if (rc < 0)
+	if (type == JSON_TRUE || type == JSON_FALSE)
+		return json_is_boolean(v);
+	return json_typeof(v) == type;
+}
+
+/* The field at v->path under root: 1 with *out set, 0 unset, -1 reported (wrong type). */
+static int pss_visit_get(struct policy_ctx *ctx, const struct pss_visit *v,
+			 const struct container_ref *c, const json_t *root, const json_t **out)
+{
+	size_t bad = 0;
+	*out = NULL;
+	switch (pss_get(root, v->path, out, &bad)) {
+	case JP_OK:
+		if (pss_has_type(*out, v->type))
+			return 1;
+		*out = NULL;
+		bad = strlen(v->path);
+		break;
+	case JP_BADTYPE:
+		break;
+	case JP_ABSENT:
+		return 0;
+	}
+	return pss_bad_type(ctx, c, c != NULL ? NULL : ctx->pod->spec_path, v->path, bad, v->want,
+			    v->fix) < 0
+		       ? -2
+		       : -1;
+}
+
+int pss_visit_fields(struct policy_ctx *ctx, const struct pss_visit *v)
+{
+	const struct pod_view *pod = ctx->pod;
+	struct pss_field f = {.who = "pod ", .arg = v->arg};
+	const json_t *pod_value = NULL;
+	int got = v->pod ? pss_visit_get(ctx, v, NULL, pod->spec, &pod_value) : 0;
+	if (got == -2)
+		return -1;
+	if (v->pod && (got == 1 || (got == 0 && v->unset))) {
+		f.name = arena_printf(ctx->arena, "%s.%s", pod->spec_path, v->path);
+		if (f.name == NULL)
+			return policy_error(ctx, "out of memory");
+		f.value = pod_value;
+		if (v->judge(ctx, &f) < 0)
+			return -1;
+	}
+	f.who = "";
+	f.name = v->path;
+	f.pod_value = pod_value;
+	for (size_t i = 0; i < pod->ncontainers; i++) {
+		f.c = &pod->containers[i];
+		got = pss_visit_get(ctx, v, f.c, f.c->json, &f.value);
+		if (got == -2)
+			return -1;
+		if ((got == 1 || (got == 0 && v->unset)) && v->judge(ctx, &f) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+static int pss_proc_mount_judge(struct policy_ctx *ctx, const struct pss_field *f)
+{
+	const char *pm = json_string_value(f->value);
+	if (strcmp(pm, "Default") == 0)
+		return 0;
+	return policy_fail(ctx, f->c, "must not set %s=\"%s\"; remove it or set Default%s", f->name,
+			   pm, (const char *)f->arg);
+}
+
+int pss_proc_mount_default(struct policy_ctx *ctx, const char *hint)
+{
+	const struct pss_visit v = {
+		.path = "securityContext.procMount",
+		.type = JSON_STRING,
+		.want = "a string",
+		.fix = "remove it or set Default",
+		.judge = pss_proc_mount_judge,
+		.arg = hint,
+	};
+	return pss_visit_fields(ctx, &v);
 }

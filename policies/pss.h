@@ -56,7 +56,36 @@ int pss_user_namespace(struct policy_ctx *ctx, bool *relaxed);
 int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const json_t *root,
 		const char *path, bool *good);
 
-/* `list, "item"` (or `"item"` when list is NULL), in the arena; NULL when out of memory. */
+/*
+ * The field visitor, as pod-security-admission's visitContainers: one
+ * securityContext field, read on the pod (when asked) and then on every
+ * container of all three lists, type-checked once, and handed to the
+ * check's judge, which only decides about one value. A value of the wrong
+ * type is reported here, with the visit's `want` and `fix`.
+ */
+struct pss_field {
+	const struct container_ref *c; /* NULL: the pod's own field */
+	const char *who;               /* "pod " or "": starts the pod's messages */
+	const char *name;              /* as printed: spec.securityContext.x or securityContext.x */
+	const json_t *value;           /* of the visit's type; NULL when unset */
+	const json_t *pod_value;       /* for a container: the pod's value it inherits, or NULL */
+	const void *arg;               /* the visit's arg */
+};
+typedef int (*pss_judge_fn)(struct policy_ctx *ctx, const struct pss_field *f);
+
+struct pss_visit {
+	const char *path; /* under the pod spec and under each container */
+	json_type type;   /* JSON_TRUE for a boolean */
+	const char *want; /* "a boolean": the type in a wrong-type message */
+	const char *fix;  /* what to do with a value of the wrong type */
+	bool pod;         /* judge the pod's field too, before the containers' */
+	bool unset;       /* the judge also sees fields that are not set */
+	pss_judge_fn judge;
+	const void *arg;
+};
+/* Returns 0, or -1 when out of memory. */
+int pss_visit_fields(struct policy_ctx *ctx, const struct pss_visit *v);
+
 /*
  * Every container must leave securityContext.procMount unset or Default.
  * `hint` is appended to the fix (baseline mentions user namespaces).
@@ -65,6 +94,7 @@ int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const jso
  */
 int pss_proc_mount_default(struct policy_ctx *ctx, const char *hint);
 
+/* `list, "item"` (or `"item"` when list is NULL), in the arena; NULL when out of memory. */
 const char *pss_join_quoted(struct arena *a, const char *list, const char *item);
 
 /* Whether s is one of the NULL-terminated words. */

@@ -17,57 +17,34 @@
  */
 #include "pss.h"
 
+static int run_as_non_root_judge(struct policy_ctx *ctx, const struct pss_field *f)
+{
+	if (f->value != NULL && !json_is_true(f->value))
+		return policy_fail(ctx, f->c, "%smust not set %s=false; set it to true", f->who,
+				   f->name);
+	/* unset on a container: the pod's true is inherited; unset on the pod is no finding */
+	if (f->value == NULL && f->c != NULL && !json_is_true(f->pod_value))
+		return policy_fail(ctx, f->c, "must set %s=true (pod or container)", f->name);
+	return 0;
+}
+
 static int run_as_non_root_check(struct policy_ctx *ctx)
 {
-	const struct pod_view *pod = ctx->pod;
 	bool relaxed = false;
 	if (pss_user_namespace(ctx, &relaxed) < 0)
 		return -1;
 	if (relaxed)
 		return 0;
-
-	const char *path = "securityContext.runAsNonRoot";
-	bool pod_true = false, v = false;
-	size_t bad = 0;
-	int rc = 0;
-	switch (pss_bool(pod->spec, path, &v, &bad)) {
-	case JP_OK:
-		pod_true = v;
-		if (!v)
-			rc = policy_fail(ctx, NULL, "pod must not set %s.%s=false; set it to true",
-					 pod->spec_path, path);
-		break;
-	case JP_BADTYPE:
-		rc = pss_bad_type(ctx, NULL, pod->spec_path, path, bad, "a boolean",
-				  "set it to true");
-		break;
-	case JP_ABSENT:
-		break;
-	}
-	if (rc < 0)
-		return -1;
-
-	for (size_t i = 0; i < pod->ncontainers; i++) {
-		const struct container_ref *c = &pod->containers[i];
-		switch (pss_bool(c->json, path, &v, &bad)) {
-		case JP_OK:
-			if (!v)
-				rc = policy_fail(ctx, c, "must not set %s=false; set it to true",
-						 path);
-			break;
-		case JP_BADTYPE:
-			rc = pss_bad_type(ctx, c, NULL, path, bad, "a boolean", "set it to true");
-			break;
-		case JP_ABSENT:
-			if (!pod_true)
-				rc = policy_fail(ctx, c, "must set %s=true (pod or container)",
-						 path);
-			break;
-		}
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
+	const struct pss_visit v = {
+		.path = "securityContext.runAsNonRoot",
+		.type = JSON_TRUE,
+		.want = "a boolean",
+		.fix = "set it to true",
+		.pod = true,
+		.unset = true,
+		.judge = run_as_non_root_judge,
+	};
+	return pss_visit_fields(ctx, &v);
 }
 
 const struct policy_desc policy_run_as_non_root = {

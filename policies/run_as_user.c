@@ -14,57 +14,30 @@
  */
 #include "pss.h"
 
+static int run_as_user_judge(struct policy_ctx *ctx, const struct pss_field *f)
+{
+	if (json_integer_value(f->value) != 0)
+		return 0;
+	return policy_fail(ctx, f->c, "%smust not set %s=0; use a non-zero UID or remove it",
+			   f->who, f->name);
+}
+
 static int run_as_user_check(struct policy_ctx *ctx)
 {
-	const struct pod_view *pod = ctx->pod;
 	bool relaxed = false;
 	if (pss_user_namespace(ctx, &relaxed) < 0)
 		return -1;
 	if (relaxed)
 		return 0;
-
-	const char *path = "securityContext.runAsUser";
-	long long uid = 0;
-	size_t bad = 0;
-	int rc = 0;
-	switch (pss_int(pod->spec, path, &uid, &bad)) {
-	case JP_OK:
-		if (uid == 0)
-			rc = policy_fail(
-				ctx, NULL,
-				"pod must not set %s.%s=0; use a non-zero UID or remove it",
-				pod->spec_path, path);
-		break;
-	case JP_BADTYPE:
-		rc = pss_bad_type(ctx, NULL, pod->spec_path, path, bad, "an integer",
-				  "use a non-zero UID or remove it");
-		break;
-	case JP_ABSENT:
-		break;
-	}
-	if (rc < 0)
-		return -1;
-
-	for (size_t i = 0; i < pod->ncontainers; i++) {
-		const struct container_ref *c = &pod->containers[i];
-		switch (pss_int(c->json, path, &uid, &bad)) {
-		case JP_OK:
-			if (uid == 0)
-				rc = policy_fail(
-					ctx, c,
-					"must not set %s=0; use a non-zero UID or remove it", path);
-			break;
-		case JP_BADTYPE:
-			rc = pss_bad_type(ctx, c, NULL, path, bad, "an integer",
-					  "use a non-zero UID or remove it");
-			break;
-		case JP_ABSENT:
-			break;
-		}
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
+	const struct pss_visit v = {
+		.path = "securityContext.runAsUser",
+		.type = JSON_INTEGER,
+		.want = "an integer",
+		.fix = "use a non-zero UID or remove it",
+		.pod = true,
+		.judge = run_as_user_judge,
+	};
+	return pss_visit_fields(ctx, &v);
 }
 
 const struct policy_desc policy_run_as_user = {

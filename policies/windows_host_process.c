@@ -12,46 +12,24 @@
  */
 #include "pss.h"
 
+static int windows_host_process_judge(struct policy_ctx *ctx, const struct pss_field *f)
+{
+	if (!json_is_true(f->value))
+		return 0;
+	return policy_fail(ctx, f->c, "%smust not set %s=true", f->who, f->name);
+}
+
 static int windows_host_process_check(struct policy_ctx *ctx)
 {
-	const struct pod_view *pod = ctx->pod;
-	const char *path = "securityContext.windowsOptions.hostProcess";
-	bool on = false;
-	size_t bad = 0;
-	int rc = 0;
-	switch (pss_bool(pod->spec, path, &on, &bad)) {
-	case JP_OK:
-		if (on)
-			rc = policy_fail(ctx, NULL, "pod must not set %s.%s=true", pod->spec_path,
-					 path);
-		break;
-	case JP_BADTYPE:
-		rc = pss_bad_type(ctx, NULL, pod->spec_path, path, bad, "a boolean",
-				  "remove it or set false");
-		break;
-	case JP_ABSENT:
-		break;
-	}
-	if (rc < 0)
-		return -1;
-	for (size_t i = 0; i < pod->ncontainers; i++) {
-		const struct container_ref *c = &pod->containers[i];
-		switch (pss_bool(c->json, path, &on, &bad)) {
-		case JP_OK:
-			if (on)
-				rc = policy_fail(ctx, c, "must not set %s=true", path);
-			break;
-		case JP_BADTYPE:
-			rc = pss_bad_type(ctx, c, NULL, path, bad, "a boolean",
-					  "remove it or set false");
-			break;
-		case JP_ABSENT:
-			break;
-		}
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
+	const struct pss_visit v = {
+		.path = "securityContext.windowsOptions.hostProcess",
+		.type = JSON_TRUE,
+		.want = "a boolean",
+		.fix = "remove it or set false",
+		.pod = true,
+		.judge = windows_host_process_judge,
+	};
+	return pss_visit_fields(ctx, &v);
 }
 
 const struct policy_desc policy_windows_host_process = {
