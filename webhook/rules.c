@@ -141,18 +141,32 @@ enum rules_op {
 	RULES_GTE,
 };
 
+/* What an operator takes beside its path. */
+enum rules_operand {
+	RULES_TAKES_NOTHING,
+	RULES_TAKES_VALUE,  /* `value` */
+	RULES_TAKES_VALUES, /* `values`, a list */
+	RULES_TAKES_NUMBER, /* `value`, a number */
+};
+
 static const struct {
 	const char *name;
 	enum rules_op op;
-	int wants; /* 0 nothing, 1 value, 2 values, 3 number */
+	enum rules_operand takes;
 } rules_ops[] = {
-	{"exists", RULES_EXISTS, 0},   {"absent", RULES_ABSENT, 0},
-	{"equals", RULES_EQUALS, 1},   {"notEquals", RULES_NOT_EQUALS, 1},
-	{"in", RULES_IN, 2},           {"notIn", RULES_NOT_IN, 2},
-	{"matches", RULES_MATCHES, 1}, {"lt", RULES_LT, 3},
-	{"lte", RULES_LTE, 3},         {"gt", RULES_GT, 3},
-	{"gte", RULES_GTE, 3},
+	{"exists", RULES_EXISTS, RULES_TAKES_NOTHING},
+	{"absent", RULES_ABSENT, RULES_TAKES_NOTHING},
+	{"equals", RULES_EQUALS, RULES_TAKES_VALUE},
+	{"notEquals", RULES_NOT_EQUALS, RULES_TAKES_VALUE},
+	{"in", RULES_IN, RULES_TAKES_VALUES},
+	{"notIn", RULES_NOT_IN, RULES_TAKES_VALUES},
+	{"matches", RULES_MATCHES, RULES_TAKES_VALUE},
+	{"lt", RULES_LT, RULES_TAKES_NUMBER},
+	{"lte", RULES_LTE, RULES_TAKES_NUMBER},
+	{"gt", RULES_GT, RULES_TAKES_NUMBER},
+	{"gte", RULES_GTE, RULES_TAKES_NUMBER},
 };
+#define RULES_NOPS (sizeof(rules_ops) / sizeof(rules_ops[0]))
 
 #define RULES_SEG_NONE     (-1)
 #define RULES_SEG_WILDCARD (-2)
@@ -318,6 +332,71 @@ static void rules_assert_free(struct rules_assert *a)
 	free(a);
 }
 
+/* A leaf: path, operator and what the operator takes, compiled into a. */
+static int rules_leaf_compile(const struct rules_assert_yaml *y, struct rules_assert *a,
+			      bool *per_container, char *err, size_t errlen)
+{
+	a->kind = RULES_LEAF;
+	if (y->path == NULL || y->op == NULL) {
+		snprintf(err, errlen, "an assertion needs both path and op");
+		return -1;
+	}
+	if (rules_path_compile(y->path, &a->path, err, errlen) < 0)
+		return -1;
+	if (a->path.containers)
+		*per_container = true;
+	size_t k = 0;
+	while (k < RULES_NOPS && strcmp(rules_ops[k].name, y->op) != 0)
+		k++;
+	if (k == RULES_NOPS) {
+		size_t n = (size_t)snprintf(err, errlen, "unknown operator \"%s\" (", y->op);
+		for (size_t i = 0; i < RULES_NOPS && n < errlen; i++)
+			n += (size_t)snprintf(err + n, errlen - n, "%s%s", i ? ", " : "",
+					      rules_ops[i].name);
+		if (n < errlen)
+			snprintf(err + n, errlen - n, ")");
+		return -1;
+	}
+	a->op = rules_ops[k].op;
+	enum rules_operand takes = rules_ops[k].takes;
+	bool one = takes == RULES_TAKES_VALUE || takes == RULES_TAKES_NUMBER;
+	if (one && (y->value == NULL || y->values != NULL)) {
+		snprintf(err, errlen, "operator %s takes `value`", y->op);
+		return -1;
+	}
+	if (takes == RULES_TAKES_VALUES && (y->values == NULL || y->value != NULL)) {
+		snprintf(err, errlen, "operator %s takes `values` (a list)", y->op);
+		return -1;
+	}
+	if (takes == RULES_TAKES_NOTHING && (y->value != NULL || y->values != NULL)) {
+		snprintf(err, errlen, "operator %s takes no value", y->op);
+		return -1;
+	}
+	size_t n = takes == RULES_TAKES_VALUES ? y->nvalues : one ? 1 : 0;
+	a->values = calloc(n ? n : 1, sizeof(char *));
+	if (a->values == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		a->values[i] = strdup(takes == RULES_TAKES_VALUES ? y->values[i] : y->value);
+		if (a->values[i] == NULL)
+			return -1;
+		a->nvalues++;
+	}
+	if (takes == RULES_TAKES_NUMBER) {
+		char *end = NULL;
+		a->number = strtod(y->value, &end);
+		if (end == y->value || *end != '\0') {
+			snprintf(err, errlen, "operator %s needs a number, not \"%s\"", y->op,
+				 y->value);
+			return -1;
+		}
+	}
+	if (a->op == RULES_MATCHES && (a->re = regex_compile(y->value, err, errlen)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* all, any or not: each kid compiled in turn. */
 static struct rules_assert *rules_assert_compile(const struct rules_assert_yaml *y, int depth,
 						 bool *per_container, char *err, size_t errlen)
 {
@@ -348,76 +427,20 @@ static struct rules_assert *rules_assert_compile(const struct rules_assert_yaml 
 		a->kind = RULES_NOT;
 		kids = y->not_;
 		nkids = 1;
-	}
-	if (kids != NULL) {
-		a->kids = calloc(nkids, sizeof(*a->kids));
-		if (a->kids == NULL)
+	} else {
+		if (rules_leaf_compile(y, a, per_container, err, errlen) < 0)
 			goto fail;
-		for (unsigned i = 0; i < nkids; i++) {
-			a->kids[i] = rules_assert_compile(&kids[i], depth + 1, per_container, err,
-							  errlen);
-			if (a->kids[i] == NULL)
-				goto fail;
-			a->nkids++;
-		}
 		return a;
 	}
-	a->kind = RULES_LEAF;
-	if (y->path == NULL || y->op == NULL) {
-		snprintf(err, errlen, "an assertion needs both path and op");
+	a->kids = calloc(nkids, sizeof(*a->kids));
+	if (a->kids == NULL)
 		goto fail;
-	}
-	if (rules_path_compile(y->path, &a->path, err, errlen) < 0)
-		goto fail;
-	if (a->path.containers)
-		*per_container = true;
-	int wants = -1;
-	for (size_t i = 0; i < sizeof(rules_ops) / sizeof(rules_ops[0]); i++) {
-		if (strcmp(rules_ops[i].name, y->op) == 0) {
-			a->op = rules_ops[i].op;
-			wants = rules_ops[i].wants;
-		}
-	}
-	if (wants < 0) {
-		snprintf(err, errlen,
-			 "unknown operator \"%s\" (exists, absent, equals, notEquals, in, notIn, "
-			 "matches, lt, lte, gt, gte)",
-			 y->op);
-		goto fail;
-	}
-	if ((wants == 1 || wants == 3) && (y->value == NULL || y->values != NULL)) {
-		snprintf(err, errlen, "operator %s takes `value`", y->op);
-		goto fail;
-	}
-	if (wants == 2 && (y->values == NULL || y->value != NULL)) {
-		snprintf(err, errlen, "operator %s takes `values` (a list)", y->op);
-		goto fail;
-	}
-	if (wants == 0 && (y->value != NULL || y->values != NULL)) {
-		snprintf(err, errlen, "operator %s takes no value", y->op);
-		goto fail;
-	}
-	size_t n = wants == 2 ? y->nvalues : wants == 0 ? 0 : 1;
-	a->values = calloc(n ? n : 1, sizeof(char *));
-	if (a->values == NULL)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		a->values[i] = strdup(wants == 2 ? y->values[i] : y->value);
-		if (a->values[i] == NULL)
+	for (unsigned i = 0; i < nkids; i++) {
+		a->kids[i] = rules_assert_compile(&kids[i], depth + 1, per_container, err, errlen);
+		if (a->kids[i] == NULL)
 			goto fail;
-		a->nvalues++;
+		a->nkids++;
 	}
-	if (wants == 3) {
-		char *end = NULL;
-		a->number = strtod(y->value, &end);
-		if (end == y->value || *end != '\0') {
-			snprintf(err, errlen, "operator %s needs a number, not \"%s\"", y->op,
-				 y->value);
-			goto fail;
-		}
-	}
-	if (a->op == RULES_MATCHES && (a->re = regex_compile(y->value, err, errlen)) == NULL)
-		goto fail;
 	return a;
 fail:
 	rules_assert_free(a);
