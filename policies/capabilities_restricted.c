@@ -49,55 +49,17 @@ static int capabilities_restricted_drop(struct policy_ctx *ctx, const struct con
 	return 0;
 }
 
-static int capabilities_restricted_add(struct policy_ctx *ctx, const struct container_ref *c)
-{
-	const char *path = "securityContext.capabilities.add";
-	const json_t *add = NULL;
-	size_t bad = 0;
-	switch (pss_array(c->json, path, &add, &bad)) {
-	case JP_OK:
-		break;
-	case JP_BADTYPE:
-		/* drop already reported a malformed securityContext or capabilities */
-		if (bad < strlen(path))
-			return 0;
-		return pss_bad_type(ctx, c, NULL, path, bad, "a list",
-				    "add at most NET_BIND_SERVICE");
-	case JP_ABSENT:
-		return 0;
-	}
-	const char *forbidden = NULL;
-	size_t i;
-	const json_t *cap;
-	json_array_foreach(add, i, cap)
-	{
-		if (!json_is_string(cap)) {
-			if (policy_fail(ctx, c, "has a %s[%zu] that is not a string; remove it",
-					path, i) < 0)
-				return -1;
-			continue;
-		}
-		if (strcmp(json_string_value(cap), "NET_BIND_SERVICE") == 0)
-			continue;
-		forbidden = pss_join_quoted(ctx->arena, forbidden, json_string_value(cap));
-		if (forbidden == NULL)
-			return policy_error(ctx, "out of memory");
-	}
-	if (forbidden != NULL)
-		return policy_fail(ctx, c,
-				   "must not include %s in %s; add at most NET_BIND_SERVICE",
-				   forbidden, path);
-	return 0;
-}
-
 static int capabilities_restricted_check(struct policy_ctx *ctx)
 {
+	static const char *const allowed[] = {"NET_BIND_SERVICE", NULL};
 	if (ctx->pod->windows)
 		return 0;
 	for (size_t i = 0; i < ctx->pod->ncontainers; i++) {
 		const struct container_ref *c = &ctx->pod->containers[i];
+		/* drop already reported a malformed securityContext or capabilities */
 		if (capabilities_restricted_drop(ctx, c) < 0 ||
-		    capabilities_restricted_add(ctx, c) < 0)
+		    pss_capabilities_add(ctx, c, allowed, "add at most NET_BIND_SERVICE",
+					 "add at most NET_BIND_SERVICE", true) < 0)
 			return -1;
 	}
 	return 0;

@@ -10,46 +10,21 @@
  */
 #include "pss.h"
 
+static int host_path_volumes_one(struct policy_ctx *ctx, size_t i, const json_t *vol,
+				 const char *name)
+{
+	const json_t *hp = json_object_get(vol, "hostPath");
+	if (hp == NULL || json_is_null(hp))
+		return 0;
+	return policy_fail(ctx, NULL,
+			   "pod must not set %s.volumes[%zu].hostPath (volume \"%s\"); use another "
+			   "volume type, such as a persistentVolumeClaim",
+			   ctx->pod->spec_path, i, name);
+}
+
 static int host_path_volumes_check(struct policy_ctx *ctx)
 {
-	const struct pod_view *pod = ctx->pod;
-	const json_t *volumes = NULL;
-	size_t bad = 0;
-	switch (pss_array(pod->spec, "volumes", &volumes, &bad)) {
-	case JP_OK:
-		break;
-	case JP_BADTYPE:
-		return pss_bad_type(ctx, NULL, pod->spec_path, "volumes", bad, "a list",
-				    "list volumes without hostPath");
-	case JP_ABSENT:
-		return 0;
-	}
-
-	size_t i;
-	const json_t *vol;
-	json_array_foreach(volumes, i, vol)
-	{
-		if (!json_is_object(vol)) {
-			if (policy_fail(ctx, NULL,
-					"pod has a %s.volumes[%zu] that is not an object; fix or "
-					"remove it",
-					pod->spec_path, i) < 0)
-				return -1;
-			continue;
-		}
-		const json_t *hp = json_object_get(vol, "hostPath");
-		if (hp == NULL || json_is_null(hp))
-			continue;
-		const char *name = NULL;
-		if (jp_string(vol, "name", &name) != JP_OK)
-			name = "";
-		if (policy_fail(ctx, NULL,
-				"pod must not set %s.volumes[%zu].hostPath (volume \"%s\"); use "
-				"another volume type, such as a persistentVolumeClaim",
-				pod->spec_path, i, name) < 0)
-			return -1;
-	}
-	return 0;
+	return pss_visit_volumes(ctx, "list volumes without hostPath", host_path_volumes_one);
 }
 
 const struct policy_desc policy_host_path_volumes = {

@@ -230,3 +230,77 @@ int pss_proc_mount_default(struct policy_ctx *ctx, const char *hint)
 	};
 	return pss_visit_fields(ctx, &v);
 }
+
+int pss_capabilities_add(struct policy_ctx *ctx, const struct container_ref *c,
+			 const char *const *allowed, const char *type_fix, const char *fix,
+			 bool parent_reported)
+{
+	const char *path = "securityContext.capabilities.add";
+	const json_t *add = NULL;
+	size_t bad = 0;
+	switch (pss_array(c->json, path, &add, &bad)) {
+	case JP_OK:
+		break;
+	case JP_BADTYPE:
+		if (parent_reported && bad < strlen(path))
+			return 0;
+		return pss_bad_type(ctx, c, NULL, path, bad, "a list", type_fix);
+	case JP_ABSENT:
+		return 0;
+	}
+	const char *forbidden = NULL;
+	size_t i;
+	const json_t *cap;
+	json_array_foreach(add, i, cap)
+	{
+		if (!json_is_string(cap)) {
+			if (policy_fail(ctx, c, "has a %s[%zu] that is not a string; remove it",
+					path, i) < 0)
+				return -1;
+			continue;
+		}
+		if (pss_in(allowed, json_string_value(cap)))
+			continue;
+		forbidden = pss_join_quoted(ctx->arena, forbidden, json_string_value(cap));
+		if (forbidden == NULL)
+			return policy_error(ctx, "out of memory");
+	}
+	if (forbidden != NULL)
+		return policy_fail(ctx, c, "must not include %s in %s; %s", forbidden, path, fix);
+	return 0;
+}
+
+int pss_visit_volumes(struct policy_ctx *ctx, const char *type_fix, pss_volume_fn judge)
+{
+	const struct pod_view *pod = ctx->pod;
+	const json_t *volumes = NULL;
+	size_t bad = 0;
+	switch (pss_array(pod->spec, "volumes", &volumes, &bad)) {
+	case JP_OK:
+		break;
+	case JP_BADTYPE:
+		return pss_bad_type(ctx, NULL, pod->spec_path, "volumes", bad, "a list", type_fix);
+	case JP_ABSENT:
+		return 0;
+	}
+	size_t i;
+	const json_t *vol;
+	json_array_foreach(volumes, i, vol)
+	{
+		int rc;
+		if (!json_is_object(vol)) {
+			rc = policy_fail(
+				ctx, NULL,
+				"pod has a %s.volumes[%zu] that is not an object; fix or remove it",
+				pod->spec_path, i);
+		} else {
+			const char *name = NULL;
+			if (jp_string(vol, "name", &name) != JP_OK)
+				name = "";
+			rc = judge(ctx, i, vol, name);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}

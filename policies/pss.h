@@ -94,6 +94,25 @@ int pss_visit_fields(struct policy_ctx *ctx, const struct pss_visit *v);
  */
 int pss_proc_mount_default(struct policy_ctx *ctx, const char *hint);
 
+/*
+ * A container's securityContext.capabilities.add may hold only `allowed`
+ * names: a list of another type is reported with `type_fix` (unless a
+ * broken step above it was already reported, `parent_reported`), an entry
+ * that is not a string on its own, and the forbidden names in one finding
+ * ending with `fix`. Shared by capabilities-baseline and -restricted.
+ */
+int pss_capabilities_add(struct policy_ctx *ctx, const struct container_ref *c,
+			 const char *const *allowed, const char *type_fix, const char *fix,
+			 bool parent_reported);
+
+/*
+ * Every entry of spec.volumes, for a volume check: a volumes of another
+ * type is reported with `type_fix`, an entry that is not an object on its
+ * own; the judge gets each object with its index and name ("" unnamed).
+ */
+typedef int (*pss_volume_fn)(struct policy_ctx *ctx, size_t i, const json_t *vol, const char *name);
+int pss_visit_volumes(struct policy_ctx *ctx, const char *type_fix, pss_volume_fn judge);
+
 /* `list, "item"` (or `"item"` when list is NULL), in the arena; NULL when out of memory. */
 const char *pss_join_quoted(struct arena *a, const char *list, const char *item);
 

@@ -24,17 +24,10 @@ static const char *const restricted_volumes_allowed[] = {
 	"secret",    NULL,
 };
 
-static int restricted_volumes_one(struct policy_ctx *ctx, size_t i, const json_t *vol)
+static int restricted_volumes_one(struct policy_ctx *ctx, size_t i, const json_t *vol,
+				  const char *name)
 {
 	const struct pod_view *pod = ctx->pod;
-	if (!json_is_object(vol))
-		return policy_fail(
-			ctx, NULL,
-			"pod has a %s.volumes[%zu] that is not an object; fix or remove it",
-			pod->spec_path, i);
-	const char *name = NULL;
-	if (jp_string(vol, "name", &name) != JP_OK)
-		name = "";
 	const char *key;
 	const json_t *src;
 	/*
@@ -68,26 +61,7 @@ static int restricted_volumes_one(struct policy_ctx *ctx, size_t i, const json_t
 
 static int restricted_volumes_check(struct policy_ctx *ctx)
 {
-	const struct pod_view *pod = ctx->pod;
-	const json_t *volumes = NULL;
-	size_t bad = 0;
-	switch (pss_array(pod->spec, "volumes", &volumes, &bad)) {
-	case JP_OK:
-		break;
-	case JP_BADTYPE:
-		return pss_bad_type(ctx, NULL, pod->spec_path, "volumes", bad, "a list",
-				    "list volumes of the allowed types");
-	case JP_ABSENT:
-		return 0;
-	}
-	size_t i;
-	const json_t *vol;
-	json_array_foreach(volumes, i, vol)
-	{
-		if (restricted_volumes_one(ctx, i, vol) < 0)
-			return -1;
-	}
-	return 0;
+	return pss_visit_volumes(ctx, "list volumes of the allowed types", restricted_volumes_one);
 }
 
 const struct policy_desc policy_restricted_volumes = {
