@@ -106,27 +106,60 @@ const char *engine_object_label(struct arena *a, const struct engine_input *in)
 	return arena_printf(a, "%s \"%s\"", kind, name);
 }
 
-/* One message listing every violation that denies, `[id] text; [id] text`. */
+/* Whether y is x's finding on another container: same policy, same detail. */
+static bool engine_same_finding(const struct violation *x, const struct violation *y)
+{
+	return y->action == POLICY_ACTION_DENY && y->policy == x->policy && y->container != NULL &&
+	       x->container != NULL && x->detail != NULL && y->detail != NULL &&
+	       strcmp(x->detail, y->detail) == 0;
+}
+
+/*
+ * One message listing every violation that denies, `[id] text; [id] text`.
+ * As pod-security-admission does, one finding on several containers is one
+ * entry naming them all (`[privileged] containers "a", "b" must not set
+ * ...`): nine bad containers read as one line, not nine. The violations
+ * stay one per container for annotations, reports and the decision log.
+ */
 static const char *engine_message(struct arena *a, const struct engine_input *in,
 				  const struct engine_verdict *v, bool dry_run)
 {
-	size_t len = 0;
-	for (const struct violation *x = v->violations; x != NULL; x = x->next)
+	size_t len = 0, n = 0;
+	for (const struct violation *x = v->violations; x != NULL; x = x->next, n++)
 		if (x->action == POLICY_ACTION_DENY)
-			len += strlen(x->policy->id) + strlen(x->message) + 5;
+			len += strlen(x->policy->id) + strlen(x->message) + 8;
 	const char *label = engine_object_label(a, in);
 	if (label == NULL)
 		return NULL;
 	char *buf = arena_alloc(a, strlen(label) + len + 64);
-	if (buf == NULL)
+	bool *done = arena_alloc(a, n + 1);
+	if (buf == NULL || done == NULL)
 		return NULL;
+	memset(done, 0, n + 1);
 	char *p = buf;
 	p += sprintf(p, "%s%s: ", label, dry_run ? " would be denied" : "");
 	const char *sep = "";
-	for (const struct violation *x = v->violations; x != NULL; x = x->next) {
-		if (x->action != POLICY_ACTION_DENY)
+	size_t i = 0;
+	for (const struct violation *x = v->violations; x != NULL; x = x->next, i++) {
+		if (x->action != POLICY_ACTION_DENY || done[i])
 			continue;
-		p += sprintf(p, "%s[%s] %s", sep, x->policy->id, x->message);
+		size_t same = 0, j = i + 1;
+		for (const struct violation *y = x->next; y != NULL; y = y->next, j++)
+			same += !done[j] && engine_same_finding(x, y);
+		if (same == 0) {
+			p += sprintf(p, "%s[%s] %s", sep, x->policy->id, x->message);
+			sep = "; ";
+			continue;
+		}
+		p += sprintf(p, "%s[%s] containers \"%s\"", sep, x->policy->id, x->container->name);
+		j = i + 1;
+		for (const struct violation *y = x->next; y != NULL; y = y->next, j++) {
+			if (done[j] || !engine_same_finding(x, y))
+				continue;
+			done[j] = true;
+			p += sprintf(p, ", \"%s\"", y->container->name);
+		}
+		p += sprintf(p, " %s", x->detail);
 		sep = "; ";
 	}
 	return buf;

@@ -1103,10 +1103,44 @@ static void test_malformed_security_context_every_check(void **state)
 	}
 }
 
+/* One finding on three containers is one entry of the denial, naming them all; the violations stay
+ * three. */
+static void test_one_finding_on_many_containers_is_one_entry(void **state)
+{
+	(void)state;
+	json_t *pod = clean_pod();
+	for (size_t l = 0; l < 3; l++) {
+		json_t *c =
+			json_array_get(json_object_get(json_object_get(pod, "spec"), lists[l]), 0);
+		json_object_set_new(json_object_get(c, "securityContext"), "privileged",
+				    json_true());
+	}
+	json_object_set_new(
+		json_object_get(
+			json_array_get(json_object_get(json_object_get(pod, "spec"), "containers"),
+				       0),
+			"securityContext"),
+		"capabilities", json_pack("{s:[s],s:[s]}", "drop", "ALL", "add", "SYS_ADMIN"));
+	const struct engine_verdict *v = harness_judge(cfg_baseline, "Pod", pod);
+	json_decref(pod);
+	assert_false(v->allowed);
+	assert_int_equal(v->ndeny, 4);
+	const char *want = "[privileged] containers \"app\", \"init\", \"debug\" must not set "
+			   "securityContext.privileged=true";
+	if (strstr(v->message, want) == NULL)
+		fail_msg("expected\n  %s\nin\n  %s", want, v->message);
+	assert_null(strstr(strstr(v->message, want) + 1, "[privileged]"));
+	/* a finding on one container keeps its singular form */
+	assert_non_null(
+		strstr(v->message,
+		       "[capabilities-baseline] container \"app\" must not include \"SYS_ADMIN\""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_pod_passes_both_levels),
+		cmocka_unit_test(test_one_finding_on_many_containers_is_one_entry),
 		cmocka_unit_test(test_registry_levels_and_overrides),
 		cmocka_unit_test(test_host_namespaces),
 		cmocka_unit_test(test_host_namespaces_wrong_type),
