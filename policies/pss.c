@@ -91,13 +91,18 @@ int pss_user_namespace(struct policy_ctx *ctx, bool *relaxed)
 	return 0;
 }
 
+const char *pss_field_name(struct policy_ctx *ctx, const struct container_ref *c, const char *path,
+			   const char **who)
+{
+	*who = c != NULL ? "" : "pod ";
+	if (c != NULL)
+		return path;
+	return arena_printf(ctx->arena, "%s.%s", ctx->pod->spec_path, path);
+}
+
 int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const json_t *root,
 		const char *path, bool *good)
 {
-	/* the pod's fields are named from the object's root, a container's from the container */
-	const char *who = c != NULL ? "" : "pod ";
-	const char *base = c != NULL ? "" : ctx->pod->spec_path;
-	const char *dot = c != NULL ? "" : ".";
 	const json_t *profile = NULL;
 	size_t bad = 0;
 	*good = false;
@@ -105,11 +110,14 @@ int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const jso
 	case JP_OK:
 		break;
 	case JP_BADTYPE:
-		return pss_bad_type(ctx, c, base, path, bad, "an object",
+		return pss_bad_type(ctx, c, ctx->pod->spec_path, path, bad, "an object",
 				    "set type RuntimeDefault or Localhost");
 	case JP_ABSENT:
 		return 0;
 	}
+	const char *who = NULL, *name = pss_field_name(ctx, c, path, &who);
+	if (name == NULL)
+		return policy_error(ctx, "out of memory");
 	const char *type = NULL;
 	switch (pss_string(profile, "type", &type, &bad)) {
 	case JP_OK:
@@ -118,19 +126,18 @@ int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const jso
 			return 0;
 		}
 		return policy_fail(ctx, c,
-				   "%smust not set %s%s%s.type=\"%s\"; use RuntimeDefault or "
+				   "%smust not set %s.type=\"%s\"; use RuntimeDefault or "
 				   "Localhost",
-				   who, base, dot, path, type);
+				   who, name, type);
 	case JP_BADTYPE:
 		return policy_fail(ctx, c,
-				   "%shas a %s%s%s.type that is not a string; use "
+				   "%shas a %s.type that is not a string; use "
 				   "RuntimeDefault or Localhost",
-				   who, base, dot, path);
+				   who, name);
 	case JP_ABSENT:
 		break;
 	}
-	return policy_fail(ctx, c, "%smust set %s%s%s.type to RuntimeDefault or Localhost", who,
-			   base, dot, path);
+	return policy_fail(ctx, c, "%smust set %s.type to RuntimeDefault or Localhost", who, name);
 }
 
 const char *pss_join_quoted(struct arena *a, const char *list, const char *item)
@@ -188,7 +195,7 @@ int pss_visit_fields(struct policy_ctx *ctx, const struct pss_visit *v)
 	if (got == -2)
 		return -1;
 	if (v->pod && (got == 1 || (got == 0 && v->unset))) {
-		f.name = arena_printf(ctx->arena, "%s.%s", pod->spec_path, v->path);
+		f.name = pss_field_name(ctx, NULL, v->path, &f.who);
 		if (f.name == NULL)
 			return policy_error(ctx, "out of memory");
 		f.value = pod_value;

@@ -57,6 +57,14 @@ int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const jso
 		const char *path, bool *good);
 
 /*
+ * How a field is named in a message: a pod's from the object's root
+ * (*who "pod ", `spec.template.spec.securityContext.x`), a container's
+ * from the container (*who "", the path itself). NULL when out of memory.
+ */
+const char *pss_field_name(struct policy_ctx *ctx, const struct container_ref *c, const char *path,
+			   const char **who);
+
+/*
  * The field visitor, as pod-security-admission's visitContainers: one
  * securityContext field, read on the pod (when asked) and then on every
  * container of all three lists, type-checked once, and handed to the

@@ -19,25 +19,25 @@ static const char *const selinux_options_types[] = {
 	"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t", NULL,
 };
 
-/* The seLinuxOptions of the pod (c == NULL, base = the spec path) or of a container. */
+/* The seLinuxOptions of the pod (c == NULL) or of a container. */
 static int selinux_options_one(struct policy_ctx *ctx, const struct container_ref *c,
-			       const json_t *root, const char *base)
+			       const json_t *root)
 {
 	const char *path = "securityContext.seLinuxOptions";
-	const char *who = c != NULL ? "" : "pod ";
-	const char *dot = c != NULL ? "" : ".";
-	base = c != NULL ? "" : base;
 	const json_t *opts = NULL;
 	size_t bad = 0;
 	switch (pss_object(root, path, &opts, &bad)) {
 	case JP_OK:
 		break;
 	case JP_BADTYPE:
-		return pss_bad_type(ctx, c, base, path, bad, "an object",
+		return pss_bad_type(ctx, c, ctx->pod->spec_path, path, bad, "an object",
 				    "set only an allowed type and level");
 	case JP_ABSENT:
 		return 0;
 	}
+	const char *who = NULL, *name = pss_field_name(ctx, c, path, &who);
+	if (name == NULL)
+		return policy_error(ctx, "out of memory");
 
 	const char *type = NULL;
 	int rc = 0;
@@ -45,16 +45,16 @@ static int selinux_options_one(struct policy_ctx *ctx, const struct container_re
 	case JP_OK:
 		if (!pss_in(selinux_options_types, type))
 			rc = policy_fail(ctx, c,
-					 "%smust not set %s%s%s.type=\"%s\"; use container_t, "
+					 "%smust not set %s.type=\"%s\"; use container_t, "
 					 "container_init_t, container_kvm_t or container_engine_t, "
 					 "or leave it empty",
-					 who, base, dot, path, type);
+					 who, name, type);
 		break;
 	case JP_BADTYPE:
 		rc = policy_fail(ctx, c,
-				 "%shas a %s%s%s.type that is not a string; use container_t, "
+				 "%shas a %s.type that is not a string; use container_t, "
 				 "container_init_t, container_kvm_t or container_engine_t",
-				 who, base, dot, path);
+				 who, name);
 		break;
 	case JP_ABSENT:
 		break;
@@ -69,14 +69,12 @@ static int selinux_options_one(struct policy_ctx *ctx, const struct container_re
 		switch (pss_string(opts, fixed[i], &v, &bad)) {
 		case JP_OK:
 			if (v[0] != '\0')
-				rc = policy_fail(ctx, c,
-						 "%smust not set %s%s%s.%s=\"%s\"; remove it", who,
-						 base, dot, path, fixed[i], v);
+				rc = policy_fail(ctx, c, "%smust not set %s.%s=\"%s\"; remove it",
+						 who, name, fixed[i], v);
 			break;
 		case JP_BADTYPE:
-			rc = policy_fail(ctx, c,
-					 "%shas a %s%s%s.%s that is not a string; remove it", who,
-					 base, dot, path, fixed[i]);
+			rc = policy_fail(ctx, c, "%shas a %s.%s that is not a string; remove it",
+					 who, name, fixed[i]);
 			break;
 		case JP_ABSENT:
 			break;
@@ -90,11 +88,11 @@ static int selinux_options_one(struct policy_ctx *ctx, const struct container_re
 static int selinux_options_check(struct policy_ctx *ctx)
 {
 	const struct pod_view *pod = ctx->pod;
-	if (selinux_options_one(ctx, NULL, pod->spec, pod->spec_path) < 0)
+	if (selinux_options_one(ctx, NULL, pod->spec) < 0)
 		return -1;
 	for (size_t i = 0; i < pod->ncontainers; i++) {
 		const struct container_ref *c = &pod->containers[i];
-		if (selinux_options_one(ctx, c, c->json, NULL) < 0)
+		if (selinux_options_one(ctx, c, c->json) < 0)
 			return -1;
 	}
 	return 0;
