@@ -61,7 +61,15 @@ static int main_check_registry(void)
 	return 0;
 }
 
-static int cmd_serve(int argc, char **argv)
+/* The flags of `admitd serve` that override the configuration file. */
+struct main_serve_flags {
+	const char *listen, *cert, *key, *threads, *decisions;
+	bool http2, dry_run;
+};
+
+/* 0 to go on, 1 when --help was printed, -1 on a bad flag (said on stderr). */
+static int main_serve_parse(int argc, char **argv, struct server_options *opt,
+			    struct main_serve_flags *f)
 {
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -79,53 +87,50 @@ static int cmd_serve(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct server_options opt = {.shutdown_grace_ms = 5000};
-	const char *listen = NULL, *cert = NULL, *key = NULL, *threads = NULL;
-	const char *decisions = NULL;
-	bool http2 = false, dry_run = false;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			opt.config_path = optarg;
+			opt->config_path = optarg;
 			break;
 		case 'l':
-			listen = optarg;
+			f->listen = optarg;
 			break;
 		case 'C':
-			cert = optarg;
+			f->cert = optarg;
 			break;
 		case 'K':
-			key = optarg;
+			f->key = optarg;
 			break;
 		case 't':
-			threads = optarg;
+			f->threads = optarg;
 			break;
 		case '2':
-			http2 = true;
+			f->http2 = true;
 			break;
 		case 'd':
-			dry_run = true;
+			f->dry_run = true;
 			break;
 		case 'D':
-			decisions = optarg;
+			f->decisions = optarg;
 			break;
 		case 'M':
-			opt.metrics_listen = optarg;
+			opt->metrics_listen = optarg;
 			break;
 		case 'A':
-			opt.client_ca = optarg;
+			opt->client_ca = optarg;
 			break;
 		case 'g':
 		case 'W': {
 			char why[128];
-			unsigned *ms = ch == 'g' ? &opt.shutdown_grace_ms : &opt.shutdown_delay_ms;
+			unsigned *ms =
+				ch == 'g' ? &opt->shutdown_grace_ms : &opt->shutdown_delay_ms;
 			/* an hour: longer than any terminationGracePeriodSeconds worth having */
 			if (cfgkeys_parse_uint(optarg, 0, 3600000, ms, why, sizeof(why)) < 0) {
 				fprintf(stderr, "admitd serve: --%s: %s\n",
 					ch == 'g' ? "shutdown-grace-ms" : "shutdown-delay-ms", why);
-				return 2;
+				return -1;
 			}
 			break;
 		}
@@ -135,15 +140,69 @@ static int cmd_serve(int argc, char **argv)
 			       "                    [--decision-log FILE|-|off] "
 			       "[--shutdown-grace-ms MS] [--metrics-listen ADDR:PORT]\n"
 			       "                    [--client-ca FILE] [--shutdown-delay-ms MS]\n");
-			return 0;
+			return 1;
 		default:
-			return 2;
+			return -1;
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "admitd serve: unexpected argument \"%s\"\n", argv[optind]);
-		return 2;
+		return -1;
 	}
+	return 0;
+}
+
+/* The flags over the file's server keys, checked; -1 on a bad value (said on stderr). */
+static int main_serve_merge(struct server_options *opt, const struct main_serve_flags *f,
+			    struct admitd_config *cfg)
+{
+	opt->listen_given = f->listen != NULL;
+	opt->cert_given = f->cert != NULL;
+	opt->key_given = f->key != NULL;
+	opt->client_ca_given = opt->client_ca != NULL;
+	opt->threads_given = f->threads != NULL;
+	opt->http2_given = f->http2;
+	opt->listen = f->listen ? f->listen : cfg->server.listen; /* ":8443" by default */
+	opt->cert = f->cert ? f->cert : cfg->server.cert;
+	opt->key = f->key ? f->key : cfg->server.key;
+	if (opt->client_ca == NULL)
+		opt->client_ca = cfg->server.client_ca;
+	opt->http2 = f->http2 || cfg->server.http2;
+	opt->threads = cfg->server.threads;
+	char why[160];
+	if (f->threads != NULL &&
+	    cfgkeys_parse_uint(f->threads, 0, 256, &opt->threads, why, sizeof(why)) < 0) {
+		fprintf(stderr, "admitd serve: --threads: %s\n", why);
+		return -1;
+	}
+	const char *addrs[2][2] = {{"--listen", opt->listen},
+				   {"--metrics-listen", opt->metrics_listen}};
+	for (int i = 0; i < 2; i++) {
+		if (addrs[i][1] != NULL &&
+		    cfgkeys_check_listen(addrs[i][1], why, sizeof(why)) < 0) {
+			fprintf(stderr, "admitd serve: %s: %s\n", addrs[i][0], why);
+			return -1;
+		}
+	}
+	if (f->dry_run) {
+		cfg->mode = ADMITD_MODE_DRY_RUN;
+		opt->force_dry_run = true;
+	}
+	if (opt->cert == NULL || opt->key == NULL) {
+		fprintf(stderr, "admitd serve: --cert and --key are required (or server.cert / "
+				"server.key in the configuration)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	struct server_options opt = {.shutdown_grace_ms = 5000};
+	struct main_serve_flags f = {0};
+	int parsed = main_serve_parse(argc, argv, &opt, &f);
+	if (parsed != 0)
+		return parsed > 0 ? 0 : 2;
 	if (main_check_registry() < 0)
 		return 2;
 	struct admitd_config *cfg = main_load_config(opt.config_path);
@@ -152,48 +211,11 @@ static int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	main_print_notes(cfg);
-	/* flags override the file */
-	opt.listen_given = listen != NULL;
-	opt.cert_given = cert != NULL;
-	opt.key_given = key != NULL;
-	opt.client_ca_given = opt.client_ca != NULL;
-	opt.threads_given = threads != NULL;
-	opt.http2_given = http2;
-	opt.listen = listen ? listen : cfg->server.listen; /* ":8443" by default */
-	opt.cert = cert ? cert : cfg->server.cert;
-	opt.key = key ? key : cfg->server.key;
-	if (opt.client_ca == NULL)
-		opt.client_ca = cfg->server.client_ca;
-	opt.http2 = http2 || cfg->server.http2;
-	opt.threads = cfg->server.threads;
-	char why[160];
-	if (threads != NULL &&
-	    cfgkeys_parse_uint(threads, 0, 256, &opt.threads, why, sizeof(why)) < 0) {
-		fprintf(stderr, "admitd serve: --threads: %s\n", why);
+	if (main_serve_merge(&opt, &f, cfg) < 0) {
 		config_unref(cfg);
 		return 2;
 	}
-	const char *addrs[2][2] = {{"--listen", opt.listen},
-				   {"--metrics-listen", opt.metrics_listen}};
-	for (int i = 0; i < 2; i++) {
-		if (addrs[i][1] != NULL &&
-		    cfgkeys_check_listen(addrs[i][1], why, sizeof(why)) < 0) {
-			fprintf(stderr, "admitd serve: %s: %s\n", addrs[i][0], why);
-			config_unref(cfg);
-			return 2;
-		}
-	}
-	if (dry_run) {
-		cfg->mode = ADMITD_MODE_DRY_RUN;
-		opt.force_dry_run = true;
-	}
-	if (opt.cert == NULL || opt.key == NULL) {
-		fprintf(stderr, "admitd serve: --cert and --key are required (or server.cert / "
-				"server.key in the configuration)\n");
-		config_unref(cfg);
-		return 2;
-	}
-	if (decision_log_open(decisions) < 0) {
+	if (decision_log_open(f.decisions) < 0) {
 		config_unref(cfg);
 		return 2;
 	}
