@@ -74,16 +74,8 @@ static int apparmor_profile_annotations(struct policy_ctx *ctx)
 
 static int apparmor_profile_check(struct policy_ctx *ctx)
 {
-	const struct pod_view *pod = ctx->pod;
-	const char *path = "securityContext.appArmorProfile";
-	bool good;
-	if (pss_profile(ctx, NULL, pod->spec, path, &good) < 0)
+	if (pss_profiles(ctx, "securityContext.appArmorProfile", false) < 0)
 		return -1;
-	for (size_t i = 0; i < pod->ncontainers; i++) {
-		const struct container_ref *c = &pod->containers[i];
-		if (pss_profile(ctx, c, c->json, path, &good) < 0)
-			return -1;
-	}
 	return apparmor_profile_annotations(ctx);
 }
 

@@ -100,44 +100,56 @@ const char *pss_field_name(struct policy_ctx *ctx, const struct container_ref *c
 	return arena_printf(ctx->arena, "%s.%s", ctx->pod->spec_path, path);
 }
 
-int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const json_t *root,
-		const char *path, bool *good)
+static bool pss_profile_good(const json_t *profile)
 {
-	const json_t *profile = NULL;
-	size_t bad = 0;
-	*good = false;
-	switch (pss_object(root, path, &profile, &bad)) {
-	case JP_OK:
-		break;
-	case JP_BADTYPE:
-		return pss_bad_type(ctx, c, ctx->pod->spec_path, path, bad, "an object",
-				    "set type RuntimeDefault or Localhost");
-	case JP_ABSENT:
-		return 0;
-	}
-	const char *who = NULL, *name = pss_field_name(ctx, c, path, &who);
-	if (name == NULL)
-		return policy_error(ctx, "out of memory");
-	const char *type = NULL;
-	switch (pss_string(profile, "type", &type, &bad)) {
-	case JP_OK:
-		if (strcmp(type, "RuntimeDefault") == 0 || strcmp(type, "Localhost") == 0) {
-			*good = true;
+	const char *type = json_string_value(json_object_get(profile, "type"));
+	return type != NULL &&
+	       (strcmp(type, "RuntimeDefault") == 0 || strcmp(type, "Localhost") == 0);
+}
+
+static int pss_profile_judge(struct policy_ctx *ctx, const struct pss_field *f)
+{
+	if (f->value == NULL) { /* asked for: a container with neither its own nor the pod's */
+		if (f->c == NULL || pss_profile_good(f->pod_value))
 			return 0;
-		}
-		return policy_fail(ctx, c,
-				   "%smust not set %s.type=\"%s\"; use RuntimeDefault or "
-				   "Localhost",
-				   who, name, type);
+		return policy_fail(
+			ctx, f->c,
+			"must set %s.type to RuntimeDefault or Localhost (pod or container)",
+			f->name);
+	}
+	const char *type = NULL;
+	size_t bad = 0;
+	switch (pss_string(f->value, "type", &type, &bad)) {
+	case JP_OK:
+		if (pss_profile_good(f->value))
+			return 0;
+		return policy_fail(ctx, f->c,
+				   "%smust not set %s.type=\"%s\"; use RuntimeDefault or Localhost",
+				   f->who, f->name, type);
 	case JP_BADTYPE:
-		return policy_fail(ctx, c,
-				   "%shas a %s.type that is not a string; use "
-				   "RuntimeDefault or Localhost",
-				   who, name);
+		return policy_fail(ctx, f->c,
+				   "%shas a %s.type that is not a string; use RuntimeDefault or "
+				   "Localhost",
+				   f->who, f->name);
 	case JP_ABSENT:
 		break;
 	}
-	return policy_fail(ctx, c, "%smust set %s.type to RuntimeDefault or Localhost", who, name);
+	return policy_fail(ctx, f->c, "%smust set %s.type to RuntimeDefault or Localhost", f->who,
+			   f->name);
+}
+
+int pss_profiles(struct policy_ctx *ctx, const char *path, bool required)
+{
+	const struct pss_visit v = {
+		.path = path,
+		.type = JSON_OBJECT,
+		.want = "an object",
+		.fix = "set type RuntimeDefault or Localhost",
+		.pod = true,
+		.unset = required,
+		.judge = pss_profile_judge,
+	};
+	return pss_visit_fields(ctx, &v);
 }
 
 const char *pss_join_quoted(struct arena *a, const char *list, const char *item)

@@ -48,13 +48,12 @@ int pss_user_namespace(struct policy_ctx *ctx, bool *relaxed);
 
 /*
  * A profile object of a securityContext (seccompProfile, appArmorProfile)
- * at `path` under root: the pod's spec (c == NULL) or a container. Its
- * type must be RuntimeDefault or Localhost; anything else, a missing type
- * included, is reported. *good tells whether a good profile is set.
- * Returns 0, or -1 when out of memory.
+ * at `path`, on the pod and on every container: its type must be
+ * RuntimeDefault or Localhost; anything else, a missing type included, is
+ * reported. With `required`, a container without one of its own or a good
+ * one on the pod is reported too. Returns 0, or -1 when out of memory.
  */
-int pss_profile(struct policy_ctx *ctx, const struct container_ref *c, const json_t *root,
-		const char *path, bool *good);
+int pss_profiles(struct policy_ctx *ctx, const char *path, bool required);
 
 /*
  * How a field is named in a message: a pod's from the object's root

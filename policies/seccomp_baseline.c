@@ -19,17 +19,7 @@
 
 static int seccomp_baseline_check(struct policy_ctx *ctx)
 {
-	const struct pod_view *pod = ctx->pod;
-	const char *path = "securityContext.seccompProfile";
-	bool good;
-	if (pss_profile(ctx, NULL, pod->spec, path, &good) < 0)
-		return -1;
-	for (size_t i = 0; i < pod->ncontainers; i++) {
-		const struct container_ref *c = &pod->containers[i];
-		if (pss_profile(ctx, c, c->json, path, &good) < 0)
-			return -1;
-	}
-	return 0;
+	return pss_profiles(ctx, "securityContext.seccompProfile", false);
 }
 
 const struct policy_desc policy_seccomp_baseline = {

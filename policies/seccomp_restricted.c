@@ -18,29 +18,9 @@
 
 static int seccomp_restricted_check(struct policy_ctx *ctx)
 {
-	const struct pod_view *pod = ctx->pod;
-	if (pod->windows)
+	if (ctx->pod->windows)
 		return 0;
-	const char *path = "securityContext.seccompProfile";
-	bool pod_good = false;
-	if (pss_profile(ctx, NULL, pod->spec, path, &pod_good) < 0)
-		return -1;
-	for (size_t i = 0; i < pod->ncontainers; i++) {
-		const struct container_ref *c = &pod->containers[i];
-		bool good = false;
-		if (pss_profile(ctx, c, c->json, path, &good) < 0)
-			return -1;
-		/* a container's own profile, good or bad, is judged by pss_profile */
-		const json_t *own = NULL;
-		size_t bad = 0;
-		if (good || pod_good || pss_get(c->json, path, &own, &bad) != JP_ABSENT)
-			continue;
-		if (policy_fail(ctx, c,
-				"must set securityContext.seccompProfile.type to RuntimeDefault or "
-				"Localhost (pod or container)") < 0)
-			return -1;
-	}
-	return 0;
+	return pss_profiles(ctx, "securityContext.seccompProfile", true);
 }
 
 const struct policy_desc policy_seccomp_restricted = {
