@@ -87,7 +87,6 @@ struct pss_visit {
 	const char *fix;  /* what to do with a value of the wrong type */
 	bool pod;         /* judge the pod's field too, before the containers' */
 	bool unset;       /* the judge also sees fields that are not set */
-	bool userns_free; /* nothing to judge in a user namespace (spec.hostUsers: false) */
 	pss_judge_fn judge;
 	const void *arg;
 };

@@ -30,13 +30,17 @@ static int run_as_non_root_judge(struct policy_ctx *ctx, const struct pss_field 
 
 static int run_as_non_root_check(struct policy_ctx *ctx)
 {
+	bool relaxed = false;
+	if (pss_user_namespace(ctx, &relaxed) < 0)
+		return -1;
+	if (relaxed)
+		return 0;
 	const struct pss_visit v = {
 		.path = "securityContext.runAsNonRoot",
 		.type = JSON_TRUE,
 		.want = "a boolean",
 		.fix = "set it to true",
 		.pod = true,
-		.userns_free = true,
 		.unset = true,
 		.judge = run_as_non_root_judge,
 	};
