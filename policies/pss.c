@@ -110,7 +110,7 @@ static bool pss_profile_good(const json_t *profile)
 static int pss_profile_judge(struct policy_ctx *ctx, const struct pss_field *f)
 {
 	if (f->value == NULL) { /* asked for: a container with neither its own nor the pod's */
-		if (f->c == NULL || pss_profile_good(f->pod_value))
+		if (pss_profile_good(f->pod_value))
 			return 0;
 		return policy_fail(
 			ctx, f->c,
@@ -206,7 +206,8 @@ int pss_visit_fields(struct policy_ctx *ctx, const struct pss_visit *v)
 	int got = v->pod ? pss_visit_get(ctx, v, NULL, pod->spec, &pod_value) : 0;
 	if (got == -2)
 		return -1;
-	if (v->pod && (got == 1 || (got == 0 && v->unset))) {
+	/* an unset pod field is no finding by itself: a container's judge sees it as pod_value */
+	if (got == 1) {
 		f.name = pss_field_name(ctx, NULL, v->path, &f.who);
 		if (f.name == NULL)
 			return policy_error(ctx, "out of memory");

@@ -86,7 +86,7 @@ struct pss_visit {
 	const char *want; /* "a boolean": the type in a wrong-type message */
 	const char *fix;  /* what to do with a value of the wrong type */
 	bool pod;         /* judge the pod's field too, before the containers' */
-	bool unset;       /* the judge also sees fields that are not set */
+	bool unset;       /* the judge also sees containers' fields that are not set */
 	pss_judge_fn judge;
 	const void *arg;
 };

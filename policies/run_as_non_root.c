@@ -22,8 +22,8 @@ static int run_as_non_root_judge(struct policy_ctx *ctx, const struct pss_field 
 	if (f->value != NULL && !json_is_true(f->value))
 		return policy_fail(ctx, f->c, "%smust not set %s=false; set it to true", f->who,
 				   f->name);
-	/* unset on a container: the pod's true is inherited; unset on the pod is no finding */
-	if (f->value == NULL && f->c != NULL && !json_is_true(f->pod_value))
+	/* unset on a container: the pod's true is inherited */
+	if (f->value == NULL && !json_is_true(f->pod_value))
 		return policy_fail(ctx, f->c, "must set %s=true (pod or container)", f->name);
 	return 0;
 }

@@ -143,18 +143,20 @@ static const char *engine_message(struct arena *a, const struct engine_input *in
 	for (const struct violation *x = v->violations; x != NULL; x = x->next, i++) {
 		if (x->action != POLICY_ACTION_DENY || done[i])
 			continue;
-		size_t same = 0, j = i + 1;
-		for (const struct violation *y = x->next; y != NULL; y = y->next, j++)
-			same += !done[j] && engine_same_finding(x, y);
-		if (same == 0) {
+		/* an undone head has no done twin: the head that took the twin would have taken it
+		 */
+		const struct violation *y = x->next;
+		while (y != NULL && !engine_same_finding(x, y))
+			y = y->next;
+		if (y == NULL) {
 			p += sprintf(p, "%s[%s] %s", sep, x->policy->id, x->message);
 			sep = "; ";
 			continue;
 		}
 		p += sprintf(p, "%s[%s] containers \"%s\"", sep, x->policy->id, x->container->name);
-		j = i + 1;
-		for (const struct violation *y = x->next; y != NULL; y = y->next, j++) {
-			if (done[j] || !engine_same_finding(x, y))
+		size_t j = i + 1;
+		for (y = x->next; y != NULL; y = y->next, j++) {
+			if (!engine_same_finding(x, y))
 				continue;
 			done[j] = true;
 			p += sprintf(p, ", \"%s\"", y->container->name);
