@@ -1,12 +1,13 @@
 /*
  * audit.c: `admitd audit`. Reads what users have (kubectl get -o json|yaml
- * Lists, multi-document manifests, single objects), judges every Pod and
- * workload with engine_evaluate() exactly as the webhook would on CREATE,
- * and reports as a table, a JSON document, or PolicyReports.
+ * Lists, multi-document manifests, single objects, a live cluster), judges
+ * every Pod and workload with engine_evaluate() exactly as the webhook
+ * would on CREATE, and hands the results to an output format (auditout.c).
  *
  * Nothing is silently skipped: objects that are not judged are counted by
- * kind, and every file that does not parse is reported with its path and
- * line while the rest is still audited.
+ * kind, exempt objects are listed with their exemption, files that do not
+ * parse are reported with their path and line while the rest is still
+ * audited, and a file reached twice (links) is named as read once.
  */
 #include "audit.h"
 
@@ -17,45 +18,59 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../policies/registry.h"
 #include "cluster.h"
 #include "engine.h"
 #include "kinds.h"
-#include "readall.h"
 #include "workload.h"
 #include "yamljson.h"
-
-#define AUDIT_MAX_FILE (64u << 20)
 
 void audit_init(struct audit_run *run, const struct admitd_config *cfg)
 {
 	memset(run, 0, sizeof(*run));
 	run->cfg = cfg;
-	run->objects = json_array();
+	run->fail_on = 1u << POLICY_ACTION_DENY;
 	run->netpols = json_object();
 	run->skipped = json_object();
-	run->results = json_array();
 	run->no_netpols = json_array();
 	run->warnings = json_array();
+	run->ignored = json_array();
+	run->seen = json_object();
+	run->ns_index = json_object();
+	static const char *const titles[] = {"NAMESPACE", "KIND", "NAME", "CONTAINER", "POLICY"};
+	for (size_t i = 0; i < 5; i++)
+		run->widths[i] = (int)strlen(titles[i]);
 }
 
 void audit_free(struct audit_run *run)
 {
 	cluster_close(run->cluster);
-	run->cluster = NULL;
-	json_decref(run->objects);
 	json_decref(run->netpols);
 	json_decref(run->skipped);
-	json_decref(run->results);
 	json_decref(run->no_netpols);
 	json_decref(run->warnings);
+	json_decref(run->ignored);
+	json_decref(run->seen);
+	json_decref(run->ns_index);
 	if (run->arena != NULL) {
 		arena_free(run->arena);
 		free(run->arena);
 	}
+	for (size_t i = 0; i < run->nfiles; i++) {
+		if (run->files[i].spooled)
+			unlink(run->files[i].path);
+		free(run->files[i].path);
+		free(run->files[i].name);
+	}
+	free(run->files);
+	if (run->spill != NULL)
+		fclose(run->spill);
+	free(run->recs);
+	for (size_t i = 1; i < run->nnamespaces; i++)
+		free(run->namespaces[i]);
+	free(run->namespaces);
 	for (size_t i = 0; i < run->nerrors; i++) {
 		free(run->errors[i].source);
 		free(run->errors[i].message);
@@ -81,16 +96,29 @@ void audit_add_error(struct audit_run *run, const char *source, int line, const 
 	run->nerrors++;
 }
 
-void audit_add_warning(struct audit_run *run, const char *source, const char *fmt, ...)
+static void audit_note(json_t *list, const char *source, const char *fmt, va_list ap)
 {
 	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	json_array_append_new(list, json_pack("{s:s,s:s}", "source", source, "message", msg));
+}
+
+void audit_add_warning(struct audit_run *run, const char *source, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	audit_note(run->warnings, source, fmt, ap);
 	va_end(ap);
-	json_array_append_new(run->warnings,
-			      json_pack("{s:s,s:s}", "source", source, "message", msg));
-	fprintf(stderr, "admitd audit: warning: %s: %s\n", source, msg);
+}
+
+static void audit_add_ignored(struct audit_run *run, const char *source, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void audit_add_ignored(struct audit_run *run, const char *source, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	audit_note(run->ignored, source, fmt, ap);
+	va_end(ap);
 }
 
 static const char *audit_str(const json_t *obj, const char *path)
@@ -99,181 +127,135 @@ static const char *audit_str(const json_t *obj, const char *path)
 	return jp_string(obj, path, &s) == JP_OK ? s : NULL;
 }
 
-void audit_add_object(struct audit_run *run, const char *source, json_t *obj)
+/* ---- identities: 64-bit FNV-1a, enough to tell 10^6 objects apart ---- */
+
+static uint64_t audit_hash(const char *a, const char *b, const char *c)
 {
-	if (!json_is_object(obj)) {
-		audit_add_error(run, source, 0, "a document is not an object");
-		return;
+	uint64_t h = 1469598103934665603ull;
+	const char *parts[3] = {a, b, c};
+	for (size_t i = 0; i < 3; i++) {
+		for (const char *p = parts[i] != NULL ? parts[i] : ""; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ull;
+		h = (h ^ 0xff) * 1099511628211ull; /* a separator no string holds */
 	}
-	const char *kind = audit_str(obj, "kind");
-	const json_t *items = json_object_get(obj, "items");
-	if (kind != NULL && strlen(kind) >= 4 && strcmp(kind + strlen(kind) - 4, "List") == 0 &&
-	    json_is_array(items)) {
-		size_t i;
-		json_t *item;
-		json_array_foreach(items, i, item)
-		{
-			/* kubectl get -o json drops kind from items of a typed list */
-			if (json_is_object(item) && json_object_get(item, "kind") == NULL &&
-			    strcmp(kind, "List") != 0) {
-				char k[128];
-				snprintf(k, sizeof(k), "%.*s", (int)(strlen(kind) - 4), kind);
-				json_object_set_new(item, "kind", json_string(k));
-			}
-			audit_add_object(run, source, item);
-		}
-		return;
-	}
-	if (kind == NULL) {
-		audit_add_error(run, source, 0, "an object without a kind");
-		return;
-	}
-	if (strcmp(kind, "NetworkPolicy") == 0) {
-		const char *ns = audit_str(obj, "metadata.namespace");
-		ns = ns != NULL ? ns : "default";
-		json_t *list = json_object_get(run->netpols, ns);
-		if (list == NULL) {
-			list = json_array();
-			json_object_set_new(run->netpols, ns, list);
-		}
-		json_array_append(list, obj);
-		run->saw_netpols = true;
-	}
-	/* by API group too, as the webhook: an example.com/v1 Deployment is a CRD */
-	const struct kind_desc *kd = kinds_find(kind);
-	const char *av = audit_str(obj, "apiVersion");
-	char group[256];
-	const char *g = NULL;
-	if (av != NULL) {
-		const char *slash = strchr(av, '/');
-		snprintf(group, sizeof(group), "%.*s", slash != NULL ? (int)(slash - av) : 0, av);
-		g = group;
-	}
-	if (kd == NULL || !kinds_group_ok(kd, g)) {
-		char key[400];
-		if (kd != NULL)
-			snprintf(key, sizeof(key), "%s (%s)", kind, av);
-		else
-			snprintf(key, sizeof(key), "%s", kind);
-		json_t *c = json_object_get(run->skipped, key);
-		json_object_set_new(run->skipped, key,
-				    json_integer(c != NULL ? json_integer_value(c) + 1 : 1));
-		return;
-	}
-	json_t *rec = json_pack("{s:O,s:s}", "object", obj, "source", source);
-	if (rec != NULL)
-		json_array_append_new(run->objects, rec);
+	return h != 0 ? h : 1;
 }
 
-/* Adds each element of an array (documents, or a JSON array of objects); takes the reference. */
-static void audit_add_all(struct audit_run *run, const char *source, json_t *docs)
+/* splitmix64's finaliser: sums of mixed hashes are order-free and still spread */
+static uint64_t audit_mix(uint64_t x)
 {
-	size_t k;
-	json_t *o;
-	json_array_foreach(docs, k, o) audit_add_object(run, source, o);
-	json_decref(docs);
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
 }
 
-void audit_add_buffer(struct audit_run *run, const char *source, const char *buf, size_t len)
-{
-	size_t i = 0;
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
-		i++;
-	if (i == len)
-		return; /* an empty file holds nothing */
-	json_error_t jerr;
-	bool looks_json = buf[i] == '{' || buf[i] == '[';
-	json_t *doc = looks_json ? json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-	if (doc != NULL) {
-		if (json_is_array(doc))
-			audit_add_all(run, source, doc);
-		else {
-			audit_add_object(run, source, doc);
-			json_decref(doc);
-		}
-		return;
-	}
-	/* YAML, or a YAML stream of JSON-style documents */
-	struct yamljson_error yerr;
-	json_t *docs = yamljson_load(buf, len, &yerr);
-	if (docs == NULL) {
-		if (looks_json)
-			audit_add_error(run, source, jerr.line, "invalid JSON: %s", jerr.text);
-		else
-			audit_add_error(run, source, yerr.line, "invalid YAML: %s", yerr.text);
-		return;
-	}
-	audit_add_all(run, source, docs);
-}
+/* ---- reading ---- */
 
-static void audit_add_file(struct audit_run *run, const char *path, FILE *f)
+/* The namespace an object is judged in: its own, else --namespace. */
+static const char *audit_namespace(const struct audit_run *run, const json_t *obj)
 {
-	size_t len;
-	char *buf, why[256];
-	if (readall_stream(f, AUDIT_MAX_FILE, &buf, &len, why, sizeof(why)) < 0) {
-		audit_add_error(run, path, 0, "%s", why);
-		return;
-	}
-	audit_add_buffer(run, path, buf, len);
-	free(buf);
-}
-
-static bool audit_wanted_name(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-	return dot != NULL &&
-	       (strcmp(dot, ".json") == 0 || strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0);
-}
-
-void audit_add_path(struct audit_run *run, const char *path)
-{
-	if (strcmp(path, "-") == 0) {
-		audit_add_file(run, "<stdin>", stdin);
-		return;
-	}
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		audit_add_error(run, path, 0, "cannot read: %s", strerror(errno));
-		return;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		struct dirent **names = NULL;
-		int n = scandir(path, &names, NULL, alphasort);
-		if (n < 0) {
-			audit_add_error(run, path, 0, "cannot list: %s", strerror(errno));
-			return;
-		}
-		for (int i = 0; i < n; i++) {
-			const char *name = names[i]->d_name;
-			if (name[0] != '.') {
-				char child[4096];
-				snprintf(child, sizeof(child), "%s/%s", path, name);
-				struct stat cs;
-				if (stat(child, &cs) == 0 &&
-				    (S_ISDIR(cs.st_mode) || audit_wanted_name(name)))
-					audit_add_path(run, child);
-			}
-			free(names[i]);
-		}
-		free(names);
-		return;
-	}
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		audit_add_error(run, path, 0, "cannot open: %s", strerror(errno));
-		return;
-	}
-	audit_add_file(run, path, f);
-	fclose(f);
-}
-
-/* ---- judging ---- */
-
-/* Judges one object into a result record {kind, namespace, name, allowed, violations}. */
-static json_t *audit_judge(struct audit_run *run, const json_t *obj, struct arena *a)
-{
-	const char *kind = audit_str(obj, "kind");
 	const char *ns = audit_str(obj, "metadata.namespace");
+	return ns != NULL && ns[0] != '\0' ? ns : run->default_ns;
+}
+
+static uint32_t audit_intern_ns(struct audit_run *run, const char *ns)
+{
+	if (ns == NULL)
+		return 0;
+	json_t *at = json_object_get(run->ns_index, ns);
+	if (at != NULL)
+		return (uint32_t)json_integer_value(at);
+	if (run->nnamespaces == 0)
+		run->nnamespaces = 1; /* 0 is "none" */
+	char **n = realloc(run->namespaces, (run->nnamespaces + 1) * sizeof(*n));
+	if (n == NULL)
+		return 0;
+	run->namespaces = n;
+	n[run->nnamespaces] = strdup(ns);
+	json_object_set_new(run->ns_index, ns, json_integer((json_int_t)run->nnamespaces));
+	return (uint32_t)run->nnamespaces++;
+}
+
+static void audit_count_skipped(struct audit_run *run, const char *kind, const char *av, bool known)
+{
+	char key[400];
+	if (known)
+		snprintf(key, sizeof(key), "%s (%s)", kind, av != NULL ? av : "");
+	else
+		snprintf(key, sizeof(key), "%s", kind);
+	json_t *c = json_object_get(run->skipped, key);
+	json_object_set_new(run->skipped, key,
+			    json_integer(c != NULL ? json_integer_value(c) + 1 : 1));
+}
+
+static void audit_keep_netpol(struct audit_run *run, json_t *obj)
+{
+	const char *ns = audit_namespace(run, obj);
+	ns = ns != NULL ? ns : "default";
+	json_t *list = json_object_get(run->netpols, ns);
+	if (list == NULL) {
+		list = json_array();
+		json_object_set_new(run->netpols, ns, list);
+	}
+	json_array_append(list, obj);
+	run->saw_netpols = true;
+}
+
+static void audit_widen(struct audit_run *run, int col, const char *s)
+{
+	int n = s != NULL ? (int)strlen(s) : 1;
+	if (n > 80)
+		n = 80; /* a longer value overflows its own row only */
+	if (n > run->widths[col])
+		run->widths[col] = n;
+}
+
+static int audit_spill(struct audit_run *run, struct audit_rec *r, const json_t *res)
+{
+	if (run->spill == NULL && (run->spill = tmpfile()) == NULL)
+		return -1;
+	char *line = json_dumps(res, JSON_COMPACT);
+	if (line == NULL)
+		return -1;
+	size_t len = strlen(line);
+	r->off = ftell(run->spill);
+	r->len = (uint32_t)len;
+	int rc = fwrite(line, 1, len, run->spill) == len ? 0 : -1;
+	free(line);
+	return rc;
+}
+
+/*
+ * The violation's key (violation_key) as it would read on the pod: a
+ * message names the field where the object has it, `spec.template.spec.
+ * hostNetwork` on a ReplicaSet, `spec.hostNetwork` on its pod, and the
+ * same finding must compare equal for folding.
+ */
+static const char *audit_pod_key(struct arena *a, const struct violation *x, const char *tmpl)
+{
+	const char *key = violation_key(a, x);
+	if (key == NULL || tmpl == NULL)
+		return key;
+	size_t tl = strlen(tmpl);
+	for (const char *at = strstr(key, tmpl); at != NULL; at = strstr(at + 1, tmpl))
+		if (at[tl] == '.' && (at == key || at[-1] == ' ' || at[-1] == '|'))
+			return arena_printf(a, "%.*s%s", (int)(at - key), key, at + tl + 1);
+	return key;
+}
+
+/* Judges one workload; its result goes to the spill file, its record to recs. */
+static void audit_judge(struct audit_run *run, const char *source, int line, const json_t *obj,
+			const char *kind)
+{
+	if (run->arena == NULL) {
+		if ((run->arena = malloc(sizeof(*run->arena))) == NULL)
+			return;
+		arena_init(run->arena);
+	}
+	struct arena *a = run->arena;
+	const char *ns = audit_namespace(run, obj);
 	const char *name = audit_str(obj, "metadata.name");
 	struct engine_input in = {
 		.kind = kind,
@@ -289,352 +271,323 @@ static json_t *audit_judge(struct audit_run *run, const json_t *obj, struct aren
 	}
 	struct engine_verdict v;
 	engine_evaluate(run->cfg, &in, a, &v);
+	const struct kind_desc *kd = kinds_find(kind);
+	const char *tmpl = kd != NULL ? kd->template_path : NULL;
+
+	if (run->nrecs == run->caprecs) {
+		size_t cap = run->caprecs ? run->caprecs * 2 : 1024;
+		struct audit_rec *n = realloc(run->recs, cap * sizeof(*n));
+		if (n == NULL) {
+			audit_add_error(run, source, line, "out of memory");
+			arena_reset(a);
+			return;
+		}
+		run->recs = n;
+		run->caprecs = cap;
+	}
+	struct audit_rec *r = &run->recs[run->nrecs];
+	memset(r, 0, sizeof(*r));
 	json_t *viol = json_array();
-	for (const struct violation *x = v.violations; x != NULL; x = x->next)
+	for (const struct violation *x = v.violations; x != NULL; x = x->next) {
 		json_array_append_new(
 			viol,
 			json_pack("{s:s,s:s,s:o,s:s}", "policy", x->policy->id, "action",
 				  policy_action_name(x->action), "container",
 				  x->container ? json_string(x->container->name) : json_null(),
 				  "message", x->message));
-	if (v.error != NULL)
+		r->findings += audit_mix(audit_hash(audit_pod_key(a, x, tmpl), NULL, NULL));
+		if (run->fail_on & (1u << x->action))
+			r->fails = true;
+		audit_widen(run, 3, x->container ? x->container->name : NULL);
+		audit_widen(run, 4, x->policy->id);
+	}
+	if (v.error != NULL) {
 		json_array_append_new(viol,
 				      json_pack("{s:s,s:s,s:n,s:s}", "policy", "admitd", "action",
 						"deny", "container", "message", v.error));
-	bool would_deny = v.ndeny > 0 || v.error != NULL;
-	json_t *rec = json_pack("{s:s,s:o,s:o,s:b,s:o}", "kind", kind ? kind : "", "namespace",
-				ns ? json_string(ns) : json_null(), "name",
-				name ? json_string(name) : json_null(), "allowed", !would_deny,
-				"violations", viol);
+		r->findings += audit_mix(audit_hash("admitd", v.error, NULL));
+		r->fails = true;
+	}
+	r->deny = v.ndeny > 0 || v.error != NULL;
 	const char *api = audit_str(obj, "apiVersion");
 	const char *uid = audit_str(obj, "metadata.uid");
+	json_t *res = json_pack("{s:s,s:o,s:o,s:b,s:o,s:s}", "kind", kind, "namespace",
+				ns ? json_string(ns) : json_null(), "name",
+				name ? json_string(name) : json_null(), "allowed", !r->deny,
+				"violations", viol, "source", source);
+	if (line > 0)
+		json_object_set_new(res, "line", json_integer(line));
 	if (api != NULL)
-		json_object_set_new(rec, "apiVersion", json_string(api));
+		json_object_set_new(res, "apiVersion", json_string(api));
 	if (uid != NULL)
-		json_object_set_new(rec, "uid", json_string(uid));
-	if (v.exemptions != NULL && v.exemptions->policy == NULL)
-		json_object_set_new(rec, "exempt", json_string(v.exemptions->reason));
-	/* what folding pods into their controllers needs, without the object */
-	char key[600];
-	snprintf(key, sizeof(key), "%s/%s/%s", ns ? ns : "", kind ? kind : "", name ? name : "");
-	json_object_set_new(rec, "_name", json_string(key));
-	if (uid != NULL)
-		json_object_set_new(rec, "_uid", json_string(uid));
+		json_object_set_new(res, "uid", json_string(uid));
+	json_t *exemptions = NULL;
+	for (const struct engine_exemption *e = v.exemptions; e != NULL; e = e->next) {
+		if (e->policy == NULL) {
+			json_object_set_new(res, "exempt", json_string(e->reason));
+			continue;
+		}
+		if (exemptions == NULL)
+			exemptions = json_array();
+		json_array_append_new(exemptions, json_pack("{s:s,s:s}", "policy", e->policy->id,
+							    "reason", e->reason));
+	}
+	if (exemptions != NULL)
+		json_object_set_new(res, "exemptions", exemptions);
+	/* its controller, for folding and for naming it when it is not folded */
 	size_t i;
 	const json_t *ref;
 	json_array_foreach(jp_get(obj, "metadata.ownerReferences"), i, ref)
 	{
 		if (!json_is_true(json_object_get(ref, "controller")))
 			continue;
-		snprintf(key, sizeof(key), "%s/%s/%s", ns ? ns : "", audit_str(ref, "kind") ?: "",
-			 audit_str(ref, "name") ?: "");
-		json_object_set_new(rec, "_owner", json_string(key));
-		if (audit_str(ref, "uid") != NULL)
-			json_object_set_new(rec, "_owner_uid", json_string(audit_str(ref, "uid")));
+		const char *ok = audit_str(ref, "kind"), *on = audit_str(ref, "name");
+		const char *ouid = audit_str(ref, "uid");
+		json_object_set_new(
+			res, "owner",
+			json_pack("{s:s,s:s}", "kind", ok ? ok : "", "name", on ? on : ""));
+		r->owner_name = audit_hash(ns, ok, on);
+		r->owner_uid = ouid != NULL ? audit_hash("uid", ouid, NULL) : 0;
 		break;
 	}
+	r->id_name = audit_hash(ns, kind, name);
+	r->id_uid = uid != NULL ? audit_hash("uid", uid, NULL) : 0;
+	r->pod = strcmp(kind, "Pod") == 0;
+	r->ns = audit_intern_ns(run, ns);
+	r->top = (uint32_t)run->nrecs;
+	audit_widen(run, 0, ns);
+	audit_widen(run, 1, kind);
+	audit_widen(run, 2, name);
+	if (res == NULL || audit_spill(run, r, res) < 0)
+		audit_add_error(run, source, line, "cannot keep the result: %s", strerror(errno));
+	else
+		run->nrecs++;
+	json_decref(res);
 	arena_reset(a);
-	return rec;
-}
-
-void audit_judge_object(struct audit_run *run, const char *source, const json_t *obj)
-{
-	if (run->arena == NULL) {
-		run->arena = malloc(sizeof(*run->arena));
-		if (run->arena == NULL)
-			return;
-		arena_init(run->arena);
-	}
-	json_t *r = audit_judge(run, obj, run->arena);
-	if (r == NULL)
-		return;
-	json_object_set_new(r, "source", json_string(source));
-	json_array_append_new(run->results, r);
-}
-
-/* The index of the result's controller among the results, or -1. */
-static int audit_owner(const json_t *index, const json_t *r)
-{
-	const json_t *at = NULL;
-	if (json_object_get(r, "_owner_uid") != NULL)
-		at = json_object_get(index, json_string_value(json_object_get(r, "_owner_uid")));
-	if (at == NULL && json_object_get(r, "_owner") != NULL)
-		at = json_object_get(index, json_string_value(json_object_get(r, "_owner")));
-	return at != NULL ? (int)json_integer_value(at) : -1;
 }
 
 /*
- * Judges what is pending, then folds every result whose controller is
- * also in the input into the top-most controller: a Deployment's
- * ReplicaSets and Pods share its template, so they are reported once,
- * with the number of pods affected.
+ * One object read from the input. pass 1 keeps NetworkPolicies, pass 2
+ * judges workloads and counts the rest.
  */
-static json_t *audit_results(struct audit_run *run)
+static void audit_take(struct audit_run *run, int pass, const char *source, int line, json_t *obj,
+		       const char *list_kind)
 {
-	size_t i;
-	json_t *rec;
-	json_array_foreach(run->objects, i, rec)
-		audit_judge_object(run, json_string_value(json_object_get(rec, "source")),
-				   json_object_get(rec, "object"));
-	json_array_clear(run->objects);
-
-	size_t n = json_array_size(run->results);
-	json_t *index = json_object();
-	json_array_foreach(run->results, i, rec)
-	{
-		json_object_set_new(index, json_string_value(json_object_get(rec, "_name")),
-				    json_integer((json_int_t)i));
-		if (json_object_get(rec, "_uid") != NULL)
-			json_object_set_new(index, json_string_value(json_object_get(rec, "_uid")),
-					    json_integer((json_int_t)i));
+	if (!json_is_object(obj)) {
+		if (pass == 2)
+			audit_add_error(run, source, line, "a document is not an object");
+		return;
 	}
-	int *top = calloc(n ? n : 1, sizeof(int));
-	size_t *pods = calloc(n ? n : 1, sizeof(size_t));
-	json_t *results = json_array();
-	if (top == NULL || pods == NULL)
-		goto out;
-	for (i = 0; i < n; i++) {
-		int cur = (int)i;
-		for (int hops = 0; hops < 8; hops++) {
-			int up = audit_owner(index, json_array_get(run->results, (size_t)cur));
-			if (up < 0 || up == cur)
-				break;
-			cur = up;
-		}
-		top[i] = cur;
-		const char *kind =
-			json_string_value(json_object_get(json_array_get(run->results, i), "kind"));
-		if (cur != (int)i && kind != NULL && strcmp(kind, "Pod") == 0)
-			pods[cur]++;
+	const char *kind = audit_str(obj, "kind");
+	if (kind == NULL && list_kind != NULL && strcmp(list_kind, "List") != 0 &&
+	    strlen(list_kind) > 4) {
+		/* the items of a typed List (PodList) carry no kind */
+		char k[128];
+		snprintf(k, sizeof(k), "%.*s", (int)(strlen(list_kind) - 4), list_kind);
+		json_object_set_new(obj, "kind", json_string(k));
+		kind = audit_str(obj, "kind");
 	}
-	for (i = 0; i < n; i++) {
-		if (top[i] != (int)i)
-			continue;
-		json_t *r = json_copy(json_array_get(run->results, i));
-		json_object_del(r, "_name");
-		json_object_del(r, "_uid");
-		json_object_del(r, "_owner");
-		json_object_del(r, "_owner_uid");
-		if (pods[i] > 0)
-			json_object_set_new(r, "podsAffected", json_integer((json_int_t)pods[i]));
-		json_array_append_new(results, r);
+	if (kind == NULL) {
+		if (pass == 2)
+			audit_add_error(run, source, line, "an object without a kind");
+		return;
 	}
-out:
-	free(top);
-	free(pods);
-	json_decref(index);
-	return results;
+	const char *av = audit_str(obj, "apiVersion");
+	if (strcmp(kind, "NetworkPolicy") == 0) {
+		if (pass == 1)
+			audit_keep_netpol(run, obj);
+		return;
+	}
+	if (pass == 1)
+		return;
+	/* by API group too, as the webhook: an example.com/v1 Deployment is a CRD */
+	const struct kind_desc *kd = kinds_find(kind);
+	char group[256];
+	const char *g = NULL;
+	if (av != NULL) {
+		const char *slash = strchr(av, '/');
+		snprintf(group, sizeof(group), "%.*s", slash != NULL ? (int)(slash - av) : 0, av);
+		g = group;
+	}
+	if (kd == NULL || !kinds_group_ok(kd, g)) {
+		audit_count_skipped(run, kind, av, kd != NULL);
+		return;
+	}
+	audit_judge(run, source, line, obj, kind);
 }
 
-static json_t *audit_summary(struct audit_run *run, const json_t *results, size_t *would_deny)
+/* Whether the file mentions NetworkPolicy at all: most do not, and skip pass 1. */
+static bool audit_mentions_netpol(FILE *f)
 {
-	json_t *by_policy = json_object(), *by_ns = json_object();
-	size_t nviol = 0;
-	*would_deny = 0;
-	size_t i;
-	json_t *r;
-	json_array_foreach(results, i, r)
-	{
-		if (json_is_false(json_object_get(r, "allowed")))
-			(*would_deny)++;
-		const char *ns = json_string_value(json_object_get(r, "namespace"));
-		size_t k;
-		json_t *v;
-		json_array_foreach(json_object_get(r, "violations"), k, v)
-		{
-			nviol++;
-			const char *p = json_string_value(json_object_get(v, "policy"));
-			json_t *c = json_object_get(by_policy, p);
-			json_object_set_new(by_policy, p,
-					    json_integer(c ? json_integer_value(c) + 1 : 1));
-			const char *key = ns != NULL ? ns : "(none)";
-			c = json_object_get(by_ns, key);
-			json_object_set_new(by_ns, key,
-					    json_integer(c ? json_integer_value(c) + 1 : 1));
-		}
+	static const char word[] = "NetworkPolicy";
+	char buf[65536 + sizeof(word)];
+	size_t keep = 0, n;
+	bool found = false;
+	while (!found && (n = fread(buf + keep, 1, sizeof(buf) - keep - 1, f)) > 0) {
+		n += keep;
+		found = memmem(buf, n, word, sizeof(word) - 1) != NULL;
+		keep = n < sizeof(word) - 1 ? n : sizeof(word) - 1;
+		memmove(buf, buf + n - keep, keep);
 	}
-	json_t *errors = json_array();
-	for (size_t e = 0; e < run->nerrors; e++)
-		json_array_append_new(
-			errors, json_pack("{s:s,s:i,s:s}", "source", run->errors[e].source, "line",
-					  run->errors[e].line, "message", run->errors[e].message));
-	return json_pack("{s:I,s:I,s:I,s:O,s:o,s:o,s:o,s:O}", "judged",
-			 (json_int_t)json_array_size(results), "wouldDeny", (json_int_t)*would_deny,
-			 "violations", (json_int_t)nviol, "skipped", run->skipped, "byPolicy",
-			 by_policy, "byNamespace", by_ns, "errors", errors, "notListed",
-			 run->warnings);
+	rewind(f);
+	return found;
 }
 
-/* ---- output ---- */
-
-static const char *audit_or(const json_t *v, const char *dflt)
+/* JSON when it begins like JSON: for the error message only, both are read alike */
+static bool audit_looks_json(FILE *f)
 {
-	return json_is_string(v) ? json_string_value(v) : dflt;
+	int c;
+	while ((c = fgetc(f)) == ' ' || c == '\t' || c == '\r' || c == '\n')
+		;
+	rewind(f);
+	return c == '{' || c == '[';
 }
 
-static void audit_print_table(FILE *out, const json_t *results, const json_t *summary)
+static void audit_read_stream(struct audit_run *run, int pass, const char *source, FILE *f)
 {
-	fprintf(out, "%-16s %-12s %-28s %-16s %-26s %-6s %s\n", "NAMESPACE", "KIND", "NAME",
-		"CONTAINER", "POLICY", "ACTION", "MESSAGE");
-	size_t i;
-	json_t *r;
-	json_array_foreach(results, i, r)
-	{
-		size_t k;
-		json_t *v;
-		json_t *pods = json_object_get(r, "podsAffected");
-		json_array_foreach(json_object_get(r, "violations"), k, v)
-		{
-			fprintf(out, "%-16s %-12s %-28s %-16s %-26s %-6s %s",
-				audit_or(json_object_get(r, "namespace"), "-"),
-				audit_or(json_object_get(r, "kind"), "-"),
-				audit_or(json_object_get(r, "name"), "-"),
-				audit_or(json_object_get(v, "container"), "-"),
-				audit_or(json_object_get(v, "policy"), "-"),
-				audit_or(json_object_get(v, "action"), "-"),
-				audit_or(json_object_get(v, "message"), ""));
-			if (pods != NULL)
-				fprintf(out, " (%lld pods)", (long long)json_integer_value(pods));
-			fputc('\n', out);
+	bool json = pass == 2 && audit_looks_json(f);
+	struct yamljson_stream *s = yamljson_stream_open(f);
+	if (s == NULL) {
+		audit_add_error(run, source, 0, "out of memory");
+		return;
+	}
+	json_t *obj;
+	int line, rc;
+	const char *list_kind;
+	struct yamljson_error err;
+	while ((rc = yamljson_stream_next(s, &obj, &line, &list_kind, &err)) == 1) {
+		audit_take(run, pass, source, line, obj, list_kind);
+		json_decref(obj);
+	}
+	if (rc < 0 && pass == 2)
+		audit_add_error(run, source, err.line, "invalid %s: %s", json ? "JSON" : "YAML",
+				err.text);
+	yamljson_stream_close(s);
+}
+
+void audit_read_files(struct audit_run *run)
+{
+	for (int pass = 1; pass <= 2; pass++) {
+		for (size_t i = 0; i < run->nfiles; i++) {
+			const char *name = run->files[i].name;
+			FILE *f = fopen(run->files[i].path, "rb");
+			if (f == NULL) {
+				if (pass == 2)
+					audit_add_error(run, name, 0, "cannot open: %s",
+							strerror(errno));
+				continue;
+			}
+			if (pass == 2 || audit_mentions_netpol(f))
+				audit_read_stream(run, pass, name, f);
+			fclose(f);
 		}
-	}
-	fprintf(out, "\nSummary: %lld objects judged, %lld would be denied, %lld violations\n",
-		(long long)json_integer_value(json_object_get(summary, "judged")),
-		(long long)json_integer_value(json_object_get(summary, "wouldDeny")),
-		(long long)json_integer_value(json_object_get(summary, "violations")));
-	const char *key;
-	json_t *val;
-	if (json_object_size(json_object_get(summary, "byPolicy")) > 0) {
-		fprintf(out, "\nBy policy:\n");
-		json_object_foreach(json_object_get(summary, "byPolicy"), key, val)
-			fprintf(out, "  %-30s %lld\n", key, (long long)json_integer_value(val));
-		fprintf(out, "\nBy namespace:\n");
-		json_object_foreach(json_object_get(summary, "byNamespace"), key, val)
-			fprintf(out, "  %-30s %lld\n", key, (long long)json_integer_value(val));
-	}
-	if (json_object_size(json_object_get(summary, "skipped")) > 0) {
-		fprintf(out, "\nNot judged (not a pod or workload):\n");
-		json_object_foreach(json_object_get(summary, "skipped"), key, val)
-			fprintf(out, "  %-30s %lld\n", key, (long long)json_integer_value(val));
-	}
-	size_t e;
-	json_t *err;
-	json_array_foreach(json_object_get(summary, "notListed"), e, err)
-	{
-		if (e == 0)
-			fprintf(out, "\nNot listed (reported, audit incomplete):\n");
-		fprintf(out, "  %s: %s\n", json_string_value(json_object_get(err, "source")),
-			json_string_value(json_object_get(err, "message")));
-	}
-	json_array_foreach(json_object_get(summary, "errors"), e, err)
-	{
-		if (e == 0)
-			fprintf(out, "\nInput errors:\n");
-		fprintf(out, "  %s:%lld: %s\n", json_string_value(json_object_get(err, "source")),
-			(long long)json_integer_value(json_object_get(err, "line")),
-			json_string_value(json_object_get(err, "message")));
 	}
 }
 
-static const char *audit_result_word(const char *action)
+static void audit_queue_file(struct audit_run *run, const char *path, const char *name,
+			     bool spooled)
 {
-	if (strcmp(action, "deny") == 0)
-		return "fail";
-	return "warn"; /* warn and audit: allowed, but worth a look */
-}
-
-static const char *audit_severity(const char *action)
-{
-	return strcmp(action, "deny") == 0   ? "high"
-	       : strcmp(action, "warn") == 0 ? "medium"
-					     : "low";
-}
-
-/* One PolicyReport per namespace, a ClusterPolicyReport for objects without one. */
-static json_t *audit_policyreports(const json_t *results)
-{
-	json_t *reports = json_object(); /* namespace ("" = cluster) -> report */
-	long long now = (long long)time(NULL);
-	size_t i;
-	json_t *r;
-	json_array_foreach(results, i, r)
-	{
-		const char *ns = audit_or(json_object_get(r, "namespace"), "");
-		json_t *rep = json_object_get(reports, ns);
-		if (rep == NULL) {
-			char name[300];
-			snprintf(name, sizeof(name), "admitd-%s", ns[0] ? ns : "cluster");
-			rep = json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:i,s:i,s:i,s:i,s:i},s:[]}",
-					"apiVersion", "wgpolicyk8s.io/v1alpha2", "kind",
-					ns[0] ? "PolicyReport" : "ClusterPolicyReport", "metadata",
-					"name", name, "labels", "app.kubernetes.io/managed-by",
-					"admitd", "summary", "pass", 0, "fail", 0, "warn", 0,
-					"error", 0, "skip", 0, "results");
-			if (ns[0])
-				json_object_set_new(json_object_get(rep, "metadata"), "namespace",
-						    json_string(ns));
-			json_object_set_new(reports, ns, rep);
-		}
-		json_t *resource =
-			json_pack("{s:s,s:s}", "kind", audit_or(json_object_get(r, "kind"), ""),
-				  "name", audit_or(json_object_get(r, "name"), ""));
-		if (ns[0])
-			json_object_set_new(resource, "namespace", json_string(ns));
-		if (json_object_get(r, "apiVersion"))
-			json_object_set(resource, "apiVersion", json_object_get(r, "apiVersion"));
-		if (json_object_get(r, "uid"))
-			json_object_set(resource, "uid", json_object_get(r, "uid"));
-		json_t *list = json_object_get(rep, "results");
-		json_t *sum = json_object_get(rep, "summary");
-		const json_t *viol = json_object_get(r, "violations");
-		if (json_array_size(viol) == 0) {
-			json_array_append_new(
-				list,
-				json_pack("{s:s,s:s,s:s,s:s,s:b,s:[O],s:{s:I,s:i}}", "source",
-					  "admitd", "policy", "admitd", "result", "pass", "message",
-					  "no violations", "scored", 1, "resources", resource,
-					  "timestamp", "seconds", (json_int_t)now, "nanos", 0));
-			json_object_set_new(
-				sum, "pass",
-				json_integer(json_integer_value(json_object_get(sum, "pass")) + 1));
-		}
-		size_t k;
-		json_t *v;
-		json_array_foreach(viol, k, v)
-		{
-			const char *action = audit_or(json_object_get(v, "action"), "deny");
-			const char *word = audit_result_word(action);
-			json_t *props = json_pack("{s:s}", "action", action);
-			if (json_is_string(json_object_get(v, "container")))
-				json_object_set(props, "container",
-						json_object_get(v, "container"));
-			if (json_object_get(r, "podsAffected"))
-				json_object_set_new(
-					props, "podsAffected",
-					json_sprintf("%lld",
-						     (long long)json_integer_value(
-							     json_object_get(r, "podsAffected"))));
-			json_array_append_new(
-				list,
-				json_pack("{s:s,s:O,s:s,s:O,s:s,s:b,s:s,s:[O],s:o,s:{s:I,s:i}}",
-					  "source", "admitd", "policy",
-					  json_object_get(v, "policy"), "result", word, "message",
-					  json_object_get(v, "message"), "severity",
-					  audit_severity(action), "scored", 1, "category", "admitd",
-					  "resources", resource, "properties", props, "timestamp",
-					  "seconds", (json_int_t)now, "nanos", 0));
-			json_object_set_new(
-				sum, word,
-				json_integer(json_integer_value(json_object_get(sum, word)) + 1));
-		}
-		json_decref(resource);
+	struct audit_file *n = realloc(run->files, (run->nfiles + 1) * sizeof(*n));
+	if (n == NULL) {
+		audit_add_error(run, name, 0, "out of memory");
+		return;
 	}
-	json_t *items = json_array();
-	const char *key;
-	json_t *rep;
-	json_object_foreach(reports, key, rep) json_array_append(items, rep);
-	json_decref(reports);
-	return json_pack("{s:s,s:s,s:o}", "apiVersion", "v1", "kind", "List", "items", items);
+	run->files = n;
+	n[run->nfiles].path = strdup(path);
+	n[run->nfiles].name = strdup(name);
+	n[run->nfiles].spooled = spooled;
+	run->nfiles++;
+}
+
+/* Standard input, spooled to a file so that it can be read twice like the others. */
+static void audit_queue_stdin(struct audit_run *run)
+{
+	const char *dir = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+	char tmpl[4096];
+	snprintf(tmpl, sizeof(tmpl), "%s/admitd-audit-stdin-XXXXXX", dir);
+	int fd = mkstemp(tmpl);
+	if (fd < 0) {
+		audit_add_error(run, "<stdin>", 0, "cannot spool to %s: %s", dir, strerror(errno));
+		return;
+	}
+	char buf[65536];
+	size_t n;
+	bool ok = true;
+	while (ok && (n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+		ok = write(fd, buf, n) == (ssize_t)n;
+	int saved = errno;
+	close(fd);
+	if (!ok || ferror(stdin)) {
+		audit_add_error(run, "<stdin>", 0, "cannot spool: %s", strerror(saved));
+		unlink(tmpl);
+		return;
+	}
+	audit_queue_file(run, tmpl, "<stdin>", true);
+}
+
+static bool audit_wanted_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	return dot != NULL &&
+	       (strcmp(dot, ".json") == 0 || strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0);
+}
+
+/* false when this file or directory was walked already (a link, or a cycle) */
+static bool audit_first_visit(struct audit_run *run, const char *path, const struct stat *st)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)st->st_dev,
+		 (unsigned long long)st->st_ino);
+	const json_t *was = json_object_get(run->seen, key);
+	if (was == NULL) {
+		json_object_set_new(run->seen, key, json_string(path));
+		return true;
+	}
+	if (S_ISDIR(st->st_mode))
+		audit_add_ignored(run, path, "the directory %s again (a link): not walked twice",
+				  json_string_value(was));
+	else
+		audit_add_ignored(run, path, "the same file as %s: read once",
+				  json_string_value(was));
+	return false;
+}
+
+void audit_add_path(struct audit_run *run, const char *path)
+{
+	if (strcmp(path, "-") == 0) {
+		audit_queue_stdin(run);
+		return;
+	}
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		audit_add_error(run, path, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
+	if (!audit_first_visit(run, path, &st))
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		audit_queue_file(run, path, path, false);
+		return;
+	}
+	struct dirent **names = NULL;
+	int n = scandir(path, &names, NULL, alphasort);
+	if (n < 0) {
+		audit_add_error(run, path, 0, "cannot list: %s", strerror(errno));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		if (name[0] != '.') {
+			char child[4096];
+			snprintf(child, sizeof(child), "%s/%s", path, name);
+			struct stat cs;
+			if (stat(child, &cs) == 0 &&
+			    (S_ISDIR(cs.st_mode) || audit_wanted_name(name)))
+				audit_add_path(run, child);
+		}
+		free(names[i]);
+	}
+	free(names);
 }
 
 /* ---- --cluster: the Kubernetes client (cluster.c) driven for an audit ---- */
@@ -664,10 +617,7 @@ static int audit_take_page(json_t *items, void *arg)
 		/* list items carry neither kind nor apiVersion */
 		json_object_set_new(item, "kind", json_string(pg->kind->kind));
 		json_object_set_new(item, "apiVersion", json_string(pg->api_version));
-		if (netpol)
-			audit_add_object(pg->run, pg->source, item);
-		else
-			audit_judge_object(pg->run, pg->source, item);
+		audit_take(pg->run, netpol ? 1 : 2, pg->source, 0, item, NULL);
 	}
 	if (netpol)
 		pg->run->saw_netpols = true; /* listed: even none at all is knowledge */
@@ -694,6 +644,8 @@ static int audit_list_kind(struct audit_run *run, const struct kind_desc *k)
 	case CLUSTER_REFUSED:
 		audit_add_warning(run, cluster_server(c), "cannot list %s (%s): %s", k->kind, path,
 				  cluster_error(c));
+		fprintf(stderr, "admitd audit: warning: cannot list %s (%s): %s\n", k->kind, path,
+			cluster_error(c));
 		return 0;
 	case CLUSTER_BAD_REPLY:
 		audit_add_error(run, path, 0, "%s", cluster_error(c));
@@ -721,113 +673,268 @@ int audit_cluster(struct audit_run *run, const char *kubeconfig)
 	return 0;
 }
 
-/* --write-reports: each PolicyReport / ClusterPolicyReport, by server-side apply. */
-static int audit_store_reports(struct audit_run *run, const json_t *list)
+/* ---- folding and the report ---- */
+
+/* An open-addressing index from identity hashes to records. */
+struct audit_index {
+	uint64_t *keys;
+	uint32_t *vals;
+	size_t mask;
+};
+
+static int audit_index_build(struct audit_index *ix, const struct audit_run *run)
 {
-	int rc = 0;
-	size_t i;
-	const json_t *rep;
-	json_array_foreach(json_object_get(list, "items"), i, rep)
-	{
-		const char *kind = NULL, *name = NULL, *ns = NULL;
-		jp_string(rep, "kind", &kind);
-		jp_string(rep, "metadata.name", &name);
-		jp_string(rep, "metadata.namespace", &ns);
-		if (name == NULL) {
-			fprintf(stderr,
-				"admitd audit: a report without metadata.name was not stored\n");
-			rc = -1;
-			continue;
+	size_t cap = 16;
+	while (cap < run->nrecs * 4)
+		cap *= 2;
+	ix->keys = calloc(cap, sizeof(*ix->keys));
+	ix->vals = calloc(cap, sizeof(*ix->vals));
+	ix->mask = cap - 1;
+	if (ix->keys == NULL || ix->vals == NULL)
+		return -1;
+	for (size_t i = 0; i < run->nrecs; i++) {
+		uint64_t ids[2] = {run->recs[i].id_uid, run->recs[i].id_name};
+		for (size_t k = 0; k < 2; k++) {
+			if (ids[k] == 0)
+				continue;
+			size_t at = ids[k] & ix->mask;
+			while (ix->keys[at] != 0 && ix->keys[at] != ids[k])
+				at = (at + 1) & ix->mask;
+			ix->keys[at] = ids[k];
+			ix->vals[at] = (uint32_t)i;
 		}
-		char path[1024];
-		if (kind != NULL && strcmp(kind, "PolicyReport") == 0 && ns != NULL)
-			snprintf(path, sizeof(path),
-				 "/apis/wgpolicyk8s.io/v1alpha2/namespaces/%s/policyreports/%s", ns,
-				 name);
-		else
-			snprintf(path, sizeof(path),
-				 "/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/%s", name);
-		char *body = json_dumps(rep, JSON_COMPACT);
-		if (body == NULL) {
-			fprintf(stderr, "admitd audit: out of memory while storing reports\n");
-			return -1;
-		}
-		if (cluster_apply(run->cluster, path, body) < 0) {
-			fprintf(stderr, "admitd audit: storing %s %s%s%s: %s\n", kind ? kind : "",
-				ns ? ns : "", ns ? "/" : "", name, cluster_error(run->cluster));
-			rc = -1;
-		}
-		free(body);
 	}
-	return rc;
+	return 0;
 }
 
-int audit_report(struct audit_run *run, enum audit_format format, FILE *out)
+static long audit_index_get(const struct audit_index *ix, uint64_t id)
 {
-	bool write_failed = false;
-	json_t *results = audit_results(run);
-	size_t would_deny = 0;
-	json_t *summary = audit_summary(run, results, &would_deny);
-	switch (format) {
-	case AUDIT_TABLE:
-		audit_print_table(out, results, summary);
-		break;
-	case AUDIT_JSON: {
-		json_t *doc = json_pack("{s:O,s:O}", "results", results, "summary", summary);
-		json_dumpf(doc, out, JSON_INDENT(2));
-		fputc('\n', out);
-		json_decref(doc);
-		break;
+	if (id == 0)
+		return -1;
+	for (size_t at = id & ix->mask; ix->keys[at] != 0; at = (at + 1) & ix->mask)
+		if (ix->keys[at] == id)
+			return ix->vals[at];
+	return -1;
+}
+
+/*
+ * Folds an owned object (a Pod, a ReplicaSet, a Job) into its controller
+ * when the controller is in the input and has exactly its findings: a
+ * Deployment's pods are then one entry with podsAffected. An object whose
+ * findings differ (an old ReplicaSet, a pod with an ephemeral debug
+ * container) stays an entry of its own, with its owner named, so that
+ * folding never hides a violation.
+ */
+static void audit_fold(struct audit_run *run)
+{
+	struct audit_index ix = {0};
+	if (audit_index_build(&ix, run) < 0) {
+		audit_add_error(run, "audit", 0, "out of memory while folding; nothing folded");
+		goto out;
 	}
-	case AUDIT_POLICYREPORT: {
-		json_t *doc = audit_policyreports(results);
-		json_dumpf(doc, out, JSON_INDENT(2));
-		fputc('\n', out);
-		if (run->write_reports && audit_store_reports(run, doc) < 0)
-			write_failed = true;
-		json_decref(doc);
-		break;
+	for (size_t i = 0; i < run->nrecs; i++) {
+		size_t cur = i;
+		for (int hops = 0; hops < 8; hops++) {
+			const struct audit_rec *r = &run->recs[cur];
+			long up = audit_index_get(&ix, r->owner_uid);
+			if (up < 0)
+				up = audit_index_get(&ix, r->owner_name);
+			if (up < 0 || (size_t)up == cur || run->recs[up].findings != r->findings)
+				break;
+			cur = (size_t)up;
+		}
+		run->recs[i].top = (uint32_t)cur;
+		if (cur != i && run->recs[i].pod)
+			run->recs[cur].pods++;
 	}
+out:
+	free(ix.keys);
+	free(ix.vals);
+}
+
+/* The entry's result as spilled, with what folding adds. NULL on a read error. */
+static json_t *audit_load_entry(struct audit_run *run, const struct audit_rec *r)
+{
+	char *buf = malloc(r->len + 1);
+	json_t *res = NULL;
+	if (buf != NULL && fseek(run->spill, r->off, SEEK_SET) == 0 &&
+	    fread(buf, 1, r->len, run->spill) == r->len)
+		res = json_loadb(buf, r->len, 0, NULL);
+	free(buf);
+	if (res != NULL && r->pods > 0)
+		json_object_set_new(res, "podsAffected", json_integer(r->pods));
+	return res;
+}
+
+static int audit_cmp_ns(const void *a, const void *b, void *arg)
+{
+	const struct audit_run *run = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const struct audit_rec *rx = &run->recs[x], *ry = &run->recs[y];
+	const char *nx = rx->ns ? run->namespaces[rx->ns] : "";
+	const char *ny = ry->ns ? run->namespaces[ry->ns] : "";
+	int c = strcmp(nx, ny);
+	return c != 0 ? c : (x > y) - (x < y); /* stable: input order within a namespace */
+}
+
+static void audit_count(json_t *obj, const char *key, json_int_t by)
+{
+	json_t *c = json_object_get(obj, key);
+	json_object_set_new(obj, key, json_integer((c != NULL ? json_integer_value(c) : 0) + by));
+}
+
+int audit_report(struct audit_run *run, const struct audit_format *fmt, FILE *out)
+{
+	audit_fold(run);
+	size_t nentries = 0;
+	uint32_t *order = malloc((run->nrecs ? run->nrecs : 1) * sizeof(*order));
+	if (order == NULL) {
+		fprintf(stderr, "admitd audit: out of memory\n");
+		return 2;
 	}
-	/* input errors also go to stderr, where a pipeline's user sees them */
-	for (size_t e = 0; e < run->nerrors; e++) {
-		if (run->errors[e].line > 0)
-			fprintf(stderr, "%s:%d: %s\n", run->errors[e].source, run->errors[e].line,
-				run->errors[e].message);
-		else
-			fprintf(stderr, "%s: %s\n", run->errors[e].source, run->errors[e].message);
+	for (size_t i = 0; i < run->nrecs; i++)
+		if (run->recs[i].top == i)
+			order[nentries++] = (uint32_t)i;
+	if (fmt->by_namespace)
+		qsort_r(order, nentries, sizeof(*order), audit_cmp_ns, run);
+
+	struct audit_out o = {.out = out, .run = run, .fmt = fmt};
+	json_t *by_policy = json_object(), *by_ns = json_object();
+	json_int_t would_deny = 0, nviol = 0, exempt = 0;
+	bool fails = false, read_failed = false;
+	fmt->begin(&o);
+	for (size_t e = 0; e < nentries; e++) {
+		const struct audit_rec *r = &run->recs[order[e]];
+		json_t *res = audit_load_entry(run, r);
+		if (res == NULL) {
+			read_failed = true;
+			continue;
+		}
+		would_deny += r->deny;
+		fails |= r->fails;
+		exempt += json_object_get(res, "exempt") != NULL;
+		const char *ns = json_string_value(json_object_get(res, "namespace"));
+		size_t k;
+		json_t *v;
+		json_array_foreach(json_object_get(res, "violations"), k, v)
+		{
+			nviol++;
+			audit_count(by_policy, json_string_value(json_object_get(v, "policy")), 1);
+			audit_count(by_ns, ns != NULL ? ns : "(none)", 1);
+		}
+		fmt->entry(&o, res);
+		json_decref(res);
 	}
-	json_decref(results);
+	free(order);
+	if (read_failed)
+		audit_add_error(run, "audit", 0, "the spill file could not be read back");
+	json_t *errors = json_array();
+	for (size_t i = 0; i < run->nerrors; i++) {
+		json_t *err = json_pack("{s:s,s:s}", "source", run->errors[i].source, "message",
+					run->errors[i].message);
+		if (run->errors[i].line > 0)
+			json_object_set_new(err, "line", json_integer(run->errors[i].line));
+		json_array_append_new(errors, err);
+	}
+	json_t *summary = json_pack(
+		"{s:I,s:I,s:I,s:I,s:I,s:O,s:o,s:o,s:o,s:O,s:O}", "judged", (json_int_t)run->nrecs,
+		"entries", (json_int_t)nentries, "wouldDeny", would_deny, "violations", nviol,
+		"exempt", exempt, "skipped", run->skipped, "byPolicy", by_policy, "byNamespace",
+		by_ns, "errors", errors, "notListed", run->warnings, "ignored", run->ignored);
+	bool write_failed = fmt->end(&o, summary) < 0;
 	json_decref(summary);
+	/* input errors also go to stderr, where a pipeline's user sees them */
+	for (size_t i = 0; i < run->nerrors; i++) {
+		if (run->errors[i].line > 0)
+			fprintf(stderr, "%s:%d: %s\n", run->errors[i].source, run->errors[i].line,
+				run->errors[i].message);
+		else
+			fprintf(stderr, "%s: %s\n", run->errors[i].source, run->errors[i].message);
+	}
 	if (run->nerrors > 0 || write_failed)
 		return 2;
-	return would_deny > 0 ? 1 : 0;
+	return fails ? 1 : 0;
 }
 
 /* ---- the command ---- */
+
+static void audit_usage(FILE *f)
+{
+	fprintf(f, "usage: admitd audit [OPTIONS] PATH...\n"
+		   "       admitd audit --cluster [OPTIONS]\n\n"
+		   "Judges existing workloads with the webhook's engine and reports what would be\n"
+		   "denied. PATH is a file, a directory (walked for .json, .yaml, .yml) or -.\n\n"
+		   "options:\n"
+		   "  -c, --config FILE       the configuration (default: the built-in policies)\n"
+		   "  -o, --output FORMAT     the report:\n");
+	for (size_t i = 0; i < audit_nformats; i++)
+		fprintf(f, "                            %-13s %s\n", audit_formats[i].name,
+			audit_formats[i].summary);
+	fprintf(f,
+		"                          (default: table on a terminal, json otherwise)\n"
+		"  -n, --namespace NS      the namespace of objects that name none\n"
+		"      --fail-on ACTIONS   actions that make the exit status 1, comma-separated:\n"
+		"                          deny, warn, audit, or none (default: deny)\n"
+		"      --cluster           read the cluster instead of files\n"
+		"      --kubeconfig FILE   (default: $KUBECONFIG, ~/.kube/config, the service "
+		"account)\n"
+		"      --write-reports     with --cluster and a report format, store the reports\n"
+		"  -h, --help              this help\n\n"
+		"exit status: 0 nothing fails, 1 a violation fails (--fail-on), 2 a usage,\n"
+		"configuration or input error.\n");
+}
+
+/* "deny,warn" -> a bit per action; -1 on a word that is not an action */
+static int audit_parse_fail_on(const char *text, unsigned *out)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", text);
+	*out = 0;
+	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w != NULL;
+	     w = strtok_r(NULL, ",", &save)) {
+		if (strcmp(w, "deny") == 0)
+			*out |= 1u << POLICY_ACTION_DENY;
+		else if (strcmp(w, "warn") == 0)
+			*out |= 1u << POLICY_ACTION_WARN;
+		else if (strcmp(w, "audit") == 0)
+			*out |= 1u << POLICY_ACTION_AUDIT;
+		else if (strcmp(w, "none") != 0)
+			return -1;
+	}
+	return 0;
+}
 
 int audit_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"output", required_argument, NULL, 'o'},
+		{"namespace", required_argument, NULL, 'n'},
+		{"fail-on", required_argument, NULL, 'f'},
 		{"cluster", no_argument, NULL, 'C'},
 		{"kubeconfig", required_argument, NULL, 'k'},
 		{"write-reports", no_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *config_path = NULL, *output = NULL, *kubeconfig = NULL;
+	const char *config_path = NULL, *output = NULL, *kubeconfig = NULL, *ns = NULL;
+	const char *fail_on = "deny";
 	bool cluster = false, write_reports = false;
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:o:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:o:n:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			config_path = optarg;
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case 'n':
+			ns = optarg;
+			break;
+		case 'f':
+			fail_on = optarg;
 			break;
 		case 'C':
 			cluster = true;
@@ -839,31 +946,34 @@ int audit_main(int argc, char **argv)
 			write_reports = true;
 			break;
 		case 'h':
-			printf("usage: admitd audit [--config FILE] [--output table|json|policyreport] "
-			       "PATH...\n       admitd audit --cluster [--kubeconfig FILE] [--output policyreport "
-			       "[--write-reports]] [...]\n");
+			audit_usage(stdout);
 			return 0;
 		default:
+			audit_usage(stderr);
 			return 2;
 		}
 	}
-	enum audit_format format = isatty(STDOUT_FILENO) ? AUDIT_TABLE : AUDIT_JSON;
-	if (output != NULL) {
-		if (strcmp(output, "table") == 0)
-			format = AUDIT_TABLE;
-		else if (strcmp(output, "json") == 0)
-			format = AUDIT_JSON;
-		else if (strcmp(output, "policyreport") == 0)
-			format = AUDIT_POLICYREPORT;
-		else {
-			fprintf(stderr,
-				"admitd audit: --output must be table, json or policyreport\n");
-			return 2;
-		}
+	const struct audit_format *fmt = audit_format_find(output != NULL          ? output
+							   : isatty(STDOUT_FILENO) ? "table"
+										   : "json");
+	if (fmt == NULL) {
+		fprintf(stderr, "admitd audit: --output must be one of:");
+		for (size_t i = 0; i < audit_nformats; i++)
+			fprintf(stderr, " %s", audit_formats[i].name);
+		fprintf(stderr, "\n");
+		return 2;
 	}
-	if (write_reports && (!cluster || format != AUDIT_POLICYREPORT)) {
-		fprintf(stderr, "admitd audit: --write-reports goes with --cluster --output "
-				"policyreport\n");
+	unsigned fail_bits;
+	if (audit_parse_fail_on(fail_on, &fail_bits) < 0) {
+		fprintf(stderr,
+			"admitd audit: --fail-on takes deny, warn, audit or none "
+			"(comma-separated), not \"%s\"\n",
+			fail_on);
+		return 2;
+	}
+	if (write_reports && (!cluster || !fmt->by_namespace)) {
+		fprintf(stderr, "admitd audit: --write-reports goes with --cluster and --output "
+				"policyreport or openreports\n");
 		return 2;
 	}
 	if (!cluster && optind >= argc) {
@@ -881,14 +991,17 @@ int audit_main(int argc, char **argv)
 	struct audit_run run;
 	audit_init(&run, cfg);
 	run.write_reports = write_reports;
+	run.default_ns = ns;
+	run.fail_on = fail_bits;
 	for (int i = optind; i < argc; i++)
 		audit_add_path(&run, argv[i]);
+	audit_read_files(&run);
 	if (cluster && audit_cluster(&run, kubeconfig) < 0) {
 		audit_free(&run);
 		config_unref(cfg);
 		return 2;
 	}
-	int rc = audit_report(&run, format, stdout);
+	int rc = audit_report(&run, fmt, stdout);
 	audit_free(&run);
 	config_unref(cfg);
 	return rc;

@@ -2,11 +2,20 @@
  * audit: judge existing workloads (files, or a live cluster) with the
  * same engine and configuration as the webhook, and report what would be
  * denied without blocking anyone.
+ *
+ * Memory does not grow with the input: every document, and every item of
+ * a List, is judged as it is read; what the report needs of it is written
+ * to a spill file, and only a small record per object (identity, owner,
+ * a digest of its findings) stays in memory for folding owned objects
+ * into their controllers. NetworkPolicies, which coverage needs before
+ * any workload is judged, are collected by a first pass over the files
+ * that mention them.
  */
 #ifndef ADMITD_AUDIT_H
 #define ADMITD_AUDIT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -14,58 +23,113 @@
 #include "arena.h"
 #include "config.h"
 
-enum audit_format { AUDIT_TABLE, AUDIT_JSON, AUDIT_POLICYREPORT };
-
 struct audit_error {
 	char *source; /* path, or a cluster URL */
 	int line;     /* 0 when unknown */
 	char *message;
 };
 
+/* What stays in memory of one judged object. */
+struct audit_rec {
+	uint64_t id_uid, id_name;       /* its uid and namespace/kind/name, hashed (0: none) */
+	uint64_t owner_uid, owner_name; /* its controller's, likewise */
+	uint64_t findings;              /* an order-free digest of its violation keys */
+	long off;                       /* its result in the spill file */
+	uint32_t len;
+	uint32_t ns;   /* namespace, an index into audit_run.namespaces (0: none) */
+	uint32_t top;  /* the entry it is reported under (itself unless folded) */
+	uint32_t pods; /* pods folded into this entry */
+	bool pod;      /* a Pod */
+	bool fails;    /* has a violation whose action is in --fail-on */
+	bool deny;     /* would be denied */
+};
+
 struct audit_run {
 	const struct admitd_config *cfg;
-	json_t *objects;    /* objects read and not yet judged: [{object, source}] */
-	json_t *results;    /* judged, one record per object */
-	json_t *no_netpols; /* an empty list: "this namespace has none" */
+	const char *default_ns; /* --namespace: for objects without one */
+	unsigned fail_on;       /* bit per enum policy_action that makes exit 1 */
 	struct arena *arena;
-	json_t *netpols;  /* namespace -> [NetworkPolicy] */
-	json_t *skipped;  /* kind -> count, objects that are not judged */
-	bool saw_netpols; /* input contained NetworkPolicies (or --cluster listed them) */
+	json_t *netpols;    /* namespace -> [NetworkPolicy] */
+	json_t *no_netpols; /* an empty list: "this namespace has none" */
+	bool saw_netpols;   /* input contained NetworkPolicies (or --cluster listed them) */
+	json_t *skipped;    /* kind -> count, objects that are not judged */
+	json_t *warnings;   /* what could not be read, so the audit is incomplete */
+	json_t *ignored;    /* what was deliberately not read twice (links, cycles) */
+	json_t *seen;       /* "dev:ino" of every file and directory walked */
+	struct audit_file {
+		char *path;   /* what to open */
+		char *name;   /* what to call it: the path, or <stdin> */
+		bool spooled; /* standard input's copy, removed at the end */
+	} * files;            /* the files to read, in order */
+	size_t nfiles;
+	FILE *spill; /* one JSON line per judged object */
+	struct audit_rec *recs;
+	size_t nrecs, caprecs;
+	char **namespaces; /* interned; [0] unused */
+	size_t nnamespaces;
+	json_t *ns_index; /* namespace -> index */
 	struct audit_error *errors;
 	size_t nerrors;
-	json_t *warnings;        /* what could not be read but does not stop the audit */
 	struct cluster *cluster; /* --cluster: the API server, open until audit_free */
-	bool write_reports;      /* --write-reports: store the PolicyReports there too */
+	bool write_reports;      /* --write-reports: store the reports there too */
+	int widths[5];           /* the table's column widths, from what was judged */
 };
 
 void audit_init(struct audit_run *run, const struct admitd_config *cfg);
 void audit_free(struct audit_run *run);
 
-/* Adds what a file, a directory (walked for .json/.yaml/.yml) or "-" holds. */
+/*
+ * Adds a file, a directory (walked for .json/.yaml/.yml; links are
+ * followed, a file or directory reached twice is read once) or "-".
+ */
 void audit_add_path(struct audit_run *run, const char *path);
-/* Adds objects parsed from a buffer (a List, one object, or a YAML stream). */
-void audit_add_buffer(struct audit_run *run, const char *source, const char *buf, size_t len);
-/* Judges one object now and keeps only its result (for paged cluster listings). */
-void audit_judge_object(struct audit_run *run, const char *source, const json_t *obj);
-/* Adds one object (a List is expanded); takes a new reference. */
-void audit_add_object(struct audit_run *run, const char *source, json_t *obj);
+/* Reads every file added: NetworkPolicies first, then judges the rest. */
+void audit_read_files(struct audit_run *run);
 void audit_add_error(struct audit_run *run, const char *source, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Something not readable (a kind the credentials cannot list): reported, not fatal. */
 void audit_add_warning(struct audit_run *run, const char *source, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-
 /*
- * Judges everything added and writes the report. Returns the exit status:
- * 0 nothing would be denied, 1 something would, 2 an input error.
- */
-int audit_report(struct audit_run *run, enum audit_format format, FILE *out);
-/*
- * --cluster: connects (kubeconfig, else $KUBECONFIG, else the service
- * account) and judges every judged kind the API server lists, page by
- * page. Returns 0, or -1 when the API server cannot be used (said on stderr).
+ * --cluster: connects (kubeconfig, else $KUBECONFIG, else ~/.kube/config,
+ * else the service account) and judges every judged kind the API server
+ * lists, page by page. Returns 0, or -1 when the API server cannot be
+ * used (said on stderr).
  */
 int audit_cluster(struct audit_run *run, const char *kubeconfig);
+
+/*
+ * The output formats (auditout.c). Each reads the entries, folded, from
+ * the spill file through audit_next_entry.
+ */
+struct audit_out;
+struct audit_format {
+	const char *name;
+	const char *summary; /* for --help */
+	bool by_namespace;   /* wants the entries grouped by namespace */
+	void (*begin)(struct audit_out *o);
+	void (*entry)(struct audit_out *o, const json_t *rec);
+	/* summary: the counts; returns -1 when writing somewhere failed */
+	int (*end)(struct audit_out *o, const json_t *summary);
+};
+extern const struct audit_format audit_formats[];
+extern const size_t audit_nformats;
+const struct audit_format *audit_format_find(const char *name);
+
+/* Passed to every format callback. */
+struct audit_out {
+	FILE *out;
+	struct audit_run *run;
+	const struct audit_format *fmt;
+	void *state; /* the format's own */
+};
+
+/*
+ * Folds, then writes the report in `fmt`. Returns the exit status: 0
+ * nothing fails, 1 a violation whose action is in --fail-on, 2 an input
+ * error or a report that could not be stored.
+ */
+int audit_report(struct audit_run *run, const struct audit_format *fmt, FILE *out);
 
 /* `admitd audit` */
 int audit_main(int argc, char **argv);

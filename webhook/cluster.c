@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <dlfcn.h>
 
@@ -248,8 +249,10 @@ static int cluster_in_cluster(struct cluster *c)
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	if (host == NULL || port == NULL) {
-		cluster_fail(c, "no --kubeconfig, no $KUBECONFIG, and not running in a "
-				"cluster (KUBERNETES_SERVICE_HOST unset)");
+		cluster_fail(
+			c,
+			"no --kubeconfig, no $KUBECONFIG, no ~/.kube/config, and not running in a "
+			"cluster (KUBERNETES_SERVICE_HOST unset)");
 		return -1;
 	}
 	size_t n = strlen(host) + strlen(port) + 16;
@@ -435,11 +438,20 @@ out:
 	return st;
 }
 
-/* Credentials from --kubeconfig, $KUBECONFIG or the service account; libcurl ready. */
+/*
+ * Credentials from --kubeconfig, $KUBECONFIG, ~/.kube/config (where it
+ * exists, as kubectl), or the service account; libcurl ready.
+ */
 static int cluster_connect(struct cluster *c, const char *kubeconfig)
 {
+	char home_config[4096];
 	if (kubeconfig == NULL)
 		kubeconfig = getenv("KUBECONFIG");
+	if ((kubeconfig == NULL || kubeconfig[0] == '\0') && getenv("HOME") != NULL) {
+		snprintf(home_config, sizeof(home_config), "%s/.kube/config", getenv("HOME"));
+		if (access(home_config, R_OK) == 0)
+			kubeconfig = home_config;
+	}
 	if (kubeconfig != NULL && kubeconfig[0] != '\0') {
 		/* $KUBECONFIG may list several files: the first one names the context */
 		char first[4096];

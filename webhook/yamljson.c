@@ -26,7 +26,11 @@ struct yamljson_state {
 	struct yamljson_error *err;
 	struct yamljson_anchor *anchors;
 	size_t nanchors, capanchors;
+	size_t nmerged; /* keys copied by merge keys in this document */
 };
+
+#define YAMLJSON_STR_(x) #x
+#define YAMLJSON_STR(x)  YAMLJSON_STR_(x)
 
 static void yamljson_fail(struct yamljson_state *st, const yaml_mark_t *m, const char *fmt,
 			  const char *arg)
@@ -299,13 +303,124 @@ static json_t *yamljson_next(struct yamljson_state *st, int depth)
 	return v;
 }
 
+/*
+ * Merges `src` (a mapping, or a sequence of mappings) into `obj` as
+ * go-yaml v2 does for kubectl: in document order, so a merged key replaces
+ * one written before the `<<` and a key written after it replaces the
+ * merged one; in a sequence, earlier mappings win. `merged` remembers
+ * which keys came from a merge, so that writing them again is not a
+ * duplicate. Copies are shallow (values are shared) and counted against
+ * YAMLJSON_MAX_MERGED per document, so merges cannot blow up.
+ */
+static int yamljson_merge(struct yamljson_state *st, json_t *obj, json_t **merged, json_t *src,
+			  const yaml_mark_t *mark)
+{
+	if (json_is_array(src)) {
+		for (size_t i = json_array_size(src); i-- > 0;) {
+			json_t *m = json_array_get(src, i);
+			if (!json_is_object(m))
+				goto bad;
+			if (yamljson_merge(st, obj, merged, m, mark) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (!json_is_object(src))
+		goto bad;
+	if (*merged == NULL && (*merged = json_object()) == NULL)
+		return -1;
+	const char *k;
+	json_t *v;
+	json_object_foreach(src, k, v)
+	{
+		if (++st->nmerged > YAMLJSON_MAX_MERGED) {
+			yamljson_fail(st, mark,
+				      "merge keys (<<) copy more than %s keys in one document",
+				      YAMLJSON_STR(YAMLJSON_MAX_MERGED));
+			return -1;
+		}
+		if (json_object_set(obj, k, v) != 0 ||
+		    json_object_set(*merged, k, json_true()) != 0)
+			return -1;
+	}
+	return 0;
+bad:
+	yamljson_fail(st, mark, "a merge key (<<) takes a mapping or a list of mappings%s", NULL);
+	return -1;
+}
+
+/*
+ * A mapping key as JSON spells it: a plain scalar key as kubectl writes it
+ * (`on:` is "true"), quoted keys as their text. *merge: the key is `<<`,
+ * plain and untagged, YAML 1.1's merge key, which kubectl and Helm
+ * honour. Deletes ev. NULL on an error (said in st).
+ */
+static json_t *yamljson_key(struct yamljson_state *st, yaml_event_t *ev, int depth, bool *merge)
+{
+	yaml_mark_t keymark = ev->start_mark;
+	*merge = ev->type == YAML_SCALAR_EVENT &&
+		 ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && ev->data.scalar.tag == NULL &&
+		 ev->data.scalar.length == 2 && memcmp(ev->data.scalar.value, "<<", 2) == 0;
+	const char *why = NULL;
+	json_t *key;
+	if (ev->type != YAML_SCALAR_EVENT)
+		key = yamljson_node(st, ev, depth + 1);
+	else if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+		 (ev->data.scalar.tag != NULL &&
+		  strcmp((const char *)ev->data.scalar.tag, YAML_STR_TAG) == 0) ||
+		 strlen((const char *)ev->data.scalar.value) != ev->data.scalar.length)
+		key = json_stringn((const char *)ev->data.scalar.value, ev->data.scalar.length);
+	else
+		key = yamljson_plain_key((const char *)ev->data.scalar.value,
+					 ev->data.scalar.length, &why);
+	if (key == NULL)
+		yamljson_fail(st, &keymark, "%s", why != NULL ? why : "invalid UTF-8 in a key");
+	yaml_event_delete(ev);
+	if (key != NULL && !json_is_string(key)) {
+		json_decref(key);
+		yamljson_fail(st, &keymark, "mapping keys must be scalars%s", NULL);
+		return NULL;
+	}
+	return key;
+}
+
+/*
+ * Stores one entry of a mapping: `key` (taken) and the value that begins
+ * with vev (deleted here). Returns 0, or -1 (said in st).
+ */
+static int yamljson_entry(struct yamljson_state *st, json_t *obj, json_t **merged, json_t *key,
+			  bool merge, yaml_event_t *vev, const yaml_mark_t *keymark, int depth)
+{
+	json_t *val = yamljson_node(st, vev, depth + 1);
+	yaml_event_delete(vev);
+	int rc = -1;
+	const char *k = json_string_value(key);
+	if (val == NULL)
+		goto out;
+	if (merge) {
+		rc = yamljson_merge(st, obj, merged, val, keymark);
+		goto out;
+	}
+	if (json_object_get(obj, k) != NULL && json_object_get(*merged, k) == NULL) {
+		yamljson_fail(st, keymark, "duplicate key \"%s\"", k);
+		goto out;
+	}
+	json_object_del(*merged, k); /* written here: no longer a merged key */
+	rc = json_object_setn(obj, k, json_string_length(key), val);
+out:
+	json_decref(val);
+	json_decref(key);
+	return rc;
+}
+
 static json_t *yamljson_mapping(struct yamljson_state *st, yaml_event_t *start, int depth)
 {
+	json_t *merged = NULL; /* keys that came from `<<`, once there was one */
 	json_t *obj = json_object();
 	if (obj == NULL)
 		goto fail;
 	for (;;) {
-		yaml_event_t ev;
+		yaml_event_t ev, vev;
 		if (!yaml_parser_parse(&st->parser, &ev)) {
 			yamljson_parser_fail(st);
 			goto fail;
@@ -315,51 +430,25 @@ static json_t *yamljson_mapping(struct yamljson_state *st, yaml_event_t *start, 
 			break;
 		}
 		yaml_mark_t keymark = ev.start_mark;
-		/* JSON keys are strings: a plain scalar key is written as kubectl writes it */
-		const char *why = NULL;
-		json_t *key;
-		if (ev.type != YAML_SCALAR_EVENT)
-			key = yamljson_node(st, &ev, depth + 1);
-		else if (ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-			 (ev.data.scalar.tag != NULL &&
-			  strcmp((const char *)ev.data.scalar.tag, YAML_STR_TAG) == 0) ||
-			 strlen((const char *)ev.data.scalar.value) != ev.data.scalar.length)
-			key = json_stringn((const char *)ev.data.scalar.value,
-					   ev.data.scalar.length);
-		else
-			key = yamljson_plain_key((const char *)ev.data.scalar.value,
-						 ev.data.scalar.length, &why);
-		if (key == NULL)
-			yamljson_fail(st, &keymark, "%s",
-				      why != NULL ? why : "invalid UTF-8 in a key");
-		yaml_event_delete(&ev);
+		bool merge;
+		json_t *key = yamljson_key(st, &ev, depth, &merge);
 		if (key == NULL)
 			goto fail;
-		if (!json_is_string(key)) {
-			json_decref(key);
-			yamljson_fail(st, &keymark, "mapping keys must be scalars%s", NULL);
-			goto fail;
-		}
-		const char *k = json_string_value(key);
-		if (json_object_get(obj, k) != NULL) {
-			yamljson_fail(st, &keymark, "duplicate key \"%s\"", k);
+		if (!yaml_parser_parse(&st->parser, &vev)) {
+			yamljson_parser_fail(st);
 			json_decref(key);
 			goto fail;
 		}
-		json_t *val = yamljson_next(st, depth + 1);
-		if (val == NULL) {
-			json_decref(key);
-			goto fail;
-		}
-		int rc = json_object_setn_new(obj, k, json_string_length(key), val);
-		json_decref(key);
-		if (rc != 0)
+		if (yamljson_entry(st, obj, &merged, key, merge, &vev, &keymark, depth) < 0)
 			goto fail;
 	}
+	json_decref(merged);
+	merged = NULL;
 	if (yamljson_remember(st, start->data.mapping_start.anchor, obj) < 0)
 		goto fail;
 	return obj;
 fail:
+	json_decref(merged);
 	json_decref(obj);
 	return NULL;
 }
@@ -488,6 +577,7 @@ json_t *yamljson_load(const char *buf, size_t len, struct yamljson_error *err)
 			json_decref(st.anchors[i].value);
 		}
 		st.nanchors = 0;
+		st.nmerged = 0;
 	}
 	goto done;
 fail:
@@ -501,4 +591,266 @@ done:
 	free(st.anchors);
 	yaml_parser_delete(&st.parser);
 	return docs;
+}
+
+/* ---- one object at a time ---- */
+
+struct yamljson_stream {
+	struct yamljson_state st;
+	json_t *root;     /* the document mapping being read, or NULL between documents */
+	json_t *merged;   /* its merge-key bookkeeping */
+	int root_line;    /* where the document begins */
+	bool in_items;    /* inside the root's `items`, handing them out one by one */
+	bool streamed;    /* the root's items were handed out: the List itself is not an object */
+	json_t *held;     /* a List read whole (its kind came late): items still to hand out */
+	size_t next_held; /* the next of them */
+	char list_kind[128];
+	bool done;
+};
+
+struct yamljson_stream *yamljson_stream_open(FILE *f)
+{
+	struct yamljson_stream *s = calloc(1, sizeof(*s));
+	if (s == NULL || !yaml_parser_initialize(&s->st.parser)) {
+		free(s);
+		return NULL;
+	}
+	yaml_parser_set_input_file(&s->st.parser, f);
+	return s;
+}
+
+static void yamljson_forget_anchors(struct yamljson_state *st)
+{
+	for (size_t i = 0; i < st->nanchors; i++) {
+		free(st->anchors[i].name);
+		json_decref(st->anchors[i].value);
+	}
+	st->nanchors = 0;
+	st->nmerged = 0;
+}
+
+void yamljson_stream_close(struct yamljson_stream *s)
+{
+	if (s == NULL)
+		return;
+	yamljson_forget_anchors(&s->st);
+	free(s->st.anchors);
+	yaml_parser_delete(&s->st.parser);
+	json_decref(s->root);
+	json_decref(s->merged);
+	json_decref(s->held);
+	free(s);
+}
+
+static bool yamljson_is_list_kind(const char *kind)
+{
+	size_t n = kind != NULL ? strlen(kind) : 0;
+	return n >= 4 && strcmp(kind + n - 4, "List") == 0;
+}
+
+/*
+ * Whether the root's `items` may be handed out as they are read: the
+ * root is a List, or will be. kubectl writes `apiVersion: v1`, then
+ * `items`, then `kind: List`, so a v1 object whose kind is still unknown
+ * is taken for one (no other v1 kind has `items`); anything else is read
+ * whole and decided at its end.
+ */
+static bool yamljson_streams_items(const json_t *root)
+{
+	const char *kind = json_string_value(json_object_get(root, "kind"));
+	if (kind != NULL)
+		return yamljson_is_list_kind(kind);
+	const char *av = json_string_value(json_object_get(root, "apiVersion"));
+	return av != NULL && strcmp(av, "v1") == 0;
+}
+
+/* Reads the root mapping on. 1: items begin (in_items); 0: the document ended; -1 error. */
+static int yamljson_root_step(struct yamljson_stream *s)
+{
+	struct yamljson_state *st = &s->st;
+	for (;;) {
+		yaml_event_t ev, vev;
+		if (!yaml_parser_parse(&st->parser, &ev))
+			goto parse_fail;
+		if (ev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		yaml_mark_t keymark = ev.start_mark;
+		bool merge;
+		json_t *key = yamljson_key(st, &ev, 0, &merge);
+		if (key == NULL)
+			return -1;
+		if (!yaml_parser_parse(&st->parser, &vev)) {
+			json_decref(key);
+			goto parse_fail;
+		}
+		if (!merge && !s->streamed && vev.type == YAML_SEQUENCE_START_EVENT &&
+		    strcmp(json_string_value(key), "items") == 0 &&
+		    json_object_get(s->root, "items") == NULL && yamljson_streams_items(s->root)) {
+			json_decref(key);
+			yaml_event_delete(&vev);
+			s->in_items = s->streamed = true;
+			/* a placeholder, so that a second `items` is a duplicate key */
+			return json_object_set_new(s->root, "items", json_array()) == 0 ? 1 : -1;
+		}
+		if (yamljson_entry(st, s->root, &s->merged, key, merge, &vev, &keymark, 0) < 0)
+			return -1;
+	}
+parse_fail:
+	yamljson_parser_fail(st);
+	return -1;
+}
+
+static const char *yamljson_root_kind(struct yamljson_stream *s)
+{
+	const char *kind = json_string_value(json_object_get(s->root, "kind"));
+	snprintf(s->list_kind, sizeof(s->list_kind), "%s", kind != NULL ? kind : "");
+	return s->list_kind[0] != '\0' ? s->list_kind : NULL;
+}
+
+/* The root mapping ended: hand out the document, or keep its items, or nothing. */
+static int yamljson_root_end(struct yamljson_stream *s, json_t **obj, int *line,
+			     const char **list_kind)
+{
+	yaml_event_t ev;
+	if (!yaml_parser_parse(&s->st.parser, &ev)) { /* the document's end */
+		yamljson_parser_fail(&s->st);
+		return -1;
+	}
+	yaml_event_delete(&ev);
+	yamljson_forget_anchors(&s->st);
+	json_decref(s->merged);
+	s->merged = NULL;
+	json_t *root = s->root;
+	s->root = NULL;
+	const char *kind = json_string_value(json_object_get(root, "kind"));
+	if (!s->streamed && yamljson_is_list_kind(kind) &&
+	    json_is_array(json_object_get(root, "items"))) {
+		s->held = root; /* handed out item by item, at the document's line */
+		s->next_held = 0;
+		return 0;
+	}
+	if (s->streamed) {
+		json_decref(root);
+		return 0;
+	}
+	*obj = root;
+	*line = s->root_line;
+	*list_kind = NULL;
+	return 1;
+}
+
+int yamljson_stream_next(struct yamljson_stream *s, json_t **obj, int *line, const char **list_kind,
+			 struct yamljson_error *err)
+{
+	struct yamljson_state *st = &s->st;
+	st->err = err;
+	memset(err, 0, sizeof(*err));
+	*obj = NULL;
+	*line = 0;
+	*list_kind = NULL;
+	while (!s->done) {
+		yaml_event_t ev;
+		if (s->held != NULL) {
+			json_t *items = json_object_get(s->held, "items");
+			if (s->next_held < json_array_size(items)) {
+				*obj = json_incref(json_array_get(items, s->next_held++));
+				*line = s->root_line;
+				s->root = s->held; /* for the kind */
+				*list_kind = yamljson_root_kind(s);
+				s->root = NULL;
+				return 1;
+			}
+			json_decref(s->held);
+			s->held = NULL;
+			continue;
+		}
+		if (s->in_items) {
+			if (!yaml_parser_parse(&st->parser, &ev)) {
+				yamljson_parser_fail(st);
+				goto fail;
+			}
+			if (ev.type == YAML_SEQUENCE_END_EVENT) {
+				yaml_event_delete(&ev);
+				s->in_items = false;
+				continue;
+			}
+			*line = (int)ev.start_mark.line + 1;
+			*obj = yamljson_node(st, &ev, 2);
+			yaml_event_delete(&ev);
+			if (*obj == NULL)
+				goto fail;
+			*list_kind = yamljson_root_kind(s);
+			return 1;
+		}
+		if (s->root != NULL) {
+			int rc = yamljson_root_step(s);
+			if (rc < 0)
+				goto fail;
+			if (rc == 1)
+				continue;
+			rc = yamljson_root_end(s, obj, line, list_kind);
+			if (rc < 0)
+				goto fail;
+			if (rc == 1)
+				return 1;
+			continue;
+		}
+		if (!yaml_parser_parse(&st->parser, &ev)) {
+			yamljson_parser_fail(st);
+			goto fail;
+		}
+		yaml_event_type_t type = ev.type;
+		if (type == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			s->done = true;
+			break;
+		}
+		if (type == YAML_STREAM_START_EVENT || type == YAML_DOCUMENT_END_EVENT) {
+			yaml_event_delete(&ev);
+			continue;
+		}
+		if (type == YAML_DOCUMENT_START_EVENT) {
+			yaml_event_delete(&ev);
+			if (!yaml_parser_parse(&st->parser, &ev)) {
+				yamljson_parser_fail(st);
+				goto fail;
+			}
+			s->root_line = (int)ev.start_mark.line + 1;
+			s->streamed = false;
+			if (ev.type == YAML_MAPPING_START_EVENT) {
+				yaml_event_delete(&ev);
+				if ((s->root = json_object()) == NULL) {
+					snprintf(err->text, sizeof(err->text), "out of memory");
+					goto fail;
+				}
+				continue;
+			}
+			/* a document that is not a mapping: whole, as yamljson_load reads it */
+			json_t *doc = yamljson_node(st, &ev, 0);
+			yaml_event_delete(&ev);
+			if (doc == NULL)
+				goto fail;
+			if (!yaml_parser_parse(&st->parser, &ev)) {
+				json_decref(doc);
+				yamljson_parser_fail(st);
+				goto fail;
+			}
+			yaml_event_delete(&ev);
+			yamljson_forget_anchors(st);
+			if (json_is_null(doc)) {
+				json_decref(doc);
+				continue;
+			}
+			*obj = doc;
+			*line = s->root_line;
+			return 1;
+		}
+		yaml_event_delete(&ev);
+	}
+	return 0;
+fail:
+	s->done = true;
+	return -1;
 }

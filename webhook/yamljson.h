@@ -9,6 +9,7 @@
 #define ADMITD_YAMLJSON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -17,6 +18,9 @@ struct yamljson_error {
 	int column; /* 1-based, 0 when unknown */
 	char text[200];
 };
+
+/* Keys that merge keys (`<<`) may copy in one document: a bound on expansion. */
+#define YAMLJSON_MAX_MERGED 100000
 
 /* Nesting deeper than this is refused, like deep JSON. */
 #define YAMLJSON_MAX_DEPTH 100
@@ -27,5 +31,26 @@ struct yamljson_error {
  * filled in. Duplicate mapping keys are an error.
  */
 json_t *yamljson_load(const char *buf, size_t len, struct yamljson_error *err);
+
+/*
+ * Reading a stream one object at a time, for inputs of any size: each
+ * document, and each item of a List document (kubectl get -o yaml|json)
+ * as it is read, so that memory holds one item, not the List. JSON is
+ * read by the same parser (JSON is YAML's flow syntax).
+ */
+struct yamljson_stream;
+
+/* Reads from f (not closed here). NULL when out of memory. */
+struct yamljson_stream *yamljson_stream_open(FILE *f);
+void yamljson_stream_close(struct yamljson_stream *s);
+/*
+ * The next object. Returns 1 with *obj (a new reference), *line (1-based,
+ * where it begins) and *list_kind (the kind of the List it came from when
+ * that is known so far, e.g. "PodList"; NULL for a document; valid until
+ * the next call); 0 at the end; -1 on an error (*err), after which the
+ * stream stays at its end: what came before it was handed out already.
+ */
+int yamljson_stream_next(struct yamljson_stream *s, json_t **obj, int *line, const char **list_kind,
+			 struct yamljson_error *err);
 
 #endif

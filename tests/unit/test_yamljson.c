@@ -93,7 +93,8 @@ static void test_yaml_1_1_as_kubectl_reads_it(void **state)
 	assert_null(load("~: x\n", &err));
 	assert_non_null(strstr(err.text, "a null mapping key"));
 	docs = load("a: '.inf'\nb: \".nan\"\n", &err);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(docs, 0), "a")), ".inf");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(docs, 0), "a")),
+			    ".inf");
 	json_decref(docs);
 }
 
@@ -166,6 +167,118 @@ static void test_non_string_keys_become_text(void **state)
 	assert_null(load("[a]: b\n", &err));
 }
 
+static void test_merge_keys_as_kubectl_reads_them(void **state)
+{
+	(void)state;
+	struct yamljson_error err;
+	json_t *docs = load("base: &b {image: nginx, privileged: true}\n"
+			    "one: {<<: *b, name: app}\n"
+			    "two: {<<: *b, privileged: false}\n"
+			    "three: {<<: [{a: 1, b: 1}, {a: 2, c: 2}]}\n"
+			    "quoted: {'<<': *b}\n",
+			    &err);
+	assert_non_null(docs);
+	json_t *o = json_array_get(docs, 0);
+	json_t *one = json_object_get(o, "one");
+	assert_true(json_is_true(json_object_get(one, "privileged")));
+	assert_string_equal(json_string_value(json_object_get(one, "image")), "nginx");
+	/* a key written after the merge replaces the merged one, and is no duplicate */
+	assert_true(json_is_false(json_object_get(json_object_get(o, "two"), "privileged")));
+	/* in a list of mappings, the earlier one wins */
+	json_t *three = json_object_get(o, "three");
+	assert_int_equal(json_integer_value(json_object_get(three, "a")), 1);
+	assert_int_equal(json_integer_value(json_object_get(three, "c")), 2);
+	/* a quoted "<<" is an ordinary key */
+	assert_non_null(json_object_get(json_object_get(o, "quoted"), "<<"));
+	json_decref(docs);
+}
+
+static void test_merge_keys_are_checked_and_bounded(void **state)
+{
+	(void)state;
+	struct yamljson_error err;
+	assert_null(load("a: {<<: 3}\n", &err));
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.text, "merge key (<<) takes a mapping"));
+	assert_null(load("a: {x: 1, x: 2}\n", &err));
+	assert_non_null(strstr(err.text, "duplicate key"));
+	/* merges copy keys: 200 merges of a 1,000-key mapping copy 200,000, over the bound */
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	n += (size_t)snprintf(buf + n, cap - n, "big: &big {");
+	for (int k = 0; k < 1000; k++)
+		n += (size_t)snprintf(buf + n, cap - n, "k%d: 1, ", k);
+	n += (size_t)snprintf(buf + n, cap - n, "z: 1}\n");
+	for (int m = 0; m < 200; m++)
+		n += (size_t)snprintf(buf + n, cap - n, "m%d: {<<: *big}\n", m);
+	assert_true(n < cap);
+	json_t *docs = load(buf, &err);
+	free(buf);
+	assert_null(docs);
+	assert_non_null(strstr(err.text, "copy more than 100000 keys"));
+}
+
+/* The stream hands out documents and List items one at a time, with lines. */
+static void test_stream_hands_out_list_items_with_lines(void **state)
+{
+	(void)state;
+	const char *text =
+		"apiVersion: v1\n"
+		"items:\n"
+		"- {kind: Pod, metadata: {name: a}}\n"
+		"- kind: Pod\n"
+		"  metadata: {name: b}\n"
+		"kind: List\n"
+		"---\n"
+		"{\"kind\": \"PodList\", \"apiVersion\": \"v1\", \"items\": [{\"metadata\": {\"name\": \"c\"}}]}\n"
+		"---\n"
+		"kind: ConfigMap\n"
+		"items: [1, 2]\n"
+		"---\n"
+		"# nothing\n"
+		"---\n"
+		"kind: Pod\n"
+		"metadata: {name: [broken\n";
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	assert_non_null(f);
+	struct yamljson_stream *s = yamljson_stream_open(f);
+	assert_non_null(s);
+	json_t *obj;
+	int line;
+	const char *lk;
+	struct yamljson_error err;
+	static const struct {
+		const char *name;
+		int line;
+		const char *list_kind;
+	} want[] = {{"a", 3, NULL}, {"b", 4, NULL}, {"c", 8, "PodList"}};
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(yamljson_stream_next(s, &obj, &line, &lk, &err), 1);
+		const char *name = NULL;
+		name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+		assert_string_equal(name, want[i].name);
+		assert_int_equal(line, want[i].line);
+		if (want[i].list_kind == NULL)
+			assert_null(lk);
+		else
+			assert_string_equal(lk, want[i].list_kind);
+		json_decref(obj);
+	}
+	/* not a List: a ConfigMap-like object with items is one object */
+	assert_int_equal(yamljson_stream_next(s, &obj, &line, &lk, &err), 1);
+	assert_string_equal(json_string_value(json_object_get(obj, "kind")), "ConfigMap");
+	assert_int_equal(json_array_size(json_object_get(obj, "items")), 2);
+	assert_int_equal(line, 10);
+	json_decref(obj);
+	/* the empty document is skipped; the broken one is an error with its line */
+	assert_int_equal(yamljson_stream_next(s, &obj, &line, &lk, &err), -1);
+	assert_int_equal(err.line, 17);
+	assert_int_equal(yamljson_stream_next(s, &obj, &line, &lk, &err), 0);
+	yamljson_stream_close(s);
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +290,9 @@ int main(void)
 		cmocka_unit_test(test_depth_is_bounded),
 		cmocka_unit_test(test_aliases_share_values),
 		cmocka_unit_test(test_non_string_keys_become_text),
+		cmocka_unit_test(test_merge_keys_as_kubectl_reads_them),
+		cmocka_unit_test(test_merge_keys_are_checked_and_bounded),
+		cmocka_unit_test(test_stream_hands_out_list_items_with_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
