@@ -355,6 +355,137 @@ static void test_rule_ids_are_dns_labels(void **state)
 	assert_string_equal(metrics_escape("\"\"\"\"", buf, 6), "\\\"\\\"");
 }
 
+/* -1, 0 or 1 from rules_compare_quantities; fails the test when either is refused. */
+static int qcmp(const char *a, const char *b)
+{
+	char err[512];
+	int cmp = 2;
+	if (rules_compare_quantities(a, b, &cmp, err, sizeof(err)) < 0)
+		fail_msg("%s vs %s: %s", a, b, err);
+	return cmp;
+}
+
+static void assert_not_quantity(const char *q, const char *why)
+{
+	char err[512] = "";
+	int cmp;
+	assert_int_equal(rules_compare_quantities(q, "1", &cmp, err, sizeof(err)), -1);
+	if (strstr(err, why) == NULL)
+		fail_msg("\"%s\": expected \"%s\" in\n  %s", q, why, err);
+}
+
+/* resource.Quantity's grammar and values, exactly: doubles would tie 8Ei with 8Ei - 1. */
+static void test_quantities_compare_exactly_as_kubernetes_reads_them(void **state)
+{
+	(void)state;
+	assert_int_equal(qcmp("100m", "0.1001"), -1);
+	assert_int_equal(qcmp("1Gi", "1G"), 1);
+	assert_int_equal(qcmp("1000m", "1"), 0);
+	assert_int_equal(qcmp("2Gi", "2147483648"), 0);
+	assert_int_equal(qcmp("1.5Gi", "1536Mi"), 0);
+	assert_int_equal(qcmp("0.1Ki", "102.4"), 0);
+	assert_int_equal(qcmp("1Ti", "1099511627776"), 0);
+	assert_int_equal(qcmp("1Pi", "1125899906842624"), 0);
+	assert_int_equal(qcmp("8Ei", "9223372036854775808"), 0);
+	assert_int_equal(qcmp("8Ei", "9223372036854775807"), 1);           /* one apart at 2^63 */
+	assert_int_equal(qcmp("9007199254740993", "9007199254740992"), 1); /* 2^53 + 1 */
+	assert_int_equal(qcmp("1E", "1e18"), 0); /* E alone is exa, E with digits an exponent */
+	assert_int_equal(qcmp("12E-2", "0.12"), 0);
+	assert_int_equal(qcmp("1e3", "1k"), 0);
+	assert_int_equal(qcmp("1e+3", "1000"), 0);
+	assert_int_equal(qcmp("1u", "1000n"), 0);
+	assert_int_equal(qcmp("1n", "0"), 1);
+	assert_int_equal(qcmp(".5", "500m"), 0);
+	assert_int_equal(qcmp("5.", "+5"), 0);
+	assert_int_equal(qcmp("0.000", "-0"), 0);
+	assert_int_equal(qcmp("-2Gi", "-1Gi"), -1);
+	assert_int_equal(qcmp("-1m", "0"), -1);
+	assert_int_equal(qcmp("007", "7000000000n"), 0);
+	assert_int_equal(qcmp("1000000000000000000000000000000000000000000000000", "1e48"), 0);
+	const char *bad[] = {"",    "lots",  "1K",   "1e", "1.2.3", "Gi",   "1 Gi", "1Gib",
+			     "--1", "1e1.5", "0x10", ".",  "-",     "1Gi ", "1ki",  "e3"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_not_quantity(bad[i], "needs a number or a Kubernetes quantity");
+	assert_not_quantity("1.0000000000000000000000000000000000000001",
+			    "more than 40 significant");
+	assert_not_quantity("1e1234567890", "an exponent of more than 9 digits");
+	assert_int_equal(qcmp("1.000000000000000000000000000000000000001", "1"), 1); /* 40 */
+}
+
+/* The pod of the quantity tests: limits as the apiserver sends them (strings), one over 2Gi. */
+static const char *limits_pod_yaml =
+	"kind: Pod\n"
+	"metadata: {name: p, labels: {share: \"100m\"}}\n"
+	"spec:\n"
+	"  ratio: 0.1\n"
+	"  containers:\n"
+	"  - {name: app, resources: {limits: {memory: 512Mi, cpu: 500m}}}\n"
+	"  - {name: big, resources: {limits: {memory: 3Gi, cpu: \"2\"}}}\n"
+	"  - {name: bare}\n";
+
+static void test_quantity_rules_read_limits_and_numbers(void **state)
+{
+	(void)state;
+	const char *rule =
+		"  - id: memory-cap\n"
+		"    assert: {path: 'pod.spec.containers[*].resources.limits.memory', op: "
+		"lte, value: 2Gi}\n"
+		"    message: at most 2Gi\n";
+	const struct engine_verdict *v = judge(rule, "Pod", limits_pod_yaml);
+	assert_true(harness_has(v, "memory-cap", "container \"big\" at most 2Gi"));
+	assert_true(harness_has(v, "memory-cap", "container \"bare\" at most 2Gi")); /* unset */
+	assert_false(harness_has(v, "memory-cap", "container \"app\""));
+	assert_false(harness_has(v, "memory-cap", "not decided"));
+	/* a string quantity in any field, and a JSON real read as written */
+	char a[256];
+	const char *holding[] = {
+		"{path: metadata.labels.share, op: gte, value: '0.1'}",
+		"{path: metadata.labels.share, op: lt, value: '0.1001'}",
+		"{path: spec.ratio, op: lte, value: 100m}",
+		"{path: spec.ratio, op: gte, value: 100m}",
+		"{path: 'spec.containers[1].resources.limits.cpu', op: gt, value: 1999m}"};
+	for (size_t i = 0; i < sizeof(holding) / sizeof(holding[0]); i++) {
+		snprintf(a, sizeof(a), "  - id: r\n    assert: %s\n", holding[i]);
+		if (harness_has(judge(a, "Pod", limits_pod_yaml), "r", NULL))
+			fail_msg("does not hold: %s", holding[i]);
+	}
+	snprintf(a, sizeof(a), "  - id: r\n    assert: %s\n",
+		 "{path: metadata.labels.share, op: gt, value: '0.1'}");
+	assert_true(harness_has(judge(a, "Pod", limits_pod_yaml), "r", NULL));
+	/* a bad value is a configuration error naming the rule and the accepted forms */
+	assert_rule_error(
+		"  - id: mem\n    assert: {path: a, op: lte, value: 2GB}\n",
+		"rules[0] (rule \"mem\"): operator lte needs a number or a Kubernetes "
+		"quantity, not \"2GB\" (a number such as 3, -1.5 or .5, optionally followed "
+		"by a binary suffix (Ki Mi Gi Ti Pi Ei), a decimal one (n u m k M G T P E) "
+		"or an exponent (e3, E-2))");
+	assert_rule_error("  - id: mem\n    assert: {path: a, op: gt, value: '1e9999999999'}\n",
+			  "operator gt: \"1e9999999999\" has more than 40 significant digits");
+}
+
+/*
+ * A field that is not a quantity is a decided "no", which `not` turns into
+ * "yes", as a non-number was before. One too long to compare exactly is not
+ * decided: a violation whatever `not` says.
+ */
+static void test_unparsable_quantity_fails_the_leaf_but_too_long_is_not_decided(void **state)
+{
+	(void)state;
+	const char *lte = "{path: metadata.labels.v, op: lte, value: 2Gi}";
+	const char *not_gt = "{not: {path: metadata.labels.v, op: gt, value: 2Gi}}";
+	const struct engine_verdict *v = judge_label(lte, "lots");
+	assert_true(harness_has(v, "r", "must satisfy metadata.labels.v lte \"2Gi\""));
+	assert_false(harness_has(v, "r", "not decided"));
+	assert_false(harness_has(judge_label(not_gt, "lots"), "r", NULL));
+	assert_false(harness_has(judge_label(not_gt, "1Gi"), "r", NULL));
+	assert_true(harness_has(judge_label(not_gt, "3Gi"), "r", NULL));
+	/* 41 significant digits: maybe 1, maybe not; admitd does not round it either way */
+	const char *longq = "1.0000000000000000000000000000000000000001";
+	assert_true(harness_has(judge_label(lte, longq), "r",
+				"not decided: a quantity has more digits than admitd compares"));
+	assert_true(harness_has(judge_label(not_gt, longq), "r", "not decided"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +502,10 @@ int main(void)
 		cmocka_unit_test(test_regex_dialect_pcre2_with_posix_anchors),
 		cmocka_unit_test(test_regex_limit_is_a_violation),
 		cmocka_unit_test(test_regex_posix_only_constructs_refused),
+		cmocka_unit_test(test_quantities_compare_exactly_as_kubernetes_reads_them),
+		cmocka_unit_test(test_quantity_rules_read_limits_and_numbers),
+		cmocka_unit_test(
+			test_unparsable_quantity_fails_the_leaf_but_too_long_is_not_decided),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
