@@ -18,7 +18,10 @@
  * Values: an absent field reads as "" for equals/in/matches (so `notIn:
  * ["", default]` catches an unset serviceAccountName), lt/lte/gt/gte
  * compare Kubernetes quantities (`512Mi`, `100m`, plain numbers), and
- * nothing is ever echoed from the object into a message.
+ * nothing is ever echoed from the object into a message. With `count:
+ * true` they compare the number of elements of the list (or map) the path
+ * ends at instead: `{path: spec.tolerations, count: true, op: lte, value:
+ * 3}`; an absent list counts 0.
  * Everything is compiled once at load: paths, regexes, quantities.
  */
 #include "rules.h"
@@ -49,6 +52,7 @@ struct rules_assert_yaml {
 	struct rules_assert_yaml *any;
 	unsigned nany;
 	struct rules_assert_yaml *not_;
+	bool count;
 };
 
 struct rules_match_yaml {
@@ -93,6 +97,7 @@ static const cyaml_schema_field_t rules_assert_fields[9] = {
 				   struct rules_assert_yaml, any, nany, &rules_assert_entry, 1, 64),
 	CYAML_FIELD_MAPPING_PTR("not", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct rules_assert_yaml, not_, rules_assert_fields),
+	CYAML_FIELD_BOOL("count", CYAML_FLAG_OPTIONAL, struct rules_assert_yaml, count),
 	CYAML_FIELD_END,
 };
 
@@ -431,6 +436,7 @@ struct rules_assert {
 	char **values; /* equals/notEquals: one; in/notIn: several */
 	size_t nvalues;
 	struct rules_qty quantity; /* lt/lte/gt/gte */
+	bool count;                /* compare the number of elements, not the value */
 	struct regex *re;
 	struct rules_assert **kids;
 	size_t nkids;
@@ -571,6 +577,17 @@ static void rules_assert_free(struct rules_assert *a)
 	free(a);
 }
 
+/* The operators' names (only those taking a quantity, when asked), comma-separated. */
+static void rules_op_names(char *out, size_t outlen, bool quantity_only)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < RULES_NOPS && n < outlen; i++)
+		if (!quantity_only || rules_ops[i].takes == RULES_TAKES_QUANTITY)
+			n += (size_t)snprintf(out + n, outlen - n, "%s%s", n ? ", " : "",
+					      rules_ops[i].name);
+}
+
 /* A leaf: path, operator and what the operator takes, compiled into a. */
 static int rules_leaf_compile(const struct rules_assert_yaml *y, struct rules_assert *a,
 			      bool *per_container, char *err, size_t errlen)
@@ -587,17 +604,28 @@ static int rules_leaf_compile(const struct rules_assert_yaml *y, struct rules_as
 	size_t k = 0;
 	while (k < RULES_NOPS && strcmp(rules_ops[k].name, y->op) != 0)
 		k++;
+	char names[160];
 	if (k == RULES_NOPS) {
-		size_t n = (size_t)snprintf(err, errlen, "unknown operator \"%s\" (", y->op);
-		for (size_t i = 0; i < RULES_NOPS && n < errlen; i++)
-			n += (size_t)snprintf(err + n, errlen - n, "%s%s", i ? ", " : "",
-					      rules_ops[i].name);
-		if (n < errlen)
-			snprintf(err + n, errlen - n, ")");
+		rules_op_names(names, sizeof(names), false);
+		snprintf(err, errlen, "unknown operator \"%s\" (%s)", y->op, names);
 		return -1;
 	}
 	a->op = rules_ops[k].op;
 	enum rules_operand takes = rules_ops[k].takes;
+	a->count = y->count;
+	if (a->count && takes != RULES_TAKES_QUANTITY) {
+		rules_op_names(names, sizeof(names), true);
+		snprintf(err, errlen, "count: true goes with %s, not %s", names, y->op);
+		return -1;
+	}
+	if (a->count &&
+	    (a->path.nsegs == 0 || a->path.segs[a->path.nsegs - 1].index == RULES_SEG_WILDCARD)) {
+		snprintf(err, errlen,
+			 "path \"%s\": count: true counts the list the path ends at; end it at the "
+			 "list's name, not at [*]",
+			 y->path);
+		return -1;
+	}
 	bool one = takes == RULES_TAKES_VALUE || takes == RULES_TAKES_QUANTITY;
 	if (one && (y->value == NULL || y->values != NULL)) {
 		snprintf(err, errlen, "operator %s takes `value`", y->op);
@@ -643,10 +671,11 @@ static struct rules_assert *rules_assert_compile(const struct rules_assert_yaml 
 	struct rules_assert *a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return NULL;
-	int forms = (y->path != NULL || y->op != NULL) + (y->all != NULL) + (y->any != NULL) +
-		    (y->not_ != NULL);
+	int forms = (y->path != NULL || y->op != NULL || y->count) + (y->all != NULL) +
+		    (y->any != NULL) + (y->not_ != NULL);
 	if (forms != 1) {
-		snprintf(err, errlen, "an assertion is exactly one of {path, op}, all, any, not");
+		snprintf(err, errlen,
+			 "an assertion is exactly one of {path, op, count}, all, any, not");
 		goto fail;
 	}
 	const struct rules_assert_yaml *kids = NULL;
@@ -686,7 +715,8 @@ fail:
 static void rules_summarize(const struct rules_assert_yaml *y, char *out, size_t outlen)
 {
 	if (y->path != NULL && y->op != NULL) {
-		size_t n = (size_t)snprintf(out, outlen, "%s %s", y->path, y->op);
+		size_t n = (size_t)snprintf(out, outlen, "%s%s %s", y->count ? "the count of " : "",
+					    y->path, y->op);
 		if (y->value != NULL && n < outlen)
 			n += (size_t)snprintf(out + n, outlen - n, " \"%s\"", y->value);
 		for (unsigned i = 0; i < y->nvalues && n < outlen; i++)
@@ -783,8 +813,9 @@ static bool rules_regex_leaf(const struct rules_assert *a, const char *t)
 }
 
 /*
- * lt/lte/gt/gte: the value as a quantity, compared with the configured
- * one. What is not a quantity (absent, "lots", a map) makes the leaf not hold:
+ * lt/lte/gt/gte: the value (with `count`, its number of elements) as a
+ * quantity, compared with the configured one. What is not a quantity
+ * (absent, "lots", a map; with `count`, a string) makes the leaf not hold:
  * a decided "no", which `not` turns into "yes", as a non-number always
  * did. The object says what it is, and the apiserver refuses a resource
  * quantity that does not parse, so nothing went unjudged. A quantity with
@@ -795,7 +826,21 @@ static bool rules_regex_leaf(const struct rules_assert *a, const char *t)
 static bool rules_quantity_leaf(const struct rules_assert *a, const json_t *v)
 {
 	struct rules_qty q;
-	enum rules_qty_read rc = rules_qty_of_json(v, &q);
+	enum rules_qty_read rc;
+	if (a->count) {
+		char buf[32];
+		size_t n = 0; /* absent or null */
+		if (json_is_array(v))
+			n = json_array_size(v);
+		else if (json_is_object(v))
+			n = json_object_size(v);
+		else if (v != NULL && !json_is_null(v))
+			return false;
+		int len = snprintf(buf, sizeof(buf), "%zu", n);
+		rc = rules_qty_parse(buf, (size_t)len, &q);
+	} else {
+		rc = rules_qty_of_json(v, &q);
+	}
 	if (rc == RULES_QTY_TOO_LONG)
 		rules_undecided = "a quantity has more digits than admitd compares exactly";
 	if (rc != RULES_QTY_OK)

@@ -486,6 +486,44 @@ static void test_unparsable_quantity_fails_the_leaf_but_too_long_is_not_decided(
 	assert_true(harness_has(judge_label(not_gt, longq), "r", "not decided"));
 }
 
+static void test_count_compares_the_number_of_elements(void **state)
+{
+	(void)state;
+	assert_true(holds("{path: spec.containers, count: true, op: lte, value: '1'}"));
+	assert_false(holds("{path: spec.containers, count: true, op: gt, value: '1'}"));
+	assert_true(holds("{path: spec.tolerations, count: true, op: lt, value: '1'}")); /* 0 */
+	assert_false(holds("{path: spec.tolerations, count: true, op: gte, value: '1'}"));
+	assert_true(holds("{path: metadata.labels, count: true, op: gte, value: '2'}")); /* map */
+	assert_false(holds("{path: metadata.labels, count: true, op: gt, value: '2'}"));
+	/* a string has no elements to count */
+	assert_false(holds("{path: spec.serviceAccountName, count: true, op: gte, value: '0'}"));
+	assert_true(holds("{not: {path: spec.serviceAccountName, count: true, op: gte, value: "
+			  "'0'}}"));
+	assert_true(holds("{path: 'spec.containers[*].ports', count: true, op: lte, value: '1'}"));
+	/* per container: the init container without ports is named */
+	const char *rule =
+		"  - id: ports\n"
+		"    assert: {path: 'pod.spec.containers[*].ports', count: true, op: gte, "
+		"value: '1'}\n";
+	const struct engine_verdict *v = judge(rule, "Pod", pod_yaml);
+	assert_true(harness_has(v, "ports",
+				"container \"setup\" must satisfy the count of "
+				"pod.spec.containers[*].ports gte \"1\""));
+	assert_false(harness_has(v, "ports", "container \"app\""));
+	assert_rule_error(
+		"  - id: r\n    assert: {path: a, count: true, op: equals, value: '1'}\n",
+		"rules[0] (rule \"r\"): count: true goes with lt, lte, gt, gte, not equals");
+	assert_rule_error(
+		"  - id: r\n    assert: {path: 'a[*]', count: true, op: lt, value: '1'}\n",
+		"path \"a[*]\": count: true counts the list the path ends at");
+	assert_rule_error(
+		"  - id: r\n    assert: {path: 'pod.spec.containers[*]', count: true, op: "
+		"lt, value: '1'}\n",
+		"counts the list the path ends at");
+	assert_rule_error("  - id: r\n    assert: {count: true, all: [{path: a, op: exists}]}\n",
+			  "an assertion is exactly one of {path, op, count}, all, any, not");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_quantity_rules_read_limits_and_numbers),
 		cmocka_unit_test(
 			test_unparsable_quantity_fails_the_leaf_but_too_long_is_not_decided),
+		cmocka_unit_test(test_count_compares_the_number_of_elements),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
