@@ -524,6 +524,74 @@ static void test_count_compares_the_number_of_elements(void **state)
 			  "an assertion is exactly one of {path, op, count}, all, any, not");
 }
 
+/* The ```yaml block after `marker` in a Markdown file; fails the test when it is gone. */
+static char *doc_block(const char *file, const char *marker)
+{
+	static char doc[65536];
+	FILE *f = fopen(file, "r");
+	if (f == NULL)
+		fail_msg("cannot open %s (unit tests run from the checkout's top)", file);
+	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+	doc[n] = '\0';
+	fclose(f);
+	const char *at = strstr(doc, marker);
+	if (at == NULL)
+		fail_msg("%s lost its tested example (%s)", file, marker);
+	const char *open_ = strstr(at, "```yaml\n");
+	const char *close_ = open_ != NULL ? strstr(open_ + 8, "\n```") : NULL;
+	if (open_ == NULL || close_ == NULL)
+		fail_msg("%s: no ```yaml block after %s", file, marker);
+	return strndup(open_ + 8, (size_t)(close_ + 1 - (open_ + 8)));
+}
+
+/* docs/rules.md's all/any/not example, as written there, admits and denies what it says. */
+static void test_docs_combinator_example_judges_as_documented(void **state)
+{
+	(void)state;
+	char *yaml =
+		doc_block("docs/rules.md", "test_docs_combinator_example_judges_as_documented");
+	struct admitd_config *cfg = harness_config(yaml);
+	free(yaml);
+	static const struct {
+		const char *pod;
+		bool denied;
+	} cases[] = {
+		{"metadata: {name: a, labels: {tier: web}}\n"
+		 "spec: {containers: [{name: a}, {name: b}]}\n",
+		 false},
+		{"metadata: {name: b, labels: {tier: batch}}\n"
+		 "spec: {hostNetwork: true, containers: [{name: a}, {name: b}, {name: c}, {name: d}]}\n",
+		 false},
+		{"metadata: {name: c, labels: {tier: web}}\n"
+		 "spec: {containers: [{name: a}, {name: b}, {name: c}, {name: d}]}\n",
+		 true},
+		{"metadata: {name: d, labels: {tier: web}}\n"
+		 "spec: {hostNetwork: true, containers: [{name: a}]}\n",
+		 true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "kind: Pod\n%s", cases[i].pod);
+		json_t *pod = harness_yaml(text);
+		const struct engine_verdict *v = harness_judge(cfg, "Pod", pod);
+		bool denied =
+			harness_has(v, "web-pods-small",
+				    "web pods run at most 3 containers, off the host network");
+		if (denied != cases[i].denied) {
+			harness_dump(v);
+			fail_msg("case %zu: expected %s", i, cases[i].denied ? "a denial" : "none");
+		}
+		assert_int_equal(v->allowed, !cases[i].denied);
+		/* the same pod as a Deployment's template */
+		json_t *dep = harness_wrap("Deployment", pod);
+		v = harness_judge(cfg, "Deployment", dep);
+		assert_int_equal(harness_has(v, "web-pods-small", NULL), cases[i].denied);
+		json_decref(dep);
+		json_decref(pod);
+	}
+	config_unref(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +613,7 @@ int main(void)
 		cmocka_unit_test(
 			test_unparsable_quantity_fails_the_leaf_but_too_long_is_not_decided),
 		cmocka_unit_test(test_count_compares_the_number_of_elements),
+		cmocka_unit_test(test_docs_combinator_example_judges_as_documented),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
