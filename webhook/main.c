@@ -29,6 +29,19 @@ struct command {
 
 static int cmd_help(int argc, char **argv);
 
+/* Whether a command was asked for its usage (main passes -h on as --help). */
+static bool main_help_asked(int argc, char **argv)
+{
+	return argc >= 2 && strcmp(argv[1], "--help") == 0;
+}
+
+/* A command's usage: asked for, on stdout with exit 0; after a misuse, on stderr with exit 2. */
+static int main_usage(const char *usage, bool asked)
+{
+	fputs(usage, asked ? stdout : stderr);
+	return asked ? 0 : 2;
+}
+
 /* Loads --config FILE, or the built-in default; prints every error. */
 static struct admitd_config *main_load_config(const char *path)
 {
@@ -89,7 +102,7 @@ static int main_serve_parse(int argc, char **argv, struct server_options *opt,
 	};
 	int ch;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			opt->config_path = optarg;
@@ -227,10 +240,13 @@ static int cmd_serve(int argc, char **argv)
 
 static int cmd_check_config(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: admitd check-config FILE\n");
-		return 2;
-	}
+	static const char usage[] =
+		"usage: admitd check-config FILE\n\n"
+		"Loads FILE as admitd serve would and prints every error as file:line:col.\n"
+		"Exit status: 0 valid, 2 not.\n";
+	bool help = main_help_asked(argc, argv);
+	if (argc != 2 || help)
+		return main_usage(usage, help);
 	if (main_check_registry() < 0)
 		return 2;
 	struct admitd_config *cfg = main_load_config(argv[1]);
@@ -280,12 +296,15 @@ static int main_policies_markdown(void)
 
 static int cmd_policies(int argc, char **argv)
 {
+	static const char usage[] =
+		"usage: admitd policies [--markdown]\n\n"
+		"Lists the built-in policy modules.\n\n"
+		"options:\n"
+		"  --markdown  the policy reference instead (docs/policies.md)\n";
 	if (argc == 2 && strcmp(argv[1], "--markdown") == 0)
 		return main_policies_markdown();
-	if (argc != 1) {
-		fprintf(stderr, "usage: admitd policies [--markdown]\n");
-		return 2;
-	}
+	if (argc != 1)
+		return main_usage(usage, main_help_asked(argc, argv));
 	printf("%-28s %-11s %-12s %-6s %s\n", "ID", "LEVEL", "DEFAULT", "RUNS", "DESCRIPTION");
 	for (size_t i = 0; i < registry_npolicies; i++) {
 		const struct policy_desc *p = registry_policies[i];
@@ -303,20 +322,25 @@ static int cmd_config(int argc, char **argv)
 {
 	static const char *const sections[][2] = {
 		{"top", ""}, {"server", "server"}, {"limits", "limits"}};
+	static const char usage[] =
+		"usage: admitd config --markdown top|server|limits\n\n"
+		"Prints the configuration key reference from the key table.\n\n"
+		"options:\n"
+		"  --markdown SECTION  the keys of SECTION (top-level, server or limits) as a\n"
+		"                      Markdown table, as spliced into docs/\n";
 	if (argc == 3 && strcmp(argv[1], "--markdown") == 0)
 		for (size_t i = 0; i < 3; i++)
 			if (strcmp(argv[2], sections[i][0]) == 0) {
 				cfgkeys_markdown(stdout, sections[i][1]);
 				return 0;
 			}
-	fprintf(stderr, "usage: admitd config --markdown top|server|limits\n");
-	return 2;
+	return main_usage(usage, main_help_asked(argc, argv));
 }
 
 static int cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (main_help_asked(argc, argv))
+		return main_usage("usage: admitd version\n\nPrints the version.\n", true);
 	printf("admitd %s\n", ADMITD_VERSION);
 	return 0;
 }
@@ -342,6 +366,7 @@ static int cmd_help(int argc, char **argv)
 	printf("usage: admitd COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		printf("  %-14s %s\n", commands[i].name, commands[i].summary);
+	printf("\nadmitd COMMAND --help (or -h) prints a command's usage and options.\n");
 	return 0;
 }
 
@@ -351,6 +376,12 @@ int main(int argc, char **argv)
 		cmd_help(0, NULL);
 		return 2;
 	}
+	/*
+	 * -h is --help for every command: commands need only recognize
+	 * --help, and audit_main's getopt string (audit.c) has no h.
+	 */
+	if (argc >= 3 && strcmp(argv[2], "-h") == 0)
+		argv[2] = "--help";
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

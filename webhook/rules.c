@@ -16,9 +16,13 @@
  * Any other `[*]` means "every element"; `[N]` one element.
  *
  * Values: an absent field reads as "" for equals/in/matches (so `notIn:
- * ["", default]` catches an unset serviceAccountName), numbers compare
- * numerically, and nothing is ever echoed from the object into a message.
- * Everything is compiled once at load: paths, regexes, numbers.
+ * ["", default]` catches an unset serviceAccountName), lt/lte/gt/gte
+ * compare Kubernetes quantities (`512Mi`, `100m`, plain numbers), and
+ * nothing is ever echoed from the object into a message. With `count:
+ * true` they compare the number of elements of the list (or map) the path
+ * ends at instead: `{path: spec.tolerations, count: true, op: lte, value:
+ * 3}`; an absent list counts 0.
+ * Everything is compiled once at load: paths, regexes, quantities.
  */
 #include "rules.h"
 
@@ -48,6 +52,7 @@ struct rules_assert_yaml {
 	struct rules_assert_yaml *any;
 	unsigned nany;
 	struct rules_assert_yaml *not_;
+	bool count;
 };
 
 struct rules_match_yaml {
@@ -92,6 +97,7 @@ static const cyaml_schema_field_t rules_assert_fields[9] = {
 				   struct rules_assert_yaml, any, nany, &rules_assert_entry, 1, 64),
 	CYAML_FIELD_MAPPING_PTR("not", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 				struct rules_assert_yaml, not_, rules_assert_fields),
+	CYAML_FIELD_BOOL("count", CYAML_FLAG_OPTIONAL, struct rules_assert_yaml, count),
 	CYAML_FIELD_END,
 };
 
@@ -125,6 +131,244 @@ static const cyaml_schema_value_t rules_schema = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct rules_yaml, rules_fields),
 };
 
+/* ---- quantities ----
+ *
+ * lt/lte/gt/gte compare Kubernetes quantities as k8s.io/apimachinery's
+ * resource.Quantity reads them: a signed decimal number (`2`, `-1.5`,
+ * `.5`, `5.`), then a binary suffix (Ki..Ei, 2^10..2^60), a decimal SI
+ * suffix (n u m k M G T P E) or a decimal exponent (`e3`, `E-2`). A plain
+ * number is a quantity without a suffix, so numbers compare as before.
+ *
+ * Precision: a quantity is held exactly, as its significant decimal digits
+ * and a power of ten, never as a double: a double keeps 15-17 digits, so
+ * 8Ei and 8Ei + 1 (or 2^53 and 2^53 + 1) would be equal, and a long double
+ * would only move that edge to 19 digits. A binary suffix multiplies the
+ * digits by 1024 up to six times, exactly (2^60 adds at most 19 digits).
+ * What is written with more than RULES_QTY_DIGITS significant digits, or an
+ * exponent of more than 9 digits, is beyond this form: refused in the
+ * configuration, and it leaves a rule not decided in an object.
+ *
+ * Kubernetes rounds a quantity up to 1n and caps it at 2^63-1; the
+ * apiserver sends objects in that form already, and a configured value is
+ * compared as written (only `0.5n` or `1e30` could tell the difference).
+ */
+#define RULES_QTY_DIGITS 40 /* significant digits as written; canonical Kubernetes needs 28 */
+
+struct rules_qty {
+	int sign;                               /* -1, 0 (the value is 0) or 1 */
+	unsigned n;                             /* digits in d: no leading zero, no trailing zero */
+	long exp;                               /* the value is sign x 0.d[0]d[1]... x 10^exp */
+	unsigned char d[RULES_QTY_DIGITS + 24]; /* 0..9 each; room for x 2^60 */
+};
+
+enum rules_qty_read {
+	RULES_QTY_OK,
+	RULES_QTY_NOT,      /* not a quantity */
+	RULES_QTY_TOO_LONG, /* a quantity, beyond what rules_qty holds exactly */
+};
+
+static const struct {
+	const char *name;
+	int base;  /* 2 or 10 */
+	int power; /* of base */
+} rules_qty_suffixes[] = {
+	{"Ki", 2, 10}, {"Mi", 2, 20}, {"Gi", 2, 30}, {"Ti", 2, 40}, {"Pi", 2, 50}, {"Ei", 2, 60},
+	{"n", 10, -9}, {"u", 10, -6}, {"m", 10, -3}, {"", 10, 0},   {"k", 10, 3},  {"M", 10, 6},
+	{"G", 10, 9},  {"T", 10, 12}, {"P", 10, 15}, {"E", 10, 18},
+};
+#define RULES_NQTY_SUFFIXES (sizeof(rules_qty_suffixes) / sizeof(rules_qty_suffixes[0]))
+
+#define RULES_QTY_FORMS                                                                            \
+	"a number such as 3, -1.5 or .5, optionally followed by a binary suffix (Ki Mi Gi Ti Pi "  \
+	"Ei), a decimal one (n u m k M G T P E) or an exponent (e3, E-2)"
+
+static bool rules_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The suffix s..end as a power of 2 or 10; RULES_QTY_NOT when it is none. */
+static enum rules_qty_read rules_qty_suffix(const char *s, const char *end, int *base, long *power)
+{
+	size_t len = (size_t)(end - s);
+	for (size_t i = 0; i < RULES_NQTY_SUFFIXES; i++) {
+		if (strlen(rules_qty_suffixes[i].name) == len &&
+		    memcmp(rules_qty_suffixes[i].name, s, len) == 0) {
+			*base = rules_qty_suffixes[i].base;
+			*power = rules_qty_suffixes[i].power;
+			return RULES_QTY_OK;
+		}
+	}
+	/* `E` alone is exa (above); `E` or `e` with a signed integer, an exponent */
+	if (len < 2 || (s[0] != 'e' && s[0] != 'E'))
+		return RULES_QTY_NOT;
+	const char *p = s + 1;
+	bool neg = *p == '-';
+	if (*p == '-' || *p == '+')
+		p++;
+	if (p == end)
+		return RULES_QTY_NOT;
+	long v = 0;
+	for (; p < end; p++) {
+		if (!rules_is_digit(*p))
+			return RULES_QTY_NOT;
+		if (v > 99999999) /* a tenth digit: beyond what exp can take with a length added */
+			return RULES_QTY_TOO_LONG;
+		v = v * 10 + (*p - '0');
+	}
+	*base = 10;
+	*power = neg ? -v : v;
+	return RULES_QTY_OK;
+}
+
+/* q times 1024, exactly. */
+static void rules_qty_times_1024(struct rules_qty *q)
+{
+	unsigned carry = 0;
+	for (unsigned i = q->n; i-- > 0;) {
+		unsigned v = q->d[i] * 1024u + carry;
+		q->d[i] = (unsigned char)(v % 10);
+		carry = v / 10;
+	}
+	for (; carry > 0; carry /= 10) {
+		memmove(q->d + 1, q->d, q->n);
+		q->d[0] = (unsigned char)(carry % 10);
+		q->n++;
+		q->exp++;
+	}
+	while (q->n > 0 && q->d[q->n - 1] == 0)
+		q->n--;
+}
+
+/* Reads s (len bytes, not NUL-terminated) as a Kubernetes quantity. */
+static enum rules_qty_read rules_qty_parse(const char *s, size_t len, struct rules_qty *q)
+{
+	const char *p = s, *end = s + len;
+	memset(q, 0, sizeof(*q));
+	q->sign = 1;
+	if (p < end && (*p == '+' || *p == '-'))
+		q->sign = *p++ == '-' ? -1 : 1;
+	const char *ints = p;
+	while (p < end && rules_is_digit(*p))
+		p++;
+	const char *ints_end = p, *frac = p, *frac_end = p;
+	if (p < end && *p == '.') {
+		frac = ++p;
+		while (p < end && rules_is_digit(*p))
+			p++;
+		frac_end = p;
+	}
+	if (ints == ints_end && frac == frac_end)
+		return RULES_QTY_NOT;
+	int base;
+	long power;
+	enum rules_qty_read rc = rules_qty_suffix(p, end, &base, &power);
+	if (rc != RULES_QTY_OK)
+		return rc;
+	/* 0.DIGITS x 10^exp; a zero waits for a digit after it, so 1000000 holds one digit */
+	q->exp = (long)(ints_end - ints);
+	const char *const parts[2][2] = {{ints, ints_end}, {frac, frac_end}};
+	size_t zeros = 0;
+	for (size_t k = 0; k < 2; k++) {
+		for (const char *c = parts[k][0]; c < parts[k][1]; c++) {
+			if (*c == '0' && q->n == 0) {
+				q->exp--; /* a leading zero */
+			} else if (*c == '0') {
+				zeros++;
+			} else {
+				if (q->n + zeros + 1 > RULES_QTY_DIGITS)
+					return RULES_QTY_TOO_LONG;
+				for (; zeros > 0; zeros--)
+					q->d[q->n++] = 0;
+				q->d[q->n++] = (unsigned char)(*c - '0');
+			}
+		}
+	}
+	if (q->n == 0) {
+		q->sign = 0;
+		q->exp = 0;
+		return RULES_QTY_OK;
+	}
+	if (base == 10)
+		q->exp += power;
+	else
+		for (long i = 0; i < power; i += 10)
+			rules_qty_times_1024(q);
+	return RULES_QTY_OK;
+}
+
+/* -1, 0 or 1 as a is below, equal to or above b. */
+static int rules_qty_cmp(const struct rules_qty *a, const struct rules_qty *b)
+{
+	if (a->sign != b->sign)
+		return a->sign < b->sign ? -1 : 1;
+	if (a->sign == 0)
+		return 0;
+	int mag = 0;
+	if (a->exp != b->exp) {
+		mag = a->exp < b->exp ? -1 : 1;
+	} else {
+		unsigned n = a->n > b->n ? a->n : b->n;
+		for (unsigned i = 0; i < n && mag == 0; i++) {
+			unsigned da = i < a->n ? a->d[i] : 0, db = i < b->n ? b->d[i] : 0;
+			mag = da < db ? -1 : da > db ? 1 : 0;
+		}
+	}
+	return a->sign * mag;
+}
+
+/*
+ * A JSON number or a string holding a quantity. A real is read in its
+ * shortest form that gives the same double back, so 0.1 stays 0.1 (and
+ * equals 100m) rather than its binary expansion.
+ */
+static enum rules_qty_read rules_qty_of_json(const json_t *v, struct rules_qty *q)
+{
+	char buf[64];
+	int n = 0;
+	if (json_is_string(v))
+		return rules_qty_parse(json_string_value(v), json_string_length(v), q);
+	if (json_is_integer(v)) {
+		n = snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	} else if (json_is_real(v)) {
+		double d = json_real_value(v);
+		for (int prec = 1; prec <= 17; prec++) {
+			n = snprintf(buf, sizeof(buf), "%.*g", prec, d);
+			if (strtod(buf, NULL) == d)
+				break;
+		}
+	} else {
+		return RULES_QTY_NOT;
+	}
+	return rules_qty_parse(buf, (size_t)n, q);
+}
+
+/* Reads text into q; -1 with why `who` (an operator) cannot take it. */
+static int rules_qty_compile(const char *who, const char *text, struct rules_qty *q, char *err,
+			     size_t errlen)
+{
+	enum rules_qty_read rc = rules_qty_parse(text, strlen(text), q);
+	if (rc == RULES_QTY_NOT)
+		snprintf(err, errlen, "%s needs a number or a Kubernetes quantity, not \"%s\" (%s)",
+			 who, text, RULES_QTY_FORMS);
+	else if (rc == RULES_QTY_TOO_LONG)
+		snprintf(err, errlen,
+			 "%s: \"%s\" has more than %d significant digits or an exponent of more "
+			 "than 9 digits, beyond what admitd compares exactly",
+			 who, text, RULES_QTY_DIGITS);
+	return rc == RULES_QTY_OK ? 0 : -1;
+}
+
+int rules_compare_quantities(const char *a, const char *b, int *cmp, char *err, size_t errlen)
+{
+	struct rules_qty qa, qb;
+	if (rules_qty_compile("a comparison", a, &qa, err, errlen) < 0 ||
+	    rules_qty_compile("a comparison", b, &qb, err, errlen) < 0)
+		return -1;
+	*cmp = rules_qty_cmp(&qa, &qb);
+	return 0;
+}
+
 /* ---- compiled form ---- */
 
 enum rules_op {
@@ -144,9 +388,9 @@ enum rules_op {
 /* What an operator takes beside its path. */
 enum rules_operand {
 	RULES_TAKES_NOTHING,
-	RULES_TAKES_VALUE,  /* `value` */
-	RULES_TAKES_VALUES, /* `values`, a list */
-	RULES_TAKES_NUMBER, /* `value`, a number */
+	RULES_TAKES_VALUE,    /* `value` */
+	RULES_TAKES_VALUES,   /* `values`, a list */
+	RULES_TAKES_QUANTITY, /* `value`, a Kubernetes quantity */
 };
 
 static const struct {
@@ -161,10 +405,10 @@ static const struct {
 	{"in", RULES_IN, RULES_TAKES_VALUES},
 	{"notIn", RULES_NOT_IN, RULES_TAKES_VALUES},
 	{"matches", RULES_MATCHES, RULES_TAKES_VALUE},
-	{"lt", RULES_LT, RULES_TAKES_NUMBER},
-	{"lte", RULES_LTE, RULES_TAKES_NUMBER},
-	{"gt", RULES_GT, RULES_TAKES_NUMBER},
-	{"gte", RULES_GTE, RULES_TAKES_NUMBER},
+	{"lt", RULES_LT, RULES_TAKES_QUANTITY},
+	{"lte", RULES_LTE, RULES_TAKES_QUANTITY},
+	{"gt", RULES_GT, RULES_TAKES_QUANTITY},
+	{"gte", RULES_GTE, RULES_TAKES_QUANTITY},
 };
 #define RULES_NOPS (sizeof(rules_ops) / sizeof(rules_ops[0]))
 
@@ -191,7 +435,8 @@ struct rules_assert {
 	enum rules_op op;
 	char **values; /* equals/notEquals: one; in/notIn: several */
 	size_t nvalues;
-	double number;
+	struct rules_qty quantity; /* lt/lte/gt/gte */
+	bool count;                /* compare the number of elements, not the value */
 	struct regex *re;
 	struct rules_assert **kids;
 	size_t nkids;
@@ -332,6 +577,17 @@ static void rules_assert_free(struct rules_assert *a)
 	free(a);
 }
 
+/* The operators' names (only those taking a quantity, when asked), comma-separated. */
+static void rules_op_names(char *out, size_t outlen, bool quantity_only)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < RULES_NOPS && n < outlen; i++)
+		if (!quantity_only || rules_ops[i].takes == RULES_TAKES_QUANTITY)
+			n += (size_t)snprintf(out + n, outlen - n, "%s%s", n ? ", " : "",
+					      rules_ops[i].name);
+}
+
 /* A leaf: path, operator and what the operator takes, compiled into a. */
 static int rules_leaf_compile(const struct rules_assert_yaml *y, struct rules_assert *a,
 			      bool *per_container, char *err, size_t errlen)
@@ -348,18 +604,29 @@ static int rules_leaf_compile(const struct rules_assert_yaml *y, struct rules_as
 	size_t k = 0;
 	while (k < RULES_NOPS && strcmp(rules_ops[k].name, y->op) != 0)
 		k++;
+	char names[160];
 	if (k == RULES_NOPS) {
-		size_t n = (size_t)snprintf(err, errlen, "unknown operator \"%s\" (", y->op);
-		for (size_t i = 0; i < RULES_NOPS && n < errlen; i++)
-			n += (size_t)snprintf(err + n, errlen - n, "%s%s", i ? ", " : "",
-					      rules_ops[i].name);
-		if (n < errlen)
-			snprintf(err + n, errlen - n, ")");
+		rules_op_names(names, sizeof(names), false);
+		snprintf(err, errlen, "unknown operator \"%s\" (%s)", y->op, names);
 		return -1;
 	}
 	a->op = rules_ops[k].op;
 	enum rules_operand takes = rules_ops[k].takes;
-	bool one = takes == RULES_TAKES_VALUE || takes == RULES_TAKES_NUMBER;
+	a->count = y->count;
+	if (a->count && takes != RULES_TAKES_QUANTITY) {
+		rules_op_names(names, sizeof(names), true);
+		snprintf(err, errlen, "count: true goes with %s, not %s", names, y->op);
+		return -1;
+	}
+	if (a->count &&
+	    (a->path.nsegs == 0 || a->path.segs[a->path.nsegs - 1].index == RULES_SEG_WILDCARD)) {
+		snprintf(err, errlen,
+			 "path \"%s\": count: true counts the list the path ends at; end it at the "
+			 "list's name, not at [*]",
+			 y->path);
+		return -1;
+	}
+	bool one = takes == RULES_TAKES_VALUE || takes == RULES_TAKES_QUANTITY;
 	if (one && (y->value == NULL || y->values != NULL)) {
 		snprintf(err, errlen, "operator %s takes `value`", y->op);
 		return -1;
@@ -382,14 +649,11 @@ static int rules_leaf_compile(const struct rules_assert_yaml *y, struct rules_as
 			return -1;
 		a->nvalues++;
 	}
-	if (takes == RULES_TAKES_NUMBER) {
-		char *end = NULL;
-		a->number = strtod(y->value, &end);
-		if (end == y->value || *end != '\0') {
-			snprintf(err, errlen, "operator %s needs a number, not \"%s\"", y->op,
-				 y->value);
+	if (takes == RULES_TAKES_QUANTITY) {
+		char who[48];
+		snprintf(who, sizeof(who), "operator %s", y->op);
+		if (rules_qty_compile(who, y->value, &a->quantity, err, errlen) < 0)
 			return -1;
-		}
 	}
 	if (a->op == RULES_MATCHES && (a->re = regex_compile(y->value, err, errlen)) == NULL)
 		return -1;
@@ -407,10 +671,11 @@ static struct rules_assert *rules_assert_compile(const struct rules_assert_yaml 
 	struct rules_assert *a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return NULL;
-	int forms = (y->path != NULL || y->op != NULL) + (y->all != NULL) + (y->any != NULL) +
-		    (y->not_ != NULL);
+	int forms = (y->path != NULL || y->op != NULL || y->count) + (y->all != NULL) +
+		    (y->any != NULL) + (y->not_ != NULL);
 	if (forms != 1) {
-		snprintf(err, errlen, "an assertion is exactly one of {path, op}, all, any, not");
+		snprintf(err, errlen,
+			 "an assertion is exactly one of {path, op, count}, all, any, not");
 		goto fail;
 	}
 	const struct rules_assert_yaml *kids = NULL;
@@ -450,7 +715,8 @@ fail:
 static void rules_summarize(const struct rules_assert_yaml *y, char *out, size_t outlen)
 {
 	if (y->path != NULL && y->op != NULL) {
-		size_t n = (size_t)snprintf(out, outlen, "%s %s", y->path, y->op);
+		size_t n = (size_t)snprintf(out, outlen, "%s%s %s", y->count ? "the count of " : "",
+					    y->path, y->op);
 		if (y->value != NULL && n < outlen)
 			n += (size_t)snprintf(out + n, outlen - n, " \"%s\"", y->value);
 		for (unsigned i = 0; i < y->nvalues && n < outlen; i++)
@@ -525,9 +791,10 @@ static const char *rules_text(const json_t *v, char *buf, size_t buflen)
 }
 
 /*
- * Strings longer than this never reach a regex. Such a value, or a match
- * the PCRE2 limits stop, leaves the rule undecided, and an undecided rule
- * is a violation whatever the rest says: under `not` a "no" would admit.
+ * Strings longer than this never reach a regex. Such a value, a match the
+ * PCRE2 limits stop, or a quantity too long to compare exactly, leaves the
+ * rule undecided, and an undecided rule is a violation whatever the rest
+ * says: under `not` a "no" would admit.
  */
 static __thread unsigned rules_max_match = 4096;
 static __thread const char *rules_undecided;
@@ -543,6 +810,46 @@ static bool rules_regex_leaf(const struct rules_assert *a, const char *t)
 	if (rc == REGEX_LIMIT)
 		rules_undecided = "its regex hit the match limit";
 	return rc == REGEX_MATCH;
+}
+
+/*
+ * lt/lte/gt/gte: the value (with `count`, its number of elements) as a
+ * quantity, compared with the configured one. What is not a quantity
+ * (absent, "lots", a map; with `count`, a string) makes the leaf not hold:
+ * a decided "no", which `not` turns into "yes", as a non-number always
+ * did. The object says what it is, and the apiserver refuses a resource
+ * quantity that does not parse, so nothing went unjudged. A quantity with
+ * more digits than rules_qty holds is different: it may well be in range
+ * and admitd cannot tell, like a regex stopped by a limit, so the rule is
+ * not decided (a violation even under `not`).
+ */
+static bool rules_quantity_leaf(const struct rules_assert *a, const json_t *v)
+{
+	struct rules_qty q;
+	enum rules_qty_read rc;
+	if (a->count) {
+		char buf[32];
+		size_t n = 0; /* absent or null */
+		if (json_is_array(v))
+			n = json_array_size(v);
+		else if (json_is_object(v))
+			n = json_object_size(v);
+		else if (v != NULL && !json_is_null(v))
+			return false;
+		int len = snprintf(buf, sizeof(buf), "%zu", n);
+		rc = rules_qty_parse(buf, (size_t)len, &q);
+	} else {
+		rc = rules_qty_of_json(v, &q);
+	}
+	if (rc == RULES_QTY_TOO_LONG)
+		rules_undecided = "a quantity has more digits than admitd compares exactly";
+	if (rc != RULES_QTY_OK)
+		return false;
+	int c = rules_qty_cmp(&q, &a->quantity);
+	return a->op == RULES_LT    ? c < 0
+	       : a->op == RULES_LTE ? c <= 0
+	       : a->op == RULES_GT  ? c > 0
+				    : c >= 0;
 }
 
 static bool rules_leaf(const struct rules_assert *a, const json_t *v)
@@ -571,15 +878,8 @@ static bool rules_leaf(const struct rules_assert *a, const json_t *v)
 	case RULES_LT:
 	case RULES_LTE:
 	case RULES_GT:
-	case RULES_GTE: {
-		if (!json_is_number(v))
-			return false;
-		double d = json_number_value(v);
-		return a->op == RULES_LT    ? d < a->number
-		       : a->op == RULES_LTE ? d <= a->number
-		       : a->op == RULES_GT  ? d > a->number
-					    : d >= a->number;
-	}
+	case RULES_GTE:
+		return rules_quantity_leaf(a, v);
 	}
 	return false;
 }

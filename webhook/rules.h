@@ -37,5 +37,11 @@ void rules_set_max_match(struct rule *r, unsigned n);
 
 /* Compiles a path for tests and the fuzzer; returns 0 or -1 with a reason. */
 int rules_check_path(const char *path, char *err, size_t errlen);
+/*
+ * Compares two Kubernetes quantities (`512Mi`, `100m`, `1e3`) as lt/lte/gt/gte
+ * do: *cmp is -1, 0 or 1 as a is below, equal to or above b. For tests and
+ * the fuzzer; returns 0, or -1 with a reason when either is not a quantity.
+ */
+int rules_compare_quantities(const char *a, const char *b, int *cmp, char *err, size_t errlen);
 
 #endif

@@ -8,6 +8,18 @@ source "$(dirname "$0")/lib.sh"
 make_certs
 CERTS=(--cert "$WORK/certs/tls.crt" --key "$WORK/certs/tls.key")
 
+# every command `admitd help` lists answers --help and -h: a usage line on stdout, exit 0
+cmds=$("$ADMITD" help | sed -n 's/^  \([a-z-]*\)  .*/\1/p')
+check "admitd help lists the commands ($(echo $cmds))" grep -qx check-config <<<"$cmds"
+for c in $cmds; do
+	for flag in --help -h; do
+		timeout 10 "$ADMITD" "$c" "$flag" >"$WORK/out" 2>/dev/null
+		rc=$?
+		check "admitd $c $flag exits 0 ($rc)" [ "$rc" -eq 0 ]
+		check "  and prints a line starting with usage: on stdout" grep -q '^usage:' "$WORK/out"
+	done
+done
+
 # refused FLAGS... -- TEXT: exit 2 with TEXT on stderr, without serving
 refused() {
 	local args=() want

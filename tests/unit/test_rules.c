@@ -355,6 +355,243 @@ static void test_rule_ids_are_dns_labels(void **state)
 	assert_string_equal(metrics_escape("\"\"\"\"", buf, 6), "\\\"\\\"");
 }
 
+/* -1, 0 or 1 from rules_compare_quantities; fails the test when either is refused. */
+static int qcmp(const char *a, const char *b)
+{
+	char err[512];
+	int cmp = 2;
+	if (rules_compare_quantities(a, b, &cmp, err, sizeof(err)) < 0)
+		fail_msg("%s vs %s: %s", a, b, err);
+	return cmp;
+}
+
+static void assert_not_quantity(const char *q, const char *why)
+{
+	char err[512] = "";
+	int cmp;
+	assert_int_equal(rules_compare_quantities(q, "1", &cmp, err, sizeof(err)), -1);
+	if (strstr(err, why) == NULL)
+		fail_msg("\"%s\": expected \"%s\" in\n  %s", q, why, err);
+}
+
+/* resource.Quantity's grammar and values, exactly: doubles would tie 8Ei with 8Ei - 1. */
+static void test_quantities_compare_exactly_as_kubernetes_reads_them(void **state)
+{
+	(void)state;
+	assert_int_equal(qcmp("100m", "0.1001"), -1);
+	assert_int_equal(qcmp("1Gi", "1G"), 1);
+	assert_int_equal(qcmp("1000m", "1"), 0);
+	assert_int_equal(qcmp("2Gi", "2147483648"), 0);
+	assert_int_equal(qcmp("1.5Gi", "1536Mi"), 0);
+	assert_int_equal(qcmp("0.1Ki", "102.4"), 0);
+	assert_int_equal(qcmp("1Ti", "1099511627776"), 0);
+	assert_int_equal(qcmp("1Pi", "1125899906842624"), 0);
+	assert_int_equal(qcmp("8Ei", "9223372036854775808"), 0);
+	assert_int_equal(qcmp("8Ei", "9223372036854775807"), 1);           /* one apart at 2^63 */
+	assert_int_equal(qcmp("9007199254740993", "9007199254740992"), 1); /* 2^53 + 1 */
+	assert_int_equal(qcmp("1E", "1e18"), 0); /* E alone is exa, E with digits an exponent */
+	assert_int_equal(qcmp("12E-2", "0.12"), 0);
+	assert_int_equal(qcmp("1e3", "1k"), 0);
+	assert_int_equal(qcmp("1e+3", "1000"), 0);
+	assert_int_equal(qcmp("1u", "1000n"), 0);
+	assert_int_equal(qcmp("1n", "0"), 1);
+	assert_int_equal(qcmp(".5", "500m"), 0);
+	assert_int_equal(qcmp("5.", "+5"), 0);
+	assert_int_equal(qcmp("0.000", "-0"), 0);
+	assert_int_equal(qcmp("-2Gi", "-1Gi"), -1);
+	assert_int_equal(qcmp("-1m", "0"), -1);
+	assert_int_equal(qcmp("007", "7000000000n"), 0);
+	assert_int_equal(qcmp("1000000000000000000000000000000000000000000000000", "1e48"), 0);
+	const char *bad[] = {"",    "lots",  "1K",   "1e", "1.2.3", "Gi",   "1 Gi", "1Gib",
+			     "--1", "1e1.5", "0x10", ".",  "-",     "1Gi ", "1ki",  "e3"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_not_quantity(bad[i], "needs a number or a Kubernetes quantity");
+	assert_not_quantity("1.0000000000000000000000000000000000000001",
+			    "more than 40 significant");
+	assert_not_quantity("1e1234567890", "an exponent of more than 9 digits");
+	assert_int_equal(qcmp("1.000000000000000000000000000000000000001", "1"), 1); /* 40 */
+}
+
+/* The pod of the quantity tests: limits as the apiserver sends them (strings), one over 2Gi. */
+static const char *limits_pod_yaml =
+	"kind: Pod\n"
+	"metadata: {name: p, labels: {share: \"100m\"}}\n"
+	"spec:\n"
+	"  ratio: 0.1\n"
+	"  containers:\n"
+	"  - {name: app, resources: {limits: {memory: 512Mi, cpu: 500m}}}\n"
+	"  - {name: big, resources: {limits: {memory: 3Gi, cpu: \"2\"}}}\n"
+	"  - {name: bare}\n";
+
+static void test_quantity_rules_read_limits_and_numbers(void **state)
+{
+	(void)state;
+	const char *rule =
+		"  - id: memory-cap\n"
+		"    assert: {path: 'pod.spec.containers[*].resources.limits.memory', op: "
+		"lte, value: 2Gi}\n"
+		"    message: at most 2Gi\n";
+	const struct engine_verdict *v = judge(rule, "Pod", limits_pod_yaml);
+	assert_true(harness_has(v, "memory-cap", "container \"big\" at most 2Gi"));
+	assert_true(harness_has(v, "memory-cap", "container \"bare\" at most 2Gi")); /* unset */
+	assert_false(harness_has(v, "memory-cap", "container \"app\""));
+	assert_false(harness_has(v, "memory-cap", "not decided"));
+	/* a string quantity in any field, and a JSON real read as written */
+	char a[256];
+	const char *holding[] = {
+		"{path: metadata.labels.share, op: gte, value: '0.1'}",
+		"{path: metadata.labels.share, op: lt, value: '0.1001'}",
+		"{path: spec.ratio, op: lte, value: 100m}",
+		"{path: spec.ratio, op: gte, value: 100m}",
+		"{path: 'spec.containers[1].resources.limits.cpu', op: gt, value: 1999m}"};
+	for (size_t i = 0; i < sizeof(holding) / sizeof(holding[0]); i++) {
+		snprintf(a, sizeof(a), "  - id: r\n    assert: %s\n", holding[i]);
+		if (harness_has(judge(a, "Pod", limits_pod_yaml), "r", NULL))
+			fail_msg("does not hold: %s", holding[i]);
+	}
+	snprintf(a, sizeof(a), "  - id: r\n    assert: %s\n",
+		 "{path: metadata.labels.share, op: gt, value: '0.1'}");
+	assert_true(harness_has(judge(a, "Pod", limits_pod_yaml), "r", NULL));
+	/* a bad value is a configuration error naming the rule and the accepted forms */
+	assert_rule_error(
+		"  - id: mem\n    assert: {path: a, op: lte, value: 2GB}\n",
+		"rules[0] (rule \"mem\"): operator lte needs a number or a Kubernetes "
+		"quantity, not \"2GB\" (a number such as 3, -1.5 or .5, optionally followed "
+		"by a binary suffix (Ki Mi Gi Ti Pi Ei), a decimal one (n u m k M G T P E) "
+		"or an exponent (e3, E-2))");
+	assert_rule_error("  - id: mem\n    assert: {path: a, op: gt, value: '1e9999999999'}\n",
+			  "operator gt: \"1e9999999999\" has more than 40 significant digits");
+}
+
+/*
+ * A field that is not a quantity is a decided "no", which `not` turns into
+ * "yes", as a non-number was before. One too long to compare exactly is not
+ * decided: a violation whatever `not` says.
+ */
+static void test_unparsable_quantity_fails_the_leaf_but_too_long_is_not_decided(void **state)
+{
+	(void)state;
+	const char *lte = "{path: metadata.labels.v, op: lte, value: 2Gi}";
+	const char *not_gt = "{not: {path: metadata.labels.v, op: gt, value: 2Gi}}";
+	const struct engine_verdict *v = judge_label(lte, "lots");
+	assert_true(harness_has(v, "r", "must satisfy metadata.labels.v lte \"2Gi\""));
+	assert_false(harness_has(v, "r", "not decided"));
+	assert_false(harness_has(judge_label(not_gt, "lots"), "r", NULL));
+	assert_false(harness_has(judge_label(not_gt, "1Gi"), "r", NULL));
+	assert_true(harness_has(judge_label(not_gt, "3Gi"), "r", NULL));
+	/* 41 significant digits: maybe 1, maybe not; admitd does not round it either way */
+	const char *longq = "1.0000000000000000000000000000000000000001";
+	assert_true(harness_has(judge_label(lte, longq), "r",
+				"not decided: a quantity has more digits than admitd compares"));
+	assert_true(harness_has(judge_label(not_gt, longq), "r", "not decided"));
+}
+
+static void test_count_compares_the_number_of_elements(void **state)
+{
+	(void)state;
+	assert_true(holds("{path: spec.containers, count: true, op: lte, value: '1'}"));
+	assert_false(holds("{path: spec.containers, count: true, op: gt, value: '1'}"));
+	assert_true(holds("{path: spec.tolerations, count: true, op: lt, value: '1'}")); /* 0 */
+	assert_false(holds("{path: spec.tolerations, count: true, op: gte, value: '1'}"));
+	assert_true(holds("{path: metadata.labels, count: true, op: gte, value: '2'}")); /* map */
+	assert_false(holds("{path: metadata.labels, count: true, op: gt, value: '2'}"));
+	/* a string has no elements to count */
+	assert_false(holds("{path: spec.serviceAccountName, count: true, op: gte, value: '0'}"));
+	assert_true(holds("{not: {path: spec.serviceAccountName, count: true, op: gte, value: "
+			  "'0'}}"));
+	assert_true(holds("{path: 'spec.containers[*].ports', count: true, op: lte, value: '1'}"));
+	/* per container: the init container without ports is named */
+	const char *rule =
+		"  - id: ports\n"
+		"    assert: {path: 'pod.spec.containers[*].ports', count: true, op: gte, "
+		"value: '1'}\n";
+	const struct engine_verdict *v = judge(rule, "Pod", pod_yaml);
+	assert_true(harness_has(v, "ports",
+				"container \"setup\" must satisfy the count of "
+				"pod.spec.containers[*].ports gte \"1\""));
+	assert_false(harness_has(v, "ports", "container \"app\""));
+	assert_rule_error(
+		"  - id: r\n    assert: {path: a, count: true, op: equals, value: '1'}\n",
+		"rules[0] (rule \"r\"): count: true goes with lt, lte, gt, gte, not equals");
+	assert_rule_error(
+		"  - id: r\n    assert: {path: 'a[*]', count: true, op: lt, value: '1'}\n",
+		"path \"a[*]\": count: true counts the list the path ends at");
+	assert_rule_error(
+		"  - id: r\n    assert: {path: 'pod.spec.containers[*]', count: true, op: "
+		"lt, value: '1'}\n",
+		"counts the list the path ends at");
+	assert_rule_error("  - id: r\n    assert: {count: true, all: [{path: a, op: exists}]}\n",
+			  "an assertion is exactly one of {path, op, count}, all, any, not");
+}
+
+/* The ```yaml block after `marker` in a Markdown file; fails the test when it is gone. */
+static char *doc_block(const char *file, const char *marker)
+{
+	static char doc[65536];
+	FILE *f = fopen(file, "r");
+	if (f == NULL)
+		fail_msg("cannot open %s (unit tests run from the checkout's top)", file);
+	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+	doc[n] = '\0';
+	fclose(f);
+	const char *at = strstr(doc, marker);
+	if (at == NULL)
+		fail_msg("%s lost its tested example (%s)", file, marker);
+	const char *open_ = strstr(at, "```yaml\n");
+	const char *close_ = open_ != NULL ? strstr(open_ + 8, "\n```") : NULL;
+	if (open_ == NULL || close_ == NULL)
+		fail_msg("%s: no ```yaml block after %s", file, marker);
+	return strndup(open_ + 8, (size_t)(close_ + 1 - (open_ + 8)));
+}
+
+/* docs/rules.md's all/any/not example, as written there, admits and denies what it says. */
+static void test_docs_combinator_example_judges_as_documented(void **state)
+{
+	(void)state;
+	char *yaml =
+		doc_block("docs/rules.md", "test_docs_combinator_example_judges_as_documented");
+	struct admitd_config *cfg = harness_config(yaml);
+	free(yaml);
+	static const struct {
+		const char *pod;
+		bool denied;
+	} cases[] = {
+		{"metadata: {name: a, labels: {tier: web}}\n"
+		 "spec: {containers: [{name: a}, {name: b}]}\n",
+		 false},
+		{"metadata: {name: b, labels: {tier: batch}}\n"
+		 "spec: {hostNetwork: true, containers: [{name: a}, {name: b}, {name: c}, {name: d}]}\n",
+		 false},
+		{"metadata: {name: c, labels: {tier: web}}\n"
+		 "spec: {containers: [{name: a}, {name: b}, {name: c}, {name: d}]}\n",
+		 true},
+		{"metadata: {name: d, labels: {tier: web}}\n"
+		 "spec: {hostNetwork: true, containers: [{name: a}]}\n",
+		 true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "kind: Pod\n%s", cases[i].pod);
+		json_t *pod = harness_yaml(text);
+		const struct engine_verdict *v = harness_judge(cfg, "Pod", pod);
+		bool denied =
+			harness_has(v, "web-pods-small",
+				    "web pods run at most 3 containers, off the host network");
+		if (denied != cases[i].denied) {
+			harness_dump(v);
+			fail_msg("case %zu: expected %s", i, cases[i].denied ? "a denial" : "none");
+		}
+		assert_int_equal(v->allowed, !cases[i].denied);
+		/* the same pod as a Deployment's template */
+		json_t *dep = harness_wrap("Deployment", pod);
+		v = harness_judge(cfg, "Deployment", dep);
+		assert_int_equal(harness_has(v, "web-pods-small", NULL), cases[i].denied);
+		json_decref(dep);
+		json_decref(pod);
+	}
+	config_unref(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +608,12 @@ int main(void)
 		cmocka_unit_test(test_regex_dialect_pcre2_with_posix_anchors),
 		cmocka_unit_test(test_regex_limit_is_a_violation),
 		cmocka_unit_test(test_regex_posix_only_constructs_refused),
+		cmocka_unit_test(test_quantities_compare_exactly_as_kubernetes_reads_them),
+		cmocka_unit_test(test_quantity_rules_read_limits_and_numbers),
+		cmocka_unit_test(
+			test_unparsable_quantity_fails_the_leaf_but_too_long_is_not_decided),
+		cmocka_unit_test(test_count_compares_the_number_of_elements),
+		cmocka_unit_test(test_docs_combinator_example_judges_as_documented),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
