@@ -267,12 +267,10 @@ static void test_allowed_registries_bad_parameters(void **state)
 	load_fails("policies:\n  - id: allowed-registries\n    registries: [ghcr.io/]\n",
 		   "registries[0] \"ghcr.io/\"");
 	load_fails("policies:\n  - id: allowed-registries\n"
-		   "    registries: [registry.corp.example, nginx]\n",
-		   "registries[1] \"nginx\": not a registry");
+		   "    registries: [registry.corp.example, \"nginx:\"]\n",
+		   "registries[1] \"nginx:\": not an image pattern: it has an empty tag");
 	load_fails("policies:\n  - id: allowed-registries\n    registries: [ghcr.io/Acme]\n",
 		   "upper-case");
-	load_fails("policies:\n  - id: allowed-registries\n    registries: [\"ghcr.io/acme:1\"]\n",
-		   "tag");
 	load_fails("policies:\n  - id: allowed-registries\n    registries: [\"*.corp.example\"]\n",
 		   "registries[0]");
 	load_fails("policies:\n  - id: allowed-registries\n    registries: ghcr.io\n", NULL);
