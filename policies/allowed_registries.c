@@ -4,16 +4,17 @@
  * change under the same name after review.
  *
  * Forbids: on any container, init container or ephemeral container, an
- *          image whose registry (normalized the way the runtime resolves
- *          it: "nginx" is docker.io/library/nginx) matches none of
- *          `registries`; a missing, non-string or unparsable image; with
+ *          image (normalized the way the runtime resolves it: "nginx" is
+ *          docker.io/library/nginx) that matches none of `registries`; a
+ *          missing, non-string or unparsable image; with
  *          `requireDigest`, an image not pinned by a sha256 (or sha512)
  *          digest; with `allowLatest: false`, an image without a digest
  *          whose tag is "latest" or absent (the runtime pulls :latest).
  * Reads:   <container>.image
  * Parameters:
- *   registries:    [host[:port][/path-prefix], ...]  required, at least one;
- *                  matched on whole components, host case-insensitively
+ *   registries:    [image pattern, ...]  required, at least one: a registry
+ *                  or path prefix (whole components), or one image with a
+ *                  tag or digest; the syntax of image.h, as exemptions
  *   requireDigest: bool, default false
  *   allowLatest:   bool, default true
  */
@@ -74,8 +75,8 @@ static int allowed_registries_prepare(const void *params, void **state, char *er
 	*state = NULL;
 	if (p == NULL || p->registries_count == 0) {
 		snprintf(err, errlen,
-			 "\"registries\" must list at least one registry, e.g. "
-			 "registries: [registry.corp.example, ghcr.io/acme]");
+			 "\"registries\" must list at least one registry or image, e.g. "
+			 "registries: [registry.corp.example, ghcr.io/acme, \"ubuntu:20.14\"]");
 		return -1;
 	}
 	struct allowed_registries_state *st = calloc(1, sizeof(*st));
@@ -93,8 +94,8 @@ static int allowed_registries_prepare(const void *params, void **state, char *er
 	st->allowed[0] = '\0';
 	for (unsigned i = 0; i < p->registries_count; i++) {
 		char why[256] = "";
-		if (image_pattern_compile(p->registries[i], IMAGE_PATTERN_REGISTRY,
-					  &st->patterns[i], why, sizeof(why)) < 0) {
+		if (image_pattern_compile(p->registries[i], &st->patterns[i], why, sizeof(why)) <
+		    0) {
 			snprintf(err, errlen, "registries[%u] \"%s\": %s", i, p->registries[i],
 				 why);
 			allowed_registries_release(st);

@@ -1,7 +1,7 @@
 /*
  * image.c: container image references, parsed and normalized the way the
  * container runtime resolves them (the docker/containerd reference
- * grammar), and the registry and image patterns configurations use.
+ * grammar), and the one image-pattern syntax configurations use.
  *
  * Forbids: nothing by itself; it is the one place that decides which
  * registry an image really comes from, so that allowed-registries and
@@ -34,8 +34,9 @@ struct image_span {
 	size_t host_len;
 	const char *path;
 	size_t path_len;
-	bool library;    /* docker.io/NAME means docker.io/library/NAME */
-	const char *tag; /* NULL when none */
+	bool library;     /* docker.io/NAME means docker.io/library/NAME */
+	bool hub_written; /* the text named Docker Hub's host itself ("docker.io/...") */
+	const char *tag;  /* NULL when none */
 	size_t tag_len;
 	const char *digest; /* NULL when none */
 	size_t digest_len;
@@ -318,10 +319,11 @@ static const char *image_split(const char *ref, struct image_span *sp)
 		return why;
 
 	/* Docker Hub's legacy name is the same registry; official images live under library/ */
-	if (sp->host != NULL && image_host_is(sp->host, sp->host_len, "index.docker.io"))
+	if (sp->host != NULL && (image_host_is(sp->host, sp->host_len, "index.docker.io") ||
+				 image_host_is(sp->host, sp->host_len, IMAGE_DEFAULT_HOST))) {
 		sp->host = NULL;
-	if (sp->host != NULL && image_host_is(sp->host, sp->host_len, IMAGE_DEFAULT_HOST))
-		sp->host = NULL;
+		sp->hub_written = true;
+	}
 	sp->library = sp->host == NULL && memchr(sp->path, '/', sp->path_len) == NULL;
 	/* the bound holds for the normalized name too, so a normalized reference
 	 * always parses again (found by fuzz_image: "a"*255 became
@@ -371,64 +373,124 @@ static char *image_xstrndup(const char *s, size_t n)
 	return d;
 }
 
-/* A registry pattern: the first component is the host, whatever it looks like. */
-static const char *image_registry_split(const char *text, struct image_span *sp)
+/*
+ * Image patterns. One syntax for every key that names images, read the way
+ * the runtime reads the same text, so that an entry means the images it
+ * looks like:
+ *
+ *   - a tag or a digest makes an entry one image: "ubuntu:20.14" is
+ *     docker.io/library/ubuntu with tag 20.14 (and any digest: the runtime
+ *     pulls a digest when there is one, so pin it in the entry to allow one
+ *     build); "x@sha256:..." is that digest, whatever the tag;
+ *   - without either it is a prefix on whole components: "ghcr.io/acme"
+ *     covers ghcr.io/acme and ghcr.io/acme/x, never ghcr.io/acme-evil;
+ *     "nginx" covers docker.io/library/nginx and below it;
+ *   - a trailing slash-star is Gatekeeper's spelling of the same prefix;
+ *     no other wildcard exists, so '*', '?' and '[' elsewhere are refused
+ *     (a glob like "*.corp.example" would otherwise read as a repository);
+ *   - with a '/' (a trailing slash-star counts), the first component is a
+ *     host by the runtime's rule: it has a '.' or a ':', or is localhost;
+ *   - without one, a name with a '.' or that is "localhost" (with an
+ *     optional :port), or a bracketed IPv6 address, is a registry alone:
+ *     as an image "registry.corp.example" would be Docker Hub's
+ *     library/registry.corp.example, which nobody writes on purpose. A ':'
+ *     alone does not make a host here, since "node:20" is an image with a
+ *     tag; a registry without a '.' is written "kind-registry:5000" and
+ *     slash-star.
+ *
+ * Docker Hub's one-name rule ("nginx" is library/nginx) is the runtime's
+ * for a whole name, so it applies to "nginx", not to "nginx" followed by
+ * slash-star, which is the namespace docker.io/nginx/... . "docker.io/acme"
+ * with the host written is read both ways: allowed-registries has always
+ * read it as the namespace acme, exemptions as the official image acme,
+ * and neither reading may stop matching what it matched.
+ */
+
+/* the one wildcard: a trailing slash-star */
+static bool image_pattern_below(const char *text, size_t len)
 {
-	memset(sp, 0, sizeof(*sp));
-	size_t len = strlen(text);
-	if (strchr(text, '@') != NULL)
-		return "has a digest; a registry pattern names a registry, drop the '@...'";
-	const char *slash = strchr(text, '/');
-	sp->host = text;
-	sp->host_len = slash != NULL ? (size_t)(slash - text) : len;
-	if (slash != NULL && strchr(slash, ':') != NULL)
-		return "has a tag; a registry pattern names a registry, drop the ':...'";
-	const char *why = image_host(sp->host, sp->host_len);
-	if (why != NULL)
-		return why;
-	if (!image_looks_like_host(sp->host, sp->host_len))
-		return "does not start with a registry host (a host has a '.' or a ':port', or is "
-		       "localhost); for a Docker Hub namespace write docker.io/NAME";
-	if (slash != NULL) {
-		sp->path = slash + 1;
-		sp->path_len = len - sp->host_len - 1;
-		if (sp->path_len == 0)
-			return "ends with '/'; write the registry or path prefix without it";
-		why = image_path(sp->path, sp->path_len);
-		if (why != NULL)
-			return why;
-	} else {
-		sp->path = "";
-	}
-	if (image_host_is(sp->host, sp->host_len, "index.docker.io")) {
-		sp->host = IMAGE_DEFAULT_HOST;
-		sp->host_len = strlen(IMAGE_DEFAULT_HOST);
-	}
-	return NULL;
+	return len >= 2 && text[len - 1] == '*' && text[len - 2] == '/';
 }
 
-int image_pattern_compile(const char *text, enum image_pattern_kind kind, struct image_pattern *out,
-			  char *err, size_t errlen)
+/* 0, or the 1-based position of a glob character other than the trailing slash-star. */
+static size_t image_pattern_glob_at(const char *text, size_t len)
 {
+	size_t n = image_pattern_below(text, len) ? len - 1 : len;
+	for (size_t i = 0; i < n; i++)
+		if (text[i] == '*' || text[i] == '?' || (text[i] == '[' && i > 0))
+			return i + 1;
+	return 0;
+}
+
+/*
+ * Without a '/': does the entry name a registry rather than a Docker Hub
+ * image? Before a slash-star it is a first component, and the runtime's
+ * rule says ("kind-registry:5000" then slash-star is a host); alone, a
+ * ':' may start a tag ("node:20"), so only a '.' or "localhost" makes it
+ * a host.
+ */
+static bool image_pattern_registry_alone(const char *s, size_t n, bool below)
+{
+	if (memchr(s, '/', n) != NULL)
+		return false;
+	if (below)
+		return image_looks_like_host(s, n);
+	if (n > 0 && s[0] == '[')
+		return true;
+	size_t name = 0;
+	while (name < n && s[name] != ':' && s[name] != '@')
+		name++;
+	return memchr(s, '.', name) != NULL || (name == 9 && memcmp(s, "localhost", 9) == 0);
+}
+
+/* Fills out from text; NULL on success, else why text is not a pattern. */
+static const char *image_pattern_read(const char *text, struct image_pattern *out)
+{
+	size_t len = strlen(text);
+	bool below = image_pattern_below(text, len);
+	size_t n = below ? len - 2 : len;
+	if (n == 0)
+		return "has nothing before the '/*'";
+	if (text[n - 1] == '/')
+		return "ends with '/'; write the registry or path without it, or end it with '/*'";
+	char *body = image_xstrndup(text, n);
+	if (body == NULL)
+		return "could not be read: out of memory";
+	const char *why = NULL;
 	struct image_span sp;
-	const char *why;
-	memset(out, 0, sizeof(*out));
-	out->kind = kind;
-	if (text == NULL || text[0] == '\0') {
-		snprintf(err, errlen, "an empty pattern matches nothing");
-		return -1;
-	}
-	if (kind == IMAGE_PATTERN_REGISTRY) {
-		why = image_registry_split(text, &sp);
-		if (why != NULL) {
-			snprintf(err, errlen, "not a registry or registry/path prefix: it %s", why);
-			return -1;
+	memset(&sp, 0, sizeof(sp));
+	if (image_pattern_registry_alone(body, n, below)) {
+		if (strchr(body, '@') != NULL) {
+			why = "names a registry with a digest; a digest belongs to an image "
+			      "(host/path@sha256:...)";
+			goto done;
 		}
+		why = image_host(body, n);
+		if (why != NULL)
+			goto done;
+		sp.host = body;
+		sp.host_len = n;
+		sp.path = "";
+		if (image_host_is(body, n, "index.docker.io") ||
+		    image_host_is(body, n, IMAGE_DEFAULT_HOST))
+			sp.host = NULL;
 	} else {
-		why = image_split(text, &sp);
-		if (why != NULL) {
-			snprintf(err, errlen, "not a valid image reference: it %s", why);
-			return -1;
+		why = image_split(body, &sp);
+		if (why != NULL)
+			goto done;
+		if (below && (sp.tag != NULL || sp.digest != NULL)) {
+			why = "has a tag or digest before '/*'; a prefix names repositories, "
+			      "an image with a tag or digest names one";
+			goto done;
+		}
+		bool prefix = sp.tag == NULL && sp.digest == NULL;
+		/* "nginx/" then '*' is the namespace nginx, not library/nginx */
+		if (below)
+			sp.library = false;
+		/* both readings of "docker.io/NAME" (see above) */
+		if (prefix && sp.library && sp.hub_written) {
+			sp.library = false;
+			out->official_too = true;
 		}
 	}
 	out->host = sp.host != NULL
@@ -448,12 +510,45 @@ int image_pattern_compile(const char *text, enum image_pattern_kind kind, struct
 		out->digest = image_xstrndup(sp.digest, sp.digest_len);
 	if (out->host == NULL || out->path == NULL || (sp.tag != NULL && out->tag == NULL) ||
 	    (sp.digest != NULL && out->digest == NULL)) {
-		image_pattern_free(out);
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		why = "could not be read: out of memory";
+		goto done;
 	}
 	image_lower_in_place(out->host);
+done:
+	free(body);
+	return why;
+}
+
+int image_pattern_compile(const char *text, struct image_pattern *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	if (text == NULL || text[0] == '\0') {
+		snprintf(err, errlen, "an empty pattern matches nothing");
+		return -1;
+	}
+	size_t at = image_pattern_glob_at(text, strlen(text));
+	if (at != 0) {
+		snprintf(err, errlen,
+			 "not an image pattern: it has '%c' at character %zu; the only wildcard "
+			 "is a trailing '/*' (ghcr.io/acme/* is ghcr.io/acme and every image "
+			 "below it)",
+			 text[at - 1], at);
+		return -1;
+	}
+	const char *why = image_pattern_read(text, out);
+	if (why != NULL) {
+		image_pattern_free(out);
+		snprintf(err, errlen, "not an image pattern: it %s", why);
+		return -1;
+	}
 	return 0;
+}
+
+/* whole components only: "acme" must not cover "acme-evil" */
+static bool image_path_under(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return n == 0 || (strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/'));
 }
 
 bool image_pattern_match(const struct image_pattern *p, const struct image_ref *ref)
@@ -463,12 +558,10 @@ bool image_pattern_match(const struct image_pattern *p, const struct image_ref *
 		return false;
 	if (!image_host_is(ref->host, strlen(ref->host), p->host))
 		return false;
-	if (p->kind == IMAGE_PATTERN_REGISTRY) {
-		size_t n = strlen(p->path);
-		/* whole components only: ghcr.io/acme must not cover ghcr.io/acme-evil */
-		return n == 0 || (strncmp(ref->path, p->path, n) == 0 &&
-				  (ref->path[n] == '\0' || ref->path[n] == '/'));
-	}
+	if (p->tag == NULL && p->digest == NULL)
+		return image_path_under(ref->path, p->path) ||
+		       (p->official_too && strncmp(ref->path, "library/", 8) == 0 &&
+			image_path_under(ref->path + 8, p->path));
 	if (strcmp(p->path, ref->path) != 0)
 		return false;
 	if (p->tag != NULL) {

@@ -1,7 +1,7 @@
 /*
  * image: container image references, normalized the way the container
- * runtime resolves them, and the patterns that registries lists and image
- * exemptions are written in.
+ * runtime resolves them, and the one pattern syntax that registries lists
+ * and image exemptions are written in.
  *
  *   nginx                      -> docker.io/library/nginx, tag none
  *   acme/app:1.2               -> docker.io/acme/app, tag 1.2
@@ -26,24 +26,36 @@ struct image_ref {
 /* Returns 0, or -1 when ref is not a valid image reference. Strings live in the arena. */
 int image_parse(struct arena *a, const char *ref, struct image_ref *out);
 
-enum image_pattern_kind {
-	IMAGE_PATTERN_REGISTRY, /* "host[:port][/path-prefix]": the first component is the host */
-	IMAGE_PATTERN_IMAGE, /* an image reference, normalized like one: "nginx", "ghcr.io/acme/x:1"
-			      */
-};
-
+/*
+ * An image pattern: the one syntax of every configuration key that names
+ * images (allowed-registries' `registries`, every `exemptions.images`).
+ * Without a tag or digest it is a prefix on whole components, with one it
+ * is that image:
+ *
+ *   registry.corp.example          every image from that registry
+ *   ghcr.io/acme                   ghcr.io/acme and every repository below it
+ *   nginx                          docker.io/library/nginx and below it
+ *   ubuntu:20.14                   docker.io/library/ubuntu, tag 20.14
+ *   ghcr.io/acme/app@sha256:...    that digest
+ *
+ * A trailing slash-star (Gatekeeper's spelling) is accepted for a prefix.
+ * image.c says how each entry is read, and why.
+ */
 struct image_pattern {
-	char *host;
-	char *path;   /* "" matches every path under the host */
-	char *tag;    /* IMAGE only: NULL matches any tag */
-	char *digest; /* IMAGE only: NULL matches any digest */
-	enum image_pattern_kind kind;
+	char *host;        /* lower-cased, "docker.io" for Docker Hub */
+	char *path;        /* normalized; "" (a prefix) covers the whole registry */
+	char *tag;         /* NULL: any tag; with no digest either, path is a prefix */
+	char *digest;      /* NULL: any digest */
+	bool official_too; /* "docker.io/NAME": also docker.io/library/NAME and below */
 };
 
 /* Compiles a pattern at configuration load. Returns 0, or -1 with a reason in err. */
-int image_pattern_compile(const char *text, enum image_pattern_kind kind, struct image_pattern *out,
-			  char *err, size_t errlen);
-/* Whole-component match: "ghcr.io/acme" matches ghcr.io/acme/x, not ghcr.io/acme-evil/x. */
+int image_pattern_compile(const char *text, struct image_pattern *out, char *err, size_t errlen);
+/*
+ * A prefix matches on whole components: "ghcr.io/acme" matches
+ * ghcr.io/acme/x, not ghcr.io/acme-evil/x. A pattern with a tag or digest
+ * matches that repository only, with that tag or digest.
+ */
 bool image_pattern_match(const struct image_pattern *p, const struct image_ref *ref);
 void image_pattern_free(struct image_pattern *p);
 

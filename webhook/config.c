@@ -118,9 +118,9 @@ static int config_compile_images(struct exemptions *ex, struct yamlconf_errors *
 		return -1;
 	int rc = 0;
 	for (unsigned i = 0; i < ex->nimages; i++) {
-		char why[200] = "";
-		if (image_pattern_compile(ex->images[i], IMAGE_PATTERN_IMAGE,
-					  &ex->image_patterns[i], why, sizeof(why)) < 0) {
+		char why[256] = "";
+		if (image_pattern_compile(ex->images[i], &ex->image_patterns[i], why, sizeof(why)) <
+		    0) {
 			yamlconf_error(errs, name, line, col, "%s.images[%u] \"%s\": %s", where, i,
 				       ex->images[i], why);
 			rc = -1;

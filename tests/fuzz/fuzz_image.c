@@ -1,16 +1,17 @@
 /*
- * fuzz_image: image references and registry/image patterns.
+ * fuzz_image: image references and image patterns.
  *
  * Input: REF '\n' PATTERN (without a newline, the whole input is both).
- * image_parse(REF); image_pattern_compile(PATTERN) as a registry and as an
- * image pattern; image_pattern_match for every pair that compiled.
+ * image_parse(REF); image_pattern_compile(PATTERN); image_pattern_match
+ * when both compiled.
  *
  * Properties, when REF parses:
  *   - the normalized form host/path[:tag][@digest] parses to the same
  *     reference (normalization is idempotent);
- *   - that form compiled as an IMAGE pattern matches the reference, and
- *     "host/path" compiled as a REGISTRY pattern matches it too (unless
- *     the host is one a registry pattern refuses, e.g. no dot or port).
+ *   - that form compiled as a pattern matches the reference, and so do
+ *     the prefixes "host/path", "host/path/" "*" and "host/" "*";
+ *   - a sibling "host/path-x" never matches it (whole components only),
+ *     nor does "host.x/path" (a longer host is another registry).
  */
 #include "fuzz_common.h"
 
@@ -29,6 +30,27 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static bool same(const char *a, const char *b)
 {
 	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * pattern matches r (from text) or not, as want says; one that must match
+ * must compile, one that must not may be refused (e.g. made too long).
+ */
+static void expect(const char *pattern, const struct image_ref *r, const char *text, bool want)
+{
+	char err[256];
+	struct image_pattern p;
+	if (pattern == NULL)
+		return;
+	if (image_pattern_compile(pattern, &p, err, sizeof(err)) < 0) {
+		if (want)
+			fuzz_fail("pattern \"%s\" from \"%s\" is refused: %s", pattern, text, err);
+		return;
+	}
+	if (image_pattern_match(&p, r) != want)
+		fuzz_fail("pattern \"%s\" %s \"%s\"", pattern, want ? "does not match" : "matches",
+			  text);
+	image_pattern_free(&p);
 }
 
 static void check_roundtrip(const char *text, const struct image_ref *r)
@@ -50,21 +72,13 @@ static void check_roundtrip(const char *text, const struct image_ref *r)
 		fuzz_fail("\"%s\" -> \"%s\" -> host %s path %s tag %s digest %s", text, canon,
 			  again.host, again.path, again.tag ? again.tag : "-",
 			  again.digest ? again.digest : "-");
-	char err[256];
-	struct image_pattern p;
-	if (image_pattern_compile(canon, IMAGE_PATTERN_IMAGE, &p, err, sizeof(err)) < 0)
-		fuzz_fail("normal form \"%s\" of \"%s\" is refused as an image pattern: %s", canon,
-			  text, err);
-	if (!image_pattern_match(&p, r))
-		fuzz_fail("image pattern \"%s\" does not match \"%s\"", canon, text);
-	image_pattern_free(&p);
-	char *reg = arena_printf(&arena, "%s/%s", r->host, r->path);
-	if (reg != NULL &&
-	    image_pattern_compile(reg, IMAGE_PATTERN_REGISTRY, &p, err, sizeof(err)) == 0) {
-		if (!image_pattern_match(&p, r))
-			fuzz_fail("registry pattern \"%s\" does not match \"%s\"", reg, text);
-		image_pattern_free(&p);
-	}
+	expect(canon, r, text, true);
+	expect(arena_printf(&arena, "%s/%s", r->host, r->path), r, text, true);
+	expect(arena_printf(&arena, "%s/%s/*", r->host, r->path), r, text, true);
+	expect(arena_printf(&arena, "%s/*", r->host), r, text, true);
+	expect(arena_printf(&arena, "%s/%s-x", r->host, r->path), r, text, false);
+	if (strchr(r->host, ':') == NULL && strchr(r->host, ']') == NULL)
+		expect(arena_printf(&arena, "%s.x/%s", r->host, r->path), r, text, false);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -81,21 +95,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fuzz_fail("image_parse(\"%s\") left host or path NULL", ref);
 		check_roundtrip(ref, &r);
 	}
-	static const enum image_pattern_kind kinds[] = {IMAGE_PATTERN_REGISTRY,
-							IMAGE_PATTERN_IMAGE};
-	for (size_t k = 0; k < 2; k++) {
-		struct image_pattern p;
-		char err[256];
-		memset(&p, 0, sizeof(p));
-		if (image_pattern_compile(pat, kinds[k], &p, err, sizeof(err)) < 0) {
-			if (memchr(err, '\0', sizeof(err)) == NULL || err[0] == '\0')
-				fuzz_fail("image_pattern_compile failed without a reason");
-			continue;
-		}
-		if (have_ref)
-			(void)image_pattern_match(&p, &r);
-		image_pattern_free(&p);
+	struct image_pattern p;
+	char err[256];
+	memset(&p, 0, sizeof(p));
+	if (image_pattern_compile(pat, &p, err, sizeof(err)) < 0) {
+		if (memchr(err, '\0', sizeof(err)) == NULL || err[0] == '\0')
+			fuzz_fail("image_pattern_compile failed without a reason");
+	} else if (have_ref) {
+		(void)image_pattern_match(&p, &r);
 	}
+	image_pattern_free(&p);
 	arena_reset(&arena);
 	free(ref);
 	free(pat);

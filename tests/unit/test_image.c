@@ -1,7 +1,8 @@
 /*
  * test_image: image references are normalized the way the container
  * runtime resolves them, invalid ones are refused without crashing, and
- * registry / image patterns match whole components only.
+ * image patterns (one syntax: a prefix, or one image with a tag or digest)
+ * match whole components only.
  */
 #include "harness.h"
 
@@ -253,11 +254,11 @@ static void test_never_crashes(void **state)
 	}
 }
 
-static bool matches(const char *pattern, enum image_pattern_kind kind, const char *ref)
+static bool matches(const char *pattern, const char *ref)
 {
 	struct image_pattern p;
-	char err[200];
-	if (image_pattern_compile(pattern, kind, &p, err, sizeof(err)) != 0)
+	char err[256];
+	if (image_pattern_compile(pattern, &p, err, sizeof(err)) != 0)
 		fail_msg("pattern \"%s\" should compile: %s", pattern, err);
 	struct image_ref r;
 	if (image_parse(&test_arena, ref, &r) != 0)
@@ -267,90 +268,195 @@ static bool matches(const char *pattern, enum image_pattern_kind kind, const cha
 	return m;
 }
 
-#define REG IMAGE_PATTERN_REGISTRY
-#define IMG IMAGE_PATTERN_IMAGE
-
 static void test_registry_patterns_match_whole_components(void **state)
 {
 	(void)state;
-	assert_true(matches("registry.corp.example", REG, "registry.corp.example/x"));
-	assert_true(matches("registry.corp.example", REG, "Registry.Corp.Example/x/y:1"));
-	assert_true(matches("Registry.CORP.example", REG, "registry.corp.example/x"));
-	assert_false(matches("registry.corp.example", REG, "registry.corp.example.evil.io/x"));
-	assert_false(matches("registry.corp.example", REG, "evilregistry.corp.example/x"));
-	assert_false(matches("registry.corp.example", REG, "registry.corp.example:5000/x"));
-	assert_false(matches("registry.corp.example", REG, "evil.io/registry.corp.example/x"));
+	assert_true(matches("registry.corp.example", "registry.corp.example/x"));
+	assert_true(matches("registry.corp.example", "Registry.Corp.Example/x/y:1"));
+	assert_true(matches("Registry.CORP.example", "registry.corp.example/x"));
+	assert_false(matches("registry.corp.example", "registry.corp.example.evil.io/x"));
+	assert_false(matches("registry.corp.example", "evilregistry.corp.example/x"));
+	assert_false(matches("registry.corp.example", "registry.corp.example:5000/x"));
+	assert_false(matches("registry.corp.example", "evil.io/registry.corp.example/x"));
 	/* no host: a Docker Hub repository whose name looks like the registry */
-	assert_false(matches("registry.corp.example", REG, "registry.corp.example"));
+	assert_false(matches("registry.corp.example", "registry.corp.example"));
 
-	assert_true(matches("ghcr.io/acme", REG, "ghcr.io/acme/x"));
-	assert_true(matches("ghcr.io/acme", REG, "ghcr.io/acme/x/y:1@sha256:" D64));
-	assert_true(matches("ghcr.io/acme", REG, "ghcr.io/acme"));
-	assert_true(matches("GHCR.IO/acme", REG, "ghcr.io/acme/x"));
-	assert_false(matches("ghcr.io/acme", REG, "ghcr.io/acme-evil/x"));
-	assert_false(matches("ghcr.io/acme", REG, "ghcr.io/acmex"));
-	assert_false(matches("ghcr.io/acme", REG, "ghcr.io/other/acme"));
-	assert_false(matches("ghcr.io/acme/team", REG, "ghcr.io/acme/x"));
+	assert_true(matches("ghcr.io/acme", "ghcr.io/acme/x"));
+	assert_true(matches("ghcr.io/acme", "ghcr.io/acme/x/y:1@sha256:" D64));
+	assert_true(matches("ghcr.io/acme", "ghcr.io/acme"));
+	assert_true(matches("GHCR.IO/acme", "ghcr.io/acme/x"));
+	assert_false(matches("ghcr.io/acme", "ghcr.io/acme-evil/x"));
+	assert_false(matches("ghcr.io/acme", "ghcr.io/acmex"));
+	assert_false(matches("ghcr.io/acme", "ghcr.io/other/acme"));
+	assert_false(matches("ghcr.io/acme/team", "ghcr.io/acme/x"));
 
-	assert_true(matches("localhost:5000", REG, "localhost:5000/x"));
-	assert_false(matches("localhost:5000", REG, "localhost/x"));
-	assert_false(matches("localhost:5000", REG, "localhost:5001/x"));
-	assert_false(matches("localhost", REG, "localhost:5000/x"));
-	assert_true(matches("[::1]:5000", REG, "[::1]:5000/x"));
+	assert_true(matches("localhost:5000", "localhost:5000/x"));
+	assert_false(matches("localhost:5000", "localhost/x"));
+	assert_false(matches("localhost:5000", "localhost:5001/x"));
+	assert_false(matches("localhost", "localhost:5000/x"));
+	assert_true(matches("[::1]:5000", "[::1]:5000/x"));
 
-	assert_true(matches("docker.io", REG, "nginx"));
-	assert_true(matches("docker.io", REG, "acme/x"));
-	assert_true(matches("docker.io", REG, "index.docker.io/acme/x"));
-	assert_true(matches("index.docker.io", REG, "nginx"));
-	assert_true(matches("docker.io/library", REG, "nginx:1"));
-	assert_false(matches("docker.io/library", REG, "acme/x"));
-	assert_true(matches("docker.io/acme", REG, "acme/x"));
-	assert_false(matches("docker.io", REG, "ghcr.io/acme/x"));
-	assert_false(matches("ghcr.io", REG, "nginx"));
+	assert_true(matches("docker.io", "nginx"));
+	assert_true(matches("docker.io", "acme/x"));
+	assert_true(matches("docker.io", "index.docker.io/acme/x"));
+	assert_true(matches("index.docker.io", "nginx"));
+	assert_true(matches("docker.io/library", "nginx:1"));
+	assert_false(matches("docker.io/library", "acme/x"));
+	assert_true(matches("docker.io/acme", "acme/x"));
+	assert_false(matches("docker.io", "ghcr.io/acme/x"));
+	assert_false(matches("ghcr.io", "nginx"));
 }
 
 static void test_image_patterns(void **state)
 {
 	(void)state;
-	assert_true(matches("nginx", IMG, "nginx"));
-	assert_true(matches("nginx", IMG, "nginx:1.25"));
-	assert_true(matches("nginx", IMG, "docker.io/library/nginx@sha256:" D64));
-	assert_true(matches("nginx", IMG, "index.docker.io/library/nginx:1"));
-	assert_true(matches("docker.io/library/nginx", IMG, "nginx"));
-	assert_false(matches("nginx", IMG, "acme/nginx"));
-	assert_false(matches("nginx", IMG, "nginx-evil"));
-	assert_false(matches("nginx", IMG, "ghcr.io/nginx"));
-	assert_false(matches("nginx", IMG, "library/nginx/sub"));
+	assert_true(matches("nginx", "nginx"));
+	assert_true(matches("nginx", "nginx:1.25"));
+	assert_true(matches("nginx", "docker.io/library/nginx@sha256:" D64));
+	assert_true(matches("nginx", "index.docker.io/library/nginx:1"));
+	assert_true(matches("docker.io/library/nginx", "nginx"));
+	assert_false(matches("nginx", "acme/nginx"));
+	assert_false(matches("nginx", "nginx-evil"));
+	assert_false(matches("nginx", "ghcr.io/nginx"));
 
-	assert_true(matches("nginx:1.25", IMG, "nginx:1.25"));
-	assert_true(matches("nginx:1.25", IMG, "nginx:1.25@sha256:" D64));
-	assert_false(matches("nginx:1.25", IMG, "nginx:1.26"));
-	assert_false(matches("nginx:1.25", IMG, "nginx"));
-	assert_false(matches("nginx:1.25", IMG, "nginx@sha256:" D64));
+	assert_true(matches("nginx:1.25", "nginx:1.25"));
+	assert_true(matches("nginx:1.25", "nginx:1.25@sha256:" D64));
+	assert_false(matches("nginx:1.25", "nginx:1.26"));
+	assert_false(matches("nginx:1.25", "nginx"));
+	assert_false(matches("nginx:1.25", "nginx@sha256:" D64));
 	/* no tag and no digest is what the runtime pulls as :latest */
-	assert_true(matches("nginx:latest", IMG, "nginx"));
-	assert_true(matches("nginx:latest", IMG, "nginx:latest"));
-	assert_false(matches("nginx:latest", IMG, "nginx@sha256:" D64));
+	assert_true(matches("nginx:latest", "nginx"));
+	assert_true(matches("nginx:latest", "nginx:latest"));
+	assert_false(matches("nginx:latest", "nginx@sha256:" D64));
 
-	assert_true(matches("nginx@sha256:" D64, IMG, "nginx@sha256:" D64));
-	assert_true(matches("nginx@sha256:" D64, IMG, "nginx:1@sha256:" D64));
-	assert_false(matches("nginx@sha256:" D64, IMG, "nginx@sha256:" E64));
-	assert_false(matches("nginx@sha256:" D64, IMG, "nginx:1"));
+	assert_true(matches("nginx@sha256:" D64, "nginx@sha256:" D64));
+	assert_true(matches("nginx@sha256:" D64, "nginx:1@sha256:" D64));
+	assert_false(matches("nginx@sha256:" D64, "nginx@sha256:" E64));
+	assert_false(matches("nginx@sha256:" D64, "nginx:1"));
 
-	assert_true(matches("Registry.Corp.Example:5000/tools/debug", IMG,
+	assert_true(matches("Registry.Corp.Example:5000/tools/debug",
 			    "registry.corp.example:5000/tools/debug:7"));
-	assert_false(matches("registry.corp.example/tools/debug", IMG,
-			     "registry.corp.example/tools/debug/sub"));
-	assert_false(matches("registry.corp.example/tools/debug", IMG,
+	assert_false(matches("registry.corp.example/tools/debug",
 			     "registry.corp.example.evil.io/tools/debug"));
-	assert_false(matches("ghcr.io/acme/app", IMG, "ghcr.io/acme/app-evil"));
+	assert_false(matches("ghcr.io/acme/app", "ghcr.io/acme/app-evil"));
 }
 
-static void check_bad_pattern(const char *text, enum image_pattern_kind kind, const char *expect)
+/* The widening the one syntax brings to exemptions: an entry without a tag covers what is below. */
+static void test_untagged_image_covers_repositories_below_it(void **state)
+{
+	(void)state;
+	assert_true(matches("nginx", "library/nginx/sub"));
+	assert_true(matches("nginx", "docker.io/library/nginx/sub/deeper:1"));
+	assert_true(matches("registry.corp.example/tools/debug",
+			    "registry.corp.example/tools/debug/sub"));
+	assert_true(matches("registry.corp.example/platform",
+			    "registry.corp.example/platform/agent:2"));
+	assert_false(matches("registry.corp.example/platform",
+			     "registry.corp.example/platform-evil/agent"));
+	assert_false(
+		matches("registry.corp.example/platform", "registry.corp.example/other/platform"));
+	assert_false(matches("nginx", "library/nginx-evil/sub"));
+	/* a tag or a digest names one repository: nothing below it */
+	assert_false(matches("nginx:1.25", "library/nginx/sub:1.25"));
+	assert_false(matches("nginx@sha256:" D64, "library/nginx/sub@sha256:" D64));
+}
+
+static void test_trailing_slash_star_is_the_prefix(void **state)
+{
+	(void)state;
+	assert_true(matches("safeimages.com/*", "safeimages.com/x:1"));
+	assert_true(matches("safeimages.com/*", "safeimages.com/a/b@sha256:" D64));
+	assert_false(matches("safeimages.com/*", "safeimages.com.evil.io/x"));
+	assert_false(matches("safeimages.com/*", "evil.io/safeimages.com/x"));
+	assert_true(matches("ghcr.io/acme/*", "ghcr.io/acme/x"));
+	assert_true(matches("ghcr.io/acme/*", "ghcr.io/acme"));
+	assert_false(matches("ghcr.io/acme/*", "ghcr.io/acme-evil/x"));
+	assert_false(matches("ghcr.io/acme/*", "ghcr.io/other/x"));
+	assert_true(matches("docker.io/*", "nginx"));
+	assert_true(matches("index.docker.io/*", "acme/x"));
+	assert_false(matches("docker.io/*", "ghcr.io/acme/x"));
+	/* before a slash-star, a ':' makes a host, as in an image: the runtime's rule */
+	assert_true(matches("kind-registry:5000/*", "kind-registry:5000/app:1"));
+	assert_false(matches("kind-registry:5000/*", "kind-registry:5001/app"));
+	assert_true(matches("localhost/*", "localhost/x"));
+
+	/* Gatekeeper's "openpolicyagent/" "*" is the Docker Hub namespace, not library/ */
+	assert_true(matches("openpolicyagent/*", "openpolicyagent/gatekeeper:v3.14.0"));
+	assert_true(matches("openpolicyagent/*", "docker.io/openpolicyagent/opa"));
+	assert_false(matches("openpolicyagent/*", "openpolicyagent"));
+	assert_false(matches("openpolicyagent/*", "openpolicyagent-evil/opa"));
+	assert_true(matches("docker.io/acme/*", "acme/x"));
+	assert_false(matches("docker.io/acme/*", "acme"));
+	assert_true(matches("library/*", "nginx:1"));
+	assert_false(matches("library/*", "acme/x"));
+}
+
+static void test_tagged_or_digested_pattern_is_one_image(void **state)
+{
+	(void)state;
+	assert_true(matches("ubuntu:20.14", "ubuntu:20.14"));
+	assert_true(matches("ubuntu:20.14", "docker.io/library/ubuntu:20.14"));
+	assert_true(matches("ubuntu:20.14", "ubuntu:20.14@sha256:" D64));
+	assert_false(matches("ubuntu:20.14", "ubuntu:22.04"));
+	assert_false(matches("ubuntu:20.14", "ubuntu"));
+	assert_false(matches("ubuntu:20.14", "ubuntu@sha256:" D64));
+	assert_false(matches("ubuntu:20.14", "acme/ubuntu:20.14"));
+	/* without a '/', "name:digits" is an image with a tag, never a host and port */
+	assert_true(matches("node:20", "node:20"));
+	assert_false(matches("node:20", "node:20/app"));
+	assert_false(matches("node:20", "node:21"));
+	/* a tag on a path with a host */
+	assert_true(matches("ghcr.io/acme:1", "ghcr.io/acme:1"));
+	assert_false(matches("ghcr.io/acme:1", "ghcr.io/acme/x:1"));
+	assert_true(matches("ghcr.io/acme/app@sha256:" D64, "ghcr.io/acme/app:9@sha256:" D64));
+	assert_false(matches("ghcr.io/acme/app@sha256:" D64, "ghcr.io/acme/app/x@sha256:" D64));
+	/* the runtime's reading of a written Docker Hub host */
+	assert_true(matches("docker.io/nginx:1.25", "nginx:1.25"));
+	assert_false(matches("docker.io/nginx:1.25", "nginx/x:1.25"));
+}
+
+/*
+ * "docker.io/acme" was the namespace acme to allowed-registries and the
+ * official image acme to exemptions: it keeps matching both.
+ */
+static void test_docker_hub_name_with_host_reads_both_ways(void **state)
+{
+	(void)state;
+	assert_true(matches("docker.io/acme", "acme/x"));
+	assert_true(matches("docker.io/acme", "acme"));
+	assert_true(matches("docker.io/nginx", "nginx:1.25"));
+	assert_true(matches("index.docker.io/nginx", "library/nginx/sub"));
+	assert_false(matches("docker.io/acme", "acme-evil/x"));
+	assert_false(matches("docker.io/acme", "acme-evil"));
+	assert_false(matches("docker.io/acme", "library/acme-evil"));
+	assert_false(matches("docker.io/acme", "other/acme"));
+	assert_false(matches("docker.io/acme", "ghcr.io/acme/x"));
+	/* without the host, the runtime's rule alone: the official image */
+	assert_false(matches("nginx", "nginx/nginx-ingress"));
+}
+
+static void test_hosts_are_whole_and_not_aliased(void **state)
+{
+	(void)state;
+	assert_false(matches("docker.io", "docker.io.evil.com/library/nginx"));
+	assert_false(matches("docker.io/library", "docker.io.evil.com/library/nginx"));
+	assert_false(matches("nginx", "docker.io.evil.com/library/nginx"));
+	assert_false(matches("docker.io/*", "docker.io.evil.com/x"));
+	assert_false(matches("docker.io", "evildocker.io/x"));
+	/* the runtime rewrites only docker.io and index.docker.io: another name is another registry
+	 */
+	assert_false(matches("docker.io", "registry-1.docker.io/library/nginx"));
+	assert_false(matches("nginx", "registry-1.docker.io/library/nginx"));
+	assert_true(matches("registry-1.docker.io", "registry-1.docker.io/library/nginx"));
+	assert_false(matches("registry-1.docker.io", "nginx"));
+	assert_true(matches("LOCALHOST:5000/*", "localhost:5000/x"));
+}
+
+static void check_bad_pattern(const char *text, const char *expect)
 {
 	struct image_pattern p;
-	char err[200] = "";
-	if (image_pattern_compile(text, kind, &p, err, sizeof(err)) != -1)
+	char err[256] = "";
+	if (image_pattern_compile(text, &p, err, sizeof(err)) != -1)
 		fail_msg("pattern \"%s\" should be refused", text ? text : "(null)");
 	if (expect != NULL && strstr(err, expect) == NULL)
 		fail_msg("pattern \"%s\": expected \"%s\" in \"%s\"", text ? text : "(null)",
@@ -363,62 +469,83 @@ static void check_bad_pattern(const char *text, enum image_pattern_kind kind, co
 static void test_bad_patterns(void **state)
 {
 	(void)state;
-	check_bad_pattern("", REG, "empty");
-	check_bad_pattern(NULL, REG, "empty");
-	check_bad_pattern("ghcr.io/", REG, "ends with '/'");
-	check_bad_pattern("ghcr.io/Acme", REG, "upper-case");
-	check_bad_pattern("nginx", REG, "does not start with a registry host");
-	check_bad_pattern("acme/app", REG, "docker.io/NAME");
-	check_bad_pattern("ghcr.io/acme:1", REG, "tag");
-	check_bad_pattern("ghcr.io/acme@sha256:" D64, REG, "digest");
-	check_bad_pattern("*.corp.example", REG, NULL);
-	check_bad_pattern("ghcr.io//x", REG, NULL);
-	check_bad_pattern("https://ghcr.io", REG, NULL);
-	check_bad_pattern("ghcr.io:99999", REG, "port");
-	check_bad_pattern(" ghcr.io", REG, NULL);
+	check_bad_pattern("", "empty");
+	check_bad_pattern(NULL, "empty");
+	check_bad_pattern("ghcr.io/", "ends with '/'");
+	check_bad_pattern("ghcr.io/Acme", "upper-case");
+	check_bad_pattern("ghcr.io//x", NULL);
+	check_bad_pattern("https://ghcr.io", NULL);
+	check_bad_pattern("ghcr.io:99999", "port");
+	check_bad_pattern("registry.corp.example:v1", "port");
+	check_bad_pattern(" ghcr.io", NULL);
+	check_bad_pattern("Nginx", "upper-case");
+	check_bad_pattern("nginx:", "tag");
+	check_bad_pattern("nginx@sha256:abc", "digest");
+	check_bad_pattern("ghcr.io@sha256:" D64, "a digest belongs to an image");
+	check_bad_pattern("ghcr.io/acme:1/*", "tag or digest before '/*'");
+	check_bad_pattern("/*", "nothing before");
+}
 
-	check_bad_pattern("", IMG, "empty");
-	check_bad_pattern("Nginx", IMG, "upper-case");
-	check_bad_pattern("nginx:", IMG, "tag");
-	check_bad_pattern("ghcr.io/", IMG, NULL);
-	check_bad_pattern("nginx@sha256:abc", IMG, "digest");
-	check_bad_pattern("ghcr.io/acme/*", IMG, NULL);
+/* A glob is refused where it stands, so that nobody believes it matches. */
+static void test_wildcards_other_than_a_trailing_slash_star_are_refused(void **state)
+{
+	(void)state;
+	check_bad_pattern("*", "'*' at character 1");
+	check_bad_pattern("*.corp.example", "'*' at character 1");
+	check_bad_pattern("ghcr.io/*/app", "'*' at character 9");
+	check_bad_pattern("ghcr.io/**", "'*' at character 9");
+	check_bad_pattern("ghcr.io/acme*", "'*' at character 13");
+	check_bad_pattern("ghcr.io/acme/app:1.*", "'*' at character 20");
+	check_bad_pattern("ghcr.io/acme?", "'?' at character 13");
+	check_bad_pattern("ghcr.io/ac[mn]e", "'[' at character 11");
+	check_bad_pattern("ghcr.io/acme/*/*", "'*' at character 14");
+	check_bad_pattern("ghcr.io/a*", "the only wildcard is a trailing '/*'");
 }
 
 static void test_pattern_fields(void **state)
 {
 	(void)state;
 	struct image_pattern p;
-	char err[200];
-	assert_int_equal(image_pattern_compile("GHCR.io/acme", REG, &p, err, sizeof(err)), 0);
-	assert_int_equal(p.kind, IMAGE_PATTERN_REGISTRY);
+	char err[256];
+	assert_int_equal(image_pattern_compile("GHCR.io/acme", &p, err, sizeof(err)), 0);
 	assert_string_equal(p.host, "ghcr.io");
 	assert_string_equal(p.path, "acme");
 	assert_null(p.tag);
 	assert_null(p.digest);
+	assert_false(p.official_too);
 	image_pattern_free(&p);
 	assert_null(p.host);
 	image_pattern_free(&p); /* twice is harmless */
 
-	assert_int_equal(image_pattern_compile("registry.corp.example", REG, &p, err, sizeof(err)),
-			 0);
+	assert_int_equal(image_pattern_compile("registry.corp.example", &p, err, sizeof(err)), 0);
 	assert_string_equal(p.path, "");
 	image_pattern_free(&p);
 
-	assert_int_equal(image_pattern_compile("nginx:1@sha256:" D64, IMG, &p, err, sizeof(err)),
-			 0);
-	assert_int_equal(p.kind, IMAGE_PATTERN_IMAGE);
+	assert_int_equal(image_pattern_compile("nginx:1@sha256:" D64, &p, err, sizeof(err)), 0);
 	assert_string_equal(p.host, "docker.io");
 	assert_string_equal(p.path, "library/nginx");
 	assert_string_equal(p.tag, "1");
 	assert_string_equal(p.digest, "sha256:" D64);
 	image_pattern_free(&p);
 
+	assert_int_equal(image_pattern_compile("nginx", &p, err, sizeof(err)), 0);
+	assert_string_equal(p.path, "library/nginx");
+	assert_false(p.official_too);
+	image_pattern_free(&p);
+	assert_int_equal(image_pattern_compile("docker.io/acme", &p, err, sizeof(err)), 0);
+	assert_string_equal(p.path, "acme");
+	assert_true(p.official_too);
+	image_pattern_free(&p);
+	assert_int_equal(image_pattern_compile("Index.Docker.IO/*", &p, err, sizeof(err)), 0);
+	assert_string_equal(p.host, "docker.io");
+	assert_string_equal(p.path, "");
+	image_pattern_free(&p);
+
 	/* a NULL pattern or reference matches nothing */
 	struct image_ref r;
 	assert_int_equal(image_parse(&test_arena, "nginx", &r), 0);
 	assert_false(image_pattern_match(NULL, &r));
-	assert_int_equal(image_pattern_compile("nginx", IMG, &p, err, sizeof(err)), 0);
+	assert_int_equal(image_pattern_compile("nginx", &p, err, sizeof(err)), 0);
 	assert_false(image_pattern_match(&p, NULL));
 	image_pattern_free(&p);
 }
@@ -433,7 +560,13 @@ int main(void)
 		cmocka_unit_test(test_never_crashes),
 		cmocka_unit_test(test_registry_patterns_match_whole_components),
 		cmocka_unit_test(test_image_patterns),
+		cmocka_unit_test(test_untagged_image_covers_repositories_below_it),
+		cmocka_unit_test(test_trailing_slash_star_is_the_prefix),
+		cmocka_unit_test(test_tagged_or_digested_pattern_is_one_image),
+		cmocka_unit_test(test_docker_hub_name_with_host_reads_both_ways),
+		cmocka_unit_test(test_hosts_are_whole_and_not_aliased),
 		cmocka_unit_test(test_bad_patterns),
+		cmocka_unit_test(test_wildcards_other_than_a_trailing_slash_star_are_refused),
 		cmocka_unit_test(test_pattern_fields),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

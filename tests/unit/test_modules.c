@@ -267,12 +267,10 @@ static void test_allowed_registries_bad_parameters(void **state)
 	load_fails("policies:\n  - id: allowed-registries\n    registries: [ghcr.io/]\n",
 		   "registries[0] \"ghcr.io/\"");
 	load_fails("policies:\n  - id: allowed-registries\n"
-		   "    registries: [registry.corp.example, nginx]\n",
-		   "registries[1] \"nginx\": not a registry");
+		   "    registries: [registry.corp.example, \"nginx:\"]\n",
+		   "registries[1] \"nginx:\": not an image pattern: it has an empty tag");
 	load_fails("policies:\n  - id: allowed-registries\n    registries: [ghcr.io/Acme]\n",
 		   "upper-case");
-	load_fails("policies:\n  - id: allowed-registries\n    registries: [\"ghcr.io/acme:1\"]\n",
-		   "tag");
 	load_fails("policies:\n  - id: allowed-registries\n    registries: [\"*.corp.example\"]\n",
 		   "registries[0]");
 	load_fails("policies:\n  - id: allowed-registries\n    registries: ghcr.io\n", NULL);
@@ -314,6 +312,92 @@ static void test_allowed_registries_image_exemptions(void **state)
 	config_unref(cfg);
 
 	load_fails(REGISTRIES_CFG "    exemptions:\n      images: [\"Nginx\"]\n", "images[0]");
+}
+
+/* Gatekeeper's allowedImages beside its globs: an entry with a tag is that image only. */
+static void test_allowed_registries_takes_exact_images(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config(
+		"policies:\n  - id: allowed-registries\n"
+		"    registries: [\"ubuntu:20.14\", \"openpolicyagent/*\", nginx]\n");
+	allowed(cfg, "allowed-registries", "image: \"ubuntu:20.14\"");
+	allowed(cfg, "allowed-registries", "image: docker.io/library/ubuntu:20.14");
+	denied(cfg, "allowed-registries", "image: \"ubuntu:22.04\"",
+	       "image \"docker.io/library/ubuntu:22.04\" is not from an approved registry");
+	denied(cfg, "allowed-registries", "image: ubuntu",
+	       "image \"docker.io/library/ubuntu\" is not from");
+	denied(cfg, "allowed-registries", "image: \"ubuntu/x:20.14\"", "is not from");
+	allowed(cfg, "allowed-registries", "image: \"openpolicyagent/gatekeeper:v3.14.0\"");
+	denied(cfg, "allowed-registries", "image: \"openpolicyagent-evil/gatekeeper:v3\"",
+	       "is not from");
+	/* a bare Docker Hub name: the official image and what is below it */
+	allowed(cfg, "allowed-registries", "image: \"nginx:1.25\"");
+	allowed(cfg, "allowed-registries", "image: \"index.docker.io/library/nginx\"");
+	denied(cfg, "allowed-registries", "image: acme/nginx", "is not from");
+	denied(cfg, "allowed-registries", "image: nginx-evil", "is not from");
+	config_unref(cfg);
+}
+
+/* The issue's case: every image under registry.corp.example/platform, and Gatekeeper's spelling. */
+static void test_image_exemptions_by_registry_prefix(void **state)
+{
+	(void)state;
+	const char *ar = "allowed-registries";
+	/* nothing is approved but ghcr.io/acme: whatever passes is exempt */
+	struct admitd_config *cfg = harness_config(
+		"policies:\n  - id: allowed-registries\n"
+		"    registries: [ghcr.io/acme]\n"
+		"    exemptions:\n"
+		"      images: [registry.corp.example/platform, \"safeimages.com/*\", "
+		"docker.io]\n");
+	allowed(cfg, ar, "image: \"registry.corp.example/platform:1\"");
+	allowed(cfg, ar, "image: \"registry.corp.example/platform/agent:2\"");
+	allowed(cfg, ar, "image: registry.corp.example/platform/team/tool@sha256:" D64);
+	allowed(cfg, ar, "image: safeimages.com/x");
+	allowed(cfg, ar, "image: \"Safeimages.COM/a/b:1\"");
+	allowed(cfg, ar, "image: nginx");
+	/* whole components and whole hosts only */
+	denied(cfg, ar, "image: registry.corp.example/platform-evil/agent", "is not from");
+	denied(cfg, ar, "image: registry.corp.example/other/platform", "is not from");
+	denied(cfg, ar, "image: registry.corp.example.evil.io/platform/x", "is not from");
+	denied(cfg, ar, "image: safeimages.com.evil.io/x", "is not from");
+	denied(cfg, ar, "image: evil.io/safeimages.com/x", "is not from");
+	denied(cfg, ar, "image: docker.io.evil.com/library/nginx", "is not from");
+	denied(cfg, ar, "image: registry-1.docker.io/library/nginx", "is not from");
+	config_unref(cfg);
+
+	/* the same syntax in another policy's exemptions */
+	cfg = harness_config("policies:\n  - id: privileged\n    action: deny\n"
+			     "    exemptions: {images: [\"registry.corp.example/platform/*\"]}\n");
+	allowed(cfg, "privileged",
+		"image: registry.corp.example/platform/agent, securityContext: {privileged: true}");
+	denied(cfg, "privileged",
+	       "image: registry.corp.example/platformx, securityContext: {privileged: true}", NULL);
+	config_unref(cfg);
+}
+
+/* A refused pattern names its file, line, key and the character at fault. */
+static void test_bad_image_patterns_are_refused_at_load(void **state)
+{
+	(void)state;
+	load_fails("policies:\n  - id: privileged\n    action: deny\n"
+		   "    exemptions: {images: [nginx, \"ghcr.io/*/x\"]}\n",
+		   "test.yaml:2:5: policies[0].exemptions.images[1] \"ghcr.io/*/x\": not an image "
+		   "pattern: it has '*' at character 9; the only wildcard is a trailing '/*'");
+	load_fails(
+		"policies:\n  - id: privileged\n"
+		"  - id: allowed-registries\n    registries: [\"registry.corp.*\"]\n",
+		"test.yaml:3:1: policy \"allowed-registries\": registries[0] \"registry.corp.*\": "
+		"not an image pattern: it has '*' at character 15");
+	load_fails("policies:\n  - id: allowed-registries\n    registries: [ghcr.io]\n"
+		   "    exemptions: {images: [\"ghcr.io/acme:1/*\"]}\n",
+		   "images[0] \"ghcr.io/acme:1/*\": not an image pattern: it has a tag or digest "
+		   "before '/*'");
+	load_fails("rules:\n  - id: no-host-network\n"
+		   "    assert: {path: pod.spec.hostNetwork, op: notIn, values: [true]}\n"
+		   "    exemptions: {images: [\"ghcr.io/acme?\"]}\n",
+		   "'?' at character 13");
 }
 
 static void test_allowed_registries_actions(void **state)
@@ -806,6 +890,9 @@ int main(void)
 		cmocka_unit_test(test_allowed_registries_allow_latest),
 		cmocka_unit_test(test_allowed_registries_bad_parameters),
 		cmocka_unit_test(test_allowed_registries_image_exemptions),
+		cmocka_unit_test(test_allowed_registries_takes_exact_images),
+		cmocka_unit_test(test_image_exemptions_by_registry_prefix),
+		cmocka_unit_test(test_bad_image_patterns_are_refused_at_load),
 		cmocka_unit_test(test_allowed_registries_actions),
 		cmocka_unit_test(test_required_labels),
 		cmocka_unit_test(test_required_labels_are_pod_level),
