@@ -492,6 +492,22 @@ static const char *image_pattern_read(const char *text, struct image_pattern *ou
 			sp.library = false;
 			out->official_too = true;
 		}
+		/*
+		 * "kind-registry:5000" alone is an image with a tag by the
+		 * runtime's rule, but allowed-registries has always read it as
+		 * a registry with a port: it keeps matching that registry too,
+		 * so that no entry stops allowing what it allowed.
+		 */
+		if (!below && sp.library && sp.tag != NULL && sp.digest == NULL &&
+		    sp.tag_len <= 5 && strspn(sp.tag, "0123456789") >= sp.tag_len &&
+		    image_host(body, n) == NULL) {
+			out->registry_too = image_xstrndup(body, n);
+			if (out->registry_too == NULL) {
+				why = "could not be read: out of memory";
+				goto done;
+			}
+			image_lower_in_place(out->registry_too);
+		}
 	}
 	out->host = sp.host != NULL
 			    ? image_xstrndup(sp.host, sp.host_len)
@@ -556,6 +572,8 @@ bool image_pattern_match(const struct image_pattern *p, const struct image_ref *
 	if (p == NULL || ref == NULL || p->host == NULL || p->path == NULL || ref->host == NULL ||
 	    ref->path == NULL)
 		return false;
+	if (p->registry_too != NULL && image_host_is(ref->host, strlen(ref->host), p->registry_too))
+		return true;
 	if (!image_host_is(ref->host, strlen(ref->host), p->host))
 		return false;
 	if (p->tag == NULL && p->digest == NULL)
@@ -585,5 +603,6 @@ void image_pattern_free(struct image_pattern *p)
 	free(p->path);
 	free(p->tag);
 	free(p->digest);
+	free(p->registry_too);
 	memset(p, 0, sizeof(*p));
 }

@@ -47,6 +47,7 @@ struct image_pattern {
 	char *tag;         /* NULL: any tag; with no digest either, path is a prefix */
 	char *digest;      /* NULL: any digest */
 	bool official_too; /* "docker.io/NAME": also docker.io/library/NAME and below */
+	char *registry_too; /* "name:port" alone: also that registry (its old reading) */
 };
 
 /* Compiles a pattern at configuration load. Returns 0, or -1 with a reason in err. */

@@ -401,9 +401,13 @@ static void test_tagged_or_digested_pattern_is_one_image(void **state)
 	assert_false(matches("ubuntu:20.14", "ubuntu"));
 	assert_false(matches("ubuntu:20.14", "ubuntu@sha256:" D64));
 	assert_false(matches("ubuntu:20.14", "acme/ubuntu:20.14"));
-	/* without a '/', "name:digits" is an image with a tag, never a host and port */
+	/*
+	 * without a '/', "name:digits" is the image with that tag, and also the
+	 * registry with that port (its reading before one syntax; see
+	 * test_name_with_a_port_alone_keeps_its_registry_reading)
+	 */
 	assert_true(matches("node:20", "node:20"));
-	assert_false(matches("node:20", "node:20/app"));
+	assert_true(matches("node:20", "node:20/app"));
 	assert_false(matches("node:20", "node:21"));
 	/* a tag on a path with a host */
 	assert_true(matches("ghcr.io/acme:1", "ghcr.io/acme:1"));
@@ -433,6 +437,24 @@ static void test_docker_hub_name_with_host_reads_both_ways(void **state)
 	assert_false(matches("docker.io/acme", "ghcr.io/acme/x"));
 	/* without the host, the runtime's rule alone: the official image */
 	assert_false(matches("nginx", "nginx/nginx-ingress"));
+}
+
+/* "kind-registry:5000" alone: allowed-registries read it as a registry, and still does */
+static void test_name_with_a_port_alone_keeps_its_registry_reading(void **state)
+{
+	(void)state;
+	assert_true(matches("kind-registry:5000", "kind-registry:5000/app:1"));
+	assert_true(matches("kind-registry:5000", "kind-registry:5000/team/app"));
+	assert_true(matches("kind-registry:5000", "kind-registry:5000"));
+	assert_false(matches("kind-registry:5000", "kind-registry:5001/app"));
+	assert_false(matches("kind-registry:5000", "kind-registry:50000/app"));
+	assert_false(matches("kind-registry:5000", "kind-registry/app"));
+	/* and as the runtime reads it, the image with that tag */
+	assert_true(matches("node:20", "docker.io/library/node:20"));
+	assert_false(matches("node:20", "node:21"));
+	/* a tag that is no port has only the image reading */
+	assert_false(matches("node:20-alpine", "node/x"));
+	assert_false(matches("ubuntu:20.14", "ubuntu/x"));
 }
 
 static void test_hosts_are_whole_and_not_aliased(void **state)
@@ -564,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_trailing_slash_star_is_the_prefix),
 		cmocka_unit_test(test_tagged_or_digested_pattern_is_one_image),
 		cmocka_unit_test(test_docker_hub_name_with_host_reads_both_ways),
+		cmocka_unit_test(test_name_with_a_port_alone_keeps_its_registry_reading),
 		cmocka_unit_test(test_hosts_are_whole_and_not_aliased),
 		cmocka_unit_test(test_bad_patterns),
 		cmocka_unit_test(test_wildcards_other_than_a_trailing_slash_star_are_refused),
