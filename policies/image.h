@@ -42,11 +42,11 @@ int image_parse(struct arena *a, const char *ref, struct image_ref *out);
  * image.c says how each entry is read, and why.
  */
 struct image_pattern {
-	char *host;        /* lower-cased, "docker.io" for Docker Hub */
-	char *path;        /* normalized; "" (a prefix) covers the whole registry */
-	char *tag;         /* NULL: any tag; with no digest either, path is a prefix */
-	char *digest;      /* NULL: any digest */
-	bool official_too; /* "docker.io/NAME": also docker.io/library/NAME and below */
+	char *host;         /* lower-cased, "docker.io" for Docker Hub */
+	char *path;         /* normalized; "" (a prefix) covers the whole registry */
+	char *tag;          /* NULL: any tag; with no digest either, path is a prefix */
+	char *digest;       /* NULL: any digest */
+	bool official_too;  /* "docker.io/NAME": also docker.io/library/NAME and below */
 	char *registry_too; /* "name:port" alone: also that registry (its old reading) */
 };
 
