@@ -9,8 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "../policies/registry.h"
 #include "audit.h"
 #include "cluster.h"
+#include "rules.h"
+#include "settings.h"
+#include "version.h"
 
 static const char *out_str(const json_t *obj, const char *key, const char *dflt)
 {
@@ -333,11 +337,342 @@ static int report_end(struct audit_out *o, const json_t *summary)
 	return rc;
 }
 
+/* ---- the policies a configuration runs: registry modules, then custom rules ---- */
+
+struct out_policy {
+	const struct policy_desc *desc;
+	enum policy_action action;
+	const char *doc; /* the module's page, NULL for a custom rule */
+};
+
+/* The i-th policy that is on; false past the last. */
+static bool out_policy_at(const struct admitd_config *cfg, size_t i, struct out_policy *p)
+{
+	size_t k = 0;
+	for (size_t r = 0; r < registry_npolicies; r++) {
+		if (cfg->settings[r].action == POLICY_ACTION_OFF)
+			continue;
+		if (k++ == i) {
+			*p = (struct out_policy){registry_policies[r], cfg->settings[r].action,
+						 registry_docs[r]};
+			return true;
+		}
+	}
+	for (size_t r = 0; r < cfg->nrules; r++) {
+		struct policy_setting *st = rules_setting(cfg->rules[r]);
+		if (st->action == POLICY_ACTION_OFF)
+			continue;
+		if (k++ == i) {
+			*p = (struct out_policy){rules_desc(cfg->rules[r]), st->action, NULL};
+			return true;
+		}
+	}
+	return false;
+}
+
+/* "shop/Deployment/web": an object's name where there is no file to point at */
+static void out_object_name(const json_t *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s/%s", out_str(r, "namespace", ""),
+		 json_is_string(json_object_get(r, "namespace")) ? "/" : "", out_str(r, "kind", ""),
+		 out_str(r, "name", ""));
+}
+
+/* ---- sarif: SARIF 2.1.0, for code scanning ---- */
+
+static const char *sarif_level(const char *action)
+{
+	return strcmp(action, "deny") == 0   ? "error"
+	       : strcmp(action, "warn") == 0 ? "warning"
+					     : "note";
+}
+
+/* A file path as a URI reference: unreserved characters and '/' kept, the rest %XX. */
+static json_t *sarif_uri(const char *path)
+{
+	size_t n = strlen(path);
+	char *buf = malloc(n * 3 + sizeof("file://"));
+	if (buf == NULL)
+		return NULL;
+	char *w = buf;
+	if (path[0] == '/')
+		w += sprintf(w, "file://");
+	for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p) != NULL)
+			*w++ = (char)*p;
+		else
+			w += sprintf(w, "%%%02X", *p);
+	}
+	*w = '\0';
+	json_t *v = json_string(buf);
+	free(buf);
+	return v;
+}
+
+static void sarif_begin(struct audit_out *o)
+{
+	json_t *rules = json_array();
+	struct out_policy p;
+	for (size_t i = 0; out_policy_at(o->run->cfg, i, &p); i++) {
+		json_t *rule =
+			json_pack("{s:s,s:{s:s},s:{s:s}}", "id", p.desc->id, "shortDescription",
+				  "text", p.desc->description, "defaultConfiguration", "level",
+				  sarif_level(policy_action_name(p.action)));
+		if (p.doc != NULL)
+			json_object_set_new(rule, "help",
+					    json_pack("{s:s,s:s}", "text", p.desc->description,
+						      "markdown", p.doc));
+		json_array_append_new(rules, rule);
+	}
+	json_t *driver =
+		json_pack("{s:s,s:s,s:s,s:o}", "name", "admitd", "version", ADMITD_VERSION,
+			  "informationUri", "https://github.com/admitd/admitd", "rules", rules);
+	fputs("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
+	      "  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": {\n        "
+	      "\"driver\": ",
+	      o->out);
+	out_dump_at(o->out, driver, 4);
+	fputs("\n      },\n      \"results\": [", o->out);
+	json_decref(driver);
+	o->state = NULL;
+}
+
+static void sarif_entry(struct audit_out *o, const json_t *r)
+{
+	char name[800];
+	out_object_name(r, name, sizeof(name));
+	const char *source = out_str(r, "source", "");
+	bool file = strncmp(source, "cluster:", 8) != 0 && strcmp(source, "<stdin>") != 0;
+	size_t k;
+	json_t *v;
+	json_array_foreach(json_object_get(r, "violations"), k, v)
+	{
+		json_t *loc = json_pack("{s:[{s:s,s:s}]}", "logicalLocations", "fullyQualifiedName",
+					name, "kind", "resource");
+		if (file) {
+			json_t *phys = json_pack("{s:{s:o}}", "artifactLocation", "uri",
+						 sarif_uri(source));
+			if (json_object_get(r, "line") != NULL)
+				json_object_set_new(phys, "region",
+						    json_pack("{s:I}", "startLine",
+							      (json_int_t)out_int(r, "line")));
+			json_object_set_new(loc, "physicalLocation", phys);
+		}
+		const char *action = out_str(v, "action", "deny");
+		json_t *res = json_pack(
+			"{s:s,s:s,s:{s:s},s:[o],s:{s:s}}", "ruleId", out_str(v, "policy", "admitd"),
+			"level", sarif_level(action), "message", "text", out_str(v, "message", ""),
+			"locations", loc, "properties", "action", action);
+		if (json_is_string(json_object_get(v, "container")))
+			json_object_set(json_object_get(res, "properties"), "container",
+					json_object_get(v, "container"));
+		fputs(o->state != NULL ? ",\n        " : "\n        ", o->out);
+		o->state = o;
+		out_dump_at(o->out, res, 4);
+		json_decref(res);
+	}
+}
+
+static int sarif_end(struct audit_out *o, const json_t *summary)
+{
+	/* input errors are the run's notifications: the run was not complete */
+	json_t *notes = json_array();
+	size_t i;
+	json_t *err;
+	json_array_foreach(json_object_get(summary, "errors"), i, err)
+	{
+		json_t *n = json_pack("{s:s,s:{s:s}}", "level", "error", "message", "text",
+				      out_str(err, "message", ""));
+		json_t *phys = json_pack("{s:{s:o}}", "artifactLocation", "uri",
+					 sarif_uri(out_str(err, "source", "")));
+		if (json_object_get(err, "line") != NULL)
+			json_object_set_new(
+				phys, "region",
+				json_pack("{s:I}", "startLine", (json_int_t)out_int(err, "line")));
+		json_object_set_new(n, "locations",
+				    json_pack("{s:[{s:o}]}", "x", "physicalLocation", phys));
+		/* notifications take one list of locations */
+		json_object_set(n, "locations",
+				json_object_get(json_object_get(n, "locations"), "x"));
+		json_array_append_new(notes, n);
+	}
+	json_t *inv = json_pack("{s:b,s:o}", "executionSuccessful", json_array_size(notes) == 0,
+				"toolExecutionNotifications", notes);
+	fputs(o->state != NULL ? "\n      ],\n      \"invocations\": [\n        "
+			       : "],\n      \"invocations\": [\n        ",
+	      o->out);
+	out_dump_at(o->out, inv, 4);
+	fputs("\n      ]\n    }\n  ]\n}\n", o->out);
+	json_decref(inv);
+	return 0;
+}
+
+/* ---- junit: a test suite per object, a test case per policy ---- */
+
+static void junit_text(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\n':
+			fputs("&#10;", out);
+			break;
+		default:
+			/* XML 1.0 has no other control characters */
+			if ((unsigned char)*s >= 0x20 || *s == '\t')
+				fputc(*s, out);
+		}
+	}
+}
+
+static void junit_begin(struct audit_out *o)
+{
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"admitd audit\">\n",
+	      o->out);
+}
+
+/*
+ * The suite of one object: a case for every policy that is on, failed by
+ * its violations whose action is in --fail-on; other findings are the
+ * case's output; an exempt object's cases are skipped.
+ */
+static void junit_entry(struct audit_out *o, const json_t *r)
+{
+	const struct admitd_config *cfg = o->run->cfg;
+	const json_t *viol = json_object_get(r, "violations");
+	char name[800];
+	out_object_name(r, name, sizeof(name));
+	size_t ncases = 0, nfail = 0, k;
+	struct out_policy p;
+	json_t *v;
+	while (out_policy_at(cfg, ncases, &p))
+		ncases++;
+	/* an internal failure ("admitd") is a case of its own */
+	json_array_foreach(viol, k, v) if (strcmp(out_str(v, "policy", ""), "admitd") == 0)
+		ncases++;
+	for (size_t i = 0; out_policy_at(cfg, i, &p); i++) {
+		json_array_foreach(viol, k, v)
+		{
+			if (strcmp(out_str(v, "policy", ""), p.desc->id) == 0 &&
+			    (o->run->fail_on & (1u << p.action))) {
+				nfail++;
+				break;
+			}
+		}
+	}
+	json_array_foreach(viol, k, v) if (strcmp(out_str(v, "policy", ""), "admitd") == 0) nfail++;
+	const char *exempt = out_str(r, "exempt", NULL);
+	fputs("  <testsuite name=\"", o->out);
+	junit_text(o->out, name);
+	fprintf(o->out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\"", ncases,
+		nfail, exempt != NULL ? ncases : 0);
+	fputs(" file=\"", o->out);
+	junit_text(o->out, out_str(r, "source", ""));
+	fputs("\">\n", o->out);
+	for (size_t i = 0;; i++) {
+		const char *id;
+		enum policy_action action = POLICY_ACTION_DENY;
+		if (out_policy_at(cfg, i, &p)) {
+			id = p.desc->id;
+			action = p.action;
+		} else {
+			id = "admitd";
+			bool any = false;
+			json_array_foreach(viol, k, v) any |=
+				strcmp(out_str(v, "policy", ""), id) == 0;
+			if (!any)
+				break;
+		}
+		fputs("    <testcase classname=\"", o->out);
+		junit_text(o->out, name);
+		fputs("\" name=\"", o->out);
+		junit_text(o->out, id);
+		fputs("\" file=\"", o->out);
+		junit_text(o->out, out_str(r, "source", ""));
+		if (json_object_get(r, "line") != NULL)
+			fprintf(o->out, "\" line=\"%lld", out_int(r, "line"));
+		fputs("\">", o->out);
+		bool fails = (o->run->fail_on & (1u << action)) || strcmp(id, "admitd") == 0;
+		bool first = true;
+		json_array_foreach(viol, k, v)
+		{
+			if (strcmp(out_str(v, "policy", ""), id) != 0)
+				continue;
+			if (first) {
+				fputs(fails ? "\n      <failure type=\"" : "\n      <system-out>",
+				      o->out);
+				if (fails) {
+					junit_text(o->out, out_str(v, "action", ""));
+					fputs("\" message=\"", o->out);
+					junit_text(o->out, out_str(v, "message", ""));
+					fputs("\">", o->out);
+				}
+			}
+			if (!first)
+				fputs("&#10;", o->out);
+			first = false;
+			junit_text(o->out, out_str(v, "action", ""));
+			fputs(": ", o->out);
+			junit_text(o->out, out_str(v, "message", ""));
+		}
+		if (!first)
+			fputs(fails ? "</failure>\n    " : "</system-out>\n    ", o->out);
+		else if (exempt != NULL) {
+			fputs("\n      <skipped message=\"", o->out);
+			junit_text(o->out, exempt);
+			fputs("\"/>\n    ", o->out);
+		}
+		fputs("</testcase>\n", o->out);
+		if (strcmp(id, "admitd") == 0)
+			break;
+	}
+	fputs("  </testsuite>\n", o->out);
+}
+
+static int junit_end(struct audit_out *o, const json_t *summary)
+{
+	/* input errors are a suite of their own, so that CI shows them */
+	const json_t *errors = json_object_get(summary, "errors");
+	if (json_array_size(errors) > 0) {
+		fprintf(o->out,
+			"  <testsuite name=\"admitd input\" tests=\"%zu\" failures=\"0\" errors=\"%zu\">\n",
+			json_array_size(errors), json_array_size(errors));
+		size_t i;
+		json_t *err;
+		json_array_foreach(errors, i, err)
+		{
+			fputs("    <testcase classname=\"input\" name=\"", o->out);
+			junit_text(o->out, out_str(err, "source", ""));
+			fputs("\">\n      <error message=\"", o->out);
+			junit_text(o->out, out_str(err, "message", ""));
+			fputs("\"/>\n    </testcase>\n", o->out);
+		}
+		fputs("  </testsuite>\n", o->out);
+	}
+	fputs("</testsuites>\n", o->out);
+	return 0;
+}
+
 const struct audit_format audit_formats[] = {
 	{"table", "one row per violation, then counts", false, table_begin, table_entry, table_end},
 	{"json", "{results, summary}, for scripts", false, json_begin, json_entry, json_end},
 	{"policyreport", "wgpolicyk8s.io/v1alpha2 PolicyReports, one per namespace", true,
 	 report_begin, report_entry, report_end},
+	{"sarif", "SARIF 2.1.0, for code scanning", false, sarif_begin, sarif_entry, sarif_end},
+	{"junit", "JUnit XML, a suite per object and a case per policy", false, junit_begin,
+	 junit_entry, junit_end},
 };
 const size_t audit_nformats = sizeof(audit_formats) / sizeof(audit_formats[0]);
 

@@ -18,8 +18,7 @@
 #include "log.h"
 #include "server.h"
 #include "suite.h"
-
-#define ADMITD_VERSION "0.1.0"
+#include "version.h"
 
 struct command {
 	const char *name;
