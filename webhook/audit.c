@@ -32,6 +32,7 @@ void audit_init(struct audit_run *run, const struct admitd_config *cfg)
 	memset(run, 0, sizeof(*run));
 	run->cfg = cfg;
 	run->fail_on = 1u << POLICY_ACTION_DENY;
+	run->report_bytes = AUDIT_REPORT_BYTES;
 	run->netpols = json_object();
 	run->skipped = json_object();
 	run->no_netpols = json_array();
@@ -914,12 +915,14 @@ int audit_main(int argc, char **argv)
 		{"cluster", no_argument, NULL, 'C'},
 		{"kubeconfig", required_argument, NULL, 'k'},
 		{"write-reports", no_argument, NULL, 'w'},
+		{"report-bytes", required_argument, NULL, 'b'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *output = NULL, *kubeconfig = NULL, *ns = NULL;
 	const char *fail_on = "deny";
 	bool cluster = false, write_reports = false;
+	size_t report_bytes = AUDIT_REPORT_BYTES;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:o:n:h", longopts, NULL)) != -1) {
@@ -945,6 +948,20 @@ int audit_main(int argc, char **argv)
 		case 'w':
 			write_reports = true;
 			break;
+		case 'b': {
+			char *end = NULL;
+			errno = 0;
+			unsigned long long n = strtoull(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
+			    n < AUDIT_REPORT_BYTES_MIN || n > AUDIT_REPORT_BYTES_MAX) {
+				fprintf(stderr,
+					"admitd audit: --report-bytes takes a number from %u to %u\n",
+					AUDIT_REPORT_BYTES_MIN, AUDIT_REPORT_BYTES_MAX);
+				return 2;
+			}
+			report_bytes = (size_t)n;
+			break;
+		}
 		case 'h':
 			audit_usage(stdout);
 			return 0;
@@ -991,6 +1008,7 @@ int audit_main(int argc, char **argv)
 	struct audit_run run;
 	audit_init(&run, cfg);
 	run.write_reports = write_reports;
+	run.report_bytes = report_bytes;
 	run.default_ns = ns;
 	run.fail_on = fail_bits;
 	for (int i = optind; i < argc; i++)

@@ -23,6 +23,15 @@
 #include "arena.h"
 #include "config.h"
 
+/*
+ * A report's results take at most this many bytes by default: etcd stores
+ * at most 1.5 MiB an object, and what the API server adds (metadata,
+ * managedFields) needs room.
+ */
+#define AUDIT_REPORT_BYTES     (1000u * 1000u)
+#define AUDIT_REPORT_BYTES_MIN (10u * 1000u)
+#define AUDIT_REPORT_BYTES_MAX (1400u * 1000u)
+
 struct audit_error {
 	char *source; /* path, or a cluster URL */
 	int line;     /* 0 when unknown */
@@ -72,6 +81,7 @@ struct audit_run {
 	size_t nerrors;
 	struct cluster *cluster; /* --cluster: the API server, open until audit_free */
 	bool write_reports;      /* --write-reports: store the reports there too */
+	size_t report_bytes;     /* --report-bytes: a report's results, at most */
 	int widths[5];           /* the table's column widths, from what was judged */
 };
 
@@ -111,6 +121,7 @@ struct audit_format {
 	void (*entry)(struct audit_out *o, const json_t *rec);
 	/* summary: the counts; returns -1 when writing somewhere failed */
 	int (*end)(struct audit_out *o, const json_t *summary);
+	const void *data; /* the format's own (which report API) */
 };
 extern const struct audit_format audit_formats[];
 extern const size_t audit_nformats;

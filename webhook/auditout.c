@@ -167,11 +167,40 @@ static int json_end(struct audit_out *o, const json_t *summary)
 	return 0;
 }
 
-/* ---- policyreport: wgpolicyk8s.io/v1alpha2, one report per namespace ---- */
+/*
+ * ---- policyreport and openreports: one report per namespace ----
+ *
+ * wgpolicyk8s.io/v1alpha2 PolicyReport and its successor openreports.io
+ * v1alpha1 Report share their results; one implementation, one row of
+ * report_apis each. A namespace's report is split into chunks below
+ * REPORT_MAX_BYTES (etcd stores at most 1.5 MiB an object, and the API
+ * server refuses larger requests; --report-bytes lowers it), named
+ * admitd-NS, admitd-NS-2, ..., so
+ * that a rerun replaces them; --write-reports then deletes the chunks
+ * and reports of earlier runs that this one did not write.
+ */
+struct report_api {
+	const char *api_version; /* "wgpolicyk8s.io/v1alpha2" */
+	const char *kind, *cluster_kind;
+	const char *plural, *cluster_plural;
+	bool source_field; /* the report names its source (openreports) */
+};
+
+static const struct report_api report_wgpolicy = {
+	"wgpolicyk8s.io/v1alpha2", "PolicyReport",         "ClusterPolicyReport",
+	"policyreports",           "clusterpolicyreports", false,
+};
+static const struct report_api report_openreports = {
+	"openreports.io/v1alpha1", "Report", "ClusterReport", "reports", "clusterreports", true,
+};
 
 struct report_state {
-	json_t *report; /* the namespace's report being filled */
-	char *ns;       /* its namespace, "" for the cluster */
+	const struct report_api *api;
+	json_t *report;  /* the chunk being filled */
+	size_t bytes;    /* its results' size, as written */
+	char *ns;        /* its namespace, "" for the cluster */
+	unsigned chunk;  /* its number within the namespace, from 1 */
+	json_t *written; /* --write-reports: the path of every report stored */
 	bool first;
 	bool store_failed;
 	long long now;
@@ -189,19 +218,26 @@ static const char *report_severity(const char *action)
 					     : "low";
 }
 
-/* --write-reports: server-side apply, so reruns replace what they wrote */
-static int report_store(struct audit_run *run, const json_t *rep)
+/* The REST path of a report: namespaced when ns is set. */
+static void report_path(const struct report_api *api, const char *ns, const char *name, char *buf,
+			size_t len)
 {
-	const char *kind = out_str(rep, "kind", ""), *ns = NULL, *name = NULL;
+	if (ns != NULL && ns[0] != '\0')
+		snprintf(buf, len, "/apis/%s/namespaces/%s/%s/%s", api->api_version, ns,
+			 api->plural, name);
+	else
+		snprintf(buf, len, "/apis/%s/%s/%s", api->api_version, api->cluster_plural, name);
+}
+
+/* --write-reports: server-side apply, so reruns replace what they wrote */
+static int report_store(struct audit_run *run, struct report_state *st, const json_t *rep)
+{
+	const char *ns = NULL, *name = NULL;
 	jp_string(rep, "metadata.name", &name);
 	jp_string(rep, "metadata.namespace", &ns);
 	char path[1024];
-	if (strcmp(kind, "PolicyReport") == 0 && ns != NULL)
-		snprintf(path, sizeof(path),
-			 "/apis/wgpolicyk8s.io/v1alpha2/namespaces/%s/policyreports/%s", ns, name);
-	else
-		snprintf(path, sizeof(path),
-			 "/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/%s", name);
+	report_path(st->api, ns, name, path, sizeof(path));
+	json_object_set_new(st->written, path, json_true());
 	char *body = json_dumps(rep, JSON_COMPACT);
 	if (body == NULL) {
 		fprintf(stderr, "admitd audit: out of memory while storing reports\n");
@@ -209,8 +245,8 @@ static int report_store(struct audit_run *run, const json_t *rep)
 	}
 	int rc = cluster_apply(run->cluster, path, body);
 	if (rc < 0)
-		fprintf(stderr, "admitd audit: storing %s %s%s%s: %s\n", kind, ns ? ns : "",
-			ns ? "/" : "", name, cluster_error(run->cluster));
+		fprintf(stderr, "admitd audit: storing %s: %s\n", path,
+			cluster_error(run->cluster));
 	free(body);
 	return rc;
 }
@@ -223,12 +259,11 @@ static void report_flush(struct audit_out *o)
 	fputs(st->first ? "\n    " : ",\n    ", o->out);
 	st->first = false;
 	out_dump_at(o->out, st->report, 2);
-	if (o->run->write_reports && report_store(o->run, st->report) < 0)
+	if (o->run->write_reports && report_store(o->run, st, st->report) < 0)
 		st->store_failed = true;
 	json_decref(st->report);
 	st->report = NULL;
-	free(st->ns);
-	st->ns = NULL;
+	st->bytes = 0;
 }
 
 static void report_begin(struct audit_out *o)
@@ -236,23 +271,31 @@ static void report_begin(struct audit_out *o)
 	struct report_state *st = calloc(1, sizeof(*st));
 	o->state = st;
 	if (st != NULL) {
+		st->api = o->fmt->data;
 		st->first = true;
 		st->now = (long long)time(NULL);
+		st->written = json_object();
 	}
 	fputs("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [", o->out);
 }
 
-static json_t *report_new(const char *ns)
+static json_t *report_new(const struct report_api *api, const char *ns, unsigned chunk)
 {
 	char name[300];
-	snprintf(name, sizeof(name), "admitd-%s", ns[0] ? ns : "cluster");
-	json_t *rep = json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:i,s:i,s:i,s:i,s:i},s:[]}",
-				"apiVersion", "wgpolicyk8s.io/v1alpha2", "kind",
-				ns[0] ? "PolicyReport" : "ClusterPolicyReport", "metadata", "name",
-				name, "labels", "app.kubernetes.io/managed-by", "admitd", "summary",
-				"pass", 0, "fail", 0, "warn", 0, "error", 0, "skip", 0, "results");
+	if (chunk > 1)
+		snprintf(name, sizeof(name), "admitd-%s-%u", ns[0] ? ns : "cluster", chunk);
+	else
+		snprintf(name, sizeof(name), "admitd-%s", ns[0] ? ns : "cluster");
+	json_t *rep = json_pack("{s:s,s:s,s:{s:s,s:{s:s,s:s}},s:{s:i,s:i,s:i,s:i,s:i},s:[]}",
+				"apiVersion", api->api_version, "kind",
+				ns[0] ? api->kind : api->cluster_kind, "metadata", "name", name,
+				"labels", "app.kubernetes.io/managed-by", "admitd",
+				"admitd.io/report", "audit", "summary", "pass", 0, "fail", 0,
+				"warn", 0, "error", 0, "skip", 0, "results");
 	if (rep != NULL && ns[0])
 		json_object_set_new(json_object_get(rep, "metadata"), "namespace", json_string(ns));
+	if (rep != NULL && api->source_field)
+		json_object_set_new(rep, "source", json_string("admitd"));
 	return rep;
 }
 
@@ -263,17 +306,35 @@ static void report_bump(json_t *rep, const char *word)
 			    json_integer(json_integer_value(json_object_get(sum, word)) + 1));
 }
 
+/* Adds one result to the namespace's chunk, opening the next chunk when it is full. */
+static void report_add(struct audit_out *o, const char *ns, json_t *res, const char *word)
+{
+	struct report_state *st = o->state;
+	char *text = json_dumps(res, JSON_COMPACT);
+	size_t len = text != NULL ? strlen(text) + 1 : 0;
+	free(text);
+	if (st->report != NULL && st->bytes > 0 && st->bytes + len > o->run->report_bytes) {
+		report_flush(o);
+		st->chunk++;
+	}
+	if (st->report == NULL)
+		st->report = report_new(st->api, ns, st->chunk);
+	json_array_append_new(json_object_get(st->report, "results"), res);
+	st->bytes += len;
+	report_bump(st->report, word);
+}
+
 static void report_entry(struct audit_out *o, const json_t *r)
 {
 	struct report_state *st = o->state;
 	if (st == NULL)
 		return;
 	const char *ns = out_str(r, "namespace", "");
-	if (st->ns != NULL && strcmp(st->ns, ns) != 0)
+	if (st->ns == NULL || strcmp(st->ns, ns) != 0) {
 		report_flush(o);
-	if (st->report == NULL) {
-		st->report = report_new(ns);
+		free(st->ns);
 		st->ns = strdup(ns);
+		st->chunk = 1;
 	}
 	json_t *resource = json_pack("{s:s,s:s}", "kind", out_str(r, "kind", ""), "name",
 				     out_str(r, "name", ""));
@@ -283,7 +344,6 @@ static void report_entry(struct audit_out *o, const json_t *r)
 		json_object_set(resource, "apiVersion", json_object_get(r, "apiVersion"));
 	if (json_object_get(r, "uid"))
 		json_object_set(resource, "uid", json_object_get(r, "uid"));
-	json_t *list = json_object_get(st->report, "results");
 	const json_t *viol = json_object_get(r, "violations");
 	if (json_array_size(viol) == 0) {
 		bool exempt = json_object_get(r, "exempt") != NULL;
@@ -293,8 +353,7 @@ static void report_entry(struct audit_out *o, const json_t *r)
 				  exempt ? out_str(r, "exempt", "") : "no violations", "scored", 1,
 				  "resources", resource, "timestamp", "seconds",
 				  (json_int_t)st->now, "nanos", 0);
-		json_array_append_new(list, res);
-		report_bump(st->report, exempt ? "skip" : "pass");
+		report_add(o, ns, res, exempt ? "skip" : "pass");
 	}
 	size_t k;
 	json_t *v;
@@ -308,22 +367,83 @@ static void report_entry(struct audit_out *o, const json_t *r)
 		if (json_object_get(r, "podsAffected"))
 			json_object_set_new(props, "podsAffected",
 					    json_sprintf("%lld", out_int(r, "podsAffected")));
-		json_array_append_new(
-			list,
-			json_pack("{s:s,s:O,s:s,s:O,s:s,s:b,s:s,s:[O],s:o,s:{s:I,s:i}}", "source",
-				  "admitd", "policy", json_object_get(v, "policy"), "result", word,
-				  "message", json_object_get(v, "message"), "severity",
-				  report_severity(action), "scored", 1, "category", "admitd",
-				  "resources", resource, "properties", props, "timestamp",
-				  "seconds", (json_int_t)st->now, "nanos", 0));
-		report_bump(st->report, word);
+		json_t *res = json_pack(
+			"{s:s,s:O,s:s,s:O,s:s,s:b,s:s,s:[O],s:o,s:{s:I,s:i}}", "source", "admitd",
+			"policy", json_object_get(v, "policy"), "result", word, "message",
+			json_object_get(v, "message"), "severity", report_severity(action),
+			"scored", 1, "category", "admitd", "resources", resource, "properties",
+			props, "timestamp", "seconds", (json_int_t)st->now, "nanos", 0);
+		report_add(o, ns, res, word);
 	}
 	json_decref(resource);
 }
 
+struct report_sweep {
+	struct audit_run *run;
+	struct report_state *st;
+	bool failed;
+};
+
+/* Deletes every report of ours in the page that this run did not write. */
+static int report_sweep_page(json_t *items, void *arg)
+{
+	struct report_sweep *sw = arg;
+	size_t i;
+	json_t *item;
+	json_array_foreach(items, i, item)
+	{
+		const char *ns = NULL, *name = NULL;
+		jp_string(item, "metadata.name", &name);
+		jp_string(item, "metadata.namespace", &ns);
+		if (name == NULL)
+			continue;
+		char path[1024];
+		report_path(sw->st->api, ns, name, path, sizeof(path));
+		if (json_object_get(sw->st->written, path) != NULL)
+			continue;
+		if (cluster_delete(sw->run->cluster, path) < 0) {
+			fprintf(stderr, "admitd audit: deleting %s: %s\n", path,
+				cluster_error(sw->run->cluster));
+			sw->failed = true;
+		}
+	}
+	return 0;
+}
+
+/*
+ * After a complete run, the reports of earlier runs that this one did
+ * not write (a namespace with nothing left, a chunk a smaller run does
+ * not need) go. An incomplete run (a kind not listed, an input error)
+ * deletes nothing: what it did not see may still be true.
+ */
+static int report_sweep(struct audit_out *o, const json_t *summary)
+{
+	struct report_state *st = o->state;
+	if (json_array_size(json_object_get(summary, "notListed")) > 0 ||
+	    json_array_size(json_object_get(summary, "errors")) > 0) {
+		fprintf(stderr, "admitd audit: the run was incomplete: reports of earlier runs are "
+				"kept\n");
+		return 0;
+	}
+	struct report_sweep sw = {.run = o->run, .st = st};
+	const char *plurals[2] = {st->api->plural, st->api->cluster_plural};
+	for (size_t i = 0; i < 2; i++) {
+		char path[512];
+		snprintf(path, sizeof(path),
+			 "/apis/%s/%s?labelSelector=app.kubernetes.io%%2Fmanaged-by%%3Dadmitd%%2C"
+			 "admitd.io%%2Freport%%3Daudit",
+			 st->api->api_version, plurals[i]);
+		if (cluster_list(o->run->cluster, path, report_sweep_page, &sw) != CLUSTER_OK) {
+			fprintf(stderr, "admitd audit: listing %s: %s\n", path,
+				cluster_error(o->run->cluster));
+			return -1;
+		}
+	}
+	return sw.failed ? -1 : 0;
+}
+
 static int report_end(struct audit_out *o, const json_t *summary)
 {
-	(void)summary;
 	struct report_state *st = o->state;
 	if (st == NULL) {
 		fprintf(stderr, "admitd audit: out of memory\n");
@@ -332,6 +452,10 @@ static int report_end(struct audit_out *o, const json_t *summary)
 	report_flush(o);
 	fputs(st->first ? "]\n}\n" : "\n  ]\n}\n", o->out);
 	int rc = st->store_failed ? -1 : 0;
+	if (o->run->write_reports && rc == 0)
+		rc = report_sweep(o, summary);
+	json_decref(st->written);
+	free(st->ns);
 	free(st);
 	o->state = NULL;
 	return rc;
@@ -666,13 +790,17 @@ static int junit_end(struct audit_out *o, const json_t *summary)
 }
 
 const struct audit_format audit_formats[] = {
-	{"table", "one row per violation, then counts", false, table_begin, table_entry, table_end},
-	{"json", "{results, summary}, for scripts", false, json_begin, json_entry, json_end},
+	{"table", "one row per violation, then counts", false, table_begin, table_entry, table_end,
+	 NULL},
+	{"json", "{results, summary}, for scripts", false, json_begin, json_entry, json_end, NULL},
 	{"policyreport", "wgpolicyk8s.io/v1alpha2 PolicyReports, one per namespace", true,
-	 report_begin, report_entry, report_end},
-	{"sarif", "SARIF 2.1.0, for code scanning", false, sarif_begin, sarif_entry, sarif_end},
+	 report_begin, report_entry, report_end, &report_wgpolicy},
+	{"openreports", "openreports.io/v1alpha1 Reports, one per namespace", true, report_begin,
+	 report_entry, report_end, &report_openreports},
+	{"sarif", "SARIF 2.1.0, for code scanning", false, sarif_begin, sarif_entry, sarif_end,
+	 NULL},
 	{"junit", "JUnit XML, a suite per object and a case per policy", false, junit_begin,
-	 junit_entry, junit_end},
+	 junit_entry, junit_end, NULL},
 };
 const size_t audit_nformats = sizeof(audit_formats) / sizeof(audit_formats[0]);
 

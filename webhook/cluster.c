@@ -369,8 +369,8 @@ enum cluster_status cluster_list(struct cluster *c, const char *path, cluster_pa
 		char *url = NULL, err[512] = "";
 		char *esc = cont != NULL ? cc.easy_escape(c->curl, cont, 0) : NULL;
 		if ((cont != NULL && esc == NULL) ||
-		    asprintf(&url, "%s?limit=%d%s%s", path, CLUSTER_PAGE, esc ? "&continue=" : "",
-			     esc ? esc : "") < 0) {
+		    asprintf(&url, "%s%climit=%d%s%s", path, strchr(path, '?') != NULL ? '&' : '?',
+			     CLUSTER_PAGE, esc ? "&continue=" : "", esc ? esc : "") < 0) {
 			cc.free(esc);
 			cluster_fail(c, "listing %s: out of memory", path);
 			goto out;
@@ -533,5 +533,21 @@ int cluster_apply(struct cluster *c, const char *path, const char *body)
 	free(reply.data);
 	free(url);
 	cc.slist_free_all(hdr);
+	return rc;
+}
+
+int cluster_delete(struct cluster *c, const char *path)
+{
+	cc.easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+	char err[512] = "";
+	struct cluster_blob reply;
+	long status = cluster_get(c, path, &reply, err, sizeof(err));
+	int rc = 0;
+	/* gone already is what was wanted */
+	if (status != 200 && status != 202 && status != 404)
+		rc = cluster_fail(c, "%s%ld %.300s", err, status, reply.data ? reply.data : "");
+	cc.easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	cc.easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	free(reply.data);
 	return rc;
 }

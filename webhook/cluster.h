@@ -33,5 +33,7 @@ enum cluster_status cluster_list(struct cluster *c, const char *path, cluster_pa
 				 void *arg);
 /* Server-side apply of body (JSON) at path. Returns 0, or -1 (cluster_error). */
 int cluster_apply(struct cluster *c, const char *path, const char *body);
+/* DELETE path; an object already gone is no error. Returns 0, or -1 (cluster_error). */
+int cluster_delete(struct cluster *c, const char *path);
 
 #endif

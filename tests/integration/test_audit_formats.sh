@@ -71,3 +71,38 @@ YAML
 "$ADMITD" audit --output junit "$WORK/exempt.yaml" >"$WORK/out.xml"
 check "junit: an exempt object's cases are skipped, and names are escaped" \
 	[ "$(junit 's=suites["kube-system/Pod/a<b&c"]; print(s.skipped == s.tests, all(isinstance(c.result[0], Skipped) for c in s))')" = "True True" ]
+
+# ---- PolicyReports and OpenReports, split below the API server's limits ----
+python3 - "$WORK/big.json" <<'PY'
+import json, sys
+pods = [{"apiVersion": "v1", "kind": "Pod",
+         "metadata": {"name": "p-%04d" % i, "namespace": "big", "uid": "u-%d" % i},
+         "spec": {"hostNetwork": True, "containers": [{"name": "c", "image": "nginx",
+                  "securityContext": {"privileged": True}}]}} for i in range(3000)]
+json.dump({"apiVersion": "v1", "kind": "List", "items": pods}, open(sys.argv[1], "w"))
+PY
+for fmt in policyreport openreports; do
+	"$ADMITD" audit --output $fmt "$WORK/big.json" >"$WORK/$fmt.json"; rc=$?
+	check "$fmt: 3,000 failing pods in one namespace exit 1" [ "$rc" = 1 ]
+	split=$(python3 - "$WORK/$fmt.json" "$WORK/$fmt.sizes" <<'PY'
+import json, sys
+items = json.load(open(sys.argv[1]))["items"]
+sizes = [len(json.dumps(i, separators=(",", ":"))) for i in items]
+names = [i["metadata"]["name"] for i in items]
+fails = sum(i["summary"]["fail"] for i in items)
+results = sum(len(i["results"]) for i in items)
+ok = (len(items) > 1 and max(sizes) < 1.5 * 1024 * 1024
+      and names == ["admitd-big"] + ["admitd-big-%d" % k for k in range(2, len(items) + 1)]
+      and fails == results == len({(r["resources"][0]["name"], r["policy"]) for i in items for r in i["results"]}))
+print("split" if ok else "not split: %d reports, sizes %s, names %s" % (len(items), sizes, names[:3]))
+PY
+)
+	check "$fmt: split into reports below 1.5 MiB, named admitd-big, admitd-big-2, ..., no result lost" [ "$split" = split ]
+done
+check "openreports: openreports.io/v1alpha1 Report with its source" \
+	python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))["items"][0]; assert (i["apiVersion"], i["kind"], i["source"]) == ("openreports.io/v1alpha1", "Report", "admitd"), i["kind"]' "$WORK/openreports.json"
+"$ADMITD" audit --output policyreport --report-bytes 100000 "$WORK/big.json" >"$WORK/small.json"
+check "policyreport: --report-bytes makes smaller reports" \
+	python3 -c 'import json,sys; a=len(json.load(open(sys.argv[1]))["items"]); b=len(json.load(open(sys.argv[2]))["items"]); assert b > a, (a, b)' "$WORK/policyreport.json" "$WORK/small.json"
+"$ADMITD" audit --output policyreport --report-bytes 10 "$WORK/big.json" >/dev/null 2>"$WORK/rb.err"; rc=$?
+check "policyreport: --report-bytes out of range is a usage error" [ "$rc" = 2 ]
