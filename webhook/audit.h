@@ -29,7 +29,7 @@
  * managedFields) needs room.
  */
 #define AUDIT_REPORT_BYTES     (1000u * 1000u)
-#define AUDIT_REPORT_BYTES_MIN (10u * 1000u)
+#define AUDIT_REPORT_BYTES_MIN 1000u
 #define AUDIT_REPORT_BYTES_MAX (1400u * 1000u)
 
 struct audit_error {

@@ -344,7 +344,8 @@ def cmd_structure(args):
         else:
             spec = dig(cron[0], POD_TEMPLATE["CronJob"])["spec"]
             c = spec["containers"][0]
-            if c.get("command") != ["/admitd"] or c.get("args", [])[:4] != ["audit", "--cluster", "--output", "policyreport"]:
+            if c.get("command") != ["/admitd"] or c.get("args", [])[:3] != ["audit", "--cluster", "--output"] \
+                    or c.get("args", [None] * 4)[3] not in ("policyreport", "openreports"):
                 bad(f"audit CronJob runs {c.get('command')} {c.get('args')}")
             sa = spec.get("serviceAccountName")
             if dep and sa == dep["spec"]["template"]["spec"].get("serviceAccountName"):
@@ -363,9 +364,10 @@ def cmd_structure(args):
                 want = {(g, r): {"get", "list"} for g, rs in JUDGED.items() for r in rs
                         if "/" not in r}
                 want[("networking.k8s.io", "networkpolicies")] = {"get", "list"}
-                # --write-reports stores them with server-side apply
-                for res in ("policyreports", "clusterpolicyreports"):
-                    want[("wgpolicyk8s.io", res)] = {"get", "list", "create", "update", "patch"}
+                # --write-reports stores them with server-side apply, and deletes stale ones
+                for g, res in (("wgpolicyk8s.io", "policyreports"), ("wgpolicyk8s.io", "clusterpolicyreports"),
+                               ("openreports.io", "reports"), ("openreports.io", "clusterreports")):
+                    want[(g, res)] = {"get", "list", "create", "update", "patch", "delete"}
                 if grants != want:
                     bad(f"audit ClusterRole grants {sorted((k, sorted(v)) for k, v in grants.items())}")
     elif cron:

@@ -788,6 +788,60 @@ assert items[0]["summary"]["fail"] >= 4, items[0]["summary"]' "$OUT"
 }
 check "admitd audit --cluster --write-reports stores the PolicyReports (and again, idempotently)" write_reports
 
+section "OpenReports (openreports.io/v1alpha1), split reports and their clean-up"
+OPENREPORTS=${ADMITD_SHARED:-$HERE/../../../shared}/conformance/openreports
+kk apply -f "$OPENREPORTS/openreports.io_reports.yaml" -f "$OPENREPORTS/openreports.io_clusterreports.yaml"
+check "the OpenReports CRDs (from ../shared/conformance/openreports) install" ok_rc
+kk wait --for condition=established --timeout=30s crd/reports.openreports.io crd/clusterreports.openreports.io
+check "  and are established" ok_rc
+timeout 60 "$ADMITD" audit --cluster --kubeconfig "$KC" --config "$WORK/enforce.yaml" --output openreports \
+	>"$WORK/openreports.json" 2>"$WORK/openreports.err"
+apply_openreports() { timeout 60 kubectl --kubeconfig "$KC" --request-timeout=30s --cache-dir "$WORK/kube-cache" \
+	apply --dry-run=server -f "$WORK/openreports.json" -o json >"$WORK/openreports.applied.json" 2>"$WORK/openreports.apply.err"; }
+eventually 20 apply_openreports
+RC=$? OUT=$(cat "$WORK/openreports.apply.err")
+check "kubectl apply --dry-run=server accepts the OpenReports" ok_rc
+compare_openreports() {
+	python3 - "$WORK/openreports.json" "$WORK/openreports.applied.json" <<-'PY'
+	import json, sys
+	sent = {i["metadata"]["name"]: i for i in json.load(open(sys.argv[1]))["items"]}
+	back = json.load(open(sys.argv[2]))
+	back = {i["metadata"]["name"]: i for i in back.get("items", [back])}
+	assert sent.keys() == back.keys() and sent, (sent.keys(), back.keys())
+	for name, rep in sent.items():
+	    assert rep["apiVersion"] == "openreports.io/v1alpha1", rep["apiVersion"]
+	    for key in ("results", "summary", "source"):
+	        assert rep[key] == back[name][key], "%s: %s changed (a field pruned?)" % (name, key)
+	assert sent["admitd-e2e-dryrun"]["summary"]["fail"] >= 4
+	PY
+}
+check "  with every field kept (results, summary, source)" compare_openreports
+# small reports: one result each, so the namespace has several chunks; then a
+# default run needs one, and deletes the others
+reports_in() { # NAMESPACE: the names of admitd's Reports there, sorted
+	kk get reports.openreports.io -n "$1" -l admitd.io/report=audit -o jsonpath='{.items[*].metadata.name}'
+	tr ' ' '\n' <<<"$OUT" | sort | tr '\n' ' '
+}
+timeout 120 "$ADMITD" audit --cluster --kubeconfig "$KC" --output openreports --write-reports \
+	--report-bytes 1000 >/dev/null 2>"$WORK/or-split.err"
+RC=$?
+check "--write-reports --report-bytes 1000 stores the reports (exit 1: violations)" [ "$RC" -eq 1 ]
+CHUNKS=$(reports_in e2e-dryrun)
+echo "     reports in e2e-dryrun: $CHUNKS"
+check "  split into several Reports in one namespace: admitd-e2e-dryrun, admitd-e2e-dryrun-2, ..." \
+	bash -c '[[ "$1" == *"admitd-e2e-dryrun admitd-e2e-dryrun-2 "* ]]' _ "$CHUNKS"
+kk create namespace e2e-stale
+kk apply -f - <<<'{"apiVersion": "openreports.io/v1alpha1", "kind": "Report", "metadata": {"name": "admitd-e2e-stale", "namespace": "e2e-stale", "labels": {"app.kubernetes.io/managed-by": "admitd", "admitd.io/report": "audit"}}, "source": "admitd", "results": []}'
+check "  (a report of an earlier run in a namespace with nothing left is stored)" ok_rc
+timeout 120 "$ADMITD" audit --cluster --kubeconfig "$KC" --output openreports --write-reports \
+	>/dev/null 2>"$WORK/or-sweep.err"
+RC=$?
+check "a default rerun stores its reports (exit 1)" [ "$RC" -eq 1 ]
+check "  and the chunks it no longer needs are deleted" [ "$(reports_in e2e-dryrun)" = "admitd-e2e-dryrun " ]
+check "  and so is the earlier run's report where nothing is left" [ "$(reports_in e2e-stale)" = "" ]
+kk get policyreports -n e2e-dryrun -o name
+check "  the PolicyReports of the other format are not touched" has policyreport.wgpolicyk8s.io/admitd-e2e-dryrun
+
 section "enforce again: objects that predate enforcement (the update rule)"
 stop_admitd
 check "admitd restarts in enforce mode" start_admitd
