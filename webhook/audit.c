@@ -217,14 +217,15 @@ static int audit_spill(struct audit_run *run, struct audit_rec *r, const json_t 
 {
 	if (run->spill == NULL && (run->spill = tmpfile()) == NULL)
 		return -1;
-	char *line = json_dumps(res, JSON_COMPACT);
-	if (line == NULL)
+	char *text = json_dumps(res, JSON_COMPACT);
+	if (text == NULL)
 		return -1;
-	size_t len = strlen(line);
-	r->off = ftell(run->spill);
-	r->len = (uint32_t)len;
-	int rc = fwrite(line, 1, len, run->spill) == len ? 0 : -1;
-	free(line);
+	size_t len = strlen(text);
+	r->off = run->spill_end;
+	int rc = fwrite(text, 1, len, run->spill) == len ? 0 : -1;
+	free(text);
+	if (rc == 0)
+		run->spill_end += len;
 	return rc;
 }
 
@@ -298,7 +299,7 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 				  "message", x->message));
 		r->findings += audit_mix(audit_hash(audit_pod_key(a, x, tmpl), NULL, NULL));
 		if (run->fail_on & (1u << x->action))
-			r->fails = true;
+			r->flags |= AUDIT_REC_FAILS;
 		audit_widen(run, 3, x->container ? x->container->name : NULL);
 		audit_widen(run, 4, x->policy->id);
 	}
@@ -307,14 +308,16 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 				      json_pack("{s:s,s:s,s:n,s:s}", "policy", "admitd", "action",
 						"deny", "container", "message", v.error));
 		r->findings += audit_mix(audit_hash("admitd", v.error, NULL));
-		r->fails = true;
+		r->flags |= AUDIT_REC_FAILS;
 	}
-	r->deny = v.ndeny > 0 || v.error != NULL;
+	bool deny = v.ndeny > 0 || v.error != NULL;
+	if (deny)
+		r->flags |= AUDIT_REC_DENY;
 	const char *api = audit_str(obj, "apiVersion");
 	const char *uid = audit_str(obj, "metadata.uid");
 	json_t *res = json_pack("{s:s,s:o,s:o,s:b,s:o,s:s}", "kind", kind, "namespace",
 				ns ? json_string(ns) : json_null(), "name",
-				name ? json_string(name) : json_null(), "allowed", !r->deny,
+				name ? json_string(name) : json_null(), "allowed", !deny,
 				"violations", viol, "source", source);
 	if (line > 0)
 		json_object_set_new(res, "line", json_integer(line));
@@ -343,19 +346,16 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 		if (!json_is_true(json_object_get(ref, "controller")))
 			continue;
 		const char *ok = audit_str(ref, "kind"), *on = audit_str(ref, "name");
-		const char *ouid = audit_str(ref, "uid");
 		json_object_set_new(
 			res, "owner",
 			json_pack("{s:s,s:s}", "kind", ok ? ok : "", "name", on ? on : ""));
-		r->owner_name = audit_hash(ns, ok, on);
-		r->owner_uid = ouid != NULL ? audit_hash("uid", ouid, NULL) : 0;
+		r->owner = audit_hash(ns, ok, on);
 		break;
 	}
-	r->id_name = audit_hash(ns, kind, name);
-	r->id_uid = uid != NULL ? audit_hash("uid", uid, NULL) : 0;
-	r->pod = strcmp(kind, "Pod") == 0;
+	r->id = audit_hash(ns, kind, name);
+	if (strcmp(kind, "Pod") == 0)
+		r->flags |= AUDIT_REC_POD;
 	r->ns = audit_intern_ns(run, ns);
-	r->top = (uint32_t)run->nrecs;
 	audit_widen(run, 0, ns);
 	audit_widen(run, 1, kind);
 	audit_widen(run, 2, name);
@@ -676,46 +676,20 @@ int audit_cluster(struct audit_run *run, const char *kubeconfig)
 
 /* ---- folding and the report ---- */
 
-/* An open-addressing index from identity hashes to records. */
-struct audit_index {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t mask;
-};
+/* For bsearch and qsort over a permutation of the records, by identity. */
+static const struct audit_rec *audit_sort_recs;
 
-static int audit_index_build(struct audit_index *ix, const struct audit_run *run)
+static int audit_cmp_id(const void *a, const void *b)
 {
-	size_t cap = 16;
-	while (cap < run->nrecs * 4)
-		cap *= 2;
-	ix->keys = calloc(cap, sizeof(*ix->keys));
-	ix->vals = calloc(cap, sizeof(*ix->vals));
-	ix->mask = cap - 1;
-	if (ix->keys == NULL || ix->vals == NULL)
-		return -1;
-	for (size_t i = 0; i < run->nrecs; i++) {
-		uint64_t ids[2] = {run->recs[i].id_uid, run->recs[i].id_name};
-		for (size_t k = 0; k < 2; k++) {
-			if (ids[k] == 0)
-				continue;
-			size_t at = ids[k] & ix->mask;
-			while (ix->keys[at] != 0 && ix->keys[at] != ids[k])
-				at = (at + 1) & ix->mask;
-			ix->keys[at] = ids[k];
-			ix->vals[at] = (uint32_t)i;
-		}
-	}
-	return 0;
+	uint64_t x = audit_sort_recs[*(const uint32_t *)a].id;
+	uint64_t y = audit_sort_recs[*(const uint32_t *)b].id;
+	return (x > y) - (x < y);
 }
 
-static long audit_index_get(const struct audit_index *ix, uint64_t id)
+static int audit_cmp_key(const void *key, const void *elem)
 {
-	if (id == 0)
-		return -1;
-	for (size_t at = id & ix->mask; ix->keys[at] != 0; at = (at + 1) & ix->mask)
-		if (ix->keys[at] == id)
-			return ix->vals[at];
-	return -1;
+	uint64_t x = *(const uint64_t *)key, y = audit_sort_recs[*(const uint32_t *)elem].id;
+	return (x > y) - (x < y);
 }
 
 /*
@@ -724,46 +698,54 @@ static long audit_index_get(const struct audit_index *ix, uint64_t id)
  * Deployment's pods are then one entry with podsAffected. An object whose
  * findings differ (an old ReplicaSet, a pod with an ephemeral debug
  * container) stays an entry of its own, with its owner named, so that
- * folding never hides a violation.
+ * folding never hides a violation. Fills top[i] (the entry record i is
+ * reported under) and pods[i] (the pods folded into entry i). Owners are
+ * found by binary search in a sorted permutation: 4 bytes an object, no
+ * hash table. Returns 0, or -1 when out of memory.
  */
-static void audit_fold(struct audit_run *run)
+static int audit_fold(struct audit_run *run, uint32_t *top, uint32_t *pods)
 {
-	struct audit_index ix = {0};
-	if (audit_index_build(&ix, run) < 0) {
-		audit_add_error(run, "audit", 0, "out of memory while folding; nothing folded");
-		goto out;
-	}
-	for (size_t i = 0; i < run->nrecs; i++) {
+	size_t n = run->nrecs;
+	uint32_t *by_id = malloc((n ? n : 1) * sizeof(*by_id));
+	if (by_id == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		by_id[i] = (uint32_t)i;
+	audit_sort_recs = run->recs;
+	qsort(by_id, n, sizeof(*by_id), audit_cmp_id);
+	for (size_t i = 0; i < n; i++) {
 		size_t cur = i;
-		for (int hops = 0; hops < 8; hops++) {
-			const struct audit_rec *r = &run->recs[cur];
-			long up = audit_index_get(&ix, r->owner_uid);
-			if (up < 0)
-				up = audit_index_get(&ix, r->owner_name);
-			if (up < 0 || (size_t)up == cur || run->recs[up].findings != r->findings)
+		for (int hops = 0; hops < 8 && run->recs[cur].owner != 0; hops++) {
+			const uint32_t *at = bsearch(&run->recs[cur].owner, by_id, n,
+						     sizeof(*by_id), audit_cmp_key);
+			if (at == NULL || *at == cur ||
+			    run->recs[*at].findings != run->recs[cur].findings)
 				break;
-			cur = (size_t)up;
+			cur = *at;
 		}
-		run->recs[i].top = (uint32_t)cur;
-		if (cur != i && run->recs[i].pod)
-			run->recs[cur].pods++;
+		top[i] = (uint32_t)cur;
+		pods[i] = 0;
 	}
-out:
-	free(ix.keys);
-	free(ix.vals);
+	for (size_t i = 0; i < n; i++)
+		if (top[i] != i && (run->recs[i].flags & AUDIT_REC_POD))
+			pods[top[i]]++;
+	free(by_id);
+	return 0;
 }
 
 /* The entry's result as spilled, with what folding adds. NULL on a read error. */
-static json_t *audit_load_entry(struct audit_run *run, const struct audit_rec *r)
+static json_t *audit_load_entry(struct audit_run *run, size_t i, uint32_t pods)
 {
-	char *buf = malloc(r->len + 1);
+	uint64_t off = run->recs[i].off;
+	uint64_t end = i + 1 < run->nrecs ? run->recs[i + 1].off : run->spill_end;
+	size_t len = (size_t)(end - off);
+	char *buf = malloc(len + 1);
 	json_t *res = NULL;
-	if (buf != NULL && fseek(run->spill, r->off, SEEK_SET) == 0 &&
-	    fread(buf, 1, r->len, run->spill) == r->len)
-		res = json_loadb(buf, r->len, 0, NULL);
+	if (buf != NULL && pread(fileno(run->spill), buf, len, (off_t)off) == (ssize_t)len)
+		res = json_loadb(buf, len, 0, NULL);
 	free(buf);
-	if (res != NULL && r->pods > 0)
-		json_object_set_new(res, "podsAffected", json_integer(r->pods));
+	if (res != NULL && pods > 0)
+		json_object_set_new(res, "podsAffected", json_integer(pods));
 	return res;
 }
 
@@ -786,18 +768,25 @@ static void audit_count(json_t *obj, const char *key, json_int_t by)
 
 int audit_report(struct audit_run *run, const struct audit_format *fmt, FILE *out)
 {
-	audit_fold(run);
-	size_t nentries = 0;
-	uint32_t *order = malloc((run->nrecs ? run->nrecs : 1) * sizeof(*order));
-	if (order == NULL) {
+	size_t n = run->nrecs, nentries = 0;
+	uint32_t *top = malloc((n ? n : 1) * sizeof(*top));
+	uint32_t *pods = malloc((n ? n : 1) * sizeof(*pods));
+	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
+	if (top == NULL || pods == NULL || order == NULL || audit_fold(run, top, pods) < 0) {
+		free(top);
+		free(pods);
+		free(order);
 		fprintf(stderr, "admitd audit: out of memory\n");
 		return 2;
 	}
-	for (size_t i = 0; i < run->nrecs; i++)
-		if (run->recs[i].top == i)
+	for (size_t i = 0; i < n; i++)
+		if (top[i] == i)
 			order[nentries++] = (uint32_t)i;
+	free(top);
 	if (fmt->by_namespace)
 		qsort_r(order, nentries, sizeof(*order), audit_cmp_ns, run);
+	if (run->spill != NULL)
+		fflush(run->spill);
 
 	struct audit_out o = {.out = out, .run = run, .fmt = fmt};
 	json_t *by_policy = json_object(), *by_ns = json_object();
@@ -806,13 +795,13 @@ int audit_report(struct audit_run *run, const struct audit_format *fmt, FILE *ou
 	fmt->begin(&o);
 	for (size_t e = 0; e < nentries; e++) {
 		const struct audit_rec *r = &run->recs[order[e]];
-		json_t *res = audit_load_entry(run, r);
+		json_t *res = audit_load_entry(run, order[e], pods[order[e]]);
 		if (res == NULL) {
 			read_failed = true;
 			continue;
 		}
-		would_deny += r->deny;
-		fails |= r->fails;
+		would_deny += (r->flags & AUDIT_REC_DENY) != 0;
+		fails |= (r->flags & AUDIT_REC_FAILS) != 0;
 		exempt += json_object_get(res, "exempt") != NULL;
 		const char *ns = json_string_value(json_object_get(res, "namespace"));
 		size_t k;
@@ -826,6 +815,7 @@ int audit_report(struct audit_run *run, const struct audit_format *fmt, FILE *ou
 		fmt->entry(&o, res);
 		json_decref(res);
 	}
+	free(pods);
 	free(order);
 	if (read_failed)
 		audit_add_error(run, "audit", 0, "the spill file could not be read back");

@@ -196,15 +196,26 @@ static const struct report_api report_openreports = {
 
 struct report_state {
 	const struct report_api *api;
-	json_t *report;  /* the chunk being filled */
-	size_t bytes;    /* its results' size, as written */
-	char *ns;        /* its namespace, "" for the cluster */
-	unsigned chunk;  /* its number within the namespace, from 1 */
-	json_t *written; /* --write-reports: the path of every report stored */
+	/*
+	 * The chunk being filled is text, never a jansson tree (1 MB of
+	 * results would take ten times that in memory).
+	 */
+	char *results;     /* --write-reports: the chunk's text, to send */
+	size_t bytes;      /* its length */
+	FILE *mem;         /* open_memstream over results, while a chunk is open */
+	bool open;         /* a chunk is open */
+	size_t nresults;   /* in the open chunk */
+	size_t used;       /* bytes of its results */
+	json_int_t sum[5]; /* pass, fail, warn, error, skip */
+	char *ns;          /* the chunk's namespace, "" for the cluster */
+	unsigned chunk;    /* its number within the namespace, from 1 */
+	json_t *written;   /* --write-reports: the path of every report stored */
 	bool first;
 	bool store_failed;
 	long long now;
 };
+
+static const char *const report_words[5] = {"pass", "fail", "warn", "error", "skip"};
 
 static const char *report_word(const char *action)
 {
@@ -229,40 +240,105 @@ static void report_path(const struct report_api *api, const char *ns, const char
 		snprintf(buf, len, "/apis/%s/%s/%s", api->api_version, api->cluster_plural, name);
 }
 
+/* The chunk's report without results or summary: what comes before them. */
+static json_t *report_head(const struct report_state *st)
+{
+	const char *ns = st->ns;
+	char name[300];
+	if (st->chunk > 1)
+		snprintf(name, sizeof(name), "admitd-%s-%u", ns[0] ? ns : "cluster", st->chunk);
+	else
+		snprintf(name, sizeof(name), "admitd-%s", ns[0] ? ns : "cluster");
+	json_t *rep = json_pack("{s:s,s:s,s:{s:s,s:{s:s,s:s}}}", "apiVersion", st->api->api_version,
+				"kind", ns[0] ? st->api->kind : st->api->cluster_kind, "metadata",
+				"name", name, "labels", "app.kubernetes.io/managed-by", "admitd",
+				"admitd.io/report", "audit");
+	if (rep != NULL && ns[0])
+		json_object_set_new(json_object_get(rep, "metadata"), "namespace", json_string(ns));
+	if (rep != NULL && st->api->source_field)
+		json_object_set_new(rep, "source", json_string("admitd"));
+	return rep;
+}
+
 /* --write-reports: server-side apply, so reruns replace what they wrote */
-static int report_store(struct audit_run *run, struct report_state *st, const json_t *rep)
+static int report_store(struct audit_run *run, struct report_state *st, const json_t *head,
+			const char *body)
 {
 	const char *ns = NULL, *name = NULL;
-	jp_string(rep, "metadata.name", &name);
-	jp_string(rep, "metadata.namespace", &ns);
+	jp_string(head, "metadata.name", &name);
+	jp_string(head, "metadata.namespace", &ns);
 	char path[1024];
 	report_path(st->api, ns, name, path, sizeof(path));
 	json_object_set_new(st->written, path, json_true());
-	char *body = json_dumps(rep, JSON_COMPACT);
-	if (body == NULL) {
-		fprintf(stderr, "admitd audit: out of memory while storing reports\n");
-		return -1;
-	}
 	int rc = cluster_apply(run->cluster, path, body);
 	if (rc < 0)
 		fprintf(stderr, "admitd audit: storing %s: %s\n", path,
 			cluster_error(run->cluster));
-	free(body);
 	return rc;
 }
 
+/*
+ * The chunk goes straight to the output as its results come: its head
+ * first, the results, the summary last (JSON does not order keys). Only
+ * --write-reports keeps a chunk's text, to send it.
+ */
+static FILE *report_sink(struct report_state *st, struct audit_out *o)
+{
+	return o->run->write_reports ? st->mem : o->out;
+}
+
+static void report_open(struct audit_out *o)
+{
+	struct report_state *st = o->state;
+	json_t *head = report_head(st);
+	char *h = head != NULL ? json_dumps(head, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(head);
+	if (h == NULL || (o->run->write_reports &&
+			  (st->mem = open_memstream(&st->results, &st->bytes)) == NULL)) {
+		free(h);
+		fprintf(stderr, "admitd audit: out of memory while writing a report\n");
+		st->store_failed = true;
+		return;
+	}
+	fputs(st->first ? "\n    " : ",\n    ", o->out);
+	st->first = false;
+	h[strlen(h) - 1] = '\0'; /* its closing brace: the results follow */
+	fprintf(report_sink(st, o), "%s,\"results\":[", h);
+	free(h);
+	st->open = true;
+	st->nresults = 0;
+	st->used = 0;
+}
+
+/* Ends the chunk and stores it; the next one starts empty. */
 static void report_flush(struct audit_out *o)
 {
 	struct report_state *st = o->state;
-	if (st->report == NULL)
+	if (!st->open)
 		return;
-	fputs(st->first ? "\n    " : ",\n    ", o->out);
-	st->first = false;
-	out_dump_at(o->out, st->report, 2);
-	if (o->run->write_reports && report_store(o->run, st, st->report) < 0)
+	st->open = false;
+	json_t *sum = json_object();
+	for (size_t i = 0; i < 5; i++)
+		json_object_set_new(sum, report_words[i], json_integer(st->sum[i]));
+	char *t = json_dumps(sum, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(sum);
+	memset(st->sum, 0, sizeof(st->sum));
+	FILE *sink = report_sink(st, o);
+	if (sink == NULL)
+		return;
+	fprintf(sink, "],\"summary\":%s}", t != NULL ? t : "{}");
+	free(t);
+	if (!o->run->write_reports)
+		return;
+	fclose(st->mem);
+	st->mem = NULL;
+	fputs(st->results, o->out);
+	json_t *head = report_head(st);
+	if (report_store(o->run, st, head, st->results) < 0)
 		st->store_failed = true;
-	json_decref(st->report);
-	st->report = NULL;
+	json_decref(head);
+	free(st->results);
+	st->results = NULL;
 	st->bytes = 0;
 }
 
@@ -279,49 +355,35 @@ static void report_begin(struct audit_out *o)
 	fputs("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [", o->out);
 }
 
-static json_t *report_new(const struct report_api *api, const char *ns, unsigned chunk)
-{
-	char name[300];
-	if (chunk > 1)
-		snprintf(name, sizeof(name), "admitd-%s-%u", ns[0] ? ns : "cluster", chunk);
-	else
-		snprintf(name, sizeof(name), "admitd-%s", ns[0] ? ns : "cluster");
-	json_t *rep = json_pack("{s:s,s:s,s:{s:s,s:{s:s,s:s}},s:{s:i,s:i,s:i,s:i,s:i},s:[]}",
-				"apiVersion", api->api_version, "kind",
-				ns[0] ? api->kind : api->cluster_kind, "metadata", "name", name,
-				"labels", "app.kubernetes.io/managed-by", "admitd",
-				"admitd.io/report", "audit", "summary", "pass", 0, "fail", 0,
-				"warn", 0, "error", 0, "skip", 0, "results");
-	if (rep != NULL && ns[0])
-		json_object_set_new(json_object_get(rep, "metadata"), "namespace", json_string(ns));
-	if (rep != NULL && api->source_field)
-		json_object_set_new(rep, "source", json_string("admitd"));
-	return rep;
-}
-
-static void report_bump(json_t *rep, const char *word)
-{
-	json_t *sum = json_object_get(rep, "summary");
-	json_object_set_new(sum, word,
-			    json_integer(json_integer_value(json_object_get(sum, word)) + 1));
-}
-
-/* Adds one result to the namespace's chunk, opening the next chunk when it is full. */
-static void report_add(struct audit_out *o, const char *ns, json_t *res, const char *word)
+/* Adds one result (taken) to the namespace's chunk, opening the next when it is full. */
+static void report_add(struct audit_out *o, json_t *res, const char *word)
 {
 	struct report_state *st = o->state;
-	char *text = json_dumps(res, JSON_COMPACT);
-	size_t len = text != NULL ? strlen(text) + 1 : 0;
-	free(text);
-	if (st->report != NULL && st->bytes > 0 && st->bytes + len > o->run->report_bytes) {
+	char *text = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(res);
+	if (text == NULL) {
+		st->store_failed = true;
+		return;
+	}
+	size_t len = strlen(text) + 1;
+	if (st->open && st->nresults > 0 && st->used + len > o->run->report_bytes) {
 		report_flush(o);
 		st->chunk++;
 	}
-	if (st->report == NULL)
-		st->report = report_new(st->api, ns, st->chunk);
-	json_array_append_new(json_object_get(st->report, "results"), res);
-	st->bytes += len;
-	report_bump(st->report, word);
+	if (!st->open)
+		report_open(o);
+	FILE *sink = report_sink(st, o);
+	if (sink != NULL) {
+		if (st->nresults > 0)
+			fputc(',', sink);
+		fputs(text, sink);
+	}
+	st->nresults++;
+	st->used += len;
+	free(text);
+	for (size_t i = 0; i < 5; i++)
+		if (strcmp(word, report_words[i]) == 0)
+			st->sum[i]++;
 }
 
 static void report_entry(struct audit_out *o, const json_t *r)
@@ -335,6 +397,10 @@ static void report_entry(struct audit_out *o, const json_t *r)
 		free(st->ns);
 		st->ns = strdup(ns);
 		st->chunk = 1;
+		if (st->ns == NULL) {
+			st->store_failed = true;
+			return;
+		}
 	}
 	json_t *resource = json_pack("{s:s,s:s}", "kind", out_str(r, "kind", ""), "name",
 				     out_str(r, "name", ""));
@@ -353,7 +419,7 @@ static void report_entry(struct audit_out *o, const json_t *r)
 				  exempt ? out_str(r, "exempt", "") : "no violations", "scored", 1,
 				  "resources", resource, "timestamp", "seconds",
 				  (json_int_t)st->now, "nanos", 0);
-		report_add(o, ns, res, exempt ? "skip" : "pass");
+		report_add(o, res, exempt ? "skip" : "pass");
 	}
 	size_t k;
 	json_t *v;
@@ -373,7 +439,7 @@ static void report_entry(struct audit_out *o, const json_t *r)
 			json_object_get(v, "message"), "severity", report_severity(action),
 			"scored", 1, "category", "admitd", "resources", resource, "properties",
 			props, "timestamp", "seconds", (json_int_t)st->now, "nanos", 0);
-		report_add(o, ns, res, word);
+		report_add(o, res, word);
 	}
 	json_decref(resource);
 }

@@ -185,7 +185,14 @@ static void yamljson_resolve(const char *s, struct yamljson_scalar *out)
 	static const char *const nans[] = {".nan", ".NaN", ".NAN", NULL};
 	memset(out, 0, sizeof(*out));
 	out->kind = YJ_STRING;
-	if (yamljson_match(s, nulls)) {
+	/*
+	 * Most scalars are names and text: one that cannot be a word of the
+	 * lists (longer than 5, or beginning otherwise) nor a number is text
+	 * at once. This is most of the time audit spends on YAML.
+	 */
+	if (s[0] != '\0' && strchr("~nNyYtTfFoO.+-0123456789", s[0]) == NULL)
+		return;
+	if (strlen(s) <= 5 && yamljson_match(s, nulls)) {
 		out->kind = YJ_NULL;
 	} else if (yamljson_match(s, trues) || yamljson_match(s, falses)) {
 		out->kind = YJ_BOOL;
