@@ -165,6 +165,8 @@ printf '%-44s %10s KiB\n' "RSS with 1,000 idle keep-alive connections" "$idle"
 printf '%-44s %10s B / %s B\n' "review sizes (pod / deployment)" "$(wc -c < "$work/pod-5k.json")" "$(wc -c < "$work/deployment-20k.json")"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); load generator on the same cores"
 
+"$here/audit.sh"
+
 [ "${BENCH_PODS:-1000}" = 0 ] && exit 0
 echo
 echo "through a real kube-apiserver v1.20.2 (tests/e2e, first run builds it):"

@@ -818,9 +818,10 @@ compare_openreports() {
 check "  with every field kept (results, summary, source)" compare_openreports
 # small reports: one result each, so the namespace has several chunks; then a
 # default run needs one, and deletes the others
-reports_in() { # NAMESPACE: the names of admitd's Reports there, sorted
-	kk get reports.openreports.io -n "$1" -l admitd.io/report=audit -o jsonpath='{.items[*].metadata.name}'
-	tr ' ' '\n' <<<"$OUT" | sort | tr '\n' ' '
+reports_in() { # NAMESPACE: the names of admitd's Reports there, in version order
+	timeout 60 kubectl --kubeconfig "$KC" --request-timeout=30s --cache-dir "$WORK/kube-cache" \
+		get reports.openreports.io -n "$1" -l admitd.io/report=audit \
+		-o jsonpath='{.items[*].metadata.name}' 2>/dev/null | tr ' ' '\n' | sort -V | tr '\n' ' '
 }
 timeout 120 "$ADMITD" audit --cluster --kubeconfig "$KC" --output openreports --write-reports \
 	--report-bytes 1000 >/dev/null 2>"$WORK/or-split.err"
