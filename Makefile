@@ -150,6 +150,10 @@ $(BUILD)/parse_rate: tests/bench/parse_rate.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) -ljansson -lpthread
 
+$(BUILD)/peak_rss: tests/bench/peak_rss.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
 # how fast an audit's input can merely be read: audit's yardstick
 $(BUILD)/audit_parse_rate: tests/bench/audit_parse_rate.c $(BUILD)/webhook/yamljson.o
 	@mkdir -p $(dir $@)
@@ -159,9 +163,11 @@ $(BUILD)/hotpath: $(BUILD)/tests/bench/hotpath.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/admitd $(BUILD)/parse_rate $(BUILD)/audit_parse_rate
+	@$(MAKE) --no-print-directory $(BUILD)/admitd $(BUILD)/parse_rate $(BUILD)/audit_parse_rate \
+		$(BUILD)/peak_rss
 	@ADMITD=$(CURDIR)/$(BUILD)/admitd PARSE_RATE=$(CURDIR)/$(BUILD)/parse_rate \
-		AUDIT_PARSE_RATE=$(CURDIR)/$(BUILD)/audit_parse_rate ./tests/bench/run.sh
+		AUDIT_PARSE_RATE=$(CURDIR)/$(BUILD)/audit_parse_rate PEAK_RSS=$(CURDIR)/$(BUILD)/peak_rss \
+		./tests/bench/run.sh
 
 # docs/policies.md is generated from the policy descriptors; a test keeps them equal.
 # docs/policies.md whole; the key tables inside configuration.md, server.md, security.md

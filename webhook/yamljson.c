@@ -192,21 +192,25 @@ static void yamljson_resolve(const char *s, struct yamljson_scalar *out)
 	 */
 	if (s[0] != '\0' && strchr("~nNyYtTfFoO.+-0123456789", s[0]) == NULL)
 		return;
-	if (strlen(s) <= 5 && yamljson_match(s, nulls)) {
+	bool word = strnlen(s, 6) <= 5; /* the longest word is 5 characters ("false", "+.inf") */
+	if (word && yamljson_match(s, nulls)) {
 		out->kind = YJ_NULL;
-	} else if (yamljson_match(s, trues) || yamljson_match(s, falses)) {
+	} else if (word && (yamljson_match(s, trues) || yamljson_match(s, falses))) {
 		out->kind = YJ_BOOL;
 		out->b = yamljson_match(s, trues);
-	} else if (yamljson_match(s, infs)) {
+	} else if (word && yamljson_match(s, infs)) {
 		out->kind = YJ_INF;
 		out->f = s[0] == '-' ? -INFINITY : INFINITY;
-	} else if (yamljson_match(s, nans)) {
+	} else if (word && yamljson_match(s, nans)) {
 		out->kind = YJ_NAN;
-	} else if (yamljson_goint(s, &out->i)) {
-		out->kind = YJ_INT;
-	} else if (yamljson_gofloat(s)) {
-		out->f = strtod(s, NULL);
-		out->kind = isfinite(out->f) ? YJ_FLOAT : YJ_INF; /* 1e999 overflows */
+	} else if ((s[0] >= '0' && s[0] <= '9') || s[0] == '+' || s[0] == '-' || s[0] == '.' ||
+		   s[0] == '\0') {
+		if (yamljson_goint(s, &out->i)) {
+			out->kind = YJ_INT;
+		} else if (yamljson_gofloat(s)) {
+			out->f = strtod(s, NULL);
+			out->kind = isfinite(out->f) ? YJ_FLOAT : YJ_INF; /* 1e999 overflows */
+		}
 	}
 }
 
