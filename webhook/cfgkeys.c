@@ -106,6 +106,12 @@ const struct cfgkey cfgkeys_table[] = {
 	 .live = true,
 	 .doc_default = "none",
 	 .doc = "your own checks ([rules.md](rules.md))"},
+	{.path = "workloads",
+	 .type = CFGKEYS_LIST,
+	 .live = true,
+	 .doc_default = "none",
+	 .doc = "custom resources that embed a pod template (Argo Rollouts, Knative Services, "
+		"...), judged like a Deployment ([Workloads](#workloads-custom-resources))"},
 	CK_ENUM("onPolicyError", on_policy_error_allow, cfgkeys_on_error, 0, NULL,
 		"a policy that fails internally denies the request (fail closed); `allow` lets it "
 		"through with a warning"),

@@ -48,6 +48,8 @@ struct request_limits {
 	unsigned max_match_length; /* longer strings never reach a regex: denied */
 };
 
+struct kind_desc;
+
 struct admitd_config {
 	atomic_int refs;
 	enum admitd_mode mode;
@@ -63,6 +65,8 @@ struct admitd_config {
 	char checksum[17];          /* FNV-1a 64 of the source text, hex */
 	struct rule **rules;        /* custom rules from `rules:`, in file order */
 	size_t nrules;
+	struct kind_desc *workloads; /* `workloads:`, judged like the built-in kinds (kinds.h) */
+	size_t nworkloads;
 };
 
 #endif

@@ -12,7 +12,6 @@
 #include "../policies/image.h"
 #include "../policies/registry.h"
 #include "rules.h"
-#include "kinds.h"
 #include "workload.h"
 
 static bool engine_in_groups(char *const *names, unsigned n, const json_t *groups)
@@ -203,12 +202,13 @@ static int engine_cmp_key(const void *x, const void *y)
  * the old object had too. Sorted keys, so that an object with thousands
  * of violations costs n log n, not n * m. Returns -1 when out of memory.
  */
-static int engine_mark_preexisting(const struct admitd_config *cfg, const struct engine_input *in,
-				   struct arena *a, struct engine_verdict *out)
+static int engine_mark_preexisting(const struct admitd_config *cfg, const struct kind_desc *kd,
+				   const struct engine_input *in, struct arena *a,
+				   struct engine_verdict *out)
 {
 	const json_t *tnew, *told;
-	if (workload_template(in->kind, in->object, &tnew)) {
-		workload_template(in->kind, in->old_object, &told);
+	if (workload_template(kd, in->object, &tnew)) {
+		workload_template(kd, in->old_object, &told);
 		/* a new template makes new pods: judge it as their CREATE will be */
 		if (tnew != told && (tnew == NULL || told == NULL || !json_equal(tnew, told)))
 			return 0;
@@ -294,6 +294,24 @@ static int engine_run_policy(const struct policy_desc *p, const struct policy_se
 	return 0;
 }
 
+const struct kind_desc *engine_kind(const struct admitd_config *cfg, const struct engine_input *in)
+{
+	const char *group = in->group;
+	char buf[256];
+	const json_t *av = json_object_get(in->object, "apiVersion");
+	if (group == NULL && json_is_string(av)) {
+		/* "apps/v1": apps; "v1": the core group, "" */
+		const char *s = json_string_value(av), *slash = strchr(s, '/');
+		size_t n = slash != NULL ? (size_t)(slash - s) : 0;
+		if (n >= sizeof(buf))
+			return NULL; /* no API group is this long */
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		group = buf;
+	}
+	return kinds_lookup(cfg, group, in->kind);
+}
+
 int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *in, struct arena *a,
 		    struct engine_verdict *out)
 {
@@ -305,7 +323,8 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	    (strcmp(in->operation, "DELETE") == 0 || strcmp(in->operation, "CONNECT") == 0))
 		return 0;
 
-	if (!kinds_find(in->kind))
+	const struct kind_desc *kd = engine_kind(cfg, in);
+	if (kd == NULL)
 		return 0;
 	/* a deletion in progress (finalizers being removed) must be able to finish */
 	if (engine_is(in->operation, "UPDATE") && engine_being_deleted(in->object)) {
@@ -326,7 +345,7 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	bool dry_run = cfg->mode == ADMITD_MODE_DRY_RUN;
 
 	const char *why = NULL;
-	switch (workload_pod_view(in->kind, in->object, a, &out->pod, &why)) {
+	switch (workload_pod_view(kd, in->object, a, &out->pod, &why)) {
 	case WORKLOAD_NOT_JUDGED:
 		return 0;
 	case WORKLOAD_OK:
@@ -361,7 +380,7 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 
 	if (out->error == NULL && cfg->updates == ADMITD_UPDATES_NEW_VIOLATIONS &&
 	    engine_is(in->operation, "UPDATE") && json_is_object(in->old_object) &&
-	    out->nviolations > 0 && engine_mark_preexisting(cfg, in, a, out) < 0)
+	    out->nviolations > 0 && engine_mark_preexisting(cfg, kd, in, a, out) < 0)
 		goto nomem;
 
 	if (out->error != NULL) {

@@ -10,10 +10,12 @@
 
 #include "../policies/policy.h"
 #include "config.h"
+#include "kinds.h"
 
 /* Who asks for what: the parts of an AdmissionReview request the engine reads. */
 struct engine_input {
 	const char *kind;      /* request.kind.kind, or the object's kind */
+	const char *group;     /* request.kind.group; NULL: the group of the object's apiVersion */
 	const char *operation; /* CREATE, UPDATE, DELETE, CONNECT */
 	const char *namespace; /* may be NULL (cluster-scoped) or "" */
 	const char *name;      /* may be NULL */
@@ -61,6 +63,13 @@ struct engine_verdict {
  */
 int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *in, struct arena *a,
 		    struct engine_verdict *out);
+
+/*
+ * The kind `in` is judged as under cfg (kinds_lookup): by its group and
+ * kind, the group taken from the object's apiVersion when in->group is
+ * NULL. NULL when admitd does not judge it.
+ */
+const struct kind_desc *engine_kind(const struct admitd_config *cfg, const struct engine_input *in);
 
 /* The object's name for messages: `Pod "web"` / `Deployment "api" in namespace "prod"`. */
 const char *engine_object_label(struct arena *a, const struct engine_input *in);
