@@ -263,6 +263,7 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 		.namespace = ns,
 		.name = name,
 		.object = obj,
+		.audit = true,
 	};
 	if (run->saw_netpols) {
 		in.network_policies = json_object_get(run->netpols, ns != NULL ? ns : "default");

@@ -56,7 +56,9 @@ struct admitd_config {
 	enum admitd_updates updates;
 	enum policy_level pss_level; /* NONE means `privileged`: PSS off */
 	enum policy_action pss_action;
-	struct exemptions exempt;        /* global */
+	struct exemptions exempt;     /* global */
+	char **annotation_namespaces; /* where the webhook honours admitd.io/exempt (engine.h) */
+	unsigned nannotation_namespaces;
 	struct policy_setting *settings; /* one per registry entry, same index */
 	struct server_settings server;
 	struct request_limits limits;

@@ -12,6 +12,16 @@
 #include "config.h"
 #include "kinds.h"
 
+/*
+ * An object's own opt-out: a comma-separated list of the policy (or custom
+ * rule) ids it is exempt from, in its metadata.annotations and, for a
+ * workload, its pod template's (the pods carry only the template's). `admitd
+ * audit` always honours it and reports each as an exemption quoting it; the
+ * webhook only in the namespaces of `exemptions.annotationNamespaces`, or
+ * any pod author could exempt their own pod.
+ */
+#define ENGINE_EXEMPT_ANNOTATION "admitd.io/exempt"
+
 /* Who asks for what: the parts of an AdmissionReview request the engine reads. */
 struct engine_input {
 	const char *kind;      /* request.kind.kind, or the object's kind */
@@ -24,6 +34,8 @@ struct engine_input {
 	const json_t *object;
 	const json_t *old_object;       /* request.oldObject on UPDATE; NULL otherwise */
 	const json_t *network_policies; /* audit only; NULL in the webhook */
+	bool audit; /* judged by `admitd audit`: ENGINE_EXEMPT_ANNOTATION counts in every namespace
+		     */
 };
 
 /* An exemption that applied: to the whole request (policy NULL) or one policy. */
@@ -44,6 +56,7 @@ struct engine_verdict {
 	const char *error;   /* an internal failure: the request is denied (fail closed) */
 	const char *message; /* status.message when denied or would be denied */
 	unsigned once;       /* POLICY_ONCE_* findings reported (policy.h) */
+	const char *warning; /* about the request itself (its exempt annotation), or NULL */
 	struct pod_view pod;
 };
 

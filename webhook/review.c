@@ -297,6 +297,8 @@ int review_encode(const struct review *rv, const struct engine_verdict *v,
 					: " (allowed: onPolicyError is allow)") < 0)
 			goto out;
 	}
+	if (v->warning != NULL && review_warn(&w, "admitd", "", v->warning, "") < 0)
+		goto out;
 	if (w.dropped > 0) {
 		char more[160];
 		snprintf(more, sizeof(more),
