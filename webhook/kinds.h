@@ -1,10 +1,9 @@
 /*
  * kinds: the one table of the kinds admitd judges. Everything that names
- * a kind reads it: the engine (which kinds, where the pod template is),
- * the AdmissionReview decoder (which API groups), metrics (the kind
- * label), the cluster audit (what to list, and where), custom rules
- * (match.kinds) and messages that list them. Adding a judged kind is one
- * row in kinds.c.
+ * a kind reads it: the engine (which kinds under which API groups, where
+ * the pod template is), metrics (the kind label), the cluster audit (what
+ * to list, and where), custom rules (match.kinds) and messages that list
+ * them. Adding a judged kind is one row in kinds.c.
  *
  * A configuration adds rows of its own (`workloads:`, custom resources that
  * embed a pod template): they live in the loaded struct admitd_config, so
