@@ -265,6 +265,7 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 		.namespace = ns,
 		.name = name,
 		.object = obj,
+		.audit = true,
 	};
 	if (run->saw_netpols) {
 		in.network_policies = json_object_get(run->netpols, ns != NULL ? ns : "default");
@@ -402,7 +403,6 @@ static void audit_take(struct audit_run *run, int pass, const char *source, int 
 	if (pass == 1)
 		return;
 	/* by API group too, as the webhook: an example.com/v1 Deployment is a CRD */
-	const struct kind_desc *kd = kinds_find(kind);
 	char group[256];
 	const char *g = NULL;
 	if (av != NULL) {
@@ -410,8 +410,9 @@ static void audit_take(struct audit_run *run, int pass, const char *source, int 
 		snprintf(group, sizeof(group), "%.*s", slash != NULL ? (int)(slash - av) : 0, av);
 		g = group;
 	}
-	if (kd == NULL || !kinds_group_ok(kd, g)) {
-		audit_count_skipped(run, kind, av, kd != NULL);
+	const struct kind_desc *kd = kinds_lookup(run->cfg, g, kind);
+	if (kd == NULL) {
+		audit_count_skipped(run, kind, av, kinds_named(run->cfg, kind));
 		return;
 	}
 	audit_judge(run, source, line, obj, kind);
@@ -670,6 +671,9 @@ int audit_cluster(struct audit_run *run, const char *kubeconfig)
 		return -1;
 	for (size_t i = 0; i < kinds_count; i++)
 		if (audit_list_kind(run, &kinds_table[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < run->cfg->nworkloads; i++)
+		if (audit_list_kind(run, &run->cfg->workloads[i]) < 0)
 			return -1;
 	return 0;
 }

@@ -96,6 +96,14 @@ const struct cfgkey cfgkeys_table[] = {
 	CK_NAMES("exemptions.users", users, "requests from these users are allowed"),
 	CK_NAMES("exemptions.groups", groups,
 		 "requests from a user in any of these groups are allowed"),
+	{.path = "exemptions.annotationNamespaces",
+	 .type = CFGKEYS_NAMES,
+	 .offset = CK_AT(annotation_namespaces),
+	 .count_offset = CK_AT(nannotation_namespaces),
+	 .live = true,
+	 .doc_default = "none: only `admitd audit` honours it",
+	 .doc = "namespaces where the webhook honours an object's `admitd.io/exempt` annotation "
+		"([Per-object exemptions](#per-object-exemptions-the-admitdioexempt-annotation))"},
 	{.path = "policies",
 	 .type = CFGKEYS_LIST,
 	 .live = true,
@@ -106,6 +114,12 @@ const struct cfgkey cfgkeys_table[] = {
 	 .live = true,
 	 .doc_default = "none",
 	 .doc = "your own checks ([rules.md](rules.md))"},
+	{.path = "workloads",
+	 .type = CFGKEYS_LIST,
+	 .live = true,
+	 .doc_default = "none",
+	 .doc = "custom resources that embed a pod template (Argo Rollouts, Knative Services, "
+		"...), judged like a Deployment ([Workloads](#workloads-custom-resources))"},
 	CK_ENUM("onPolicyError", on_policy_error_allow, cfgkeys_on_error, 0, NULL,
 		"a policy that fails internally denies the request (fail closed); `allow` lets it "
 		"through with a warning"),

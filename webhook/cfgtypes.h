@@ -48,13 +48,17 @@ struct request_limits {
 	unsigned max_match_length; /* longer strings never reach a regex: denied */
 };
 
+struct kind_desc;
+
 struct admitd_config {
 	atomic_int refs;
 	enum admitd_mode mode;
 	enum admitd_updates updates;
 	enum policy_level pss_level; /* NONE means `privileged`: PSS off */
 	enum policy_action pss_action;
-	struct exemptions exempt;        /* global */
+	struct exemptions exempt;     /* global */
+	char **annotation_namespaces; /* where the webhook honours admitd.io/exempt (engine.h) */
+	unsigned nannotation_namespaces;
 	struct policy_setting *settings; /* one per registry entry, same index */
 	struct server_settings server;
 	struct request_limits limits;
@@ -63,6 +67,8 @@ struct admitd_config {
 	char checksum[17];          /* FNV-1a 64 of the source text, hex */
 	struct rule **rules;        /* custom rules from `rules:`, in file order */
 	size_t nrules;
+	struct kind_desc *workloads; /* `workloads:`, judged like the built-in kinds (kinds.h) */
+	size_t nworkloads;
 };
 
 #endif

@@ -29,6 +29,7 @@
 #include "../policies/image.h"
 #include "../policies/registry.h"
 #include "cfgkeys.h"
+#include "kinds.h"
 #include "readall.h"
 #include "rules.h"
 
@@ -152,7 +153,7 @@ static int config_load_rules(struct admitd_config *cfg, const char *buf, size_t 
 		char *text = yamlconf_entry_text(buf, buflen, loc, &len);
 		if (text == NULL)
 			return -1;
-		struct rule *r = rules_compile(name, text, len, i, loc->line, loc->col, errs);
+		struct rule *r = rules_compile(name, text, len, i, loc->line, loc->col, cfg, errs);
 		free(text);
 		if (r == NULL) {
 			rc = -1;
@@ -185,6 +186,137 @@ static int config_load_rules(struct admitd_config *cfg, const char *buf, size_t 
 		rules_set_max_match(r, cfg->limits.max_match_length);
 		cfg->rules[cfg->nrules++] = r;
 	}
+	return rc;
+}
+
+/* ---- `workloads:`: custom resources judged like a Deployment ---- */
+
+struct config_workload {
+	char *group, *kind, *pod_template, *resource;
+	char **versions;
+	unsigned nversions;
+};
+
+static const cyaml_schema_field_t config_workload_fields[] = {
+	CYAML_FIELD_STRING_PTR("group", CYAML_FLAG_POINTER, struct config_workload, group, 0, 253),
+	CYAML_FIELD_STRING_PTR("kind", CYAML_FLAG_POINTER, struct config_workload, kind, 0, 63),
+	CYAML_FIELD_STRING_PTR("podTemplate", CYAML_FLAG_POINTER, struct config_workload,
+			       pod_template, 0, 256),
+	CYAML_FIELD_STRING_PTR("resource", CYAML_FLAG_POINTER, struct config_workload, resource, 0,
+			       63),
+	CYAML_FIELD_SEQUENCE_COUNT("versions", CYAML_FLAG_POINTER, struct config_workload, versions,
+				   nversions, &settings_string_entry, 1, KINDS_MAX_VERSIONS),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t config_workload_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct config_workload, config_workload_fields),
+};
+
+/* The strings of a configured row are its own (kind_desc says const for the built-in ones). */
+static void config_free_workloads(struct admitd_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nworkloads; i++) {
+		struct kind_desc *k = &cfg->workloads[i];
+		free((char *)k->kind);
+		free((char *)k->group);
+		free((char *)k->resource);
+		free((char *)k->template_path);
+		for (size_t v = 0; k->versions[v] != NULL; v++)
+			free((char *)k->versions[v]);
+	}
+	free(cfg->workloads);
+	cfg->workloads = NULL;
+	cfg->nworkloads = 0;
+}
+
+/* kinds_check's member names, as the configuration spells them */
+static const char *config_workload_key(const char *field)
+{
+	return strcmp(field, "template") == 0 ? "podTemplate" : field;
+}
+
+/* One `workloads:` entry into cfg->workloads[cfg->nworkloads]. Returns 0, or -1. */
+static int config_load_workload(struct admitd_config *cfg, const char *buf, size_t buflen,
+				const struct yamlconf_entry *loc, size_t idx,
+				struct yamlconf_errors *errs, const char *name)
+{
+	char where[48];
+	snprintf(where, sizeof(where), "workloads[%zu]", idx);
+	if (!loc->is_mapping) {
+		yamlconf_error(errs, name, loc->line, loc->col,
+			       "%s must be a mapping with group, kind, podTemplate, resource and "
+			       "versions",
+			       where);
+		return -1;
+	}
+	size_t len = 0;
+	char *text = yamlconf_entry_text(buf, buflen, loc, &len);
+	if (text == NULL)
+		return -1;
+	struct config_workload *w = NULL;
+	int rc = yamlconf_load(name, text, len, &config_workload_schema, (void **)&w, where,
+			       loc->line, errs);
+	free(text);
+	if (rc < 0)
+		return -1;
+	struct kind_desc *k = &cfg->workloads[cfg->nworkloads];
+	memset(k, 0, sizeof(*k));
+	k->group = w->group;
+	k->kind = w->kind;
+	k->template_path = w->pod_template;
+	k->resource = w->resource;
+	for (unsigned v = 0; v < w->nversions; v++)
+		k->versions[v] = w->versions[v];
+	const char *field = NULL;
+	char why[400];
+	rc = kinds_check(k, &field, why, sizeof(why));
+	for (size_t j = 0; j < cfg->nworkloads && rc == 0; j++) {
+		const struct kind_desc *o = &cfg->workloads[j];
+		if (strcmp(o->group, k->group) == 0 && strcmp(o->kind, k->kind) == 0) {
+			field = "kind";
+			snprintf(why, sizeof(why),
+				 "%s of group \"%s\" is listed twice (workloads[%zu])", k->kind,
+				 k->group, j);
+			rc = -1;
+		}
+	}
+	if (rc < 0) {
+		int line = loc->line, col = loc->col;
+		yamlconf_find_key(buf, buflen, config_workload_key(field), loc->line, &line, &col);
+		yamlconf_error(errs, name, line, col, "%s.%s: %s", where,
+			       config_workload_key(field), why);
+		memset(k, 0, sizeof(*k));
+		yamlconf_free(&config_workload_schema, w);
+		return -1;
+	}
+	/* the strings move into the row; the rest of what libcyaml loaded goes */
+	cfg->nworkloads++;
+	w->group = w->kind = w->pod_template = w->resource = NULL;
+	for (unsigned v = 0; v < w->nversions; v++)
+		w->versions[v] = NULL;
+	yamlconf_free(&config_workload_schema, w);
+	return 0;
+}
+
+static int config_load_workloads(struct admitd_config *cfg, const char *buf, size_t buflen,
+				 const struct yamlconf_list *list, struct yamlconf_errors *errs,
+				 const char *name)
+{
+	if (list->nentries == 0)
+		return 0;
+	if (list->nentries > KINDS_MAX_CONFIGURED) {
+		yamlconf_error(errs, name, list->line, list->col,
+			       "workloads: %zu entries, more than the %d admitd judges",
+			       list->nentries, KINDS_MAX_CONFIGURED);
+		return -1;
+	}
+	cfg->workloads = calloc(list->nentries, sizeof(*cfg->workloads));
+	if (cfg->workloads == NULL)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < list->nentries; i++)
+		if (config_load_workload(cfg, buf, buflen, &list->entries[i], i, errs, name) < 0)
+			rc = -1;
 	return rc;
 }
 
@@ -311,6 +443,7 @@ static void config_free(struct admitd_config *cfg)
 	for (size_t i = 0; i < cfg->nrules; i++)
 		rules_free(cfg->rules[i]);
 	free(cfg->rules);
+	config_free_workloads(cfg);
 	cfgkeys_free(cfg);
 	free(cfg);
 }
@@ -419,7 +552,7 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 	if (cfg->settings == NULL)
 		goto fail;
 
-	static const char *const lists[YAMLCONF_LISTS] = {"policies", "rules"};
+	static const char *const lists[YAMLCONF_LISTS] = {"policies", "rules", "workloads"};
 	if (yamlconf_scan(buf, len, lists, &sc, errs, name) < 0)
 		goto fail;
 	if (sc.empty) {
@@ -436,6 +569,9 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 	for (size_t i = 0; i < sc.lists[0].nentries; i++)
 		if (config_load_entry(cfg, buf, len, &sc.lists[0].entries[i], i, errs, name) < 0)
 			bad = true;
+	/* before the rules: their match.kinds may name a configured kind */
+	if (config_load_workloads(cfg, buf, len, &sc.lists[2], errs, name) < 0)
+		bad = true;
 	if (config_load_rules(cfg, buf, len, &sc.lists[1], errs, name) < 0)
 		bad = true;
 	/* on: the modules' own checks of the entries that loaded are errors to report too */

@@ -12,7 +12,6 @@
 #include "../policies/image.h"
 #include "../policies/registry.h"
 #include "rules.h"
-#include "kinds.h"
 #include "workload.h"
 
 static bool engine_in_groups(char *const *names, unsigned n, const json_t *groups)
@@ -203,12 +202,13 @@ static int engine_cmp_key(const void *x, const void *y)
  * the old object had too. Sorted keys, so that an object with thousands
  * of violations costs n log n, not n * m. Returns -1 when out of memory.
  */
-static int engine_mark_preexisting(const struct admitd_config *cfg, const struct engine_input *in,
-				   struct arena *a, struct engine_verdict *out)
+static int engine_mark_preexisting(const struct admitd_config *cfg, const struct kind_desc *kd,
+				   const struct engine_input *in, struct arena *a,
+				   struct engine_verdict *out)
 {
 	const json_t *tnew, *told;
-	if (workload_template(in->kind, in->object, &tnew)) {
-		workload_template(in->kind, in->old_object, &told);
+	if (workload_template(kd, in->object, &tnew)) {
+		workload_template(kd, in->old_object, &told);
 		/* a new template makes new pods: judge it as their CREATE will be */
 		if (tnew != told && (tnew == NULL || told == NULL || !json_equal(tnew, told)))
 			return 0;
@@ -250,14 +250,181 @@ static int engine_mark_preexisting(const struct admitd_config *cfg, const struct
 	return 0;
 }
 
+/*
+ * The object's ENGINE_EXEMPT_ANNOTATION (engine.h): its own, and its pod
+ * template's when that is another object (a workload), read once per
+ * request before any policy runs.
+ */
+struct engine_annotation {
+	const char *value[2]; /* the object's, the template's; NULL when absent */
+	const char *where[2]; /* the annotations they are in, for the reason */
+	bool honoured;
+};
+
+static const char *engine_annotation_of(const json_t *meta)
+{
+	const json_t *v =
+		json_object_get(json_object_get(meta, "annotations"), ENGINE_EXEMPT_ANNOTATION);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/*
+ * The next id of the comma-separated list at *p, spaces around it trimmed:
+ * its start, and its length in *n; NULL after the last.
+ */
+static const char *engine_next_id(const char **p, size_t *n)
+{
+	while (**p != '\0') {
+		const char *s = *p + strspn(*p, " \t");
+		size_t len = strcspn(s, ",");
+		*p = s[len] == ',' ? s + len + 1 : s + len;
+		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		if (len > 0) {
+			*n = len;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* Whether the comma-separated `list` names `id`. */
+static bool engine_list_names(const char *list, const char *id)
+{
+	size_t n, want = strlen(id);
+	for (const char *s; (s = engine_next_id(&list, &n)) != NULL;)
+		if (n == want && memcmp(s, id, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * An annotation's text in a reason, which goes to audit annotations, the
+ * decision log and audit's table: kept to one line that cannot end its own
+ * quotes (control characters become '?', '"' becomes '\''), cut at 200
+ * bytes on a character boundary.
+ */
+static const char *engine_quote(struct arena *a, const char *s)
+{
+	size_t len = strlen(s), n = len < 200 ? len : 200;
+	while (n < len && n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	char *q = arena_alloc(a, n + 4);
+	if (q == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		q[i] = c < 0x20 || c == 0x7f ? '?' : c == '"' ? '\'' : (char)c;
+	}
+	strcpy(q + n, n < len ? "..." : "");
+	return q;
+}
+
+/* Whether a policy or custom rule of cfg has this id (n bytes of it). */
+static bool engine_known_id(const struct admitd_config *cfg, const char *id, size_t n)
+{
+	for (size_t i = 0; i < registry_npolicies; i++)
+		if (strlen(registry_policies[i]->id) == n &&
+		    memcmp(registry_policies[i]->id, id, n) == 0)
+			return true;
+	for (size_t i = 0; i < cfg->nrules; i++) {
+		const char *r = rules_desc(cfg->rules[i])->id;
+		if (strlen(r) == n && memcmp(r, id, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Reads the annotation and decides whether it counts. out->warning says
+ * why one does not (the webhook, outside exemptions.annotationNamespaces),
+ * or which of its ids no policy has: those are ignored, and a typo must
+ * not pass for an exemption unseen. Returns -1 when out of memory.
+ */
+static int engine_read_annotation(const struct admitd_config *cfg, const struct engine_input *in,
+				  struct arena *a, struct engine_verdict *out,
+				  struct engine_annotation *ann)
+{
+	memset(ann, 0, sizeof(*ann));
+	const json_t *meta = json_object_get(in->object, "metadata");
+	ann->value[0] = engine_annotation_of(meta);
+	ann->where[0] = "metadata.annotations";
+	if (out->pod.pod_meta != NULL && out->pod.pod_meta != meta) {
+		ann->value[1] = engine_annotation_of(out->pod.pod_meta);
+		/* spec_path is the template's path and ".spec": its metadata is beside it */
+		ann->where[1] = arena_printf(a, "%.*smetadata.annotations",
+					     (int)(strlen(out->pod.spec_path) - strlen("spec")),
+					     out->pod.spec_path);
+		if (ann->where[1] == NULL)
+			return -1;
+	}
+	if (ann->value[0] == NULL && ann->value[1] == NULL)
+		return 0;
+	const char *ns = in->namespace != NULL && in->namespace[0] != '\0' ? in->namespace : NULL;
+	ann->honoured =
+		in->audit || (ns != NULL && settings_name_matches(cfg->annotation_namespaces,
+								  cfg->nannotation_namespaces, ns));
+	if (!ann->honoured) {
+		out->warning = ns != NULL ? arena_printf(a,
+							 "the annotation " ENGINE_EXEMPT_ANNOTATION
+							 " is ignored: namespace \"%s\" is not in "
+							 "exemptions.annotationNamespaces",
+							 ns)
+					  : "the annotation " ENGINE_EXEMPT_ANNOTATION
+					    " is ignored on an object without a namespace";
+		return out->warning != NULL ? 0 : -1;
+	}
+	char unknown[256] = "";
+	size_t len = 0, n;
+	for (int k = 0; k < 2; k++) {
+		const char *list = ann->value[k] != NULL ? ann->value[k] : "";
+		for (const char *id; (id = engine_next_id(&list, &n)) != NULL;)
+			if (!engine_known_id(cfg, id, n) && len < sizeof(unknown))
+				len += (size_t)snprintf(unknown + len, sizeof(unknown) - len,
+							"%s%.*s", len ? ", " : "", (int)n, id);
+	}
+	if (len == 0)
+		return 0;
+	const char *ids = engine_quote(a, unknown);
+	out->warning = ids != NULL
+			       ? arena_printf(a,
+					      "the annotation " ENGINE_EXEMPT_ANNOTATION
+					      " names \"%s\", which no policy or rule has: ignored",
+					      ids)
+			       : NULL;
+	return out->warning != NULL ? 0 : -1;
+}
+
+/* Why the annotation exempts the object from p, quoting it, or NULL when it does not. */
+static const char *engine_annotation_reason(struct arena *a, const struct engine_annotation *ann,
+					    const struct policy_desc *p, bool *nomem)
+{
+	for (int k = 0; ann->honoured && k < 2; k++) {
+		if (ann->value[k] == NULL || !engine_list_names(ann->value[k], p->id))
+			continue;
+		const char *q = engine_quote(a, ann->value[k]);
+		const char *why = q != NULL ? arena_printf(a,
+							   "annotation " ENGINE_EXEMPT_ANNOTATION
+							   ": \"%s\" (%s)",
+							   q, ann->where[k])
+					    : NULL;
+		*nomem = why == NULL;
+		return why;
+	}
+	return NULL;
+}
+
 static int engine_run_policy(const struct policy_desc *p, const struct policy_setting *s,
-			     const struct engine_input *in, struct arena *a,
-			     struct engine_verdict *out, struct violation ***tail)
+			     const struct engine_input *in, const struct engine_annotation *ann,
+			     struct arena *a, struct engine_verdict *out, struct violation ***tail)
 {
 	if (s->action == POLICY_ACTION_OFF)
 		return 0;
 	const char *why = engine_exempt_reason(a, s->exempt, in);
 	if (why != NULL)
+		return engine_add_exemption(a, out, p, why);
+	bool nomem = false;
+	if ((why = engine_annotation_reason(a, ann, p, &nomem)) != NULL || nomem)
 		return engine_add_exemption(a, out, p, why);
 
 	struct violation *first = NULL;
@@ -294,6 +461,24 @@ static int engine_run_policy(const struct policy_desc *p, const struct policy_se
 	return 0;
 }
 
+const struct kind_desc *engine_kind(const struct admitd_config *cfg, const struct engine_input *in)
+{
+	const char *group = in->group;
+	char buf[256];
+	const json_t *av = json_object_get(in->object, "apiVersion");
+	if (group == NULL && json_is_string(av)) {
+		/* "apps/v1": apps; "v1": the core group, "" */
+		const char *s = json_string_value(av), *slash = strchr(s, '/');
+		size_t n = slash != NULL ? (size_t)(slash - s) : 0;
+		if (n >= sizeof(buf))
+			return NULL; /* no API group is this long */
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		group = buf;
+	}
+	return kinds_lookup(cfg, group, in->kind);
+}
+
 int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *in, struct arena *a,
 		    struct engine_verdict *out)
 {
@@ -305,7 +490,8 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	    (strcmp(in->operation, "DELETE") == 0 || strcmp(in->operation, "CONNECT") == 0))
 		return 0;
 
-	if (!kinds_find(in->kind))
+	const struct kind_desc *kd = engine_kind(cfg, in);
+	if (kd == NULL)
 		return 0;
 	/* a deletion in progress (finalizers being removed) must be able to finish */
 	if (engine_is(in->operation, "UPDATE") && engine_being_deleted(in->object)) {
@@ -326,7 +512,7 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	bool dry_run = cfg->mode == ADMITD_MODE_DRY_RUN;
 
 	const char *why = NULL;
-	switch (workload_pod_view(in->kind, in->object, a, &out->pod, &why)) {
+	switch (workload_pod_view(kd, in->object, a, &out->pod, &why)) {
 	case WORKLOAD_NOT_JUDGED:
 		return 0;
 	case WORKLOAD_OK:
@@ -348,20 +534,23 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	}
 	out->pod.namespace = in->namespace;
 	out->pod.network_policies = in->network_policies;
+	struct engine_annotation ann;
+	if (engine_read_annotation(cfg, in, a, out, &ann) < 0)
+		goto nomem;
 
 	struct violation **tail = &out->violations;
 	for (size_t i = 0; i < registry_npolicies; i++)
-		if (engine_run_policy(registry_policies[i], &cfg->settings[i], in, a, out, &tail) <
-		    0)
+		if (engine_run_policy(registry_policies[i], &cfg->settings[i], in, &ann, a, out,
+				      &tail) < 0)
 			goto nomem;
 	for (size_t i = 0; i < cfg->nrules; i++)
 		if (engine_run_policy(rules_desc(cfg->rules[i]), rules_setting(cfg->rules[i]), in,
-				      a, out, &tail) < 0)
+				      &ann, a, out, &tail) < 0)
 			goto nomem;
 
 	if (out->error == NULL && cfg->updates == ADMITD_UPDATES_NEW_VIOLATIONS &&
 	    engine_is(in->operation, "UPDATE") && json_is_object(in->old_object) &&
-	    out->nviolations > 0 && engine_mark_preexisting(cfg, in, a, out) < 0)
+	    out->nviolations > 0 && engine_mark_preexisting(cfg, kd, in, a, out) < 0)
 		goto nomem;
 
 	if (out->error != NULL) {

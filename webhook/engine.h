@@ -10,10 +10,22 @@
 
 #include "../policies/policy.h"
 #include "config.h"
+#include "kinds.h"
+
+/*
+ * An object's own opt-out: a comma-separated list of the policy (or custom
+ * rule) ids it is exempt from, in its metadata.annotations and, for a
+ * workload, its pod template's (the pods carry only the template's). `admitd
+ * audit` always honours it and reports each as an exemption quoting it; the
+ * webhook only in the namespaces of `exemptions.annotationNamespaces`, or
+ * any pod author could exempt their own pod.
+ */
+#define ENGINE_EXEMPT_ANNOTATION "admitd.io/exempt"
 
 /* Who asks for what: the parts of an AdmissionReview request the engine reads. */
 struct engine_input {
 	const char *kind;      /* request.kind.kind, or the object's kind */
+	const char *group;     /* request.kind.group; NULL: the group of the object's apiVersion */
 	const char *operation; /* CREATE, UPDATE, DELETE, CONNECT */
 	const char *namespace; /* may be NULL (cluster-scoped) or "" */
 	const char *name;      /* may be NULL */
@@ -22,6 +34,8 @@ struct engine_input {
 	const json_t *object;
 	const json_t *old_object;       /* request.oldObject on UPDATE; NULL otherwise */
 	const json_t *network_policies; /* audit only; NULL in the webhook */
+	bool audit; /* judged by `admitd audit`: ENGINE_EXEMPT_ANNOTATION counts in every namespace
+		     */
 };
 
 /* An exemption that applied: to the whole request (policy NULL) or one policy. */
@@ -42,6 +56,7 @@ struct engine_verdict {
 	const char *error;   /* an internal failure: the request is denied (fail closed) */
 	const char *message; /* status.message when denied or would be denied */
 	unsigned once;       /* POLICY_ONCE_* findings reported (policy.h) */
+	const char *warning; /* about the request itself (its exempt annotation), or NULL */
 	struct pod_view pod;
 };
 
@@ -61,6 +76,13 @@ struct engine_verdict {
  */
 int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *in, struct arena *a,
 		    struct engine_verdict *out);
+
+/*
+ * The kind `in` is judged as under cfg (kinds_lookup): by its group and
+ * kind, the group taken from the object's apiVersion when in->group is
+ * NULL. NULL when admitd does not judge it.
+ */
+const struct kind_desc *engine_kind(const struct admitd_config *cfg, const struct engine_input *in);
 
 /* The object's name for messages: `Pod "web"` / `Deployment "api" in namespace "prod"`. */
 const char *engine_object_label(struct arena *a, const struct engine_input *in);

@@ -150,12 +150,39 @@ const char *metrics_escape(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-void metrics_decision(struct metrics_thread *t, const char *kind, const char *operation,
+/*
+ * The decisions of a configured kind, its slot taken at first sight: kinds
+ * come and go with reloads, and a label must keep its counts across them.
+ */
+static struct metrics_kind_slot *metrics_workload(struct metrics_thread *t,
+						  const struct kind_desc *k)
+{
+	char label[sizeof(t->workloads[0].kind)];
+	snprintf(label, sizeof(label), "%s.%s", k->kind, k->group);
+	int n = atomic_load_explicit(&t->nworkloads, memory_order_relaxed);
+	for (int i = 0; i < n; i++)
+		if (strcmp(t->workloads[i].kind, label) == 0)
+			return &t->workloads[i];
+	if (n == METRICS_MAX_WORKLOADS)
+		return NULL;
+	memcpy(t->workloads[n].kind, label, sizeof(label));
+	/* publish the label before the scraper may read the slot */
+	atomic_store_explicit(&t->nworkloads, n + 1, memory_order_release);
+	return &t->workloads[n];
+}
+
+void metrics_decision(struct metrics_thread *t, const struct kind_desc *kd, const char *operation,
 		      const struct engine_verdict *v, enum admitd_mode mode)
 {
-	size_t k = kinds_index(kind); /* kinds_count: other */
+	size_t k = kinds_index(kd); /* kinds_count: configured, or other */
 	size_t o = metrics_index(operation, metrics_ops, METRICS_NOPS);
-	metrics_inc(&t->decisions[k][o][v->allowed ? 1 : 0][mode == ADMITD_MODE_DRY_RUN], 1);
+	int a = v->allowed ? 1 : 0, m = mode == ADMITD_MODE_DRY_RUN;
+	struct metrics_kind_slot *w =
+		kd != NULL && k == kinds_count ? metrics_workload(t, kd) : NULL;
+	if (w != NULL)
+		metrics_inc(&w->decisions[o][a][m], 1);
+	else
+		metrics_inc(&t->decisions[k][o][a][m], 1);
 	if (v->npreexisting > 0)
 		metrics_inc(&t->preexisting, v->npreexisting);
 	for (const struct violation *x = v->violations; x != NULL; x = x->next) {
@@ -327,11 +354,55 @@ static void metrics_render_requests(struct metrics_buf *b, int nt)
 	}
 }
 
+/* One configured kind's lines, summed over the threads from `from` on that have its label. */
+static void metrics_render_workload(struct metrics_buf *b, int from, int nt, const char *label)
+{
+	for (size_t o = 0; o < METRICS_NOPS; o++)
+		for (int a = 0; a < 2; a++)
+			for (int m = 0; m < 2; m++) {
+				uint64_t sum = 0;
+				for (int j = from; j < nt; j++) {
+					struct metrics_thread *t = metrics_threads[j];
+					int n = atomic_load_explicit(&t->nworkloads,
+								     memory_order_acquire);
+					for (int q = 0; q < n; q++)
+						if (strcmp(t->workloads[q].kind, label) == 0)
+							sum += metrics_get(
+								&t->workloads[q]
+									 .decisions[o][a][m]);
+				}
+				if (sum > 0)
+					metrics_put(b,
+						    "admitd_decisions_total{kind=\"%s\",operation="
+						    "\"%s\",allowed=\"%s\",mode=\"%s\"} %llu\n",
+						    label, metrics_ops[o], a ? "true" : "false",
+						    m ? "dry-run" : "enforce",
+						    (unsigned long long)sum);
+			}
+}
+
 /* admitd_decisions_total: by kind, operation, verdict and mode */
 static void metrics_render_decisions(struct metrics_buf *b, int nt)
 {
 	metrics_put(b, "# HELP admitd_decisions_total Admission decisions, by kind, operation, "
 		       "verdict and mode.\n# TYPE admitd_decisions_total counter\n");
+	/* configured kinds (their labels are checked names, nothing to escape), each once */
+	for (int i = 0; i < nt; i++) {
+		struct metrics_thread *t = metrics_threads[i];
+		int n = atomic_load_explicit(&t->nworkloads, memory_order_acquire);
+		for (int r = 0; r < n; r++) {
+			bool seen = false;
+			for (int j = 0; j < i && !seen; j++) {
+				struct metrics_thread *u = metrics_threads[j];
+				int nu = atomic_load_explicit(&u->nworkloads, memory_order_acquire);
+				for (int q = 0; q < nu && !seen; q++)
+					seen = strcmp(u->workloads[q].kind, t->workloads[r].kind) ==
+					       0;
+			}
+			if (!seen)
+				metrics_render_workload(b, i, nt, t->workloads[r].kind);
+		}
+	}
 	for (size_t k = 0; k <= kinds_count; k++)
 		for (size_t o = 0; o < METRICS_NOPS; o++)
 			for (int a = 0; a < 2; a++)

@@ -21,6 +21,8 @@
 #define METRICS_NBODY     9
 #define METRICS_MAX_POL   64 /* built-in modules */
 #define METRICS_MAX_RULES 64 /* distinct custom rule ids seen by one thread */
+/* distinct configured kinds (`workloads:`) one thread counts under their own label */
+#define METRICS_MAX_WORKLOADS 32
 
 typedef _Atomic uint64_t metrics_counter;
 
@@ -29,9 +31,17 @@ struct metrics_rule_slot {
 	metrics_counter by_action[4];
 };
 
+/* A configured kind's decisions, labelled `Kind.group` (Rollout.argoproj.io). */
+struct metrics_kind_slot {
+	char kind[320];
+	metrics_counter decisions[METRICS_NOPS][2][2]; /* op allowed mode */
+};
+
 struct metrics_thread {
 	metrics_counter requests[METRICS_NCODES];
 	metrics_counter decisions[METRICS_NKINDS][METRICS_NOPS][2][2]; /* kind op allowed mode */
+	struct metrics_kind_slot workloads[METRICS_MAX_WORKLOADS];
+	atomic_int nworkloads;
 	metrics_counter violations[METRICS_MAX_POL][4];
 	struct metrics_rule_slot rules[METRICS_MAX_RULES];
 	atomic_int nrules;
@@ -52,7 +62,12 @@ void metrics_bind(struct metrics_thread *t);
 void metrics_request(struct metrics_thread *t, int status);
 /* One /validate request: its duration and body size. */
 void metrics_observe(struct metrics_thread *t, uint64_t ns, size_t body_bytes);
-void metrics_decision(struct metrics_thread *t, const char *kind, const char *operation,
+/*
+ * One decision on an object of kind k (engine_kind; NULL: not judged, the
+ * label "other"). A built-in kind is its own label; a configured one is
+ * `Kind.group`, up to METRICS_MAX_WORKLOADS of them per thread, then "other".
+ */
+void metrics_decision(struct metrics_thread *t, const struct kind_desc *k, const char *operation,
 		      const struct engine_verdict *v, enum admitd_mode mode);
 /* HTTP/2 connections closed by h2guard for opening streams too fast. */
 void metrics_h2_flood_closed(struct metrics_thread *t, unsigned n);

@@ -7,7 +7,6 @@
  */
 #include "review.h"
 #include "jsonarena.h"
-#include "kinds.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,7 +106,8 @@ int review_decode(const char *body, size_t len, unsigned max_depth, struct revie
 		snprintf(err, errlen, "request.kind must be an object");
 		goto fail;
 	}
-	const char *group = review_str(k, "group");
+	/* the engine judges by (group, kind): a same-named kind of another group is a CRD */
+	out->in.group = review_str(k, "group");
 	out->in.kind = review_str(k, "kind");
 	out->in.operation = review_str(rq, "operation");
 	if (out->in.operation == NULL) {
@@ -126,9 +126,6 @@ int review_decode(const char *body, size_t len, unsigned max_depth, struct revie
 	if (json_is_null(out->in.old_object))
 		out->in.old_object = NULL;
 	out->dry_run = json_is_true(json_object_get(rq, "dryRun"));
-	const struct kind_desc *kd = kinds_find(out->in.kind);
-	if (kd != NULL && !kinds_group_ok(kd, group))
-		out->in.kind = NULL; /* a look-alike kind from another group */
 	return 0;
 fail:
 	review_free(out);
@@ -300,6 +297,8 @@ int review_encode(const struct review *rv, const struct engine_verdict *v,
 					: " (allowed: onPolicyError is allow)") < 0)
 			goto out;
 	}
+	if (v->warning != NULL && review_warn(&w, "admitd", "", v->warning, "") < 0)
+		goto out;
 	if (w.dropped > 0) {
 		char more[160];
 		snprintf(more, sizeof(more),

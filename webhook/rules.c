@@ -997,7 +997,7 @@ static bool rules_id_ok(const char *id)
 }
 
 struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx, int line,
-			   int col, struct yamlconf_errors *errs)
+			   int col, const struct admitd_config *cfg, struct yamlconf_errors *errs)
 {
 	char where[48], err[512] = "";
 	snprintf(where, sizeof(where), "rules[%zu]", idx);
@@ -1043,11 +1043,13 @@ struct rule *rules_compile(const char *name, const char *text, size_t len, size_
 		y->match->namespaces = NULL;
 		y->match->nnamespaces = 0;
 		for (size_t i = 0; i < r->nkinds; i++) {
-			if (!kinds_find(r->kinds[i])) {
+			if (!kinds_named(cfg, r->kinds[i])) {
+				char judged[1024];
 				yamlconf_error(errs, name, line, col,
 					       "%s (rule \"%s\"): match.kinds: \"%s\" is not a "
 					       "judged kind (%s)",
-					       where, y->id, r->kinds[i], kinds_list());
+					       where, y->id, r->kinds[i],
+					       kinds_list(cfg, judged, sizeof(judged)));
 				goto fail;
 			}
 		}

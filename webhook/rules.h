@@ -20,14 +20,16 @@ struct rule_set {
 
 struct yamlconf_errors;
 struct policy_setting;
+struct admitd_config;
 
 /*
  * Reads and compiles rules[idx] from its YAML text (padded so lines match
  * the file); on error appends `file:line:col: message` lines to errs.
+ * match.kinds may name the kinds cfg judges, its `workloads:` too.
  * Returns the compiled rule, or NULL.
  */
 struct rule *rules_compile(const char *name, const char *text, size_t len, size_t idx, int line,
-			   int col, struct yamlconf_errors *errs);
+			   int col, const struct admitd_config *cfg, struct yamlconf_errors *errs);
 void rules_free(struct rule *r);
 
 const struct policy_desc *rules_desc(const struct rule *r);

@@ -263,7 +263,8 @@ static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 	if (review_judged(&rv))
 		engine_evaluate(cfg, &rv.in, &t->arena, &verdict);
 	decision_log_write(rv.uid, &rv.in, &verdict, cfg);
-	metrics_decision(&t->metrics, rv.in.kind, rv.in.operation, &verdict, cfg->mode);
+	metrics_decision(&t->metrics, engine_kind(cfg, &rv.in), rv.in.operation, &verdict,
+			 cfg->mode);
 	char *body = NULL;
 	size_t len = 0;
 	int encoded = review_encode(&rv, &verdict, cfg, &body, &len);

@@ -4,16 +4,13 @@
  */
 #include "workload.h"
 
-#include "kinds.h"
-
 #include <pthread.h>
 #include <string.h>
 
 static const char *const workload_lists[] = {"containers", "initContainers", "ephemeralContainers"};
 
-bool workload_template(const char *kind, const json_t *object, const json_t **tmpl)
+bool workload_template(const struct kind_desc *wk, const json_t *object, const json_t **tmpl)
 {
-	const struct kind_desc *wk = kinds_find(kind);
 	*tmpl = NULL;
 	if (wk == NULL || wk->template_path == NULL)
 		return false;
@@ -78,10 +75,36 @@ static enum workload_result workload_image_volumes(const json_t *spec, struct ar
 	return WORKLOAD_OK;
 }
 
-enum workload_result workload_pod_view(const char *kind, const json_t *object, struct arena *a,
-				       struct pod_view *out, const char **why)
+/*
+ * The object at `path` in root, as jp_get finds it, except that a field on
+ * the way that is there but not an object is an error: a configured kind's
+ * schema may leave its template untyped, and a template that cannot be
+ * read must not pass as one that is absent. Returns 0 (*at NULL when
+ * absent), or -1 with *why naming the field.
+ */
+static int workload_at(const json_t *root, const char *path, struct arena *a, const json_t **at,
+		       const char **why)
 {
-	const struct kind_desc *wk = kinds_find(kind);
+	const json_t *cur = root;
+	for (const char *p = path; cur != NULL;) {
+		const char *dot = strchr(p, '.');
+		size_t len = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		cur = json_object_getn(cur, p, len);
+		if (dot == NULL)
+			break;
+		if (cur != NULL && !json_is_object(cur)) {
+			*why = arena_printf(a, "%.*s is not an object", (int)(dot - path), path);
+			return -1;
+		}
+		p = dot + 1;
+	}
+	*at = cur;
+	return 0;
+}
+
+enum workload_result workload_pod_view(const struct kind_desc *wk, const json_t *object,
+				       struct arena *a, struct pod_view *out, const char **why)
+{
 	memset(out, 0, sizeof(*out));
 	if (wk == NULL)
 		return WORKLOAD_NOT_JUDGED;
@@ -95,7 +118,8 @@ enum workload_result workload_pod_view(const char *kind, const json_t *object, s
 	const json_t *pod = object;
 	const char *prefix = "";
 	if (wk->template_path != NULL) {
-		pod = jp_get(object, wk->template_path);
+		if (workload_at(object, wk->template_path, a, &pod, why) < 0)
+			return *why != NULL ? WORKLOAD_MALFORMED : WORKLOAD_NOMEM;
 		prefix = wk->template_path;
 		if (pod != NULL && !json_is_object(pod)) {
 			*why = arena_printf(a, "%s is not an object", wk->template_path);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "../policies/policy.h"
+#include "kinds.h"
 
 enum workload_result {
 	WORKLOAD_NOT_JUDGED = 0, /* not a kind admitd judges */
@@ -21,17 +22,19 @@ enum workload_result {
 void workload_init(void);
 
 /*
- * The pod template of a workload object (spec.template, ...), in *tmpl
- * (NULL when absent). Returns false for a Pod and for kinds not judged:
- * they have no template.
+ * The pod template of a workload object (spec.template, ...) of kind k, in
+ * *tmpl (NULL when absent). Returns false for a Pod and for kinds not
+ * judged (k NULL): they have no template.
  */
-bool workload_template(const char *kind, const json_t *object, const json_t **tmpl);
+bool workload_template(const struct kind_desc *k, const json_t *object, const json_t **tmpl);
 
 /*
- * Builds the view into *out, all allocations in the arena. On
- * WORKLOAD_MALFORMED, *why says what is wrong (arena string).
+ * Builds the view of an object of kind k (kinds_lookup) into *out, all
+ * allocations in the arena. Along the template path, a field that is there
+ * but not an object is malformed; an absent one is a template with no
+ * containers. On WORKLOAD_MALFORMED, *why says what is wrong (arena string).
  */
-enum workload_result workload_pod_view(const char *kind, const json_t *object, struct arena *a,
-				       struct pod_view *out, const char **why);
+enum workload_result workload_pod_view(const struct kind_desc *k, const json_t *object,
+				       struct arena *a, struct pod_view *out, const char **why);
 
 #endif

@@ -56,7 +56,7 @@ struct yamlconf_list {
 	int line, col;
 };
 
-#define YAMLCONF_LISTS 2
+#define YAMLCONF_LISTS 3
 struct yamlconf_scan {
 	struct yamlconf_list lists[YAMLCONF_LISTS];
 	bool empty;
@@ -65,7 +65,7 @@ struct yamlconf_scan {
 /*
  * The libyaml pass: checks the syntax (libcyaml reports syntax errors at a
  * misleading position) and finds the entries of the top-level lists named
- * keys[0] and keys[1]. Returns 0, or -1 with the error in errs.
+ * in keys. Returns 0, or -1 with the error in errs.
  */
 int yamlconf_scan(const char *buf, size_t len, const char *const keys[YAMLCONF_LISTS],
 		  struct yamlconf_scan *sc, struct yamlconf_errors *errs, const char *name);

@@ -4,10 +4,12 @@ tests/deploy/test_deploy.sh. Each subcommand prints what is wrong and exits
 1, or exits 0 silently.
 
   structure FILE [--flavor F] [--namespace NS] [--replicas N] [--failure-policy P]
-            [--timeout S] [--mode M] [--audit] [--excluded NS,...]
+            [--timeout S] [--mode M] [--audit] [--excluded NS,...] [--workloads G/R,...]
       the invariants of issue 7 on one rendering; F is how the certificate
       comes: certs (gen-certs.sh), cert-manager, generated (the chart's own)
-      or existing (a Secret made outside, caBundle given)
+      or existing (a Secret made outside, caBundle given); --workloads are
+      the configuration's custom resources (group/resource), which the
+      webhook's rules and the audit's ClusterRole must cover too
   compare CHART MANIFESTS
       the chart's rendering and the kustomize rendering hold the same
       objects (kind and name, Namespace and Secret aside) with the same key
@@ -122,7 +124,7 @@ def check_restricted(label, spec, want_token):
                     bad(f"{where}: no resources.{part}.{r}")
 
 
-def check_webhook(vwc, ns, failure_policy, timeout, excluded):
+def check_webhook(vwc, ns, failure_policy, timeout, excluded, judged):
     hooks = vwc.get("webhooks", [])
     if len(hooks) != 1:
         bad(f"ValidatingWebhookConfiguration has {len(hooks)} webhooks, want 1")
@@ -159,7 +161,7 @@ def check_webhook(vwc, ns, failure_policy, timeout, excluded):
             bad(f"rule {r} pins apiVersions")
         for g in r.get("apiGroups", []):
             covered.setdefault(g, set()).update(r.get("resources", []))
-    for g, res in JUDGED.items():
+    for g, res in judged.items():
         missing = res - covered.get(g, set())
         if missing:
             bad(f"rules miss {sorted(missing)} in group {g!r}")
@@ -173,7 +175,8 @@ def b64pem(s):
 def cmd_structure(args):
     path = args[0]
     opts = {"flavor": "certs", "namespace": "admitd", "replicas": "2", "failure-policy": "Fail",
-            "timeout": "5", "mode": "enforce", "excluded": "", "metrics": "9090"}
+            "timeout": "5", "mode": "enforce", "excluded": "", "metrics": "9090",
+            "workloads": ""}
     audit = False
     i = 1
     while i < len(args):
@@ -191,6 +194,10 @@ def cmd_structure(args):
     ns = opts["namespace"]
     flavor = opts["flavor"]
     objs = index(load(path))
+    judged = copy.deepcopy(JUDGED)
+    for gr in [x for x in opts["workloads"].split(",") if x]:
+        g, r = gr.split("/")
+        judged.setdefault(g, set()).add(r)
 
     for (kind, name), o in objs.items():
         if kind not in ("Namespace", "ValidatingWebhookConfiguration", "ClusterRole",
@@ -293,7 +300,7 @@ def cmd_structure(args):
 
     vwc = one(objs, "ValidatingWebhookConfiguration")
     w = check_webhook(vwc, ns, opts["failure-policy"], int(opts["timeout"]),
-                      [x for x in opts["excluded"].split(",") if x]) if vwc else {}
+                      [x for x in opts["excluded"].split(",") if x], judged) if vwc else {}
     bundle = w.get("clientConfig", {}).get("caBundle")
     inject = vwc.get("metadata", {}).get("annotations", {}).get("cert-manager.io/inject-ca-from")
     secrets = {n: o for (k, n), o in objs.items() if k == "Secret"}
@@ -361,7 +368,7 @@ def cmd_structure(args):
                     for g in r.get("apiGroups", []):
                         for res in r.get("resources", []):
                             grants[(g, res)] = set(r.get("verbs", []))
-                want = {(g, r): {"get", "list"} for g, rs in JUDGED.items() for r in rs
+                want = {(g, r): {"get", "list"} for g, rs in judged.items() for r in rs
                         if "/" not in r}
                 want[("networking.k8s.io", "networkpolicies")] = {"get", "list"}
                 # --write-reports stores them with server-side apply, and deletes stale ones

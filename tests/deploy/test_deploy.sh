@@ -235,6 +235,22 @@ no_exclusions() {
 }
 check "chart: an empty excludedNamespaces still excludes kube-system and its namespace" no_exclusions
 
+# config.workloads: the API server must send the custom resource, and the audit list it
+printf '%s\n' 'audit: {enabled: true}' 'config:' '  workloads:' \
+	'    - {group: argoproj.io, kind: Rollout, podTemplate: spec.template, resource: rollouts, versions: [v1alpha1]}' \
+	> "$OUT/workloads-values.yaml"
+check "helm template, config.workloads with an Argo Rollout" \
+	render chart-workloads -f "$OUT/workloads-values.yaml"
+check "chart (workloads): the webhook's rules and the audit's ClusterRole cover rollouts.argoproj.io" \
+	py structure "$OUT/chart-workloads.yaml" --flavor generated --audit --workloads argoproj.io/rollouts
+workloads_config_ok() {
+	py get "$OUT/chart-workloads.yaml" ConfigMap admitd-config data/config.yaml > "$OUT/workloads-config.yaml" &&
+		"$ADMITD" check-config "$OUT/workloads-config.yaml" >/dev/null
+}
+check "chart (workloads): the configuration with workloads passes admitd check-config" workloads_config_ok
+check "chart refuses a workload without its resource" \
+	refused --set 'config.workloads[0].group=argoproj.io' --set 'config.workloads[0].kind=Rollout'
+
 # ---- admitd audit over everything rendered ----
 
 audit_clean() { # FILE...: admitd judges every pod template and denies none

@@ -3,7 +3,8 @@
 
 Serves list endpoints over TLS on loopback with a bearer token; pages every
 list two items at a time (whatever `limit` asks: servers may return fewer),
-answers 403 for StatefulSets and 404 for batch/v1 CronJobs (an old cluster),
+answers 403 for StatefulSets and 404 for batch/v1 CronJobs (an old cluster)
+and for argoproj.io/v1beta1 Rollouts (a custom resource served at v1alpha1),
 and logs each request path to a file. Pods are paged with continue tokens
 of 3,000 bytes (the API server's are opaque and unbounded).
 """
@@ -26,6 +27,7 @@ DATA = {
     "/apis/apps/v1/deployments": [priv("web", "prod", True, {"app": "web"}),
                                   priv("api", "prod", False), priv("db", "data", True),
                                   priv("ok", "data", False), priv("cache", "data", True)],
+    "/apis/argoproj.io/v1alpha1/rollouts": [priv("canary", "prod", True)],
     "/apis/batch/v1beta1/cronjobs": [{"metadata": {"name": "nightly", "namespace": "ops"},
         "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [
             {"name": "job", "image": "busybox", "securityContext": {"privileged": True}}]}}}}}}],
@@ -36,7 +38,7 @@ DATA["/api/v1/pods"] = [
                               "securityContext": {"privileged": True}}]}} for i in range(3)]
 LONG_TOKENS = {"/api/v1/pods"}
 FORBIDDEN = {"/apis/apps/v1/statefulsets"}
-MISSING = {"/apis/batch/v1/cronjobs"}
+MISSING = {"/apis/batch/v1/cronjobs", "/apis/argoproj.io/v1beta1/rollouts"}
 
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include "../../webhook/cfgkeys.h"
+#include "../../webhook/kinds.h"
 #include "../../webhook/readall.h"
 
 #include <stdlib.h>
@@ -347,6 +348,99 @@ static void test_policy_turned_off_needs_no_parameters(void **state)
 		     "policy \"allowed-registries\"");
 }
 
+/* Argo Rollouts, as docs/configuration.md shows it */
+#define ROLLOUT                                                                                    \
+	"  - group: argoproj.io\n    kind: Rollout\n    podTemplate: spec.template\n"               \
+	"    resource: rollouts\n    versions: [v1alpha1]\n"
+
+static void test_workloads_load_into_the_configuration(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg =
+		harness_config("workloads:\n" ROLLOUT "  - {group: serving.knative.dev, kind: Service, "
+			       "podTemplate: spec.template, resource: services, versions: [v1]}\n"
+			       "rules:\n  - id: rollouts-only\n    match: {kinds: [Rollout]}\n"
+			       "    assert: {path: spec.hostNetwork, op: absent}\n");
+	assert_int_equal(cfg->nworkloads, 2);
+	const struct kind_desc *k = kinds_lookup(cfg, "argoproj.io", "Rollout");
+	assert_ptr_equal(k, &cfg->workloads[0]);
+	assert_string_equal(k->template_path, "spec.template");
+	assert_string_equal(k->resource, "rollouts");
+	assert_string_equal(k->versions[0], "v1alpha1");
+	assert_null(k->versions[1]);
+	/* by (group, kind): the same names under another group, or no group, are not judged */
+	assert_null(kinds_lookup(cfg, "example.com", "Rollout"));
+	assert_null(kinds_lookup(cfg, NULL, "Rollout"));
+	assert_null(kinds_lookup(cfg, "", "Service"));
+	assert_ptr_equal(kinds_lookup(cfg, "serving.knative.dev", "Service"), &cfg->workloads[1]);
+	/* and the built-in kinds are still found as they were */
+	assert_ptr_equal(kinds_lookup(cfg, "apps", "Deployment"), kinds_find("Deployment"));
+	assert_ptr_equal(kinds_lookup(cfg, NULL, "Pod"), kinds_find("Pod"));
+	config_unref(cfg);
+	/* without the entry, the rule's kind is unknown: `workloads:` is what makes it judged */
+	assert_error("rules:\n  - id: rollouts-only\n    match: {kinds: [Rollout]}\n"
+		     "    assert: {path: spec.hostNetwork, op: absent}\n",
+		     "match.kinds: \"Rollout\" is not a judged kind (Deployment,");
+}
+
+static void test_workload_errors_name_the_entry_and_key(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *entry, *error;
+	} cases[] = {
+		/* a built-in (group, kind), under its group or its old one */
+		{"{group: apps, kind: Deployment, podTemplate: spec.template, resource: deployments, "
+		 "versions: [v1]}",
+		 "test.yaml:2:19: workloads[0].kind: Deployment of group \"apps\" is built in"},
+		{"{group: extensions, kind: DaemonSet, podTemplate: spec.template, resource: "
+		 "daemonsets, versions: [v1beta1]}",
+		 "workloads[0].kind: DaemonSet of group \"extensions\" is built in"},
+		{"{group: Argoproj.io, kind: Rollout, podTemplate: spec.template, resource: rollouts, "
+		 "versions: [v1alpha1]}",
+		 "test.yaml:2:6: workloads[0].group: \"Argoproj.io\" is not an API group"},
+		{"{group: \"\", kind: Rollout, podTemplate: spec.template, resource: rollouts, "
+		 "versions: [v1alpha1]}",
+		 "workloads[0].group: \"\" is not an API group"},
+		{"{group: argoproj.io, kind: rollout, podTemplate: spec.template, resource: rollouts, "
+		 "versions: [v1alpha1]}",
+		 "workloads[0].kind: \"rollout\" is not a kind"},
+		{"{group: argoproj.io, kind: Rollout, podTemplate: spec..template, resource: rollouts, "
+		 "versions: [v1alpha1]}",
+		 "test.yaml:2:41: workloads[0].podTemplate: \"spec..template\" is not a path"},
+		{"{group: argoproj.io, kind: Rollout, podTemplate: \"spec.templates[0]\", resource: "
+		 "rollouts, versions: [v1alpha1]}",
+		 "workloads[0].podTemplate: \"spec.templates[0]\" is not a path"},
+		{"{group: argoproj.io, kind: Rollout, podTemplate: spec.template, resource: Rollouts, "
+		 "versions: [v1alpha1]}",
+		 "workloads[0].resource: \"Rollouts\" is not a resource"},
+		{"{group: argoproj.io, kind: Rollout, podTemplate: spec.template, resource: rollouts, "
+		 "versions: [v1/alpha]}",
+		 "workloads[0].versions: \"v1/alpha\" is not a version"},
+		{"{group: argoproj.io, kind: Rollout, podTemplate: spec.template, resource: rollouts, "
+		 "versions: []}",
+		 "key \"workloads[0].versions\" needs at least 1 entry (found 0)"},
+		{"{group: argoproj.io, kind: Rollout, podTemplate: spec.template, resource: rollouts, "
+		 "versions: [a, b, c, d]}",
+		 "workloads[0].versions"},
+		{"{group: argoproj.io, kind: Rollout, resource: rollouts, versions: [v1alpha1]}",
+		 "missing required key \"podTemplate\" in workloads[0]"},
+		{"{group: argoproj.io, kind: Rollout, podTemplate: spec.template, resource: rollouts, "
+		 "versions: [v1alpha1], template: x}",
+		 "unknown key \"template\" in workloads[0]"},
+		{"Rollout", "test.yaml:2:5: workloads[0] must be a mapping"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[512];
+		snprintf(yaml, sizeof(yaml), "workloads:\n  - %s\n", cases[i].entry);
+		assert_error(yaml, cases[i].error);
+	}
+	assert_error("workloads:\n" ROLLOUT ROLLOUT,
+		     "test.yaml:8:5: workloads[1].kind: Rollout of group \"argoproj.io\" is listed "
+		     "twice (workloads[0])");
+	assert_error("workloads: {group: argoproj.io}\n", "key \"workloads\" must be a list");
+}
+
 static void test_name_matching(void **state)
 {
 	(void)state;
@@ -498,6 +592,8 @@ int main(void)
 		cmocka_unit_test(test_list_errors_name_the_entry),
 		cmocka_unit_test(test_policy_turned_off_needs_no_parameters),
 		cmocka_unit_test(test_name_matching),
+		cmocka_unit_test(test_workloads_load_into_the_configuration),
+		cmocka_unit_test(test_workload_errors_name_the_entry_and_key),
 		cmocka_unit_test(test_load_file_names_the_file),
 		cmocka_unit_test(test_non_ascii_text_before_and_in_entries_loads),
 	};

@@ -12,6 +12,7 @@
 
 #include "../../policies/registry.h"
 #include "../../webhook/kinds.h"
+#include "../../webhook/metrics.h"
 #include "../../webhook/review.h"
 #include "../../webhook/workload.h"
 
@@ -47,8 +48,9 @@ static char *make_review(const char *api, const char *group, const char *kind, c
 	return buf;
 }
 
-/* Decodes, judges with privileged_only, encodes; returns the response document. */
-static json_t *roundtrip(const char *body, struct engine_verdict *out_verdict)
+/* Decodes, judges with cfg, encodes; returns the response document. */
+static json_t *roundtrip_with(const struct admitd_config *cfg, const char *body,
+			      struct engine_verdict *out_verdict)
 {
 	struct review rv;
 	char err[256];
@@ -60,20 +62,27 @@ static json_t *roundtrip(const char *body, struct engine_verdict *out_verdict)
 	memset(&v, 0, sizeof(v));
 	v.allowed = true;
 	if (review_judged(&rv))
-		assert_int_equal(engine_evaluate(privileged_only, &rv.in, &a, &v), 0);
+		assert_int_equal(engine_evaluate(cfg, &rv.in, &a, &v), 0);
 	char *text = NULL;
 	size_t len = 0;
-	assert_int_equal(review_encode(&rv, &v, privileged_only, &text, &len), 0);
+	assert_int_equal(review_encode(&rv, &v, cfg, &text, &len), 0);
 	json_t *doc = json_loadb(text, len, 0, NULL);
 	assert_non_null(doc);
 	if (out_verdict != NULL) {
 		out_verdict->allowed = v.allowed;
+		out_verdict->judged = v.judged;
 		out_verdict->nviolations = v.nviolations;
 	}
 	free(text);
 	review_free(&rv);
 	arena_free(&a);
 	return doc;
+}
+
+/* Decodes, judges with privileged_only, encodes; returns the response document. */
+static json_t *roundtrip(const char *body, struct engine_verdict *out_verdict)
+{
+	return roundtrip_with(privileged_only, body, out_verdict);
 }
 
 static const char pod_priv_in_list_fmt[] =
@@ -217,6 +226,158 @@ static void test_kind_from_another_group_is_not_judged(void **state)
 	free(body);
 }
 
+/* privileged at deny, and two custom resources that embed a pod template */
+static const char workloads_yaml[] =
+	"podSecurity: {level: privileged}\n"
+	"policies:\n  - {id: privileged, action: deny}\n"
+	"workloads:\n"
+	"  - {group: argoproj.io, kind: Rollout, podTemplate: spec.template, resource: rollouts, "
+	"versions: [v1alpha1]}\n"
+	"  - {group: serving.knative.dev, kind: Service, podTemplate: spec.template, resource: "
+	"services, versions: [v1]}\n";
+
+static const char rollout_priv[] =
+	"{\"apiVersion\":\"argoproj.io/v1alpha1\",\"kind\":\"Rollout\",\"metadata\":{\"name\":"
+	"\"n\"},\"spec\":{\"strategy\":{\"canary\":{}},\"template\":{\"metadata\":{\"labels\":{"
+	"\"app\":\"web\"}},\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"x\","
+	"\"securityContext\":{\"privileged\":true}}]}}}}";
+
+static void test_configured_rollout_is_judged_by_group_and_kind(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config(workloads_yaml);
+	struct engine_verdict v;
+	char *body = make_review("admission.k8s.io/v1", "argoproj.io", "Rollout", "CREATE",
+				 rollout_priv);
+	json_t *doc = roundtrip_with(cfg, body, &v);
+	assert_false(v.allowed);
+	const char *msg =
+		json_string_value(jp_get(json_object_get(doc, "response"), "status.message"));
+	assert_non_null(strstr(msg, "Rollout \"n\" in namespace \"ns\": [privileged] container "
+				    "\"app\" must not set securityContext.privileged=true"));
+	json_decref(doc);
+	/* the configuration that does not list it leaves it alone, like any CRD */
+	json_decref(roundtrip(body, &v));
+	assert_true(v.allowed);
+	assert_false(v.judged);
+	free(body);
+	/* a Rollout of another group is another kind: not judged, whatever it holds */
+	body = make_review("admission.k8s.io/v1", "example.com", "Rollout", "CREATE", rollout_priv);
+	json_decref(roundtrip_with(cfg, body, &v));
+	assert_true(v.allowed);
+	assert_false(v.judged);
+	free(body);
+	/* Knative: spec.template is a RevisionTemplateSpec, a pod's metadata and spec; its
+	 * containers often have no name */
+	body = make_review(
+		"admission.k8s.io/v1", "serving.knative.dev", "Service", "CREATE",
+		"{\"spec\":{\"template\":{\"spec\":{\"containerConcurrency\":0,\"containers\":[{"
+		"\"image\":\"x\",\"securityContext\":{\"privileged\":true}}]}}}}");
+	json_decref(roundtrip_with(cfg, body, &v));
+	assert_false(v.allowed);
+	assert_int_equal(v.nviolations, 1);
+	free(body);
+	/* the core group's Service is not Knative's */
+	body = make_review("admission.k8s.io/v1", "", "Service", "CREATE", "{\"spec\":{}}");
+	json_decref(roundtrip_with(cfg, body, &v));
+	assert_false(v.judged);
+	free(body);
+	config_unref(cfg);
+}
+
+/* A configured kind's schema may leave its template untyped: what is not an object along
+ * the path is denied, never judged as an absent template. */
+static void test_configured_template_path_through_a_non_object_fails_closed(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config(workloads_yaml);
+	static const struct {
+		const char *object, *error;
+	} cases[] = {
+		{"{\"spec\":\"x\"}", "malformed object: spec is not an object"},
+		{"{\"spec\":[]}", "malformed object: spec is not an object"},
+		{"{\"spec\":{\"template\":[]}}", "malformed object: spec.template is not an object"},
+		{"{\"spec\":{\"template\":{\"spec\":7}}}",
+		 "malformed object: spec.template.spec is not an object"},
+		/* absent: a Rollout with workloadRef points at a Deployment, judged on its own */
+		{"{\"spec\":{\"workloadRef\":{\"kind\":\"Deployment\",\"name\":\"web\"}}}", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *body = make_review("admission.k8s.io/v1", "argoproj.io", "Rollout", "CREATE",
+					 cases[i].object);
+		struct engine_verdict v;
+		json_t *doc = roundtrip_with(cfg, body, &v);
+		const char *msg = json_string_value(
+			jp_get(json_object_get(doc, "response"), "status.message"));
+		if (cases[i].error == NULL) {
+			assert_true(v.allowed);
+			assert_true(v.judged);
+		} else if (v.allowed || msg == NULL || strstr(msg, cases[i].error) == NULL) {
+			fail_msg("%s: allowed=%d message %s", cases[i].object, v.allowed,
+				 msg ? msg : "(none)");
+		}
+		json_decref(doc);
+		free(body);
+	}
+	config_unref(cfg);
+}
+
+/* Files (audit, admitd test) carry no request.kind: the group is the apiVersion's. */
+static void test_configured_kind_in_a_file_is_judged_by_its_api_version(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config(workloads_yaml);
+	json_t *obj = json_loads(rollout_priv, 0, NULL);
+	assert_non_null(obj);
+	struct engine_input in = {.kind = "Rollout", .operation = "CREATE", .namespace = "ns",
+				  .object = obj};
+	const struct engine_verdict *v = harness_judge_as(cfg, &in);
+	assert_false(v->allowed);
+	assert_true(harness_has(v, "privileged", "container \"app\""));
+	json_object_set_new(obj, "apiVersion", json_string("example.com/v1"));
+	assert_false(harness_judge_as(cfg, &in)->judged);
+	/* no apiVersion at all: a custom resource is told apart by its group only */
+	json_object_del(obj, "apiVersion");
+	assert_false(harness_judge_as(cfg, &in)->judged);
+	/* request.kind.group, when given, is what counts */
+	in.group = "argoproj.io";
+	assert_false(harness_judge_as(cfg, &in)->allowed);
+	json_decref(obj);
+	config_unref(cfg);
+}
+
+/* The kind label stays bounded and unambiguous: a configured kind is `Kind.group`. */
+static void test_metrics_label_a_configured_kind_with_its_group(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = harness_config(workloads_yaml);
+	static struct metrics_thread t;
+	metrics_register(&t);
+	struct engine_verdict v = {.allowed = false};
+	metrics_decision(&t, kinds_lookup(cfg, "argoproj.io", "Rollout"), "CREATE", &v,
+			 ADMITD_MODE_ENFORCE);
+	metrics_decision(&t, kinds_lookup(cfg, "example.com", "Rollout"), "CREATE", &v,
+			 ADMITD_MODE_ENFORCE);
+	metrics_decision(&t, kinds_lookup(cfg, "apps", "Deployment"), "CREATE", &v,
+			 ADMITD_MODE_ENFORCE);
+	size_t len = 0;
+	char *text = metrics_render(cfg, &len);
+	assert_non_null(text);
+	static const char *const want[] = {
+		"admitd_decisions_total{kind=\"Rollout.argoproj.io\",operation=\"CREATE\","
+		"allowed=\"false\",mode=\"enforce\"} 1\n",
+		"admitd_decisions_total{kind=\"other\",operation=\"CREATE\",allowed=\"false\","
+		"mode=\"enforce\"} 1\n",
+		"admitd_decisions_total{kind=\"Deployment\",operation=\"CREATE\",allowed=\"false\","
+		"mode=\"enforce\"} 1\n",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (strstr(text, want[i]) == NULL)
+			fail_msg("no line %s in\n%s", want[i], text);
+	free(text);
+	config_unref(cfg);
+}
+
 static void test_update_is_judged_delete_and_connect_are_not(void **state)
 {
 	(void)state;
@@ -269,7 +430,7 @@ static void test_kubectl_generated_objects_decode(void **state)
 		const char *why = NULL;
 		struct arena a;
 		arena_init(&a);
-		assert_int_equal(workload_pod_view(kind, obj, &a, &view, &why), WORKLOAD_OK);
+		assert_int_equal(workload_pod_view(kinds_find(kind), obj, &a, &view, &why), WORKLOAD_OK);
 		assert_int_equal(view.ncontainers, 1);
 		assert_string_equal(view.containers[0].list, "containers");
 		assert_non_null(view.containers[0].image);
@@ -290,7 +451,7 @@ static void test_pod_view_labels_are_the_templates(void **state)
 	const char *why;
 	struct arena a;
 	arena_init(&a);
-	assert_int_equal(workload_pod_view("Deployment", obj, &a, &view, &why), WORKLOAD_OK);
+	assert_int_equal(workload_pod_view(kinds_find("Deployment"), obj, &a, &view, &why), WORKLOAD_OK);
 	assert_string_equal(json_string_value(json_object_get(view.pod_labels, "app")), "web");
 	assert_null(json_object_get(view.pod_labels, "owner"));
 	assert_int_equal(view.ncontainers, 3);
@@ -430,6 +591,10 @@ int main(void)
 		cmocka_unit_test(test_every_container_list_is_judged),
 		cmocka_unit_test(test_every_workload_kind_is_judged_on_its_template),
 		cmocka_unit_test(test_kind_from_another_group_is_not_judged),
+		cmocka_unit_test(test_configured_rollout_is_judged_by_group_and_kind),
+		cmocka_unit_test(test_configured_template_path_through_a_non_object_fails_closed),
+		cmocka_unit_test(test_configured_kind_in_a_file_is_judged_by_its_api_version),
+		cmocka_unit_test(test_metrics_label_a_configured_kind_with_its_group),
 		cmocka_unit_test(test_every_kinds_row_is_judged_and_documented),
 		cmocka_unit_test(test_update_is_judged_delete_and_connect_are_not),
 		cmocka_unit_test(test_status_subresource_is_not_judged_ephemeral_is),
