@@ -64,6 +64,9 @@ void audit_free(struct audit_run *run)
 			unlink(run->files[i].path);
 		free(run->files[i].path);
 		free(run->files[i].name);
+		for (size_t k = 0; k < run->files[i].nmarks; k++)
+			free(run->files[i].marks[k].source);
+		free(run->files[i].marks);
 	}
 	free(run->files);
 	if (run->spill != NULL)
@@ -153,6 +156,61 @@ static uint64_t audit_mix(uint64_t x)
 }
 
 /* ---- reading ---- */
+
+/*
+ * Pass 1's look at a file's text, line by line: whether it mentions
+ * NetworkPolicy (most files do not, and are parsed once), and where Helm's
+ * `# Source: chart/templates/x.yaml` comments and the `---` separators
+ * stand, so that a document can name the template it came from (libyaml
+ * does not report comments).
+ */
+static bool audit_scan(FILE *f, struct audit_file *af)
+{
+	static const char word[] = "NetworkPolicy", helm[] = "# Source: ";
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int lineno = 0;
+	bool netpol = false;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		if (!netpol && memmem(line, (size_t)n, word, sizeof(word) - 1) != NULL)
+			netpol = true;
+		bool source = strncmp(line, helm, sizeof(helm) - 1) == 0;
+		/* a separator matters only as the end of a source's documents */
+		if (!source && (strncmp(line, "---", 3) != 0 || af->nmarks == 0 ||
+				af->marks[af->nmarks - 1].source == NULL))
+			continue;
+		struct audit_mark *m = realloc(af->marks, (af->nmarks + 1) * sizeof(*m));
+		if (m == NULL)
+			break;
+		af->marks = m;
+		m[af->nmarks].line = lineno;
+		m[af->nmarks].source = NULL;
+		if (source) {
+			size_t len = strcspn(line + sizeof(helm) - 1, "\r\n");
+			m[af->nmarks].source = strndup(line + sizeof(helm) - 1, len);
+		}
+		af->nmarks++;
+	}
+	free(line);
+	rewind(f);
+	return netpol;
+}
+
+/* The Helm template of the document that begins at line: the last mark before it, if a source. */
+static const char *audit_template(const struct audit_file *af, int line)
+{
+	size_t lo = 0, hi = af != NULL ? af->nmarks : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (af->marks[mid].line < line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 ? af->marks[lo - 1].source : NULL;
+}
 
 /* The namespace an object is judged in: its own, else --namespace. */
 static const char *audit_namespace(const struct audit_run *run, const json_t *obj)
@@ -249,8 +307,9 @@ static const char *audit_pod_key(struct arena *a, const struct violation *x, con
 
 /* Judges one workload; its result goes to the spill file, its record to recs. */
 static void audit_judge(struct audit_run *run, const char *source, int line, const json_t *obj,
-			const char *kind)
+			const struct kind_desc *kd)
 {
+	const char *kind = kd->kind;
 	if (run->arena == NULL) {
 		if ((run->arena = malloc(sizeof(*run->arena))) == NULL)
 			return;
@@ -274,8 +333,7 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 	}
 	struct engine_verdict v;
 	engine_evaluate(run->cfg, &in, a, &v);
-	const struct kind_desc *kd = kinds_find(kind);
-	const char *tmpl = kd != NULL ? kd->template_path : NULL;
+	const char *tmpl = kd->template_path;
 
 	if (run->nrecs == run->caprecs) {
 		size_t cap = run->caprecs ? run->caprecs * 2 : 1024;
@@ -322,6 +380,9 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 				"violations", viol, "source", source);
 	if (line > 0)
 		json_object_set_new(res, "line", json_integer(line));
+	const char *tmpl_file = audit_template(run->reading, line);
+	if (tmpl_file != NULL)
+		json_object_set_new(res, "template", json_string(tmpl_file));
 	if (api != NULL)
 		json_object_set_new(res, "apiVersion", json_string(api));
 	if (uid != NULL)
@@ -415,24 +476,7 @@ static void audit_take(struct audit_run *run, int pass, const char *source, int 
 		audit_count_skipped(run, kind, av, kinds_named(run->cfg, kind));
 		return;
 	}
-	audit_judge(run, source, line, obj, kind);
-}
-
-/* Whether the file mentions NetworkPolicy at all: most do not, and skip pass 1. */
-static bool audit_mentions_netpol(FILE *f)
-{
-	static const char word[] = "NetworkPolicy";
-	char buf[65536 + sizeof(word)];
-	size_t keep = 0, n;
-	bool found = false;
-	while (!found && (n = fread(buf + keep, 1, sizeof(buf) - keep - 1, f)) > 0) {
-		n += keep;
-		found = memmem(buf, n, word, sizeof(word) - 1) != NULL;
-		keep = n < sizeof(word) - 1 ? n : sizeof(word) - 1;
-		memmove(buf, buf + n - keep, keep);
-	}
-	rewind(f);
-	return found;
+	audit_judge(run, source, line, obj, kd);
 }
 
 /* JSON when it begins like JSON: for the error message only, both are read alike */
@@ -479,8 +523,10 @@ void audit_read_files(struct audit_run *run)
 							strerror(errno));
 				continue;
 			}
-			if (pass == 2 || audit_mentions_netpol(f))
+			run->reading = &run->files[i];
+			if (pass == 2 || audit_scan(f, &run->files[i]))
 				audit_read_stream(run, pass, name, f);
+			run->reading = NULL;
 			fclose(f);
 		}
 	}
@@ -498,6 +544,8 @@ static void audit_queue_file(struct audit_run *run, const char *path, const char
 	n[run->nfiles].path = strdup(path);
 	n[run->nfiles].name = strdup(name);
 	n[run->nfiles].spooled = spooled;
+	n[run->nfiles].marks = NULL;
+	n[run->nfiles].nmarks = 0;
 	run->nfiles++;
 }
 

@@ -71,7 +71,14 @@ struct audit_run {
 		char *path;   /* what to open */
 		char *name;   /* what to call it: the path, or <stdin> */
 		bool spooled; /* standard input's copy, removed at the end */
-	} * files;            /* the files to read, in order */
+		/* Helm's `# Source:` comments (source set) and `---` lines (NULL) */
+		struct audit_mark {
+			int line;
+			char *source;
+		} * marks;
+		size_t nmarks;
+	} * files;                  /* the files to read, in order */
+	struct audit_file *reading; /* the file being read, NULL for --cluster */
 	size_t nfiles;
 	FILE *spill;        /* one JSON result per judged object, back to back */
 	uint64_t spill_end; /* its size */

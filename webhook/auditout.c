@@ -433,6 +433,8 @@ static void report_entry(struct audit_out *o, const json_t *r)
 		if (json_object_get(r, "podsAffected"))
 			json_object_set_new(props, "podsAffected",
 					    json_sprintf("%lld", out_int(r, "podsAffected")));
+		if (json_is_string(json_object_get(r, "template")))
+			json_object_set(props, "template", json_object_get(r, "template"));
 		json_t *res = json_pack(
 			"{s:s,s:O,s:s,s:O,s:s,s:b,s:s,s:[O],s:o,s:{s:I,s:i}}", "source", "admitd",
 			"policy", json_object_get(v, "policy"), "result", word, "message",
@@ -650,6 +652,13 @@ static void sarif_entry(struct audit_out *o, const json_t *r)
 			json_object_set_new(loc, "physicalLocation", phys);
 		}
 		const char *action = out_str(v, "action", "deny");
+		json_t *related = NULL;
+		if (json_is_string(json_object_get(r, "template")))
+			related =
+				json_pack("[{s:i,s:{s:{s:o}},s:{s:s}}]", "id", 1,
+					  "physicalLocation", "artifactLocation", "uri",
+					  sarif_uri(out_str(r, "template", "")), "message", "text",
+					  "the Helm template this object was rendered from");
 		json_t *res = json_pack(
 			"{s:s,s:s,s:{s:s},s:[o],s:{s:s}}", "ruleId", out_str(v, "policy", "admitd"),
 			"level", sarif_level(action), "message", "text", out_str(v, "message", ""),
@@ -657,6 +666,8 @@ static void sarif_entry(struct audit_out *o, const json_t *r)
 		if (json_is_string(json_object_get(v, "container")))
 			json_object_set(json_object_get(res, "properties"), "container",
 					json_object_get(v, "container"));
+		if (related != NULL)
+			json_object_set_new(res, "relatedLocations", related);
 		fputs(o->state != NULL ? ",\n        " : "\n        ", o->out);
 		o->state = o;
 		out_dump_at(o->out, res, 4);

@@ -202,3 +202,29 @@ check "namespace: an object without one takes --namespace" \
 check "help: audit --help prints its usage" [ "$rc" = 0 ]
 "$ADMITD" audit -h | grep -q -- '--fail-on'; rc=$?
 check "help: -h lists --fail-on" [ "$rc" = 0 ]
+
+# Helm output: the `# Source:` comment names the chart's template
+cat > "$WORK/helm.yaml" <<'YAML'
+---
+# Source: shop/templates/serviceaccount.yaml
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: shop}
+---
+# Source: shop/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shop}
+spec: {template: {spec: {containers: [{name: web, image: nginx, securityContext: {privileged: true}}]}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: plain}
+spec: {containers: [{name: c, image: x}]}
+YAML
+out=$("$ADMITD" audit --config "$cfg" --output json "$WORK/helm.yaml")
+check "helm: a result names the template of its # Source: comment, and the rendered line" \
+	[ "$(py 'print(";".join("%s:%s:%s" % (r["name"], r["line"], r.get("template")) for r in d["results"]))' "$out")" = "shop:8:shop/templates/deployment.yaml;plain:13:None" ]
+out=$("$ADMITD" audit --config "$cfg" --output sarif "$WORK/helm.yaml")
+check "helm: SARIF points at the template as a related location" \
+	[ "$(py 'print(d["runs"][0]["results"][0]["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"])' "$out")" = shop/templates/deployment.yaml ]
