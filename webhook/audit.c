@@ -350,12 +350,21 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 	memset(r, 0, sizeof(*r));
 	json_t *viol = json_array();
 	for (const struct violation *x = v.violations; x != NULL; x = x->next) {
-		json_array_append_new(
-			viol,
-			json_pack("{s:s,s:s,s:o,s:s}", "policy", x->policy->id, "action",
-				  policy_action_name(x->action), "container",
-				  x->container ? json_string(x->container->name) : json_null(),
-				  "message", x->message));
+		json_t *vj = json_pack("{s:s,s:s,s:o,s:s}", "policy", x->policy->id, "action",
+				       policy_action_name(x->action), "container",
+				       x->container ? json_string(x->container->name) : json_null(),
+				       "message", x->message);
+		/* the line of the container (or volume) at fault, where the file tells */
+		char where[400] = "";
+		if (x->container != NULL)
+			snprintf(where, sizeof(where), "%s/%s", x->container->list,
+				 x->container->name);
+		else if (x->volume != NULL)
+			snprintf(where, sizeof(where), "volumes/%s", x->volume->name);
+		const json_t *at = where[0] != '\0' ? json_object_get(run->positions, where) : NULL;
+		if (at != NULL)
+			json_object_set(vj, "line", (json_t *)at);
+		json_array_append_new(viol, vj);
 		r->findings += audit_mix(audit_hash(audit_pod_key(a, x, tmpl), NULL, NULL));
 		if (run->fail_on & (1u << x->action))
 			r->flags |= AUDIT_REC_FAILS;
@@ -501,8 +510,12 @@ static void audit_read_stream(struct audit_run *run, int pass, const char *sourc
 	int line, rc;
 	const char *list_kind;
 	struct yamljson_error err;
+	if (pass == 2)
+		yamljson_stream_track(s);
 	while ((rc = yamljson_stream_next(s, &obj, &line, &list_kind, &err)) == 1) {
+		run->positions = yamljson_stream_positions(s);
 		audit_take(run, pass, source, line, obj, list_kind);
+		run->positions = NULL;
 		json_decref(obj);
 	}
 	if (rc < 0 && pass == 2)

@@ -79,6 +79,7 @@ struct audit_run {
 		size_t nmarks;
 	} * files;                  /* the files to read, in order */
 	struct audit_file *reading; /* the file being read, NULL for --cluster */
+	const json_t *positions;    /* lines of its object's containers (yamljson_stream_track) */
 	size_t nfiles;
 	FILE *spill;        /* one JSON result per judged object, back to back */
 	uint64_t spill_end; /* its size */

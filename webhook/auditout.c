@@ -645,10 +645,14 @@ static void sarif_entry(struct audit_out *o, const json_t *r)
 		if (file) {
 			json_t *phys = json_pack("{s:{s:o}}", "artifactLocation", "uri",
 						 sarif_uri(source));
-			if (json_object_get(r, "line") != NULL)
-				json_object_set_new(phys, "region",
-						    json_pack("{s:I}", "startLine",
-							      (json_int_t)out_int(r, "line")));
+			/* the container's line where it is known, else its object's */
+			const json_t *at = json_object_get(v, "line");
+			if (at == NULL)
+				at = json_object_get(r, "line");
+			if (at != NULL)
+				json_object_set_new(
+					phys, "region",
+					json_pack("{s:I}", "startLine", json_integer_value(at)));
 			json_object_set_new(loc, "physicalLocation", phys);
 		}
 		const char *action = out_str(v, "action", "deny");

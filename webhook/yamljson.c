@@ -27,6 +27,12 @@ struct yamljson_state {
 	struct yamljson_anchor *anchors;
 	size_t nanchors, capanchors;
 	size_t nmerged; /* keys copied by merge keys in this document */
+	/*
+	 * The stream's positions of named list items ("containers/web" ->
+	 * line) in the object being read, when asked for; NULL otherwise.
+	 */
+	json_t *positions;
+	const char *seq_key; /* the key whose value is being read */
 };
 
 #define YAMLJSON_STR_(x) #x
@@ -402,7 +408,9 @@ static json_t *yamljson_key(struct yamljson_state *st, yaml_event_t *ev, int dep
 static int yamljson_entry(struct yamljson_state *st, json_t *obj, json_t **merged, json_t *key,
 			  bool merge, yaml_event_t *vev, const yaml_mark_t *keymark, int depth)
 {
+	st->seq_key = json_string_value(key);
 	json_t *val = yamljson_node(st, vev, depth + 1);
+	st->seq_key = NULL;
 	yaml_event_delete(vev);
 	int rc = -1;
 	const char *k = json_string_value(key);
@@ -464,8 +472,24 @@ fail:
 	return NULL;
 }
 
+/* Notes where a list item with a name begins: "containers/web" -> its line. */
+static void yamljson_position(struct yamljson_state *st, const char *key, const json_t *item,
+			      const yaml_mark_t *mark)
+{
+	const char *name = json_string_value(json_object_get(item, "name"));
+	char path[512];
+	if (name == NULL ||
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", key, name) >= sizeof(path))
+		return;
+	if (json_object_get(st->positions, path) == NULL) /* the first of a name is the one */
+		json_object_set_new(st->positions, path, json_integer((json_int_t)mark->line + 1));
+}
+
 static json_t *yamljson_sequence(struct yamljson_state *st, yaml_event_t *start, int depth)
 {
+	char key[128] = "";
+	if (st->positions != NULL && st->seq_key != NULL)
+		snprintf(key, sizeof(key), "%s", st->seq_key);
 	json_t *arr = json_array();
 	if (arr == NULL)
 		goto fail;
@@ -479,10 +503,14 @@ static json_t *yamljson_sequence(struct yamljson_state *st, yaml_event_t *start,
 			yaml_event_delete(&ev);
 			break;
 		}
+		yaml_mark_t mark = ev.start_mark;
+		st->seq_key = NULL;
 		json_t *item = yamljson_node(st, &ev, depth + 1);
 		yaml_event_delete(&ev);
 		if (item == NULL || json_array_append_new(arr, item) != 0)
 			goto fail;
+		if (key[0] != '\0' && json_is_object(item))
+			yamljson_position(st, key, item, &mark);
 	}
 	if (yamljson_remember(st, start->data.sequence_start.anchor, arr) < 0)
 		goto fail;
@@ -640,10 +668,22 @@ static void yamljson_forget_anchors(struct yamljson_state *st)
 	st->nmerged = 0;
 }
 
+void yamljson_stream_track(struct yamljson_stream *s)
+{
+	if (s->st.positions == NULL)
+		s->st.positions = json_object();
+}
+
+const json_t *yamljson_stream_positions(const struct yamljson_stream *s)
+{
+	return s->st.positions;
+}
+
 void yamljson_stream_close(struct yamljson_stream *s)
 {
 	if (s == NULL)
 		return;
+	json_decref(s->st.positions);
 	yamljson_forget_anchors(&s->st);
 	free(s->st.anchors);
 	yaml_parser_delete(&s->st.parser);
@@ -758,6 +798,8 @@ int yamljson_stream_next(struct yamljson_stream *s, json_t **obj, int *line, con
 	struct yamljson_state *st = &s->st;
 	st->err = err;
 	memset(err, 0, sizeof(*err));
+	if (st->positions != NULL)
+		json_object_clear(st->positions); /* they were the last object's */
 	*obj = NULL;
 	*line = 0;
 	*list_kind = NULL;

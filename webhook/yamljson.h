@@ -44,6 +44,15 @@ struct yamljson_stream;
 struct yamljson_stream *yamljson_stream_open(FILE *f);
 void yamljson_stream_close(struct yamljson_stream *s);
 /*
+ * From now on, note where named list items begin in each object handed
+ * out: yamljson_stream_positions() then maps "LIST/NAME" (the key of the
+ * list, the item's name: "containers/web", "volumes/data") to a 1-based
+ * line, for the last object until the next call. Reports point at a
+ * container this way, not only at its object.
+ */
+void yamljson_stream_track(struct yamljson_stream *s);
+const json_t *yamljson_stream_positions(const struct yamljson_stream *s);
+/*
  * The next object. Returns 1 with *obj (a new reference), *line (1-based,
  * where it begins) and *list_kind (the kind of the List it came from when
  * that is known so far, e.g. "PodList"; NULL for a document; valid until

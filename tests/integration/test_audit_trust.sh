@@ -228,3 +228,23 @@ check "helm: a result names the template of its # Source: comment, and the rende
 out=$("$ADMITD" audit --config "$cfg" --output sarif "$WORK/helm.yaml")
 check "helm: SARIF points at the template as a related location" \
 	[ "$(py 'print(d["runs"][0]["results"][0]["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"])' "$out")" = shop/templates/deployment.yaml ]
+
+# the field: a violation of a container points at that container's line
+cat > "$WORK/lines.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: lines, namespace: shop}
+spec:
+  containers:
+    - name: ok
+      image: x
+    - name: bad
+      image: x
+      securityContext: {privileged: true}
+YAML
+out=$("$ADMITD" audit --config "$cfg" --output json "$WORK/lines.yaml")
+check "lines: a container's violation carries the line where that container begins" \
+	[ "$(py 'print([(v["container"], v["line"]) for r in d["results"] for v in r["violations"] if v["policy"] == "privileged"])' "$out")" = "[('bad', 8)]" ]
+out=$("$ADMITD" audit --config "$cfg" --output sarif "$WORK/lines.yaml")
+check "lines: SARIF's region is the container's line, not only the object's" \
+	[ "$(py 'print([x["locations"][0]["physicalLocation"]["region"]["startLine"] for x in d["runs"][0]["results"] if x["ruleId"] == "privileged"])' "$out")" = "[8]" ]

@@ -279,6 +279,46 @@ static void test_stream_hands_out_list_items_with_lines(void **state)
 	fclose(f);
 }
 
+/* Tracking: where each named list item of the object handed out begins. */
+static void test_stream_tracks_named_list_items(void **state)
+{
+	(void)state;
+	const char *text = "kind: Pod\n"
+			   "spec:\n"
+			   "  containers:\n"
+			   "  - name: a\n"
+			   "    env: [{name: X, value: '1'}]\n"
+			   "  - image: nameless\n"
+			   "  - name: b\n"
+			   "  volumes: [{name: data}]\n"
+			   "---\n"
+			   "kind: Pod\n"
+			   "spec: {containers: [{name: c}]}\n";
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct yamljson_stream *s = yamljson_stream_open(f);
+	yamljson_stream_track(s);
+	json_t *obj;
+	int line;
+	const char *lk;
+	struct yamljson_error err;
+	assert_int_equal(yamljson_stream_next(s, &obj, &line, &lk, &err), 1);
+	const json_t *pos = yamljson_stream_positions(s);
+	assert_int_equal(json_integer_value(json_object_get(pos, "containers/a")), 4);
+	assert_int_equal(json_integer_value(json_object_get(pos, "containers/b")), 7);
+	assert_int_equal(json_integer_value(json_object_get(pos, "env/X")), 5);
+	assert_int_equal(json_integer_value(json_object_get(pos, "volumes/data")), 8);
+	assert_int_equal(json_object_size(pos), 4);
+	json_decref(obj);
+	/* the next object's positions replace the last one's */
+	assert_int_equal(yamljson_stream_next(s, &obj, &line, &lk, &err), 1);
+	pos = yamljson_stream_positions(s);
+	assert_int_equal(json_integer_value(json_object_get(pos, "containers/c")), 11);
+	assert_null(json_object_get(pos, "containers/a"));
+	json_decref(obj);
+	yamljson_stream_close(s);
+	fclose(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_merge_keys_as_kubectl_reads_them),
 		cmocka_unit_test(test_merge_keys_are_checked_and_bounded),
 		cmocka_unit_test(test_stream_hands_out_list_items_with_lines),
+		cmocka_unit_test(test_stream_tracks_named_list_items),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
