@@ -748,6 +748,69 @@ static void junit_begin(struct audit_out *o)
 	      o->out);
 }
 
+/* One test case: a policy that is on, and whether its violations fail (--fail-on). */
+struct junit_case {
+	const char *id;
+	bool fails;
+};
+
+/*
+ * The cases of one object: every policy that is on, and "admitd" when
+ * the object could not be judged (an internal failure always fails).
+ * Returns how many, in a malloc'd array; 0 when out of memory.
+ */
+static size_t junit_cases(const struct audit_out *o, const json_t *viol, struct junit_case **out)
+{
+	size_t n = 0, k;
+	struct out_policy p;
+	json_t *v;
+	while (out_policy_at(o->run->cfg, n, &p))
+		n++;
+	struct junit_case *c = malloc((n + 1) * sizeof(*c));
+	if (c == NULL)
+		return 0;
+	for (size_t i = 0; i < n && out_policy_at(o->run->cfg, i, &p); i++)
+		c[i] = (struct junit_case){p.desc->id, (o->run->fail_on & (1u << p.action)) != 0};
+	json_array_foreach(viol, k, v) if (strcmp(out_str(v, "policy", ""), "admitd") == 0)
+	{
+		c[n++] = (struct junit_case){"admitd", true};
+		break;
+	}
+	*out = c;
+	return n;
+}
+
+/* The violations of one policy, as a failure (it fails) or the case's output (it does not). */
+static bool junit_findings(FILE *out, const json_t *viol, const struct junit_case *c)
+{
+	bool any = false;
+	size_t k;
+	json_t *v;
+	json_array_foreach(viol, k, v)
+	{
+		if (strcmp(out_str(v, "policy", ""), c->id) != 0)
+			continue;
+		if (!any && c->fails) {
+			fputs("\n      <failure type=\"", out);
+			junit_text(out, out_str(v, "action", ""));
+			fputs("\" message=\"", out);
+			junit_text(out, out_str(v, "message", ""));
+			fputs("\">", out);
+		} else if (!any) {
+			fputs("\n      <system-out>", out);
+		} else {
+			fputs("&#10;", out);
+		}
+		any = true;
+		junit_text(out, out_str(v, "action", ""));
+		fputs(": ", out);
+		junit_text(out, out_str(v, "message", ""));
+	}
+	if (any)
+		fputs(c->fails ? "</failure>\n    " : "</system-out>\n    ", out);
+	return any;
+}
+
 /*
  * The suite of one object: a case for every policy that is on, failed by
  * its violations whose action is in --fail-on; other findings are the
@@ -755,95 +818,45 @@ static void junit_begin(struct audit_out *o)
  */
 static void junit_entry(struct audit_out *o, const json_t *r)
 {
-	const struct admitd_config *cfg = o->run->cfg;
 	const json_t *viol = json_object_get(r, "violations");
+	const char *exempt = out_str(r, "exempt", NULL);
+	const char *source = out_str(r, "source", "");
 	char name[800];
 	out_object_name(r, name, sizeof(name));
-	size_t ncases = 0, nfail = 0, k;
-	struct out_policy p;
+	struct junit_case *cases = NULL;
+	size_t ncases = junit_cases(o, viol, &cases), nfail = 0, k;
 	json_t *v;
-	while (out_policy_at(cfg, ncases, &p))
-		ncases++;
-	/* an internal failure ("admitd") is a case of its own */
-	json_array_foreach(viol, k, v) if (strcmp(out_str(v, "policy", ""), "admitd") == 0)
-		ncases++;
-	for (size_t i = 0; out_policy_at(cfg, i, &p); i++) {
-		json_array_foreach(viol, k, v)
-		{
-			if (strcmp(out_str(v, "policy", ""), p.desc->id) == 0 &&
-			    (o->run->fail_on & (1u << p.action))) {
-				nfail++;
-				break;
-			}
-		}
+	for (size_t i = 0; i < ncases; i++) {
+		bool hit = false;
+		json_array_foreach(viol, k, v) hit |=
+			strcmp(out_str(v, "policy", ""), cases[i].id) == 0;
+		nfail += hit && cases[i].fails;
 	}
-	json_array_foreach(viol, k, v) if (strcmp(out_str(v, "policy", ""), "admitd") == 0) nfail++;
-	const char *exempt = out_str(r, "exempt", NULL);
 	fputs("  <testsuite name=\"", o->out);
 	junit_text(o->out, name);
-	fprintf(o->out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\"", ncases,
-		nfail, exempt != NULL ? ncases : 0);
-	fputs(" file=\"", o->out);
-	junit_text(o->out, out_str(r, "source", ""));
+	fprintf(o->out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" file=\"",
+		ncases, nfail, exempt != NULL ? ncases : 0);
+	junit_text(o->out, source);
 	fputs("\">\n", o->out);
-	for (size_t i = 0;; i++) {
-		const char *id;
-		enum policy_action action = POLICY_ACTION_DENY;
-		if (out_policy_at(cfg, i, &p)) {
-			id = p.desc->id;
-			action = p.action;
-		} else {
-			id = "admitd";
-			bool any = false;
-			json_array_foreach(viol, k, v) any |=
-				strcmp(out_str(v, "policy", ""), id) == 0;
-			if (!any)
-				break;
-		}
+	for (size_t i = 0; i < ncases; i++) {
 		fputs("    <testcase classname=\"", o->out);
 		junit_text(o->out, name);
 		fputs("\" name=\"", o->out);
-		junit_text(o->out, id);
+		junit_text(o->out, cases[i].id);
 		fputs("\" file=\"", o->out);
-		junit_text(o->out, out_str(r, "source", ""));
+		junit_text(o->out, source);
 		if (json_object_get(r, "line") != NULL)
 			fprintf(o->out, "\" line=\"%lld", out_int(r, "line"));
 		fputs("\">", o->out);
-		bool fails = (o->run->fail_on & (1u << action)) || strcmp(id, "admitd") == 0;
-		bool first = true;
-		json_array_foreach(viol, k, v)
-		{
-			if (strcmp(out_str(v, "policy", ""), id) != 0)
-				continue;
-			if (first) {
-				fputs(fails ? "\n      <failure type=\"" : "\n      <system-out>",
-				      o->out);
-				if (fails) {
-					junit_text(o->out, out_str(v, "action", ""));
-					fputs("\" message=\"", o->out);
-					junit_text(o->out, out_str(v, "message", ""));
-					fputs("\">", o->out);
-				}
-			}
-			if (!first)
-				fputs("&#10;", o->out);
-			first = false;
-			junit_text(o->out, out_str(v, "action", ""));
-			fputs(": ", o->out);
-			junit_text(o->out, out_str(v, "message", ""));
-		}
-		if (!first)
-			fputs(fails ? "</failure>\n    " : "</system-out>\n    ", o->out);
-		else if (exempt != NULL) {
+		if (!junit_findings(o->out, viol, &cases[i]) && exempt != NULL) {
 			fputs("\n      <skipped message=\"", o->out);
 			junit_text(o->out, exempt);
 			fputs("\"/>\n    ", o->out);
 		}
 		fputs("</testcase>\n", o->out);
-		if (strcmp(id, "admitd") == 0)
-			break;
 	}
 	fputs("  </testsuite>\n", o->out);
+	free(cases);
 }
 
 static int junit_end(struct audit_out *o, const json_t *summary)

@@ -106,3 +106,7 @@ check "policyreport: --report-bytes makes smaller reports" \
 	python3 -c 'import json,sys; a=len(json.load(open(sys.argv[1]))["items"]); b=len(json.load(open(sys.argv[2]))["items"]); assert b > a, (a, b)' "$WORK/policyreport.json" "$WORK/small.json"
 "$ADMITD" audit --output policyreport --report-bytes 999 "$WORK/big.json" >/dev/null 2>"$WORK/rb.err"; rc=$?
 check "policyreport: --report-bytes out of range is a usage error" [ "$rc" = 2 ]
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: bad, namespace: x}\nspec: {containers: 5}\n' > "$WORK/malformed.yaml"
+"$ADMITD" audit --output junit "$WORK/malformed.yaml" >"$WORK/out.xml"
+check "junit: an object admitd cannot judge is a failed case of its own" \
+	[ "$(junit 's=suites["x/Pod/bad"]; c={c.name: c for c in s}; print(s.failures, isinstance(c["admitd"].result[0], Failure), "malformed" in c["admitd"].result[0].message)')" = "1 True True" ]
