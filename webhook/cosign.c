@@ -1,8 +1,8 @@
 /*
- * cosign.c: see cosign.h. Key loading, then the verifier; every
+ * cosign.c: see cosign.h. Key loading, then the two verifiers; every
  * verdict goes through cosign_set, so a result always has a reason.
  *
- * Order matters: the arguments and size caps first
+ * Order matters in both verifiers: the arguments and size caps first
  * (cheap, and a refusal then costs no crypto), the signature next, and
  * only then the content. Nothing a payload says reaches a reason unless
  * a configured key signed it, and what does is quoted shortened, with
@@ -30,6 +30,8 @@
 
 /* NIST SP 800-131A: fewer bits are no longer a safe signature key */
 #define COSIGN_RSA_MIN_BITS 2048
+/* each signature costs one verification per configured key; signers make one */
+#define COSIGN_DSSE_SIGS_MAX 16
 /* characters of a signed value quoted in a reason */
 #define COSIGN_SHOWN 100
 
@@ -79,6 +81,20 @@ static const struct {
 	 "holds a PKCS#1 RSA PUBLIC KEY; convert it to a PUBLIC KEY block (openssl rsa -RSAPublicKey_in -pubout -in FILE)"},
 };
 
+/* The Sigstore bundle media types; every version's DSSE envelope is read the same way. */
+static const char *const cosign_bundle_types[] = {
+	"application/vnd.dev.sigstore.bundle.v0.3+json",
+	"application/vnd.dev.sigstore.bundle+json;version=0.3",
+	"application/vnd.dev.sigstore.bundle+json;version=0.2",
+	"application/vnd.dev.sigstore.bundle+json;version=0.1",
+};
+
+/* in-toto statement types: cosign 2.x attestations still write v0.1 */
+static const char *const cosign_statement_types[] = {
+	"https://in-toto.io/Statement/v1",
+	"https://in-toto.io/Statement/v0.1",
+};
+
 static const char *const cosign_verdict_names[COSIGN_NVERDICTS] = {
 	"valid", "bad-signature", "wrong-digest", "wrong-identity", "wrong-type", "malformed",
 };
@@ -88,6 +104,14 @@ static const char *const cosign_verdict_names[COSIGN_NVERDICTS] = {
 const char *cosign_verdict_name(enum cosign_verdict v)
 {
 	return (unsigned)v < COSIGN_NVERDICTS ? cosign_verdict_names[v] : "unknown";
+}
+
+static bool cosign_in(const char *s, const char *const *list, size_t n)
+{
+	for (size_t i = 0; s != NULL && i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return true;
+	return false;
 }
 
 static void cosign_hex(const unsigned char *d, size_t n, char *out)
@@ -840,4 +864,252 @@ done:
 	free(sig);
 	arena_free(&a.arena);
 	return res->verdict;
+}
+
+/* ---- cosign 3.x: Sigstore bundle, DSSE, in-toto ---- */
+
+/* DSSEv1 pre-authentication encoding: what a DSSE signature is over. */
+static unsigned char *cosign_pae(const char *type, const unsigned char *body, size_t bodylen,
+				 size_t *len)
+{
+	size_t tlen = strlen(type);
+	int head = snprintf(NULL, 0, "DSSEv1 %zu %s %zu ", tlen, type, bodylen);
+	if (head < 0)
+		return NULL;
+	unsigned char *pae = malloc((size_t)head + 1 + bodylen);
+	if (pae == NULL)
+		return NULL;
+	snprintf((char *)pae, (size_t)head + 1, "DSSEv1 %zu %s %zu ", tlen, type, bodylen);
+	if (bodylen > 0)
+		memcpy(pae + head, body, bodylen);
+	*len = (size_t)head + bodylen;
+	return pae;
+}
+
+/* Which configured key signed the envelope; MALFORMED (res set) on a damaged envelope. */
+static enum cosign_verdict cosign_dsse_verify(const struct cosign_keys *keys,
+					      const json_t *signatures, const unsigned char *pae,
+					      size_t paelen, const struct cosign_key **by,
+					      struct cosign_result *res)
+{
+	size_t n = json_array_size(signatures);
+	*by = NULL;
+	if (n == 0)
+		return cosign_set(res, COSIGN_MALFORMED, "the DSSE envelope has no signatures");
+	if (n > COSIGN_DSSE_SIGS_MAX)
+		return cosign_set(res, COSIGN_MALFORMED,
+				  "the DSSE envelope has %zu signatures, more than %d", n,
+				  COSIGN_DSSE_SIGS_MAX);
+	for (size_t i = 0; i < n && *by == NULL; i++) {
+		/* keyid is a hint anyone can write: every configured key is tried */
+		const char *b64 =
+			json_string_value(json_object_get(json_array_get(signatures, i), "sig"));
+		size_t siglen = 0;
+		unsigned char *sig = b64 != NULL && strlen(b64) <= COSIGN_SIGNATURE_MAX
+					     ? cosign_b64(b64, strlen(b64), &siglen)
+					     : NULL;
+		if (sig == NULL || siglen == 0) {
+			free(sig);
+			return cosign_set(
+				res, COSIGN_MALFORMED,
+				"signature %zu of the DSSE envelope has no base64 \"sig\" (of at most %d characters)",
+				i + 1, COSIGN_SIGNATURE_MAX);
+		}
+		*by = cosign_verified_by(keys, pae, paelen, sig, siglen);
+		free(sig);
+	}
+	return COSIGN_VALID;
+}
+
+/* The statement's checks once its signature verified (steps 4 to 6 in cosign.h). */
+static enum cosign_verdict cosign_statement(struct cosign_args *a, const char *ptype,
+					    const unsigned char *payload, size_t plen,
+					    const struct cosign_options *o,
+					    const struct cosign_key *k, struct cosign_result *res)
+{
+	char shown[COSIGN_SHOWN + 8];
+	json_error_t jerr;
+	enum cosign_verdict v;
+	if (strcmp(ptype, COSIGN_INTOTO_PAYLOAD) != 0)
+		return cosign_set(res, COSIGN_WRONG_TYPE,
+				  "the DSSE payloadType is \"%s\", not " COSIGN_INTOTO_PAYLOAD
+				  ": not an in-toto statement",
+				  cosign_shown(ptype, shown, sizeof(shown)));
+	json_t *st = json_loadb((const char *)payload, plen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(st)) {
+		v = cosign_set(res, COSIGN_MALFORMED,
+			       "the signed statement is not a JSON object (%s)",
+			       st != NULL ? "another JSON value"
+					  : cosign_shown(jerr.text, shown, sizeof(shown)));
+		goto done;
+	}
+	const char *stype = json_string_value(json_object_get(st, "_type"));
+	if (!cosign_in(stype, cosign_statement_types, COSIGN_COUNT(cosign_statement_types))) {
+		v = cosign_set(
+			res, COSIGN_WRONG_TYPE,
+			"the signed payload's _type is %s, not an in-toto Statement (v1 or v0.1)",
+			cosign_quote(stype, shown, sizeof(shown)));
+		goto done;
+	}
+	const char *pt = json_string_value(json_object_get(st, "predicateType"));
+	if (pt == NULL || pt[0] == '\0' || strlen(pt) >= sizeof(res->predicate_type)) {
+		v = cosign_set(
+			res, COSIGN_MALFORMED,
+			"the statement has no predicateType (or one of %d characters or more)",
+			COSIGN_TYPE_MAX);
+		goto done;
+	}
+	snprintf(res->predicate_type, sizeof(res->predicate_type), "%s", pt);
+	if (o != NULL && o->predicate_type != NULL && strcmp(pt, o->predicate_type) != 0) {
+		v = cosign_set(
+			res, COSIGN_WRONG_TYPE,
+			"the statement's predicateType is \"%s\", not the required \"%.100s\"",
+			cosign_shown(pt, shown, sizeof(shown)), o->predicate_type);
+		goto done;
+	}
+	const json_t *subjects = json_object_get(st, "subject");
+	const char *hex = a->digest + strlen("sha256:"), *first = NULL, *wrong_name = NULL;
+	bool digest_seen = false, accepted = false;
+	size_t i;
+	const json_t *s;
+	json_array_foreach(subjects, i, s)
+	{
+		const char *d =
+			json_string_value(json_object_get(json_object_get(s, "digest"), "sha256"));
+		if (first == NULL)
+			first = d;
+		if (d == NULL || strcmp(d, hex) != 0)
+			continue;
+		digest_seen = true;
+		/* a subject without a name binds by digest alone, as cosign's own do for blobs */
+		const char *name = json_string_value(json_object_get(s, "name"));
+		if (name == NULL || name[0] == '\0' || cosign_repo_accepted(a, name)) {
+			accepted = true;
+			break;
+		}
+		if (wrong_name == NULL)
+			wrong_name = name;
+	}
+	if (!digest_seen) {
+		v = cosign_set(
+			res, COSIGN_WRONG_DIGEST,
+			"no subject of the statement has this image's digest %s (%s%s): it is about another image",
+			a->digest, first != NULL ? "the first is sha256:" : "it has none",
+			first != NULL ? cosign_shown(first, shown, sizeof(shown)) : "");
+		goto done;
+	}
+	if (!accepted) {
+		v = cosign_wrong_identity(a, res, "statement's subject", wrong_name);
+		goto done;
+	}
+	if (o != NULL && o->keep_predicate)
+		res->predicate = json_incref(json_object_get(st, "predicate"));
+	char what[COSIGN_SHOWN + 64];
+	snprintf(what, sizeof(what), "statement %s signed", cosign_shown(pt, shown, sizeof(shown)));
+	v = cosign_valid(res, k, what);
+done:
+	json_decref(st);
+	return v;
+}
+
+enum cosign_verdict cosign_verify_bundle(const struct cosign_keys *keys, const void *bundle,
+					 size_t len, const char *expected_digest,
+					 const char *expected_repo,
+					 const struct cosign_options *options,
+					 struct cosign_result *res)
+{
+	struct cosign_args a = {0};
+	json_t *doc = NULL;
+	unsigned char *payload = NULL, *pae = NULL;
+	size_t plen = 0, paelen = 0;
+	char shown[COSIGN_SHOWN + 8];
+	json_error_t jerr;
+	memset(res, 0, sizeof(*res));
+	arena_init(&a.arena);
+	if (cosign_args_read(&a, keys, expected_digest, expected_repo, options, res) !=
+	    COSIGN_VALID)
+		goto done;
+	if (len > COSIGN_BUNDLE_MAX) {
+		cosign_set(res, COSIGN_MALFORMED,
+			   "the bundle is %zu bytes, more than the %u MiB a bundle may have", len,
+			   COSIGN_BUNDLE_MAX >> 20);
+		goto done;
+	}
+	doc = json_loadb(bundle != NULL ? bundle : "", len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(doc)) {
+		cosign_set(res, COSIGN_MALFORMED, "the bundle is not a JSON object (%s)",
+			   doc != NULL ? "another JSON value"
+				       : cosign_shown(jerr.text, shown, sizeof(shown)));
+		goto done;
+	}
+	const char *mt = json_string_value(json_object_get(doc, "mediaType"));
+	if (!cosign_in(mt, cosign_bundle_types, COSIGN_COUNT(cosign_bundle_types))) {
+		cosign_set(res, COSIGN_MALFORMED,
+			   "the bundle's mediaType is %s, not a Sigstore bundle (v0.1 to v0.3)",
+			   cosign_quote(mt, shown, sizeof(shown)));
+		goto done;
+	}
+	const json_t *vm = json_object_get(doc, "verificationMaterial");
+	if (!json_is_object(json_object_get(vm, "publicKey"))) {
+		if (json_object_get(vm, "x509CertificateChain") != NULL ||
+		    json_object_get(vm, "certificate") != NULL)
+			cosign_set(
+				res, COSIGN_BAD_SIGNATURE,
+				"the bundle carries a certificate (keyless or PKI signing), not a public key: not signed by a configured key (only key-based signatures are verified)");
+		else
+			cosign_set(res, COSIGN_MALFORMED,
+				   "the bundle's verificationMaterial names no public key");
+		goto done;
+	}
+	const json_t *env = json_object_get(doc, "dsseEnvelope");
+	if (!json_is_object(env)) {
+		if (json_object_get(doc, "messageSignature") != NULL)
+			cosign_set(
+				res, COSIGN_WRONG_TYPE,
+				"the bundle holds a messageSignature, not a DSSE envelope: only DSSE (in-toto) bundles are verified");
+		else
+			cosign_set(res, COSIGN_MALFORMED, "the bundle has no dsseEnvelope");
+		goto done;
+	}
+	const char *b64 = json_string_value(json_object_get(env, "payload"));
+	const char *ptype = json_string_value(json_object_get(env, "payloadType"));
+	const json_t *sigs = json_object_get(env, "signatures");
+	if (b64 == NULL || ptype == NULL || !json_is_array(sigs)) {
+		cosign_set(res, COSIGN_MALFORMED,
+			   "the DSSE envelope lacks a payload, payloadType or signatures list");
+		goto done;
+	}
+	payload = cosign_b64(b64, strlen(b64), &plen);
+	if (payload == NULL) {
+		cosign_set(res, COSIGN_MALFORMED, "the DSSE payload is not base64");
+		goto done;
+	}
+	pae = cosign_pae(ptype, payload, plen, &paelen);
+	if (pae == NULL) {
+		cosign_set(res, COSIGN_MALFORMED, "out of memory");
+		goto done;
+	}
+	const struct cosign_key *k = NULL;
+	if (cosign_dsse_verify(keys, sigs, pae, paelen, &k, res) != COSIGN_VALID)
+		goto done;
+	if (k == NULL) {
+		cosign_unverified(res, keys, "DSSE envelope");
+		goto done;
+	}
+	memcpy(res->key, k->fingerprint, sizeof(res->key));
+	cosign_statement(&a, ptype, payload, plen, options, k, res);
+done:
+	json_decref(doc);
+	free(payload);
+	free(pae);
+	arena_free(&a.arena);
+	return res->verdict;
+}
+
+void cosign_result_release(struct cosign_result *res)
+{
+	if (res == NULL)
+		return;
+	json_decref(res->predicate);
+	res->predicate = NULL;
 }

@@ -5,7 +5,7 @@
  * this file only says whether the bytes are a valid signature, by which
  * key, for which digest and repository.
  *
- * The format cosign 2.x writes (cosign 3.x bundles come next):
+ * Two formats, the two that cosign writes:
  *
  *   cosign 2.x  the `sha256-<hex>.sig` manifest; each layer is a
  *               simple-signing JSON blob (media type
@@ -13,14 +13,19 @@
  *               annotation `dev.cosignproject.cosign/signature` is the
  *               base64 signature over the blob's exact bytes.
  *               -> cosign_verify_simplesigning(), once per layer.
+ *   cosign 3.x  a Sigstore bundle (application/vnd.dev.sigstore.bundle.v0.3+json,
+ *               also ...bundle+json;version=0.1 and 0.2) holding a DSSE
+ *               envelope around an in-toto statement; the signature is over
+ *               DSSEv1 PAE(payloadType, payload bytes).
+ *               -> cosign_verify_bundle(), once per bundle.
  *
  * An image is signed when any one of its signatures is VALID; the caller
  * loops and keeps the first valid result (or the most telling failure).
  *
  * Never, in any function here: a network request (no registry, no Rekor,
  * no Fulcio, no TUF), a certificate chain or keyless identity check, a
- * timestamp or expiry check, trust in a key hint (every configured key
- * is tried), re-serialising JSON before verifying (the
+ * timestamp or expiry check, trust in a key hint or DSSE keyid (every
+ * configured key is tried), re-serialising JSON before verifying (the
  * signature is checked over the bytes as given), looking at the content
  * of a payload before its signature verified, or printing anything.
  *
@@ -33,17 +38,22 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 /* Inputs larger than these are refused (COSIGN_MALFORMED) before any parsing. */
 #define COSIGN_PAYLOAD_MAX   (1u << 20) /* a simple-signing blob */
+#define COSIGN_BUNDLE_MAX    (1u << 20) /* a Sigstore bundle, whole */
 #define COSIGN_SIGNATURE_MAX 8192       /* one base64 signature (RSA 16384 needs 2732) */
 #define COSIGN_KEY_FILE_MAX  (64u << 10)
 
 /* sha256 of a key's DER SubjectPublicKeyInfo, lowercase hex. */
 #define COSIGN_FINGERPRINT_LEN 64
 #define COSIGN_REASON_MAX      512
+#define COSIGN_TYPE_MAX        256
 
-/* The simple-signing `critical.type`. */
+/* The simple-signing `critical.type` and the in-toto types a bundle must carry. */
 #define COSIGN_SIMPLESIGNING_TYPE "cosign container image signature"
+#define COSIGN_INTOTO_PAYLOAD     "application/vnd.in-toto+json"
 
 /* ---- keys ---- */
 
@@ -120,6 +130,10 @@ struct cosign_options {
 	bool any_identity;
 	const char *const *also_repos; /* exact repository names, not prefixes */
 	size_t n_also_repos;
+	/* Bundles only. NULL: any predicateType (reported in the result). */
+	const char *predicate_type;
+	/* Bundles only: on VALID, hand the statement's predicate out (result.predicate). */
+	bool keep_predicate;
 };
 
 struct cosign_result {
@@ -129,7 +143,15 @@ struct cosign_result {
 	/* The fingerprint of the key that verified the signature; "" when none did. Set also
 	 * when a later check failed (the signature was good, its content was not). */
 	char key[COSIGN_FINGERPRINT_LEN + 1];
+	/* Bundles: the statement's predicateType once the signature verified; "" otherwise. */
+	char predicate_type[COSIGN_TYPE_MAX];
+	/* Bundles with options.keep_predicate, VALID only: one reference the caller owns
+	 * (json_decref, or cosign_result_release). NULL otherwise. */
+	json_t *predicate;
 };
+
+/* Drops result.predicate, if any. Safe on any result, also twice. */
+void cosign_result_release(struct cosign_result *res);
 
 /*
  * A cosign 2.x simple-signing layer: blob (bloblen bytes, the layer as the
@@ -143,7 +165,8 @@ struct cosign_result {
  *   5. critical.identity.docker-reference names expected_repo, or one of
  *      options->also_repos, unless options->any_identity.
  * options may be NULL (strict identity); expected_repo may be NULL only
- * with any_identity. `optional` is never looked at. Returns res->verdict.
+ * with any_identity. `optional` is never looked at. res is overwritten
+ * (release a predicate it held first). Returns res->verdict.
  */
 enum cosign_verdict cosign_verify_simplesigning(const struct cosign_keys *keys, const void *blob,
 						size_t bloblen, const char *sig_b64,
@@ -151,5 +174,29 @@ enum cosign_verdict cosign_verify_simplesigning(const struct cosign_keys *keys, 
 						const char *expected_repo,
 						const struct cosign_options *options,
 						struct cosign_result *res);
+
+/*
+ * A cosign 3.x Sigstore bundle (len bytes). In order:
+ *   1. arguments as above; the bundle within COSIGN_BUNDLE_MAX;
+ *   2. a JSON object with a known bundle mediaType, verificationMaterial
+ *      naming a public key (a certificate chain or certificate alone is
+ *      keyless signing: BAD_SIGNATURE, "not signed by a configured key"),
+ *      and a dsseEnvelope (a messageSignature is WRONG_TYPE);
+ *   3. some configured key verifies one of the envelope's signatures over
+ *      PAE(payloadType, the payload's decoded bytes);
+ *   4. payloadType == COSIGN_INTOTO_PAYLOAD; the payload is an in-toto
+ *      statement (v1 or v0.1) with a predicateType (== options->predicate_type
+ *      when set), else WRONG_TYPE;
+ *   5. a subject's digest.sha256 equals expected_digest's hex;
+ *   6. that subject's name, when present, names expected_repo (or an
+ *      also_repos name) unless options->any_identity.
+ * Returns res->verdict; with options->keep_predicate a VALID result holds
+ * the predicate (release it).
+ */
+enum cosign_verdict cosign_verify_bundle(const struct cosign_keys *keys, const void *bundle,
+					 size_t len, const char *expected_digest,
+					 const char *expected_repo,
+					 const struct cosign_options *options,
+					 struct cosign_result *res);
 
 #endif

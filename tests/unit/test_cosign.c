@@ -5,6 +5,8 @@
  *     by real cosign, gets the verdict the table gives it;
  *   - simple-signing identities are compared normalized, and only where
  *     the options say;
+ *   - DSSE bundles made here with OpenSSL (EC P-256, P-384, Ed25519, RSA
+ *     keys generated per run): valid, and every way to get them wrong;
  *   - key loading refuses what is not a supported public key, saying why.
  */
 #include "harness.h"
@@ -29,6 +31,8 @@
 #define COSIGN2_PUB_FP "5e7eb6c1e2e6db06470ae59ee8253b3dc4ce33beefb9a0cca06a371cfc0ebdfa"
 #define HEX_A          "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define HEX_B          "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+#define VULN_TYPE      "https://cosign.sigstore.dev/attestation/vuln/v1"
+#define BUNDLE_V03     "application/vnd.dev.sigstore.bundle.v0.3+json"
 
 /* ---- helpers ---- */
 
@@ -228,6 +232,70 @@ static char *simple_payload(const char *ref, const char *digest, const char *typ
 			 "{\"docker-manifest-digest\":\"%s\"},\"type\":\"%s\"},\"optional\":null}",
 			 ref, digest, type) > 0);
 	return s;
+}
+
+static char *statement(const char *name, const char *hex, const char *ptype)
+{
+	char *s = NULL;
+	assert_true(
+		asprintf(&s,
+			 "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{%s%s%s"
+			 "\"digest\":{\"sha256\":\"%s\"}}],\"predicateType\":\"%s\","
+			 "\"predicate\":{\"scanner\":{\"uri\":\"pkg:github/aquasecurity/trivy\"}}}",
+			 name != NULL ? "\"name\":\"" : "", name != NULL ? name : "",
+			 name != NULL ? "\"," : "", hex, ptype) > 0);
+	return s;
+}
+
+/* How a test bundle is made; written/written_type differ from what was signed to tamper. */
+struct bspec {
+	EVP_PKEY *key;
+	int padding;
+	const char *ptype;        /* signed payloadType; default in-toto */
+	const char *payload;      /* signed bytes */
+	const char *written;      /* payload bytes put in the envelope; default = payload */
+	const char *written_type; /* payloadType put in the envelope; default = ptype */
+	const char *media;        /* default v0.3 */
+	bool keyless;             /* a certificate instead of a public key hint */
+};
+
+static char *pae(const char *type, const char *body)
+{
+	char *s = NULL;
+	assert_true(asprintf(&s, "DSSEv1 %zu %s %zu %s", strlen(type), type, strlen(body), body) >
+		    0);
+	return s;
+}
+
+static char *bundle_make(const struct bspec *s)
+{
+	const char *ptype = s->ptype != NULL ? s->ptype : "application/vnd.in-toto+json";
+	char *p = pae(ptype, s->payload);
+	char *sig = sign_b64(s->key, md_for(s->key), s->padding, p, strlen(p));
+	const char *written = s->written != NULL ? s->written : s->payload;
+	char *payload = b64_encode(written, strlen(written));
+	json_t *vm = s->keyless ? json_pack("{s:{s:s}}", "certificate", "rawBytes", "MIIB")
+				: json_pack("{s:{s:s}}", "publicKey", "hint", "aGludA==");
+	json_t *b = json_pack("{s:s, s:o, s:{s:s, s:s, s:[{s:s, s:s}]}}", "mediaType",
+			      s->media != NULL ? s->media : BUNDLE_V03, "verificationMaterial", vm,
+			      "dsseEnvelope", "payload", payload, "payloadType",
+			      s->written_type != NULL ? s->written_type : ptype, "signatures",
+			      "keyid", "", "sig", sig);
+	assert_non_null(b);
+	char *out = json_dumps(b, JSON_COMPACT);
+	assert_non_null(out);
+	json_decref(b);
+	free(p);
+	free(sig);
+	free(payload);
+	return out;
+}
+
+static enum cosign_verdict verify_bundle_text(const struct cosign_keys *keys, const char *bundle,
+					      const char *repo, const struct cosign_options *o,
+					      struct cosign_result *r)
+{
+	return cosign_verify_bundle(keys, bundle, strlen(bundle), "sha256:" HEX_A, repo, o, r);
 }
 
 /* ---- the conformance table ---- */
@@ -730,6 +798,393 @@ static void test_keys_load_files_names_the_failing_file(void **state)
 	assert_non_null(strstr(why, "no public key files"));
 }
 
+/* ---- DSSE bundles ---- */
+
+static void test_bundle_ec_p256_valid_with_predicate(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	struct bspec s = {.key = k, .payload = st};
+	char *b = bundle_make(&s);
+	struct cosign_result r;
+	struct cosign_options o = {.keep_predicate = true};
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", &o, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	assert_string_equal(r.key, cosign_keys_fingerprint(keys, 0));
+	assert_string_equal(r.predicate_type, VULN_TYPE);
+	assert_non_null(r.predicate);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(r.predicate, "scanner"), "uri")),
+		"pkg:github/aquasecurity/trivy");
+	cosign_result_release(&r);
+	assert_null(r.predicate);
+	cosign_result_release(&r);
+
+	/* without keep_predicate nothing is handed out */
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	assert_null(r.predicate);
+	assert_string_equal(r.predicate_type, VULN_TYPE);
+	free(b);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
+static void test_bundle_flipped_payload_byte_is_bad_signature(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	char *flipped = strdup(st);
+	char *at = strstr(flipped, "trivy");
+	at[0] = 'T';
+	struct bspec s = {.key = k, .payload = st, .written = flipped};
+	char *b = bundle_make(&s);
+	struct cosign_result r;
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_BAD_SIGNATURE);
+	assert_reason(&r, "generated.pub");
+	assert_string_equal(r.key, "");
+	assert_string_equal(r.predicate_type, "");
+	free(b);
+	free(flipped);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
+static void test_bundle_reserialised_statement_is_bad_signature(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	json_t *doc = json_loads(st, 0, NULL);
+	char *again = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	assert_string_not_equal(again, st);
+	struct bspec s = {.key = k, .payload = st, .written = again};
+	char *b = bundle_make(&s);
+	struct cosign_result r;
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_BAD_SIGNATURE);
+	free(b);
+	/* signed as reformatted, it is valid: the bytes decide, not the meaning */
+	s.payload = again;
+	s.written = NULL;
+	b = bundle_make(&s);
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	free(b);
+	free(again);
+	json_decref(doc);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
+static void test_bundle_other_digest_is_wrong_digest(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_B, VULN_TYPE);
+	struct bspec s = {.key = k, .payload = st};
+	char *b = bundle_make(&s);
+	struct cosign_result r;
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_WRONG_DIGEST);
+	assert_reason(&r, HEX_B);
+	assert_reason(&r, "sha256:" HEX_A);
+	assert_string_equal(r.key, cosign_keys_fingerprint(keys, 0));
+	free(b);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
+static void test_bundle_payload_type_is_checked(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	struct cosign_result r;
+
+	/* signed as another type: refused for its type */
+	struct bspec s = {.key = k, .payload = st, .ptype = "application/json"};
+	char *b = bundle_make(&s);
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_WRONG_TYPE);
+	assert_reason(&r, "application/json");
+	free(b);
+
+	/* the type is signed too (PAE): relabelling the envelope breaks the signature */
+	struct bspec relabel = {.key = k,
+				.payload = st,
+				.ptype = "application/json",
+				.written_type = "application/vnd.in-toto+json"};
+	b = bundle_make(&relabel);
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_BAD_SIGNATURE);
+	free(b);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
+static void test_bundle_unknown_key_is_bad_signature(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256"), *other = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	struct bspec s = {.key = other, .payload = st};
+	char *b = bundle_make(&s);
+	struct cosign_result r;
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_BAD_SIGNATURE);
+	assert_reason(&r, "another key");
+	free(b);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(other);
+	EVP_PKEY_free(k);
+}
+
+static void test_bundle_keyless_is_not_signed_by_configured_key(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	/* even signed by a configured key: certificate material is not key-based trust */
+	struct bspec s = {.key = k, .payload = st, .keyless = true};
+	char *b = bundle_make(&s);
+	struct cosign_result r;
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_BAD_SIGNATURE);
+	assert_reason(&r, "not signed by a configured key");
+	free(b);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
+static void test_bundle_oversize_refused(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	struct bspec s = {.key = k, .payload = st};
+	char *b = bundle_make(&s);
+	/* the valid bundle padded with JSON whitespace to one byte over the cap */
+	size_t len = strlen(b), big = COSIGN_BUNDLE_MAX + 1;
+	char *padded = malloc(big);
+	assert_non_null(padded);
+	memcpy(padded, b, len);
+	memset(padded + len, ' ', big - len);
+	struct cosign_result r;
+	cosign_verify_bundle(keys, padded, big, "sha256:" HEX_A, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_MALFORMED);
+	assert_reason(&r, "1 MiB");
+	/* at the cap it is read */
+	cosign_verify_bundle(keys, padded, big - 1, "sha256:" HEX_A, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	free(padded);
+	free(b);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
+static void check_bundle_signed_by(EVP_PKEY *k, int padding)
+{
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	struct bspec s = {.key = k, .padding = padding, .payload = st};
+	char *b = bundle_make(&s);
+	struct cosign_result r;
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	assert_string_equal(r.key, cosign_keys_fingerprint(keys, 0));
+	free(b);
+
+	/* the same key for cosign 2.x simple signing */
+	char *p = simple_payload("ghcr.io/acme/app:v1", "sha256:" HEX_A, COSIGN_SIMPLESIGNING_TYPE);
+	char *sig = sign_b64(k, md_for(k), padding, p, strlen(p));
+	cosign_verify_simplesigning(keys, p, strlen(p), sig, "sha256:" HEX_A, "ghcr.io/acme/app",
+				    NULL, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	p[5] ^= 1;
+	cosign_verify_simplesigning(keys, p, strlen(p), sig, "sha256:" HEX_A, "ghcr.io/acme/app",
+				    NULL, &r);
+	assert_verdict(&r, COSIGN_BAD_SIGNATURE);
+	free(p);
+	free(sig);
+	free(st);
+	cosign_keys_free(keys);
+}
+
+static void test_ed25519_and_rsa_keys_load_and_verify(void **state)
+{
+	(void)state;
+	EVP_PKEY *ed = gen_key("ED25519", NULL);
+	check_bundle_signed_by(ed, 0);
+	EVP_PKEY *rsa = gen_key("RSA", "2048");
+	check_bundle_signed_by(rsa, 0);
+	check_bundle_signed_by(rsa, RSA_PKCS1_PSS_PADDING);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ed);
+}
+
+/* cosign 2.x signs with SHA-256 on any curve, sigstore-go with the curve's digest */
+static void test_ecdsa_p384_either_digest(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-384");
+	struct cosign_keys *keys = keys_of(k);
+	char *p = simple_payload("nginx", "sha256:" HEX_A, COSIGN_SIMPLESIGNING_TYPE);
+	struct cosign_result r;
+	const char *mds[] = {"SHA256", "SHA384"};
+	for (size_t i = 0; i < 2; i++) {
+		char *sig = sign_b64(k, mds[i], 0, p, strlen(p));
+		cosign_verify_simplesigning(keys, p, strlen(p), sig, "sha256:" HEX_A, "nginx", NULL,
+					    &r);
+		assert_verdict(&r, COSIGN_VALID);
+		free(sig);
+	}
+	/* SHA-1 is neither */
+	char *sig = sign_b64(k, "SHA1", 0, p, strlen(p));
+	cosign_verify_simplesigning(keys, p, strlen(p), sig, "sha256:" HEX_A, "nginx", NULL, &r);
+	assert_verdict(&r, COSIGN_BAD_SIGNATURE);
+	free(sig);
+	free(p);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
+static void test_bundle_subject_name_is_the_identity(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("index.docker.io/acme/app", HEX_A, VULN_TYPE);
+	struct bspec s = {.key = k, .payload = st};
+	char *b = bundle_make(&s);
+	struct cosign_result r;
+	verify_bundle_text(keys, b, "acme/app:v1", NULL, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_WRONG_IDENTITY);
+	assert_reason(&r, "index.docker.io/acme/app");
+	struct cosign_options any = {.any_identity = true};
+	verify_bundle_text(keys, b, NULL, &any, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	free(b);
+	free(st);
+
+	/* a subject without a name binds by digest alone */
+	st = statement(NULL, HEX_A, VULN_TYPE);
+	s.payload = st;
+	b = bundle_make(&s);
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	free(b);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
+static void test_bundle_statement_and_predicate_types(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	struct bspec s = {.key = k, .payload = st};
+	char *b = bundle_make(&s);
+	struct cosign_result r;
+	struct cosign_options want = {.predicate_type = "https://slsa.dev/provenance/v1"};
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", &want, &r);
+	assert_verdict(&r, COSIGN_WRONG_TYPE);
+	assert_reason(&r, "https://slsa.dev/provenance/v1");
+	assert_string_equal(r.predicate_type, VULN_TYPE);
+	want.predicate_type = VULN_TYPE;
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", &want, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	free(b);
+
+	/* a signed JSON that is no in-toto statement */
+	const char *other = "{\"_type\":\"https://example.com/Other\",\"subject\":[]}";
+	s.payload = other;
+	b = bundle_make(&s);
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_WRONG_TYPE);
+	assert_reason(&r, "https://example.com/Other");
+	free(b);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
+static void test_bundle_media_types_and_shapes(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	struct cosign_result r;
+	struct bspec s = {.key = k,
+			  .payload = st,
+			  .media = "application/vnd.dev.sigstore.bundle+json;version=0.2"};
+	char *b = bundle_make(&s);
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	free(b);
+	s.media = "application/vnd.oci.image.manifest.v1+json";
+	b = bundle_make(&s);
+	verify_bundle_text(keys, b, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_MALFORMED);
+	assert_reason(&r, "mediaType");
+	free(b);
+
+	const char *msgsig =
+		"{\"mediaType\":\"" BUNDLE_V03 "\",\"verificationMaterial\":"
+		"{\"publicKey\":{\"hint\":\"x\"}},\"messageSignature\":{\"messageDigest\":"
+		"{\"algorithm\":\"SHA2_256\",\"digest\":\"AAAA\"},\"signature\":\"AAAA\"}}";
+	verify_bundle_text(keys, msgsig, "ghcr.io/acme/app", NULL, &r);
+	assert_verdict(&r, COSIGN_WRONG_TYPE);
+	assert_reason(&r, "messageSignature");
+
+	const char *bad[] = {
+		"",
+		"[]",
+		"{\"mediaType\":\"" BUNDLE_V03 "\"}",
+		"{\"mediaType\":\"" BUNDLE_V03 "\",\"verificationMaterial\":{\"publicKey\":{}}}",
+		"{\"mediaType\":\"" BUNDLE_V03 "\",\"verificationMaterial\":{\"publicKey\":{}},"
+		"\"dsseEnvelope\":{\"payload\":\"e30=\",\"payloadType\":\"x\",\"signatures\":[]}}",
+		"{\"mediaType\":\"" BUNDLE_V03 "\",\"verificationMaterial\":{\"publicKey\":{}},"
+		"\"dsseEnvelope\":{\"payload\":\"e30=\",\"payloadType\":\"x\",\"signatures\":"
+		"[{\"sig\":\"%%%%\"}]}}",
+		"{\"mediaType\":\"" BUNDLE_V03 "\",\"mediaType\":\"" BUNDLE_V03 "\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		verify_bundle_text(keys, bad[i], "ghcr.io/acme/app", NULL, &r);
+		if (r.verdict != COSIGN_MALFORMED)
+			fail_msg("bundle %zu: got %s (%s)", i, cosign_verdict_name(r.verdict),
+				 r.reason);
+		assert_reason(&r, NULL);
+	}
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -745,6 +1200,19 @@ int main(void)
 		cmocka_unit_test(test_keys_fingerprint_is_sha256_of_spki),
 		cmocka_unit_test(test_keys_refused_with_reason),
 		cmocka_unit_test(test_keys_load_files_names_the_failing_file),
+		cmocka_unit_test(test_bundle_ec_p256_valid_with_predicate),
+		cmocka_unit_test(test_bundle_flipped_payload_byte_is_bad_signature),
+		cmocka_unit_test(test_bundle_reserialised_statement_is_bad_signature),
+		cmocka_unit_test(test_bundle_other_digest_is_wrong_digest),
+		cmocka_unit_test(test_bundle_payload_type_is_checked),
+		cmocka_unit_test(test_bundle_unknown_key_is_bad_signature),
+		cmocka_unit_test(test_bundle_keyless_is_not_signed_by_configured_key),
+		cmocka_unit_test(test_bundle_oversize_refused),
+		cmocka_unit_test(test_ed25519_and_rsa_keys_load_and_verify),
+		cmocka_unit_test(test_ecdsa_p384_either_digest),
+		cmocka_unit_test(test_bundle_subject_name_is_the_identity),
+		cmocka_unit_test(test_bundle_statement_and_predicate_types),
+		cmocka_unit_test(test_bundle_media_types_and_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
