@@ -2,7 +2,7 @@
 # seed.sh [OUT]: writes the seed corpora of the fuzz targets into
 # OUT/<target>/ (default build/fuzz/corpus), generated from the repository's
 # test data and examples and, when present, ../shared/conformance (Pod
-# Security Standards pods). Nothing is copied into the repository; every
+# Security Standards pods, cosign signatures). Nothing is copied into the repository; every
 # seed is named seed-<hash> so that a rerun rewrites the same files.
 #
 #   fuzz_review  every object found, wrapped into an AdmissionReview
@@ -13,6 +13,9 @@
 #                set covering every operator and combinator
 #   fuzz_image   REF '\n' PATTERN, from every image and registry found
 #   fuzz_yaml    every YAML file as it is, plus YAML 1.1 scalars and keys
+#   fuzz_cosign  MODE byte + input (see fuzz_cosign.c): the real cosign
+#                signatures of ../shared/conformance/cosign, and payloads,
+#                bundles and statements for the target's own digest
 #
 # Needs python3 with PyYAML (Debian: python3-yaml) for the YAML inputs;
 # without it the JSON inputs still seed every target.
@@ -20,7 +23,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$TOP/build/fuzz/corpus}
 SHARED=${ADMITD_SHARED:-$TOP/../shared}
-mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml}
+mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml,fuzz_cosign}
 
 python3 - "$TOP" "$OUT" "$SHARED" <<'PY'
 import glob, hashlib, json, os, sys
@@ -249,6 +252,70 @@ for i, img in enumerate(imgs):
     put("fuzz_image", img + "\n" + pats[i % len(pats)])
 for p in pats:
     put("fuzz_image", p)
+
+# ---- fuzz_cosign ----
+# modes: 0 SIG\nBLOB as given, 1 BLOB signed by the target, 2 bundle as given,
+# 3 TYPE\nPAYLOAD wrapped and signed by the target; +4: any identity; +8: also
+# the input as PEM key text
+import base64
+FD = "0123456789abcdef" * 4
+def cosign(mode, data):
+    put("fuzz_cosign", bytes([mode]) + (data.encode() if isinstance(data, str) else data))
+magic = b"\0sigstore-json\n"
+for p in sorted(glob.glob(os.path.join(shared, "conformance/cosign/**/*"), recursive=True)):
+    raw = read(p) if os.path.isfile(p) else b""
+    if not raw.startswith(magic):
+        continue
+    try:
+        doc = json.loads(raw[len(magic):])
+        blob = base64.b64decode(doc["payload"])
+        sig = doc["annotations"]["dev.cosignproject.cosign/signature"].encode()
+    except (ValueError, KeyError):
+        continue
+    cosign(0, sig + b"\n" + blob)
+    cosign(1, blob)
+for p in sorted(glob.glob(os.path.join(shared, "conformance/cosign/*.pub"))):
+    cosign(8, read(p))
+cosign(8, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+cosign(8, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+def simple(ref, digest="sha256:" + FD, typ="cosign container image signature"):
+    return compact({"critical": {"identity": {"docker-reference": ref},
+                                 "image": {"docker-manifest-digest": digest}, "type": typ},
+                    "optional": None})
+for ref in ("ghcr.io/acme/app:v1", "ghcr.io/acme/upstream", "nginx", "index.docker.io/library/nginx",
+            "ghcr.io/acme/app-evil", "not a ref"):
+    cosign(1, simple(ref))
+cosign(5, simple("elsewhere.example/x"))
+cosign(1, simple("ghcr.io/acme/app", digest="sha256:" + "f" * 64))
+cosign(1, simple("ghcr.io/acme/app", typ="cosign attestation"))
+cosign(1, "this is not a signature, regardless of the annotation")
+def stmt(name, digest=FD, typ="https://in-toto.io/Statement/v1",
+         ptype="https://cosign.sigstore.dev/attestation/vuln/v1"):
+    subj = {"digest": {"sha256": digest}}
+    if name is not None:
+        subj["name"] = name
+    return compact({"_type": typ, "subject": [subj], "predicateType": ptype,
+                    "predicate": {"scanner": {"uri": "pkg:github/aquasecurity/trivy"}}})
+intoto = "application/vnd.in-toto+json\n"
+for s_ in (stmt("ghcr.io/acme/app"), stmt(None), stmt("ghcr.io/acme/other"),
+           stmt("ghcr.io/acme/app", digest="f" * 64),
+           stmt("index.docker.io/library/nginx", typ="https://in-toto.io/Statement/v0.1")):
+    cosign(3, intoto + s_)
+cosign(7, intoto + stmt("ghcr.io/acme/other"))
+cosign(3, "application/json\n" + stmt("ghcr.io/acme/app"))
+def bundle(vm, env, media="application/vnd.dev.sigstore.bundle.v0.3+json"):
+    b = {"mediaType": media, "verificationMaterial": vm}
+    b.update(env)
+    return compact(b)
+env = {"dsseEnvelope": {"payload": base64.b64encode(stmt("ghcr.io/acme/app").encode()).decode(),
+                        "payloadType": "application/vnd.in-toto+json",
+                        "signatures": [{"keyid": "", "sig": "MEUCIQDmtamqYPjMg81nqeBhptrPls44aA=="}]}}
+cosign(2, bundle({"publicKey": {"hint": "aGludA=="}}, env))
+cosign(2, bundle({"publicKey": {"hint": "x"}}, env,
+                 media="application/vnd.dev.sigstore.bundle+json;version=0.1"))
+cosign(2, bundle({"certificate": {"rawBytes": "MIIB"}}, env))
+cosign(2, bundle({"publicKey": {}}, {"messageSignature": {
+    "messageDigest": {"algorithm": "SHA2_256", "digest": "AAAA"}, "signature": "AAAA"}}))
 
 for t in sorted(counts):
     print("seed.sh: %-12s %4d seeds" % (t, counts[t]))
