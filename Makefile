@@ -99,12 +99,14 @@ fuzz: deps
 	@./tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # Data races: tests/unit/test_race.c (the engine judged from several threads)
-# under ThreadSanitizer; a report fails it (halt_on_error, exit status 66).
+# and test_sigcache.c (the signature cache's single flight) under
+# ThreadSanitizer; a report fails it (halt_on_error, exit status 66).
+RACE_BINS := build/tsan/tests/unit/test_race build/tsan/tests/unit/test_sigcache
 race:
 	@$(MAKE) --no-print-directory BUILD=build/tsan OPT=-O1 SANFLAGS="-fsanitize=thread" \
-		build/tsan/tests/unit/test_race
+		$(RACE_BINS)
 	@TSAN_OPTIONS=halt_on_error=1:exitcode=66 ADMITD_SHARED=$(CURDIR)/../shared \
-		./tests/unit/run.sh build/tsan/tests/unit/test_race
+		./tests/unit/run.sh $(RACE_BINS)
 
 # The same suites against an AddressSanitizer + UndefinedBehaviorSanitizer build.
 asan:
