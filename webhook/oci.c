@@ -1175,9 +1175,9 @@ static enum oci_category oci_request(struct oci_call *k, const char *url, bool h
 		if (cat != OCI_OK || k->status != 401)
 			return cat;
 		if (attempt > 0)
-			return oci_fail(k, OCI_AUTH_REFUSED, "HTTP 401 with %s",
-					c->basic ? "the configured credentials"
-						 : "no credentials configured");
+			return oci_fail(k, OCI_AUTH_REFUSED, "HTTP 401: %s were refused",
+					k->auth == c->basic ? "the configured credentials"
+							    : "the token server's token and scope");
 		struct oci_challenges cs = {0};
 		char why[128] = "";
 		struct curl_header *h = NULL;
