@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_oci.sh: the registry client (webhook/oci.c), driven by oci_probe,
 # against Debian's docker-registry (distribution 2.8.2) on 127.0.0.1 over
-# TLS with htpasswd (Basic) auth, and against hostile_registry.py (slow
+# TLS with htpasswd (Basic) auth, then on the same storage with its token
+# auth (token_server.py signs the JWTs), and against hostile_registry.py (slow
 # drip, dropped connection, 100 MB manifests, redirect loops, redirects
 # and token realms on hosts not allowed, Bearer tokens). Every case is
 # bounded in time (the probe's timeout and deadline) and in memory (the
@@ -31,12 +32,12 @@ if [ ${#need[@]} -gt 0 ]; then
 	fi
 fi
 
-REG_PID= HOSTILE_PID=
+REG_PID= HOSTILE_PID= TOKEN_PID=
 stop_registries() {
-	for pid in $REG_PID $HOSTILE_PID; do
+	for pid in $REG_PID $HOSTILE_PID $TOKEN_PID; do
 		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
-	REG_PID= HOSTILE_PID=
+	REG_PID= HOSTILE_PID= TOKEN_PID=
 }
 trap 'stop_registries; cleanup' EXIT
 
@@ -60,17 +61,24 @@ http:
 auth:
   htpasswd: {realm: admitd-test, path: $WORK/htpasswd}
 YAML
-docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
-REG_PID=$!
-up=
-for _ in $(seq 1 100); do
-	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 --cacert "$CA" "https://$REG/v2/")
-	[ "$code" = 401 ] && { up=1; break; }
-	kill -0 "$REG_PID" 2>/dev/null || break
-	sleep 0.1
-done
-check "docker-registry serves TLS with htpasswd auth on $REG" [ -n "$up" ]
-[ -n "$up" ] || { cat "$WORK/registry.log"; exit 1; }
+# start_registry CONFIG: docker-registry on $REG, up once /v2/ answers 401
+start_registry() {
+	docker-registry serve "$1" >>"$WORK/registry.log" 2>&1 &
+	REG_PID=$!
+	for _ in $(seq 1 100); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 --cacert "$CA" "https://$REG/v2/")
+		[ "$code" = 401 ] && return 0
+		kill -0 "$REG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$WORK/registry.log"
+	return 1
+}
+if ! start_registry "$WORK/registry.yml"; then
+	fail "docker-registry serves TLS with htpasswd auth on $REG"
+	exit 1
+fi
+pass "docker-registry serves TLS with htpasswd auth on $REG"
 
 CURL=(curl -sS --fail --max-time 10 --cacert "$CA" -u alice:s3cret)
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -129,7 +137,13 @@ probe() {
 	local out=$WORK/$1
 	shift
 	timeout 60 "$PROBE" "$@" >"$out" 2>&1
+	local rc=$?
 	[ -z "${OCI_VERBOSE:-}" ] || cat "$out"
+	# a crash, a sanitizer report or a leak (ASan builds) fails the run
+	if [ $rc != 0 ] && ! grep -q '^OPEN_FAILED' "$out"; then
+		fail "oci_probe ($(basename "$out")) exited $rc"
+		tail -n 30 "$out"
+	fi
 }
 # line OUT N: the Nth answer
 line() { sed -n "${2}p" "$WORK/$1"; }
@@ -206,6 +220,51 @@ probe remote --host registry.example.com --insecure <<EOF
 EOF
 check "insecure_http for a host that is not loopback is refused at open" \
 	grep -q "^OPEN_FAILED .*loopback hosts only" "$WORK/remote"
+stop_registries
+
+# ---- the same registry (same storage) with distribution's token auth ----
+T_PORT=$(free_port)
+TLOG=$WORK/token.log
+: >"$TLOG"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/sign.key" -out "$WORK/sign.crt" \
+	-days 1 -subj /CN=admitd-test-token-signer 2>/dev/null
+python3 "$TOP/tests/integration/token_server.py" "$T_PORT" "$WORK/certs/tls.crt" \
+	"$WORK/certs/tls.key" "$WORK/sign.crt" "$WORK/sign.key" admitd-test-issuer "$TLOG" \
+	>"$WORK/token.out" 2>&1 &
+TOKEN_PID=$!
+for _ in $(seq 1 50); do grep -q ready "$WORK/token.out" 2>/dev/null && break; sleep 0.1; done
+sed -e '/^auth:/,$d' "$WORK/registry.yml" >"$WORK/registry-token.yml"
+cat >>"$WORK/registry-token.yml" <<YAML
+auth:
+  token:
+    realm: https://127.0.0.1:$T_PORT/token
+    service: admitd-test
+    issuer: admitd-test-issuer
+    rootcertbundle: $WORK/sign.crt
+YAML
+check "docker-registry restarts with token auth (realm on 127.0.0.1:$T_PORT)" \
+	start_registry "$WORK/registry-token.yml"
+probe token --host "$REG" --ca "$CA" --auth "$WORK/auth.json" --extra "127.0.0.1:$T_PORT" <<EOF
+resolve app v1
+manifest app multi
+blob app $CFG $(size "$D/config-amd64") 65536
+manifest app $M1
+EOF
+check "token auth: resolve with a token from the realm (an allowed extra host)" has token 1 "^OK $M1 "
+check "  the index, a blob and a manifest by digest with the same token" \
+	[ "$(grep -c '^OK ' "$WORK/token")" = 4 ]
+check "  one token request for the scope, with the configured credentials" \
+	[ "$(cat "$TLOG")" = "GET scope=repository:app:pull auth=Basic" ]
+probe token_noextra --host "$REG" --ca "$CA" --auth "$WORK/auth.json" <<EOF
+resolve app v1
+EOF
+check "token auth: a realm on a host not listed is refused" \
+	has token_noextra 1 "^ERR protocol_error .*token realm refused: https://127.0.0.1:$T_PORT is neither"
+probe token_anon --host "$REG" --ca "$CA" --extra "127.0.0.1:$T_PORT" <<EOF
+resolve app v1
+EOF
+check "token auth without credentials: auth refused" \
+	has token_anon 1 "^ERR auth_refused .*token server refused anonymous access"
 stop_registries
 
 # ---- the hostile registry ----
