@@ -819,9 +819,13 @@ struct timespec oci_deadline_in(long ms)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	t.tv_sec += ms / 1000;
 	t.tv_nsec += (ms % 1000) * 1000000L;
+	/* a past deadline (ms < 0) too must be a valid timespec for pthread_mutex_clocklock */
 	if (t.tv_nsec >= 1000000000L) {
 		t.tv_sec++;
 		t.tv_nsec -= 1000000000L;
+	} else if (t.tv_nsec < 0) {
+		t.tv_sec--;
+		t.tv_nsec += 1000000000L;
 	}
 	return t;
 }
@@ -1440,6 +1444,7 @@ enum oci_category oci_resolve(struct oci_client *c, const char *repo, const char
 		cat = oci_fail(&k, OCI_INTERNAL, "out of memory");
 		goto out;
 	}
+	/* HEAD first: Docker Hub does not count it against the pull rate limit */
 	cat = oci_request(&k, url, true, oci_accept_manifests, &b);
 	if (cat != OCI_OK)
 		goto out;

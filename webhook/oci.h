@@ -55,7 +55,9 @@ struct oci_config {
 	const char *docker_config; /* credentials (auths.{host}); NULL: anonymous */
 	bool insecure_http;        /* plain HTTP: loopback hosts only */
 	/* hosts (host[:port], port 443 when none) that token realms and blob
-	 * redirects may go to, over HTTPS; the registry itself always may */
+	 * redirects may go to, over HTTPS; the registry itself always may.
+	 * Docker Hub (docker.io, asked at registry-1.docker.io) needs
+	 * auth.docker.io and its blob CDN here */
 	const char *extra_hosts[OCI_EXTRA_HOSTS_MAX];
 	size_t n_extra_hosts;
 	long request_timeout_ms; /* each HTTP request; 0: OCI_TIMEOUT_DEFAULT */

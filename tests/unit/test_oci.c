@@ -314,6 +314,22 @@ static void test_bad_names_are_refused_before_any_request(void **state)
 	oci_close(c);
 }
 
+static void test_deadlines_are_valid_timespecs_even_in_the_past(void **state)
+{
+	(void)state;
+	static const long ms[] = {-1, -999, -1000, -1001, -123456, 0, 1, 999, 1000, 1001};
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		struct timespec before, t = oci_deadline_in(ms[i]);
+		clock_gettime(CLOCK_MONOTONIC, &before);
+		if (t.tv_nsec < 0 || t.tv_nsec >= 1000000000L)
+			fail_msg("oci_deadline_in(%ld): tv_nsec %ld", ms[i], t.tv_nsec);
+		long diff = (long)(t.tv_sec - before.tv_sec) * 1000 +
+			    (t.tv_nsec - before.tv_nsec) / 1000000L;
+		if (diff > ms[i] || diff < ms[i] - 50)
+			fail_msg("oci_deadline_in(%ld) is %ld ms from now", ms[i], diff);
+	}
+}
+
 static void test_category_names_are_stable(void **state)
 {
 	(void)state;
@@ -339,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_insecure_http_is_refused_for_a_remote_host),
 		cmocka_unit_test(test_bad_hosts_and_credentials_files_are_refused_at_open),
 		cmocka_unit_test(test_bad_names_are_refused_before_any_request),
+		cmocka_unit_test(test_deadlines_are_valid_timespecs_even_in_the_past),
 		cmocka_unit_test(test_category_names_are_stable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
