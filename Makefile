@@ -86,8 +86,14 @@ $(BUILD)/rapid_reset: tests/hostile/rapid_reset.c
 	@mkdir -p $(dir $@)
 	cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -o $@ $< $$(pkg-config --cflags --libs libnghttp2 openssl)
 
-integration: $(BUILD)/admitd $(BUILD)/rapid_reset
-	@ADMITD=$(CURDIR)/$(BUILD)/admitd RAPID_RESET=$(CURDIR)/$(BUILD)/rapid_reset ./tests/integration/run.sh
+# drives the registry client (webhook/oci.c) for tests/integration/test_oci.sh
+$(BUILD)/oci_probe: $(BUILD)/tests/integration/oci_probe.o $(BUILD)/webhook/oci.o \
+		$(BUILD)/webhook/libcurl.o $(BUILD)/webhook/readall.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+integration: $(BUILD)/admitd $(BUILD)/rapid_reset $(BUILD)/oci_probe
+	@ADMITD=$(CURDIR)/$(BUILD)/admitd RAPID_RESET=$(CURDIR)/$(BUILD)/rapid_reset \
+		OCI_PROBE=$(CURDIR)/$(BUILD)/oci_probe ./tests/integration/run.sh
 
 # libFuzzer targets (clang, ASan+UBSan), built into build/fuzz; see tests/fuzz/run.sh.
 # make test runs each briefly after replaying tests/fuzz/regressions/; make fuzz longer.

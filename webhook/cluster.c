@@ -8,7 +8,7 @@
  *
  * HTTP is libcurl's: it handles client certificates, CA data held in
  * memory, bearer tokens and proxies, which h2o's client would need
- * hundreds of lines of glue for. libcurl is loaded with dlopen() when
+ * hundreds of lines of glue for. libcurl is loaded with dlopen() (libcurl.c) when
  * --cluster runs: linked, its two dozen dependencies (Kerberos, LDAP,
  * SSH, ...) doubled `admitd serve`'s start-up time and memory.
  */
@@ -20,12 +20,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <dlfcn.h>
-
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include "../policies/policy.h"
+#include "libcurl.h"
 #include "readall.h"
 #include "yamljson.h"
 
@@ -33,21 +32,8 @@
 #define CLUSTER_SA_DIR   "/var/run/secrets/kubernetes.io/serviceaccount"
 #define CLUSTER_MAX_BODY (256u << 20)
 
-/* The libcurl functions cluster.c uses, resolved at run time. */
-static struct {
-	CURLcode (*global_init)(long);
-	void (*global_cleanup)(void);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-	char *(*easy_escape)(CURL *, const char *, int);
-	void (*free)(void *);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void (*slist_free_all)(struct curl_slist *);
-} cc;
+/* libcurl, loaded when --cluster first runs (libcurl.c) */
+static const struct libcurl_api *cc;
 
 struct cluster_blob {
 	char *data;
@@ -88,40 +74,13 @@ static void cluster_conn_free(struct cluster *c)
 	free(c->cert_file);
 	free(c->key_file);
 	if (c->curl != NULL)
-		cc.easy_cleanup(c->curl);
+		cc->easy_cleanup(c->curl);
 }
 
 static int cluster_load_curl(struct cluster *c)
 {
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-	if (h == NULL) {
-		return cluster_fail(c, "--cluster needs libcurl (Debian package libcurl4): %s",
-				    dlerror());
-	}
-	struct {
-		const char *name;
-		void **slot;
-	} syms[] = {
-		{"curl_global_init", (void **)&cc.global_init},
-		{"curl_global_cleanup", (void **)&cc.global_cleanup},
-		{"curl_easy_init", (void **)&cc.easy_init},
-		{"curl_easy_setopt", (void **)&cc.easy_setopt},
-		{"curl_easy_perform", (void **)&cc.easy_perform},
-		{"curl_easy_getinfo", (void **)&cc.easy_getinfo},
-		{"curl_easy_cleanup", (void **)&cc.easy_cleanup},
-		{"curl_easy_strerror", (void **)&cc.easy_strerror},
-		{"curl_easy_escape", (void **)&cc.easy_escape},
-		{"curl_free", (void **)&cc.free},
-		{"curl_slist_append", (void **)&cc.slist_append},
-		{"curl_slist_free_all", (void **)&cc.slist_free_all},
-	};
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		*syms[i].slot = dlsym(h, syms[i].name);
-		if (*syms[i].slot == NULL) {
-			return cluster_fail(c, "libcurl lacks %s", syms[i].name);
-		}
-	}
-	return 0; /* the library stays loaded for the process's life */
+	cc = libcurl_load("--cluster", c->why, sizeof(c->why));
+	return cc != NULL ? 0 : -1;
 }
 
 /* A kubeconfig, token or PEM file, whole and NUL-terminated; NULL when unreadable. */
@@ -285,43 +244,43 @@ static size_t cluster_collect(char *ptr, size_t size, size_t nmemb, void *ud)
 
 static int cluster_setup(struct cluster *c)
 {
-	c->curl = cc.easy_init();
+	c->curl = cc->easy_init();
 	if (c->curl == NULL)
 		return -1;
 	CURL *h = c->curl;
-	cc.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	cc.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-	cc.easy_setopt(h, CURLOPT_TIMEOUT, 120L);
-	cc.easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	cc.easy_setopt(h, CURLOPT_USERAGENT, "admitd-audit");
-	cc.easy_setopt(h, CURLOPT_WRITEFUNCTION, cluster_collect);
+	cc->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cc->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+	cc->easy_setopt(h, CURLOPT_TIMEOUT, 120L);
+	cc->easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	cc->easy_setopt(h, CURLOPT_USERAGENT, "admitd-audit");
+	cc->easy_setopt(h, CURLOPT_WRITEFUNCTION, cluster_collect);
 	if (c->insecure) {
-		cc.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-		cc.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+		cc->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		cc->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	if (c->ca.data != NULL) {
 		struct curl_blob b = {c->ca.data, c->ca.len, CURL_BLOB_COPY};
-		cc.easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+		cc->easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
 	} else if (c->ca_file != NULL) {
-		cc.easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+		cc->easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
 	}
 	if (c->cert.data != NULL) {
 		struct curl_blob b = {c->cert.data, c->cert.len, CURL_BLOB_COPY};
-		cc.easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
-		cc.easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+		cc->easy_setopt(h, CURLOPT_SSLCERT_BLOB, &b);
+		cc->easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
 	} else if (c->cert_file != NULL) {
-		cc.easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
+		cc->easy_setopt(h, CURLOPT_SSLCERT, c->cert_file);
 	}
 	if (c->key.data != NULL) {
 		struct curl_blob b = {c->key.data, c->key.len, CURL_BLOB_COPY};
-		cc.easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
-		cc.easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+		cc->easy_setopt(h, CURLOPT_SSLKEY_BLOB, &b);
+		cc->easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
 	} else if (c->key_file != NULL) {
-		cc.easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
+		cc->easy_setopt(h, CURLOPT_SSLKEY, c->key_file);
 	}
 	if (c->token != NULL && c->token[0] != '\0') {
-		cc.easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-		cc.easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c->token);
+		cc->easy_setopt(h, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+		cc->easy_setopt(h, CURLOPT_XOAUTH2_BEARER, c->token);
 	}
 	size_t n = strlen(c->server);
 	while (n > 0 && c->server[n - 1] == '/')
@@ -340,18 +299,18 @@ static long cluster_get(struct cluster *c, const char *path, struct cluster_blob
 		snprintf(err, errlen, "out of memory");
 		return 0;
 	}
-	cc.easy_setopt(c->curl, CURLOPT_URL, url); /* libcurl keeps its own copy */
+	cc->easy_setopt(c->curl, CURLOPT_URL, url); /* libcurl keeps its own copy */
 	free(url);
-	cc.easy_setopt(c->curl, CURLOPT_WRITEDATA, body);
+	cc->easy_setopt(c->curl, CURLOPT_WRITEDATA, body);
 	char ebuf[CURL_ERROR_SIZE] = "";
-	cc.easy_setopt(c->curl, CURLOPT_ERRORBUFFER, ebuf);
-	CURLcode rc = cc.easy_perform(c->curl);
+	cc->easy_setopt(c->curl, CURLOPT_ERRORBUFFER, ebuf);
+	CURLcode rc = cc->easy_perform(c->curl);
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : cc.easy_strerror(rc));
+		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : cc->easy_strerror(rc));
 		return 0;
 	}
 	long status = 0;
-	cc.easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	cc->easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	return status;
 }
 
@@ -367,15 +326,15 @@ enum cluster_status cluster_list(struct cluster *c, const char *path, cluster_pa
 	c->why[0] = '\0';
 	for (;;) {
 		char *url = NULL, err[512] = "";
-		char *esc = cont != NULL ? cc.easy_escape(c->curl, cont, 0) : NULL;
+		char *esc = cont != NULL ? cc->easy_escape(c->curl, cont, 0) : NULL;
 		if ((cont != NULL && esc == NULL) ||
 		    asprintf(&url, "%s%climit=%d%s%s", path, strchr(path, '?') != NULL ? '&' : '?',
 			     CLUSTER_PAGE, esc ? "&continue=" : "", esc ? esc : "") < 0) {
-			cc.free(esc);
+			cc->free(esc);
 			cluster_fail(c, "listing %s: out of memory", path);
 			goto out;
 		}
-		cc.free(esc);
+		cc->free(esc);
 		struct cluster_blob body;
 		long status = cluster_get(c, url, &body, err, sizeof(err));
 		free(url);
@@ -464,7 +423,6 @@ static int cluster_connect(struct cluster *c, const char *kubeconfig)
 	}
 	if (cluster_load_curl(c) < 0)
 		return -1;
-	cc.global_init(CURL_GLOBAL_DEFAULT);
 	return cluster_setup(c);
 }
 
@@ -509,17 +467,17 @@ const char *cluster_error(const struct cluster *c)
 int cluster_apply(struct cluster *c, const char *path, const char *body)
 {
 	struct curl_slist *hdr =
-		cc.slist_append(NULL, "Content-Type: application/apply-patch+yaml");
+		cc->slist_append(NULL, "Content-Type: application/apply-patch+yaml");
 	if (hdr == NULL)
 		return cluster_fail(c, "out of memory");
 	char *url = NULL;
 	if (asprintf(&url, "%s?fieldManager=admitd&force=true", path) < 0) {
-		cc.slist_free_all(hdr);
+		cc->slist_free_all(hdr);
 		return cluster_fail(c, "out of memory");
 	}
-	cc.easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "PATCH");
-	cc.easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
-	cc.easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	cc->easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "PATCH");
+	cc->easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
+	cc->easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
 	char err[512] = "";
 	struct cluster_blob reply;
 	long status = cluster_get(c, url, &reply, err, sizeof(err));
@@ -527,18 +485,18 @@ int cluster_apply(struct cluster *c, const char *path, const char *body)
 	if (status != 200 && status != 201)
 		rc = cluster_fail(c, "%s%ld %.300s", err, status, reply.data ? reply.data : "");
 	/* back to plain GETs for the next caller */
-	cc.easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
-	cc.easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
-	cc.easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	cc->easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	cc->easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	cc->easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
 	free(reply.data);
 	free(url);
-	cc.slist_free_all(hdr);
+	cc->slist_free_all(hdr);
 	return rc;
 }
 
 int cluster_delete(struct cluster *c, const char *path)
 {
-	cc.easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
+	cc->easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, "DELETE");
 	char err[512] = "";
 	struct cluster_blob reply;
 	long status = cluster_get(c, path, &reply, err, sizeof(err));
@@ -546,8 +504,8 @@ int cluster_delete(struct cluster *c, const char *path)
 	/* gone already is what was wanted */
 	if (status != 200 && status != 202 && status != 404)
 		rc = cluster_fail(c, "%s%ld %.300s", err, status, reply.data ? reply.data : "");
-	cc.easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
-	cc.easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	cc->easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	cc->easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
 	free(reply.data);
 	return rc;
 }

@@ -16,6 +16,8 @@
 #   fuzz_cosign  MODE byte + input (see fuzz_cosign.c): the real cosign
 #                signatures of ../shared/conformance/cosign, and payloads,
 #                bundles and statements for the target's own digest
+#   fuzz_oci     WWW-Authenticate headers as registries send them, and
+#                docker config files (both parsers read every input)
 #
 # Needs python3 with PyYAML (Debian: python3-yaml) for the YAML inputs;
 # without it the JSON inputs still seed every target.
@@ -23,7 +25,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$TOP/build/fuzz/corpus}
 SHARED=${ADMITD_SHARED:-$TOP/../shared}
-mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml,fuzz_cosign}
+mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml,fuzz_cosign,fuzz_oci}
 
 python3 - "$TOP" "$OUT" "$SHARED" <<'PY'
 import glob, hashlib, json, os, sys
@@ -316,6 +318,23 @@ cosign(2, bundle({"publicKey": {"hint": "x"}}, env,
 cosign(2, bundle({"certificate": {"rawBytes": "MIIB"}}, env))
 cosign(2, bundle({"publicKey": {}}, {"messageSignature": {
     "messageDigest": {"algorithm": "SHA2_256", "digest": "AAAA"}, "signature": "AAAA"}}))
+# ---- fuzz_oci ----
+for h in ['Bearer realm="https://auth.docker.io/token",service="registry.docker.io",'
+          'scope="repository:library/nginx:pull"',
+          'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:a/b:pull",'
+          'error="insufficient_scope"',
+          'Basic realm="admitd-test"',
+          'Newauth realm="apps", type=1, title="Login to \\"apps\\"", Basic realm="simple"',
+          'Negotiate abc+/x==, Bearer realm=b',
+          'bearer  Realm = "r" ,\tSERVICE=svc']:
+    put("fuzz_oci", h)
+for c in [{"auths": {"registry.example:5000": {"auth": "YWxpY2U6czNjcmV0"}}},
+          {"auths": {"https://index.docker.io/v1/": {"auth": "dTpw", "email": "x@y"}}},
+          {"auths": {"http://registry.example:5000/v2/": {"username": "bob", "password": "pw"}}},
+          {"auths": {"registry.example:5000": {"identitytoken": "t"}}},
+          {"credHelpers": {"docker.io": "desktop"}, "credsStore": "desktop"},
+          {"auths": {}}]:
+    put("fuzz_oci", json.dumps(c, indent=1))
 
 for t in sorted(counts):
     print("seed.sh: %-12s %4d seeds" % (t, counts[t]))
