@@ -91,9 +91,14 @@ $(BUILD)/oci_probe: $(BUILD)/tests/integration/oci_probe.o $(BUILD)/webhook/oci.
 		$(BUILD)/webhook/libcurl.o $(BUILD)/webhook/readall.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-integration: $(BUILD)/admitd $(BUILD)/rapid_reset $(BUILD)/oci_probe
+# drives the signature verifier (webhook/sigverify.c) for tests/integration/test_sigverify.sh
+$(BUILD)/sig_probe: $(BUILD)/tests/integration/sig_probe.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+integration: $(BUILD)/admitd $(BUILD)/rapid_reset $(BUILD)/oci_probe $(BUILD)/sig_probe
 	@ADMITD=$(CURDIR)/$(BUILD)/admitd RAPID_RESET=$(CURDIR)/$(BUILD)/rapid_reset \
-		OCI_PROBE=$(CURDIR)/$(BUILD)/oci_probe ./tests/integration/run.sh
+		OCI_PROBE=$(CURDIR)/$(BUILD)/oci_probe SIG_PROBE=$(CURDIR)/$(BUILD)/sig_probe \
+		./tests/integration/run.sh
 
 # libFuzzer targets (clang, ASan+UBSan), built into build/fuzz; see tests/fuzz/run.sh.
 # make test runs each briefly after replaying tests/fuzz/regressions/; make fuzz longer.

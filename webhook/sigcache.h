@@ -29,6 +29,7 @@
 /* What is cached for a key: a verdict (or a tag's digest) and why. */
 struct sigcache_value {
 	bool ok;
+	int code;                       /* the caller's own: which kind of failure */
 	char text[SIGCACHE_REASON_MAX]; /* the reason, or the digest a tag resolved to */
 };
 

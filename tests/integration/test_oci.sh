@@ -10,6 +10,7 @@
 #
 # Installs docker-registry and apache2-utils (htpasswd -B) when missing.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry.sh"
 
 PROBE=${OCI_PROBE:-$(dirname "$ADMITD")/oci_probe}
 if [ ! -x "$PROBE" ] && [ "$(dirname "$ADMITD")" = "$TOP/build" ]; then
@@ -17,20 +18,7 @@ if [ ! -x "$PROBE" ] && [ "$(dirname "$ADMITD")" = "$TOP/build" ]; then
 fi
 [ -x "$PROBE" ] || { fail "oci_probe not built (make build/oci_probe)"; exit 1; }
 
-need=()
-command -v docker-registry >/dev/null || need+=(docker-registry)
-command -v htpasswd >/dev/null || need+=(apache2-utils)
-if [ ${#need[@]} -gt 0 ]; then
-	if [ "$(id -u)" != 0 ]; then
-		fail "need root to install ${need[*]}"
-		exit 1
-	fi
-	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1; then
-		apt-get update -qq >/dev/null 2>&1
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
-			{ fail "cannot install ${need[*]}"; exit 1; }
-	fi
-fi
+registry_install || { fail "cannot install docker-registry and apache2-utils"; exit 1; }
 
 REG_PID= HOSTILE_PID= TOKEN_PID=
 stop_registries() {
@@ -61,42 +49,13 @@ http:
 auth:
   htpasswd: {realm: admitd-test, path: $WORK/htpasswd}
 YAML
-# start_registry CONFIG: docker-registry on $REG, up once /v2/ answers 401
-start_registry() {
-	docker-registry serve "$1" >>"$WORK/registry.log" 2>&1 &
-	REG_PID=$!
-	for _ in $(seq 1 100); do
-		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 --cacert "$CA" "https://$REG/v2/")
-		[ "$code" = 401 ] && return 0
-		kill -0 "$REG_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$WORK/registry.log"
-	return 1
-}
-if ! start_registry "$WORK/registry.yml"; then
+if ! registry_start "$WORK/registry.yml" 401; then
 	fail "docker-registry serves TLS with htpasswd auth on $REG"
 	exit 1
 fi
 pass "docker-registry serves TLS with htpasswd auth on $REG"
 
 CURL=(curl -sS --fail --max-time 10 --cacert "$CA" -u alice:s3cret)
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-size() { stat -c %s "$1"; }
-# push_blob REPO FILE: a monolithic upload (POST, then PUT ?digest=)
-push_blob() {
-	local loc
-	loc=$("${CURL[@]}" -X POST -D - -o /dev/null "https://$REG/v2/$1/blobs/uploads/" |
-		tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
-	case $loc in /*) loc=https://$REG$loc ;; esac
-	"${CURL[@]}" -X PUT -o /dev/null -H 'Content-Type: application/octet-stream' \
-		--data-binary @"$2" "$loc&digest=sha256:$(sha "$2")"
-}
-# push_manifest REPO REF FILE MEDIA-TYPE
-push_manifest() {
-	"${CURL[@]}" -X PUT -o /dev/null -H "Content-Type: $4" --data-binary @"$3" \
-		"https://$REG/v2/$1/manifests/$2"
-}
 D=$WORK/img
 mkdir -p "$D"
 printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' >"$D/config-amd64"
@@ -243,7 +202,7 @@ auth:
     rootcertbundle: $WORK/sign.crt
 YAML
 check "docker-registry restarts with token auth (realm on 127.0.0.1:$T_PORT)" \
-	start_registry "$WORK/registry-token.yml"
+	registry_start "$WORK/registry-token.yml" 401
 probe token --host "$REG" --ca "$CA" --auth "$WORK/auth.json" --extra "127.0.0.1:$T_PORT" <<EOF
 resolve app v1
 manifest app multi

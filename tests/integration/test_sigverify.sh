@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# test_sigverify.sh: the signature verifier (webhook/sigverify.c), driven by
+# sig_probe, against Debian's docker-registry (distribution 2.8.2: no
+# referrers API) on 127.0.0.1 over TLS. Images and signatures are pushed
+# over the registry API; cosign 2.x signatures are made with openssl
+# exactly as cosign lays them out (a simple-signing layer under the tag
+# sha256-<hex>.sig), cosign 3.x bundles as cosign 3 stores them where
+# there is no referrers API (a DSSE bundle as an OCI 1.1 referrer, listed
+# in the index tagged sha256-<hex>).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/registry.sh"
+
+PROBE=${SIG_PROBE:-$(dirname "$ADMITD")/sig_probe}
+if [ ! -x "$PROBE" ] && [ "$(dirname "$ADMITD")" = "$TOP/build" ]; then
+	make -s --no-print-directory -C "$TOP" build/sig_probe >/dev/null || exit 1
+fi
+[ -x "$PROBE" ] || { fail "sig_probe not built (make build/sig_probe)"; exit 1; }
+registry_install || { fail "cannot install docker-registry"; exit 1; }
+trap 'registry_stop; cleanup' EXIT
+
+make_certs
+CA=$WORK/certs/ca.crt
+REG=127.0.0.1:$(free_port)
+cat >"$WORK/registry.yml" <<YAML
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage:
+  filesystem: {rootdirectory: $WORK/registry}
+  delete: {enabled: true}
+http:
+  addr: $REG
+  secret: admitd-test
+  tls: {certificate: $WORK/certs/tls.crt, key: $WORK/certs/tls.key}
+YAML
+registry_start "$WORK/registry.yml" 200 || { fail "docker-registry serves TLS on $REG"; exit 1; }
+pass "docker-registry serves TLS on $REG"
+CURL=(curl -sS --fail --max-time 10 --cacert "$CA")
+
+# ---- images ----
+D=$WORK/img
+mkdir -p "$D"
+# make_image NAME: a one-layer image; prints its manifest digest
+make_image() {
+	printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"n":"%s"}' "$1" >"$D/config-$1"
+	head -c 2000 /dev/urandom >"$D/layer-$1"
+	cat >"$D/manifest-$1" <<JSON
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:$(sha "$D/config-$1")","size":$(size "$D/config-$1")},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:$(sha "$D/layer-$1")","size":$(size "$D/layer-$1")}]}
+JSON
+	push_blob app "$D/config-$1" && push_blob app "$D/layer-$1" &&
+		push_manifest app "$1" "$D/manifest-$1" application/vnd.oci.image.manifest.v1+json &&
+		echo "sha256:$(sha "$D/manifest-$1")"
+}
+SIGNED=$(make_image signed)
+UNSIGNED=$(make_image unsigned)
+OTHERKEY=$(make_image otherkey)
+WRONGDIG=$(make_image wrongdigest)
+V3=$(make_image bundled)
+# a multi-arch index over two of them: cosign signs the index digest
+cat >"$D/index" <<JSON
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$SIGNED","size":$(size "$D/manifest-signed"),"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$UNSIGNED","size":$(size "$D/manifest-unsigned"),"platform":{"architecture":"arm64","os":"linux"}}]}
+JSON
+push_manifest app multi "$D/index" application/vnd.oci.image.index.v1+json
+MULTI=sha256:$(sha "$D/index")
+check "images, a multi-arch index are pushed" [ -n "$SIGNED" ] && [ -n "$V3" ]
+
+# ---- keys and signatures ----
+openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/release.key" 2>/dev/null
+openssl ec -in "$WORK/release.key" -pubout -out "$WORK/release.pub" 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/other.key" 2>/dev/null
+
+# sign_v2 DIGEST KEY [SIGNED-DIGEST]: cosign 2.x, under sha256-<hex>.sig
+sign_v2() {
+	local target=${3:-$1} f=$WORK/payload-${1#sha256:}
+	printf '{"critical":{"identity":{"docker-reference":"%s/app"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' \
+		"$REG" "$target" >"$f"
+	local sig
+	sig=$(openssl dgst -sha256 -sign "$2" "$f" | base64 -w0)
+	printf '{}' >"$WORK/empty.json"
+	push_blob app "$f" && push_blob app "$WORK/empty.json" || return 1
+	cat >"$f.manifest" <<JSON
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:$(sha "$WORK/empty.json")","size":2},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"sha256:$(sha "$f")","size":$(size "$f"),"annotations":{"dev.cosignproject.cosign/signature":"$sig"}}]}
+JSON
+	push_manifest app "sha256-${1#sha256:}.sig" "$f.manifest" application/vnd.oci.image.manifest.v1+json
+}
+sign_v2 "$SIGNED" "$WORK/release.key"
+sign_v2 "$MULTI" "$WORK/release.key"
+sign_v2 "$OTHERKEY" "$WORK/other.key"
+sign_v2 "$WRONGDIG" "$WORK/release.key" "$SIGNED"
+
+# sign_v3 DIGEST KEY: a DSSE bundle over an in-toto statement, as a referrer in sha256-<hex>
+sign_v3() {
+	local hex=${1#sha256:}
+	python3 - "$REG/app" "$hex" "$WORK/stmt" <<-'PY'
+	import json, sys
+	name, hexd, out = sys.argv[1:4]
+	st = {"_type": "https://in-toto.io/Statement/v1",
+	      "subject": [{"name": name, "digest": {"sha256": hexd}}],
+	      "predicateType": "https://sigstore.dev/cosign/sign/v1", "predicate": {}}
+	body = json.dumps(st).encode()
+	t = b"application/vnd.in-toto+json"
+	open(out, "wb").write(body)
+	open(out + ".pae", "wb").write(b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body))
+	PY
+	local sig
+	sig=$(openssl dgst -sha256 -sign "$2" "$WORK/stmt.pae" | base64 -w0)
+	cat >"$WORK/bundle-$hex" <<JSON
+{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":"release"}},"dsseEnvelope":{"payload":"$(base64 -w0 <"$WORK/stmt")","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"$sig"}]}}
+JSON
+	printf '{}' >"$WORK/empty.json"
+	push_blob app "$WORK/bundle-$hex" && push_blob app "$WORK/empty.json" || return 1
+	cat >"$WORK/ref-$hex" <<JSON
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:$(sha "$WORK/empty.json")","size":2},"layers":[{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","digest":"sha256:$(sha "$WORK/bundle-$hex")","size":$(size "$WORK/bundle-$hex")}],"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$1","size":$(size "$D/manifest-bundled")}}
+JSON
+	push_manifest app "sha256:$(sha "$WORK/ref-$hex")" "$WORK/ref-$hex" application/vnd.oci.image.manifest.v1+json || return 1
+	cat >"$WORK/idx-$hex" <<JSON
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:$(sha "$WORK/ref-$hex")","size":$(size "$WORK/ref-$hex"),"artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json"}]}
+JSON
+	push_manifest app "sha256-$hex" "$WORK/idx-$hex" application/vnd.oci.image.index.v1+json
+}
+sign_v3 "$V3" "$WORK/release.key"
+check "signatures are pushed as cosign 2.x and 3.x store them" \
+	"${CURL[@]}" -o /dev/null -H 'Accept: application/vnd.oci.image.index.v1+json' "https://$REG/v2/app/manifests/sha256-${V3#sha256:}"
+
+# ---- the verifier ----
+coproc SV { timeout 120 "$PROBE" --registry "$REG" --ca "$CA" --key "$WORK/release.pub" 2>&1; }
+ask() { # COMMAND: the probe's one-line answer in $ANS
+	echo "$1" >&"${SV[1]}"
+	ANS=
+	IFS= read -r -t 30 ANS <&"${SV[0]}"
+	echo "     $1 -> $ANS"
+}
+starts() { [[ "$ANS" == "$1"* ]]; }
+has() { [[ "$ANS" == *"$1"* ]]; }
+
+ask "verify $REG/app@$SIGNED"
+check "a cosign 2.x signature by the configured key: signed" starts "signed cached=0"
+check "  with the key and the format named" has "cosign 2.x signature"
+ask "verify $REG/app@$SIGNED"
+check "  again: from the cache, no registry request" starts "signed cached=1 requests=0"
+ask "verify $REG/app:signed"
+check "by tag: resolved to its digest, which is named" starts "signed" && has "digest=$SIGNED"
+ask "verify $REG/app:multi"
+check "a multi-arch tag: the index digest cosign signed" starts "signed" && has "digest=$MULTI"
+ask "verify $REG/app@$UNSIGNED"
+check "no signature: unsigned, and the message says how to sign" starts "unsigned" && has "cosign sign --key"
+ask "verify $REG/app@$OTHERKEY"
+check "signed by another key: rejected" starts "rejected" && has "1 signature found"
+ask "verify $REG/app@$WRONGDIG"
+check "a signature for another digest: rejected, saying so" starts "rejected" && has "$SIGNED"
+ask "verify $REG/app@$V3"
+check "a cosign 3.x bundle (tag-schema referrer): signed" starts "signed" && has "cosign 3.x bundle"
+ask "verify ghcr.io/acme/app:1"
+check "a registry not configured: no-registry, and no connection" starts "no-registry cached=0 requests=0"
+ask "verify $REG/app@$UNSIGNED"
+check "a failure is cached too (briefly)" starts "unsigned cached=1"
+
+# registry down: a verdict within its lifetime still stands, nothing else passes
+registry_stop
+ask "verify $REG/app@$SIGNED"
+check "registry down: a digest verified within cacheSeconds still passes" starts "signed cached=1"
+ask "verify $REG/app@$V3"
+check "  a bundle verified before, too" starts "signed cached=1"
+ask "advance 301"
+ask "verify $REG/app@$SIGNED"
+check "registry down, the verdict expired: unreachable (fail closed), naming the registry" \
+	starts "unreachable" && has "$REG"
+ask "forget"
+ask "verify $REG/app:signed"
+check "registry down, a tag: unreachable, its tag not resolved" starts "unreachable" && has "tag"
+echo "quit" >&"${SV[1]}"

@@ -1,0 +1,443 @@
+/*
+ * sigverify.c: from an image reference to a verdict (see sigverify.h).
+ *
+ *   image ─ parse ─ registry configured? ─ digest (the tag resolved, cached
+ *   briefly) ─ cache ─ cosign 2.x: manifest sha256-<hex>.sig, each
+ *   simple-signing layer ─ cosign 3.x: referrers (or the sha256-<hex> tag
+ *   index), each bundle ─ verdict, cached.
+ *
+ * One valid signature by one configured key is enough; otherwise the
+ * verdict carries the most telling reason among the signatures found.
+ */
+#include "sigverify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../policies/image.h"
+#include "arena.h"
+
+#define SIGVERIFY_MAX_SIGNATURES   16 /* layers or referrers looked at, per format */
+#define SIGVERIFY_MT_SIMPLESIGNING "application/vnd.dev.cosign.simplesigning.v1+json"
+#define SIGVERIFY_MT_BUNDLE        "application/vnd.dev.sigstore.bundle.v0.3+json"
+#define SIGVERIFY_ANNOTATION       "dev.cosignproject.cosign/signature"
+
+struct sigverify_registry {
+	char host[256];
+	struct oci_client *client;
+};
+
+struct sigverify {
+	struct sigverify_registry *registries;
+	size_t n;
+	struct sigcache *cache;
+};
+
+const char *sigverify_status_name(enum sigverify_status s)
+{
+	static const char *const names[] = {"signed",      "unsigned",    "rejected",
+					    "unreachable", "no-registry", "bad-image"};
+	return (size_t)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+struct sigverify *sigverify_new(const struct oci_config *registries, size_t n, size_t max_entries,
+				struct oci_error *err)
+{
+	struct sigverify *sv = calloc(1, sizeof(*sv));
+	if (sv == NULL || (sv->cache = sigcache_new(max_entries)) == NULL ||
+	    (n > 0 && (sv->registries = calloc(n, sizeof(*sv->registries))) == NULL)) {
+		err->category = OCI_INTERNAL;
+		snprintf(err->reason, sizeof(err->reason), "out of memory");
+		sigverify_free(sv);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(sv->registries[i].host, sizeof(sv->registries[i].host), "%s",
+			 registries[i].host);
+		for (char *p = sv->registries[i].host; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		if ((sv->registries[i].client = oci_open(&registries[i], err)) == NULL) {
+			sigverify_free(sv);
+			return NULL;
+		}
+		sv->n = i + 1;
+	}
+	return sv;
+}
+
+void sigverify_free(struct sigverify *sv)
+{
+	if (sv == NULL)
+		return;
+	for (size_t i = 0; i < sv->n; i++)
+		oci_close(sv->registries[i].client);
+	free(sv->registries);
+	sigcache_free(sv->cache);
+	free(sv);
+}
+
+void sigverify_forget(struct sigverify *sv)
+{
+	sigcache_clear(sv->cache);
+}
+
+void sigverify_cache_stats(struct sigverify *sv, struct sigcache_stats *out)
+{
+	sigcache_stats(sv->cache, out);
+}
+
+static struct oci_client *sigverify_client(struct sigverify *sv, const char *host)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->registries[i].host, host) == 0)
+			return sv->registries[i].client;
+	return NULL;
+}
+
+/* What one look for signatures found: the best verdict so far and its reason. */
+struct sigverify_search {
+	struct oci_client *client;
+	const struct sigverify_policy *p;
+	const char *path; /* repository in the registry: "prod/app" */
+	const char *repo; /* host/path: the identity a signature must name */
+	const char *digest;
+	struct timespec deadline;
+	unsigned requests;
+	unsigned found; /* signatures looked at */
+	bool valid;
+	char reason[512];     /* the most telling rejection, or what signed it */
+	int rank;             /* how telling that reason is: a later, more specific one wins */
+	struct oci_error oci; /* a registry failure on the way, if any */
+	bool failed;
+};
+
+/* Keeps a signature's verdict if it tells more than the one kept. */
+static void sigverify_note(struct sigverify_search *s, const struct cosign_result *res,
+			   const char *format)
+{
+	s->found++;
+	/* a signature by a configured key that fails a later check says more than an unknown key */
+	static const int rank[COSIGN_NVERDICTS] = {
+		[COSIGN_VALID] = 9,      [COSIGN_WRONG_DIGEST] = 5,  [COSIGN_WRONG_IDENTITY] = 6,
+		[COSIGN_WRONG_TYPE] = 3, [COSIGN_BAD_SIGNATURE] = 4, [COSIGN_MALFORMED] = 1,
+	};
+	int r = rank[res->verdict];
+	if (r <= s->rank)
+		return;
+	s->rank = r;
+	s->valid = res->verdict == COSIGN_VALID;
+	if (snprintf(s->reason, sizeof(s->reason), "%s (%s)", res->reason, format) < 0)
+		s->reason[0] = '\0';
+}
+
+static bool sigverify_fail(struct sigverify_search *s, const struct oci_error *e)
+{
+	s->failed = true;
+	s->oci = *e;
+	return false;
+}
+
+/* The descriptors of a manifest's layers or an index's manifests. */
+static const json_t *sigverify_list(const struct oci_content *ct, const char *key, json_t **doc)
+{
+	*doc = json_loadb((const char *)ct->data, ct->len, JSON_REJECT_DUPLICATES, NULL);
+	const json_t *list = json_object_get(*doc, key);
+	return json_is_array(list) ? list : NULL;
+}
+
+static const char *sigverify_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* A blob a descriptor names, within max bytes. */
+static enum oci_category sigverify_blob(struct sigverify_search *s, const json_t *desc, size_t max,
+					struct oci_content *out, struct oci_error *e)
+{
+	const char *digest = sigverify_str(desc, "digest");
+	json_int_t size = json_integer_value(json_object_get(desc, "size"));
+	if (digest == NULL || !json_is_integer(json_object_get(desc, "size")) || size < 0) {
+		e->category = OCI_PROTOCOL;
+		snprintf(e->reason, sizeof(e->reason), "a descriptor without digest or size");
+		return OCI_PROTOCOL;
+	}
+	s->requests++;
+	return oci_blob(s->client, s->path, digest, (size_t)size, max, s->deadline, out, e);
+}
+
+/* cosign 2.x: the layers of the manifest tagged sha256-<hex>.sig. false on a registry failure. */
+static bool sigverify_v2(struct sigverify_search *s)
+{
+	char tag[OCI_DIGEST_MAX + 8];
+	snprintf(tag, sizeof(tag), "sha256-%s.sig", s->digest + 7);
+	struct oci_content man = {0};
+	struct oci_error e;
+	s->requests++;
+	enum oci_category cat = oci_manifest(s->client, s->path, tag, s->deadline, &man, &e);
+	if (cat == OCI_NOT_FOUND)
+		return true; /* no cosign 2.x signature */
+	if (cat != OCI_OK)
+		return sigverify_fail(s, &e);
+	json_t *doc = NULL;
+	const json_t *layers = sigverify_list(&man, "layers", &doc);
+	size_t i, looked = 0;
+	const json_t *layer;
+	bool ok = true;
+	json_array_foreach(layers, i, layer)
+	{
+		const char *mt = sigverify_str(layer, "mediaType");
+		const char *sig =
+			sigverify_str(json_object_get(layer, "annotations"), SIGVERIFY_ANNOTATION);
+		if (mt == NULL || strcmp(mt, SIGVERIFY_MT_SIMPLESIGNING) != 0 || sig == NULL)
+			continue;
+		if (++looked > SIGVERIFY_MAX_SIGNATURES || s->valid)
+			break;
+		struct oci_content blob = {0};
+		if (sigverify_blob(s, layer, COSIGN_PAYLOAD_MAX, &blob, &e) != OCI_OK) {
+			ok = sigverify_fail(s, &e);
+			break;
+		}
+		struct cosign_result res = {0};
+		cosign_verify_simplesigning(s->p->keys, blob.data, blob.len, sig, s->digest,
+					    s->repo, &s->p->options, &res);
+		sigverify_note(s, &res, "cosign 2.x signature");
+		cosign_result_release(&res);
+		oci_content_free(&blob);
+	}
+	json_decref(doc);
+	oci_content_free(&man);
+	return ok;
+}
+
+/* One cosign 3.x referrer: its manifest, its bundle layer. false on a registry failure. */
+static bool sigverify_bundle(struct sigverify_search *s, const json_t *desc)
+{
+	struct oci_content man = {0};
+	struct oci_error e;
+	const char *digest = sigverify_str(desc, "digest");
+	if (digest == NULL)
+		return true;
+	s->requests++;
+	if (oci_manifest(s->client, s->path, digest, s->deadline, &man, &e) != OCI_OK)
+		return sigverify_fail(s, &e);
+	json_t *doc = NULL;
+	const json_t *layers = sigverify_list(&man, "layers", &doc);
+	const json_t *layer = json_array_get(layers, 0);
+	const char *mt = sigverify_str(layer, "mediaType");
+	bool ok = true;
+	if (mt != NULL && strcmp(mt, SIGVERIFY_MT_BUNDLE) == 0) {
+		struct oci_content blob = {0};
+		if (sigverify_blob(s, layer, COSIGN_BUNDLE_MAX, &blob, &e) != OCI_OK) {
+			ok = sigverify_fail(s, &e);
+		} else {
+			struct cosign_result res = {0};
+			cosign_verify_bundle(s->p->keys, blob.data, blob.len, s->digest, s->repo,
+					     &s->p->options, &res);
+			sigverify_note(s, &res, "cosign 3.x bundle");
+			cosign_result_release(&res);
+		}
+		oci_content_free(&blob);
+	}
+	json_decref(doc);
+	oci_content_free(&man);
+	return ok;
+}
+
+/*
+ * cosign 3.x: the referrers whose artifactType is a Sigstore bundle,
+ * from the referrers API, or from the index tagged sha256-<hex> where the
+ * registry has none (distribution 2.8, GHCR). false on a registry failure.
+ */
+static bool sigverify_v3(struct sigverify_search *s)
+{
+	struct oci_content idx = {0};
+	struct oci_error e;
+	s->requests++;
+	enum oci_category cat = oci_referrers(s->client, s->path, s->digest, SIGVERIFY_MT_BUNDLE,
+					      s->deadline, &idx, &e);
+	if (cat == OCI_NOT_SUPPORTED) {
+		char tag[OCI_DIGEST_MAX + 8];
+		snprintf(tag, sizeof(tag), "sha256-%s", s->digest + 7);
+		s->requests++;
+		cat = oci_manifest(s->client, s->path, tag, s->deadline, &idx, &e);
+	}
+	if (cat == OCI_NOT_FOUND)
+		return true;
+	if (cat != OCI_OK)
+		return sigverify_fail(s, &e);
+	json_t *doc = NULL;
+	const json_t *list = sigverify_list(&idx, "manifests", &doc);
+	size_t i, looked = 0;
+	const json_t *desc;
+	bool ok = true;
+	json_array_foreach(list, i, desc)
+	{
+		const char *at = sigverify_str(desc, "artifactType");
+		if (at == NULL || strcmp(at, SIGVERIFY_MT_BUNDLE) != 0)
+			continue;
+		if (++looked > SIGVERIFY_MAX_SIGNATURES || s->valid)
+			break;
+		if (!(ok = sigverify_bundle(s, desc)))
+			break;
+	}
+	json_decref(doc);
+	oci_content_free(&idx);
+	return ok;
+}
+
+static void sigverify_say(struct sigverify_verdict *out, enum sigverify_status st, const char *fmt,
+			  ...) __attribute__((format(printf, 3, 4)));
+static void sigverify_say(struct sigverify_verdict *out, enum sigverify_status st, const char *fmt,
+			  ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+	out->status = st;
+}
+
+/* The verification proper, for the owner of the cache entry. */
+static void sigverify_digest(struct sigverify *sv, const struct sigverify_policy *p,
+			     struct oci_client *c, const struct image_ref *r, const char *image,
+			     struct timespec deadline, struct sigverify_verdict *out)
+{
+	char repo[1024];
+	snprintf(repo, sizeof(repo), "%s/%s", r->host, r->path);
+	struct sigverify_search s = {
+		.client = c,
+		.p = p,
+		.path = r->path,
+		.repo = repo,
+		.digest = out->digest,
+		.deadline = deadline,
+	};
+	(void)sv;
+	if (sigverify_v2(&s) && !s.valid)
+		sigverify_v3(&s);
+	out->requests += s.requests;
+	if (s.valid)
+		sigverify_say(out, SIGVERIFY_SIGNED, "image \"%s\" (%s): %s", image, out->digest,
+			      s.reason);
+	else if (s.failed)
+		sigverify_say(out, SIGVERIFY_UNREACHABLE,
+			      "image \"%s\" (%s): the signatures could not be read: %s (%s)", image,
+			      out->digest, s.oci.reason, oci_category_name(s.oci.category));
+	else if (s.found == 0)
+		sigverify_say(
+			out, SIGVERIFY_UNSIGNED,
+			"image \"%s\" (%s) has no cosign signature in %s; sign it with one of "
+			"the policy's keys (cosign sign --key ...)",
+			image, out->digest, r->host);
+	else
+		sigverify_say(out, SIGVERIFY_REJECTED,
+			      "image \"%s\" (%s): %u signature%s found, none by a configured key "
+			      "for this image: %s",
+			      image, out->digest, s.found, s.found == 1 ? "" : "s", s.reason);
+}
+
+/* tag -> digest, through the cache. false (out filled) when it cannot be had. */
+static bool sigverify_resolve(struct sigverify *sv, const struct sigverify_policy *p,
+			      struct oci_client *c, const struct image_ref *r, const char *image,
+			      double now, struct timespec deadline, struct sigverify_verdict *out)
+{
+	char key[SIGCACHE_KEY_MAX];
+	snprintf(key, sizeof(key), "tag|%s/%s:%s", r->host, r->path, r->tag ? r->tag : "latest");
+	struct sigcache_value v;
+	switch (sigcache_get(sv->cache, key, now, &deadline, &v)) {
+	case SIGCACHE_HIT:
+		snprintf(out->digest, sizeof(out->digest), "%.*s", (int)sizeof(out->digest) - 1,
+			 v.text);
+		return v.ok;
+	case SIGCACHE_TIMEOUT:
+		sigverify_say(out, SIGVERIFY_UNREACHABLE,
+			      "image \"%s\": its tag's digest was not known in time", image);
+		return false;
+	case SIGCACHE_NOMEM:
+		sigverify_say(out, SIGVERIFY_UNREACHABLE, "image \"%s\": out of memory", image);
+		return false;
+	case SIGCACHE_OWNER:
+		break;
+	}
+	struct oci_error e;
+	out->requests++;
+	if (oci_resolve(c, r->path, r->tag ? r->tag : "latest", deadline, out->digest, &e) !=
+	    OCI_OK) {
+		sigcache_abandon(sv->cache, key);
+		sigverify_say(out, SIGVERIFY_UNREACHABLE,
+			      "image \"%s\": its tag could not be resolved to a digest: %s (%s)",
+			      image, e.reason, oci_category_name(e.category));
+		out->digest[0] = '\0';
+		return false;
+	}
+	v.ok = true;
+	snprintf(v.text, sizeof(v.text), "%s", out->digest);
+	sigcache_put(sv->cache, key, &v, now, p->tag_seconds);
+	return true;
+}
+
+enum sigverify_status sigverify_image(struct sigverify *sv, const struct sigverify_policy *p,
+				      const char *image, double now, struct timespec deadline,
+				      struct sigverify_verdict *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct arena a;
+	arena_init(&a);
+	struct image_ref r;
+	if (image_parse(&a, image, &r) < 0) {
+		sigverify_say(out, SIGVERIFY_BAD_IMAGE, "\"%s\" is not an image reference", image);
+		goto done;
+	}
+	struct oci_client *c = sigverify_client(sv, r.host);
+	if (c == NULL) {
+		sigverify_say(
+			out, SIGVERIFY_NO_REGISTRY,
+			"image \"%s\" is from %s, which is not under registries: in the "
+			"configuration, so its signatures cannot be checked; add the registry "
+			"or use an image from a configured one",
+			image, r.host);
+		goto done;
+	}
+	if (r.digest != NULL) {
+		if (strncmp(r.digest, "sha256:", 7) != 0) {
+			sigverify_say(out, SIGVERIFY_BAD_IMAGE,
+				      "image \"%s\": cosign signs sha256 digests only", image);
+			goto done;
+		}
+		snprintf(out->digest, sizeof(out->digest), "%s", r.digest);
+	} else if (!sigverify_resolve(sv, p, c, &r, image, now, deadline, out)) {
+		goto done;
+	}
+	char key[SIGCACHE_KEY_MAX];
+	snprintf(key, sizeof(key), "sig|%s/%s@%s|%s", r.host, r.path, out->digest,
+		 p->fingerprint != NULL ? p->fingerprint : "");
+	struct sigcache_value v;
+	switch (sigcache_get(sv->cache, key, now, &deadline, &v)) {
+	case SIGCACHE_HIT:
+		out->cached = true;
+		out->status = (enum sigverify_status)v.code;
+		snprintf(out->reason, sizeof(out->reason), "%s", v.text);
+		goto done;
+	case SIGCACHE_TIMEOUT:
+	case SIGCACHE_NOMEM:
+		sigverify_say(out, SIGVERIFY_UNREACHABLE,
+			      "image \"%s\" (%s): its verification did not end in time", image,
+			      out->digest);
+		goto done;
+	case SIGCACHE_OWNER:
+		break;
+	}
+	sigverify_digest(sv, p, c, &r, image, deadline, out);
+	v.ok = out->status == SIGVERIFY_SIGNED;
+	v.code = (int)out->status;
+	snprintf(v.text, sizeof(v.text), "%.*s", (int)sizeof(v.text) - 1, out->reason);
+	sigcache_put(sv->cache, key, &v, now, v.ok ? p->cache_seconds : p->failure_seconds);
+done:
+	arena_free(&a);
+	return out->status;
+}

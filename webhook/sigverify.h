@@ -1,0 +1,76 @@
+/*
+ * sigverify: is this image signed by one of these keys? The whole
+ * question, from an image reference to a verdict, for the signed-images
+ * policy: resolve a tag to its digest, find the image's cosign
+ * signatures in its registry (cosign 2.x: the tag sha256-<hex>.sig;
+ * cosign 3.x: Sigstore bundles as OCI 1.1 referrers, through the
+ * referrers API or the sha256-<hex> tag where the registry has none),
+ * verify them (cosign.c), and remember the verdict (sigcache.c).
+ *
+ * Blocking, thread-safe, bounded by a deadline: called from workers,
+ * never an event loop. Contacts only configured registries (oci.c
+ * enforces the rest: sizes, digests, redirects, token realms) and never
+ * Rekor, Fulcio or TUF.
+ */
+#ifndef ADMITD_SIGVERIFY_H
+#define ADMITD_SIGVERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "cosign.h"
+#include "oci.h"
+#include "sigcache.h"
+
+enum sigverify_status {
+	SIGVERIFY_SIGNED = 0,  /* a signature by a configured key, for this digest */
+	SIGVERIFY_UNSIGNED,    /* the registry holds no signature for the digest */
+	SIGVERIFY_REJECTED,    /* signatures, but none that verifies (reason says why) */
+	SIGVERIFY_UNREACHABLE, /* the registry failed us: down, timeout, auth, too large */
+	SIGVERIFY_NO_REGISTRY, /* the image's registry is not configured: not contacted */
+	SIGVERIFY_BAD_IMAGE,   /* not an image reference */
+};
+
+/* "signed", "unsigned", "rejected", "unreachable", "no-registry", "bad-image" (metrics). */
+const char *sigverify_status_name(enum sigverify_status s);
+
+/* What decides a verdict besides the registry: the policy's side. */
+struct sigverify_policy {
+	const struct cosign_keys *keys;
+	struct cosign_options options;
+	/* the keys' and options' fingerprint: part of every cache key */
+	const char *fingerprint;
+	double cache_seconds;   /* a verdict of signed */
+	double failure_seconds; /* any other verdict */
+	double tag_seconds;     /* a tag's digest */
+};
+
+struct sigverify_verdict {
+	enum sigverify_status status;
+	char digest[OCI_DIGEST_MAX]; /* the digest judged, "" when none was found */
+	char reason[768];            /* for the denial message: what, and what to do */
+	bool cached;                 /* the verdict came from the cache */
+	unsigned requests;           /* registry requests this call made */
+};
+
+struct sigverify;
+
+/* A verifier over these registries (copied) and a cache of max_entries verdicts. */
+struct sigverify *sigverify_new(const struct oci_config *registries, size_t n, size_t max_entries,
+				struct oci_error *err);
+void sigverify_free(struct sigverify *sv);
+
+/*
+ * Judges image (as written in the pod) under policy p, by deadline
+ * (CLOCK_MONOTONIC). now is CLOCK_MONOTONIC seconds (tests move it).
+ * Always fills out; returns out->status.
+ */
+enum sigverify_status sigverify_image(struct sigverify *sv, const struct sigverify_policy *p,
+				      const char *image, double now, struct timespec deadline,
+				      struct sigverify_verdict *out);
+/* Forgets every verdict (a reload that changed keys or registries). */
+void sigverify_forget(struct sigverify *sv);
+void sigverify_cache_stats(struct sigverify *sv, struct sigcache_stats *out);
+
+#endif
