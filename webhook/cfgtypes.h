@@ -50,6 +50,8 @@ struct request_limits {
 
 struct kind_desc;
 
+struct sigverify;
+
 struct admitd_config {
 	atomic_int refs;
 	enum admitd_mode mode;
@@ -68,6 +70,7 @@ struct admitd_config {
 	struct rule **rules;        /* custom rules from `rules:`, in file order */
 	size_t nrules;
 	struct kind_desc *workloads; /* `workloads:`, judged like the built-in kinds (kinds.h) */
+	struct sigverify *sigverify; /* TEMP until registries: lands */
 	size_t nworkloads;
 };
 
