@@ -584,7 +584,12 @@ static void test_registry_errors_name_the_entry_and_key(void **state)
 		 "whole number from 1 to 60)"},
 		{"{host: ghcr.io, timeoutSeconds: 61}",
 		 "invalid value \"61\" for key \"registries[0].timeoutSeconds\""},
-		{"{host: ghcr.io, timeoutSeconds: soon}", "registries[0].timeoutSeconds"},
+		{"{host: ghcr.io, timeoutSeconds: soon}",
+		 "test.yaml:2:37: invalid value \"soon\" for key \"registries[0].timeoutSeconds\" "
+		 "(expected a whole number)"},
+		{"{host: ghcr.io, timeoutSeconds: -1}",
+		 "invalid value \"-1\" for key \"registries[0].timeoutSeconds\" (expected a whole "
+		 "number)"},
 		{"{caFile: /etc/hostname}", "missing required key \"host\" in registries[0]"},
 		{"{host: ghcr.io, insecure: true}", "unknown key \"insecure\" in registries[0]"},
 		{"ghcr.io", "test.yaml:2:5: registries[0] must be a mapping"},
