@@ -49,6 +49,8 @@ struct request_limits {
 };
 
 struct kind_desc;
+struct oci_config;
+struct sigverify;
 
 struct sigverify;
 
@@ -72,6 +74,11 @@ struct admitd_config {
 	struct kind_desc *workloads; /* `workloads:`, judged like the built-in kinds (kinds.h) */
 	struct sigverify *sigverify; /* TEMP until registries: lands */
 	size_t nworkloads;
+	/* `registries:`, the only hosts image signatures are fetched from (oci.h); its
+	 * strings are the configuration's own, lower-cased hosts */
+	struct oci_config *registries;
+	size_t nregistries;
+	struct sigverify *sigverify; /* over those registries, with its cache; NULL when none */
 };
 
 #endif
