@@ -52,8 +52,6 @@ struct kind_desc;
 struct oci_config;
 struct sigverify;
 
-struct sigverify;
-
 struct admitd_config {
 	atomic_int refs;
 	enum admitd_mode mode;
@@ -72,7 +70,6 @@ struct admitd_config {
 	struct rule **rules;        /* custom rules from `rules:`, in file order */
 	size_t nrules;
 	struct kind_desc *workloads; /* `workloads:`, judged like the built-in kinds (kinds.h) */
-	struct sigverify *sigverify; /* TEMP until registries: lands */
 	size_t nworkloads;
 	/* `registries:`, the only hosts image signatures are fetched from (oci.h); its
 	 * strings are the configuration's own, lower-cased hosts */
