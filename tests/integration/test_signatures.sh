@@ -131,7 +131,14 @@ sleep 1.2
 post "$WORK/signed.json"
 check "after a reload to another key, the image signed by the old one is denied" \
 	denied_with "none by a configured key"
+# SIGTERM while a verification waits on the silent registry: it ends, and nothing leaks
+(post "$WORK/silent.json"; echo "$BODY" >"$WORK/silent2.out") &
+SILENT=$!
+sleep 0.3
 stop_server
+wait $SILENT
+check "SIGTERM with a verification in flight: the server exits 0 (workers stopped, nothing leaked)" \
+	[ "$SERVER_STATUS" = 0 ]
 
 # audit asks the registries too, and --offline says it did not
 config "$WORK/release.pub"
