@@ -363,6 +363,31 @@ int image_parse(struct arena *a, const char *ref, struct image_ref *out)
 	return 0;
 }
 
+const char *image_host_check(const char *text)
+{
+	return image_host(text, strlen(text));
+}
+
+int image_registry_host(const char *text, char *out, size_t outlen, char *why, size_t whylen)
+{
+	size_t n = strlen(text);
+	const char *bad = image_host(text, n);
+	/* otherwise no image names it: "corp/app" is docker.io/corp/app */
+	if (bad == NULL && !image_looks_like_host(text, n))
+		bad = "is not a registry host in an image reference (NAME/app is "
+		      "docker.io/NAME/app): a host has a '.' or a ':port', or is localhost";
+	const char *host = image_host_is(text, n, "index.docker.io") ? IMAGE_DEFAULT_HOST : text;
+	if (bad == NULL && strlen(host) >= outlen)
+		bad = "is too long for a registry host";
+	if (bad != NULL) {
+		snprintf(why, whylen, "%s", bad);
+		return -1;
+	}
+	snprintf(out, outlen, "%s", host);
+	image_lower_in_place(out);
+	return 0;
+}
+
 static char *image_xstrndup(const char *s, size_t n)
 {
 	char *d = malloc(n + 1);

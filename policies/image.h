@@ -27,6 +27,21 @@ struct image_ref {
 int image_parse(struct arena *a, const char *ref, struct image_ref *out);
 
 /*
+ * A registry host as image references write it: a domain name, IPv4 or
+ * [IPv6], then an optional ":port". NULL, or why not, to follow the text
+ * in a message ("has a malformed registry host ...").
+ */
+const char *image_host_check(const char *text);
+/*
+ * The same, for the host of a registry images are pulled from: it must
+ * also be read as a host by the runtime's rule (a '.', a ':port', or
+ * localhost), and it is written into out as image_ref.host names it:
+ * lower-cased, Docker Hub's index.docker.io as docker.io. Returns 0, or
+ * -1 with why.
+ */
+int image_registry_host(const char *text, char *out, size_t outlen, char *why, size_t whylen);
+
+/*
  * An image pattern: the one syntax of every configuration key that names
  * images (allowed-registries' `registries`, every `exemptions.images`).
  * Without a tag or digest it is a prefix on whole components, with one it

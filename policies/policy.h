@@ -77,6 +77,8 @@ struct pod_view {
 struct policy_desc;
 struct violation;
 
+struct sigcheck_results;
+
 struct policy_ctx {
 	struct arena *arena;
 	const struct pod_view *pod;
@@ -87,6 +89,8 @@ struct policy_ctx {
 	size_t nviolations;
 	const char *error; /* set by policy_error() */
 	unsigned *once;    /* the request's POLICY_ONCE_* findings already reported */
+	/* image-signatures: verdicts gathered before the engine ran (webhook/sigcheck.h) */
+	const struct sigcheck_results *signatures;
 };
 
 /*

@@ -93,6 +93,8 @@ struct audit_run {
 	struct cluster *cluster; /* --cluster: the API server, open until audit_free */
 	bool write_reports;      /* --write-reports: store the reports there too */
 	size_t report_bytes;     /* --report-bytes: a report's results, at most */
+	bool offline;            /* --offline: no registry is asked */
+	bool signatures_skipped; /* and so image-signatures judged nothing */
 	int widths[5];           /* the table's column widths, from what was judged */
 };
 

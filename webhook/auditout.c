@@ -122,6 +122,10 @@ static int table_end(struct audit_out *o, const json_t *s)
 		table_counts(o->out, "By namespace:", json_object_get(s, "byNamespace"));
 	}
 	table_counts(o->out, "Not judged (not a pod or workload):", json_object_get(s, "skipped"));
+	const char *key;
+	json_t *val;
+	json_object_foreach((json_t *)json_object_get(s, "skippedPolicies"), key, val)
+		fprintf(o->out, "\nSkipped: %s (%s)\n", key, json_string_value(val));
 	table_notes(o->out,
 		    "Read once (reached again through a link):", json_object_get(s, "ignored"));
 	table_notes(o->out,

@@ -120,6 +120,12 @@ const struct cfgkey cfgkeys_table[] = {
 	 .doc_default = "none",
 	 .doc = "custom resources that embed a pod template (Argo Rollouts, Knative Services, "
 		"...), judged like a Deployment ([Workloads](#workloads-custom-resources))"},
+	{.path = "registries",
+	 .type = CFGKEYS_LIST,
+	 .live = true,
+	 .doc_default = "none: no registry is contacted",
+	 .doc = "the registries image signatures may be fetched from, with their CA, credentials "
+		"and timeout; a reload replaces them all ([Registries](#registries))"},
 	CK_ENUM("onPolicyError", on_policy_error_allow, cfgkeys_on_error, 0, NULL,
 		"a policy that fails internally denies the request (fail closed); `allow` lets it "
 		"through with a warning"),

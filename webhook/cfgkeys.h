@@ -6,8 +6,8 @@
  * error of a file, each with file:line:col and the hint of the key's own
  * values), their defaults, the restart check of a reload and the key
  * reference in the docs (`admitd config --markdown`). Adding a key is one
- * row. `policies:`, `rules:` and `workloads:` entries are read by config.c and
- * rules.c.
+ * row. `policies:`, `rules:`, `workloads:` and `registries:` entries are read
+ * by config.c and rules.c.
  */
 #ifndef ADMITD_CFGKEYS_H
 #define ADMITD_CFGKEYS_H

@@ -49,6 +49,8 @@ struct request_limits {
 };
 
 struct kind_desc;
+struct oci_config;
+struct sigverify;
 
 struct admitd_config {
 	atomic_int refs;
@@ -69,6 +71,11 @@ struct admitd_config {
 	size_t nrules;
 	struct kind_desc *workloads; /* `workloads:`, judged like the built-in kinds (kinds.h) */
 	size_t nworkloads;
+	/* `registries:`, the only hosts image signatures are fetched from (oci.h); its
+	 * strings are the configuration's own, lower-cased hosts */
+	struct oci_config *registries;
+	size_t nregistries;
+	struct sigverify *sigverify; /* over those registries, with its cache; NULL when none */
 };
 
 #endif

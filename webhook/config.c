@@ -18,11 +18,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -30,8 +33,11 @@
 #include "../policies/registry.h"
 #include "cfgkeys.h"
 #include "kinds.h"
+#include "libcurl.h"
+#include "oci.h"
 #include "readall.h"
 #include "rules.h"
+#include "sigverify.h"
 
 const char config_default_yaml[] = "# admitd built-in default configuration\n"
 				   "mode: enforce\n"
@@ -320,6 +326,288 @@ static int config_load_workloads(struct admitd_config *cfg, const char *buf, siz
 	return rc;
 }
 
+/* ---- `registries:`: the registries image signatures are fetched from ---- */
+
+/* each is a client with its own connection and credentials; a cluster pulls from a handful */
+#define CONFIG_REGISTRIES_MAX 64
+/* verdicts and tag digests remembered across every registry (sigcache.c) */
+#define CONFIG_SIGVERIFY_ENTRIES 4096
+/* seconds per HTTP request: how long one registry answer may hold a review up */
+#define CONFIG_REGISTRY_TIMEOUT_DEFAULT 5
+#define CONFIG_REGISTRY_TIMEOUT_MAX     60
+
+struct config_registry {
+	char *host, *ca_file, *credentials_file;
+	bool insecure_http;
+	char **allowed_hosts;
+	unsigned nallowed_hosts;
+	unsigned *timeout_s; /* NULL: not given */
+};
+
+static const cyaml_schema_field_t config_registry_fields[] = {
+	CYAML_FIELD_STRING_PTR("host", CYAML_FLAG_POINTER, struct config_registry, host, 0, 260),
+	CYAML_FIELD_STRING_PTR("caFile", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_registry, ca_file, 0, 4096),
+	CYAML_FIELD_STRING_PTR("credentialsFile", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_registry, credentials_file, 0, 4096),
+	POLICY_FIELD_BOOL("insecureHTTP", struct config_registry, insecure_http),
+	CYAML_FIELD_SEQUENCE_COUNT("allowedHosts", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+				   struct config_registry, allowed_hosts, nallowed_hosts,
+				   &settings_string_entry, 0, OCI_EXTRA_HOSTS_MAX),
+	CYAML_FIELD_UINT_PTR("timeoutSeconds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			     struct config_registry, timeout_s),
+	CYAML_FIELD_END,
+};
+static const cyaml_schema_value_t config_registry_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct config_registry, config_registry_fields),
+};
+
+static void config_free_registries(struct admitd_config *cfg)
+{
+	sigverify_free(cfg->sigverify);
+	cfg->sigverify = NULL;
+	for (size_t i = 0; i < cfg->nregistries; i++) {
+		struct oci_config *o = &cfg->registries[i];
+		free((char *)o->host);
+		free((char *)o->ca_file);
+		free((char *)o->docker_config);
+		for (size_t h = 0; h < o->n_extra_hosts; h++)
+			free((char *)o->extra_hosts[h]);
+	}
+	free(cfg->registries);
+	cfg->registries = NULL;
+	cfg->nregistries = 0;
+}
+
+/* An error at `key` (its item `item`, or -1) of the entry at loc. */
+static void config_registry_error(struct yamlconf_errors *errs, const char *name, const char *buf,
+				  size_t buflen, const struct yamlconf_entry *loc,
+				  const char *where, const char *key, int item, const char *why)
+{
+	int line = loc->line, col = loc->col;
+	char index[16] = "";
+	if (item >= 0)
+		snprintf(index, sizeof(index), "[%d]", item);
+	yamlconf_find_key(buf, buflen, key, loc->line, &line, &col);
+	yamlconf_error(errs, name, line, col, "%s.%s%s: %s", where, key, index, why);
+}
+
+/*
+ * text as host[:port]. A URL is the likeliest mistake (a realm or an API
+ * address copied whole): the message says what to write instead.
+ */
+static int config_host_shape(const char *text, const char *as, char *why, size_t whylen)
+{
+	const char *scheme = strstr(text, "://");
+	const char *host = scheme != NULL ? scheme + 3 : text;
+	int hostlen = (int)strcspn(host, "/?#");
+	if (scheme == NULL && host[hostlen] == '\0')
+		return 0;
+	snprintf(why, whylen, "\"%s\" %s; write %s: %.*s", text,
+		 scheme != NULL ? "is a URL" : "has a path", as, hostlen, host);
+	return -1;
+}
+
+/* A file read later (a CA at each connection): refused now when it cannot be read. */
+static int config_readable(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+	/* O_NONBLOCK: a FIFO must not hang the load */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+		snprintf(why, whylen, "cannot read \"%s\": %s", path, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "\"%s\" is not a regular file", path);
+		return -1;
+	}
+	return 0;
+}
+
+static void config_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* Checks an entry's values; every error is reported. Returns 0, or -1. */
+static int config_check_registry(struct admitd_config *cfg, struct config_registry *r,
+				 const char *buf, size_t buflen, const struct yamlconf_entry *loc,
+				 const char *where, struct yamlconf_errors *errs, const char *name)
+{
+	char why[700], host[264], sub[300];
+	int rc = 0;
+	if (config_host_shape(r->host, "the host as in image references, host[:port]", why,
+			      sizeof(why)) < 0) {
+		config_registry_error(errs, name, buf, buflen, loc, where, "host", -1, why);
+		rc = -1;
+	} else if (image_registry_host(r->host, host, sizeof(host), sub, sizeof(sub)) < 0) {
+		snprintf(why, sizeof(why), "\"%s\" %s", r->host, sub);
+		config_registry_error(errs, name, buf, buflen, loc, where, "host", -1, why);
+		rc = -1;
+	} else {
+		/* never longer: lower-cased, and index.docker.io becomes docker.io */
+		snprintf(r->host, strlen(r->host) + 1, "%s", host);
+		for (size_t j = 0; j < cfg->nregistries; j++) {
+			if (strcmp(cfg->registries[j].host, r->host) != 0)
+				continue;
+			snprintf(why, sizeof(why), "%s is listed twice (registries[%zu])", r->host,
+				 j);
+			config_registry_error(errs, name, buf, buflen, loc, where, "host", -1, why);
+			rc = -1;
+		}
+	}
+	static const struct {
+		const char *key;
+		size_t at;
+	} files[] = {
+		{"caFile", offsetof(struct config_registry, ca_file)},
+		{"credentialsFile", offsetof(struct config_registry, credentials_file)},
+	};
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		const char *path = *(char *const *)((const char *)r + files[f].at);
+		if (path != NULL && config_readable(path, why, sizeof(why)) < 0) {
+			config_registry_error(errs, name, buf, buflen, loc, where, files[f].key, -1,
+					      why);
+			rc = -1;
+		}
+	}
+	for (unsigned h = 0; h < r->nallowed_hosts; h++) {
+		char *a = r->allowed_hosts[h];
+		const char *bad = NULL;
+		if (config_host_shape(a, "host[:port]", why, sizeof(why)) == 0) {
+			if ((bad = image_host_check(a)) == NULL) {
+				config_lower(a);
+				continue;
+			}
+			snprintf(why, sizeof(why), "\"%s\" %s", a, bad);
+		}
+		config_registry_error(errs, name, buf, buflen, loc, where, "allowedHosts", (int)h,
+				      why);
+		rc = -1;
+	}
+	if (r->timeout_s != NULL &&
+	    (*r->timeout_s < 1 || *r->timeout_s > CONFIG_REGISTRY_TIMEOUT_MAX)) {
+		/* as cfgkeys.c says it of a top-level number */
+		int line = loc->line, col = loc->col;
+		yamlconf_find_key(buf, buflen, "timeoutSeconds", loc->line, &line, &col);
+		yamlconf_error(errs, name, line, col,
+			       "invalid value \"%u\" for key \"%s.timeoutSeconds\" (a whole number "
+			       "from 1 to %d)",
+			       *r->timeout_s, where, CONFIG_REGISTRY_TIMEOUT_MAX);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* One `registries:` entry into cfg->registries[cfg->nregistries]. Returns 0, or -1. */
+static int config_load_registry(struct admitd_config *cfg, const char *buf, size_t buflen,
+				const struct yamlconf_entry *loc, size_t idx,
+				struct yamlconf_errors *errs, const char *name)
+{
+	char where[48];
+	snprintf(where, sizeof(where), "registries[%zu]", idx);
+	if (!loc->is_mapping) {
+		yamlconf_error(errs, name, loc->line, loc->col,
+			       "%s must be a mapping with a \"host\" key", where);
+		return -1;
+	}
+	size_t len = 0;
+	char *text = yamlconf_entry_text(buf, buflen, loc, &len);
+	if (text == NULL)
+		return -1;
+	struct config_registry *r = NULL;
+	int rc = yamlconf_load(name, text, len, &config_registry_schema, (void **)&r, where,
+			       loc->line, errs);
+	free(text);
+	if (rc < 0)
+		return -1;
+	if (config_check_registry(cfg, r, buf, buflen, loc, where, errs, name) < 0) {
+		yamlconf_free(&config_registry_schema, r);
+		return -1;
+	}
+	/* the strings move into the row; the rest of what libcyaml loaded goes */
+	struct oci_config *o = &cfg->registries[cfg->nregistries++];
+	memset(o, 0, sizeof(*o));
+	o->host = r->host;
+	o->ca_file = r->ca_file;
+	o->docker_config = r->credentials_file;
+	o->insecure_http = r->insecure_http;
+	for (unsigned h = 0; h < r->nallowed_hosts; h++) {
+		o->extra_hosts[h] = r->allowed_hosts[h];
+		r->allowed_hosts[h] = NULL;
+	}
+	o->n_extra_hosts = r->nallowed_hosts;
+	o->request_timeout_ms =
+		1000L * (r->timeout_s != NULL ? *r->timeout_s : CONFIG_REGISTRY_TIMEOUT_DEFAULT);
+	r->host = r->ca_file = r->credentials_file = NULL;
+	yamlconf_free(&config_registry_schema, r);
+	return 0;
+}
+
+/*
+ * The entries, then the verifier over them (sigverify.h), which reads the
+ * credentials and loads libcurl: what it refuses is an error of the file
+ * too, so that a reload that would leave the policy unable to reach a
+ * registry keeps the old configuration serving.
+ */
+static int config_load_registries(struct admitd_config *cfg, const char *buf, size_t buflen,
+				  const struct yamlconf_list *list, struct yamlconf_errors *errs,
+				  const char *name)
+{
+	if (list->nentries == 0)
+		return 0;
+	if (list->nentries > CONFIG_REGISTRIES_MAX) {
+		yamlconf_error(errs, name, list->line, list->col,
+			       "registries: %zu entries, more than the %d admitd contacts",
+			       list->nentries, CONFIG_REGISTRIES_MAX);
+		return -1;
+	}
+	cfg->registries = calloc(list->nentries, sizeof(*cfg->registries));
+	if (cfg->registries == NULL)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < list->nentries; i++)
+		if (config_load_registry(cfg, buf, buflen, &list->entries[i], i, errs, name) < 0)
+			rc = -1;
+	if (rc < 0)
+		return -1;
+	/* once, not once per entry: without it every entry fails alike */
+	char why[300];
+	if (libcurl_load("`registries:`", why, sizeof(why)) == NULL) {
+		yamlconf_error(errs, name, list->line, list->col, "%s", why);
+		return -1;
+	}
+	struct oci_error err;
+	cfg->sigverify =
+		sigverify_new(cfg->registries, cfg->nregistries, CONFIG_SIGVERIFY_ENTRIES, &err);
+	if (cfg->sigverify != NULL)
+		return 0;
+	/* sigverify_new stops at the first registry it cannot open, and does not say which:
+	 * opened alone, each bad entry is named at its line */
+	bool named = false;
+	for (size_t i = 0; i < cfg->nregistries; i++) {
+		struct oci_error e;
+		struct oci_client *c = oci_open(&cfg->registries[i], &e);
+		if (c != NULL) {
+			oci_close(c);
+			continue;
+		}
+		yamlconf_error(errs, name, list->entries[i].line, list->entries[i].col,
+			       "registries[%zu]: %s", i, e.reason);
+		named = true;
+	}
+	if (!named)
+		yamlconf_error(errs, name, list->line, list->col, "registries: %s", err.reason);
+	return -1;
+}
+
 static int config_load_entry(struct admitd_config *cfg, const char *buf, size_t buflen,
 			     const struct yamlconf_entry *loc, size_t idx,
 			     struct yamlconf_errors *errs, const char *name)
@@ -444,6 +732,7 @@ static void config_free(struct admitd_config *cfg)
 		rules_free(cfg->rules[i]);
 	free(cfg->rules);
 	config_free_workloads(cfg);
+	config_free_registries(cfg);
 	cfgkeys_free(cfg);
 	free(cfg);
 }
@@ -552,7 +841,8 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 	if (cfg->settings == NULL)
 		goto fail;
 
-	static const char *const lists[YAMLCONF_LISTS] = {"policies", "rules", "workloads"};
+	static const char *const lists[YAMLCONF_LISTS] = {"policies", "rules", "workloads",
+							  "registries"};
 	if (yamlconf_scan(buf, len, lists, &sc, errs, name) < 0)
 		goto fail;
 	if (sc.empty) {
@@ -573,6 +863,8 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 	if (config_load_workloads(cfg, buf, len, &sc.lists[2], errs, name) < 0)
 		bad = true;
 	if (config_load_rules(cfg, buf, len, &sc.lists[1], errs, name) < 0)
+		bad = true;
+	if (config_load_registries(cfg, buf, len, &sc.lists[3], errs, name) < 0)
 		bad = true;
 	/* on: the modules' own checks of the entries that loaded are errors to report too */
 	config_apply_levels(cfg);

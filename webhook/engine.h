@@ -34,6 +34,8 @@ struct engine_input {
 	const json_t *object;
 	const json_t *old_object;       /* request.oldObject on UPDATE; NULL otherwise */
 	const json_t *network_policies; /* audit only; NULL in the webhook */
+	/* image-signatures: the verdicts gathered for this object's images (sigcheck.h) */
+	const struct sigcheck_results *signatures;
 	bool audit; /* judged by `admitd audit`: ENGINE_EXEMPT_ANNOTATION counts in every namespace
 		     */
 };

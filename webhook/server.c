@@ -33,6 +33,8 @@
 #include "review.h"
 #include "tls.h"
 #include "h2guard.h"
+#include "sigcheck.h"
+#include "sigwork.h"
 
 /* ---- state shared between threads: published by the main thread ---- */
 
@@ -82,9 +84,19 @@ struct server_thread {
 	 */
 	h2o_globalconf_t conf;
 	h2o_hostconf_t *metrics_hosts[2]; /* NULL-terminated: the plain metrics port's only host */
+	/* image-signature jobs handed back by the workers (sigwork.h) */
+	h2o_multithread_receiver_t sig_receiver;
 };
 
 static __thread struct server_thread *server_self;
+
+/*
+ * Threads that ask registries about image signatures, shared by every
+ * event loop: a verification mostly waits on the network, so a few
+ * threads serve many reviews, and single flight (sigcache) keeps a burst
+ * of one image to one verification.
+ */
+#define SERVER_SIG_WORKERS 4
 
 /* ---- publishing ---- */
 
@@ -236,17 +248,56 @@ static int server_on_metrics(h2o_handler_t *self, h2o_req_t *req)
 	return 0;
 }
 
-static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
-{
-	(void)self;
-	struct server_thread *t = server_self;
-	if (!server_path_is(req, "/validate"))
-		return -1;
-	if (!server_method_is(req, "POST"))
-		return server_method_not_allowed(req, "POST");
+/*
+ * A review whose image signatures are being gathered by a worker. It
+ * lives in the request's pool: when the request goes (the client hung
+ * up), its dispose callback tells the job, which then answers no one.
+ */
+struct server_sigwait {
+	struct sigwork_job *job;
+	struct timespec start; /* when the review arrived, for the latency metric */
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &t->req_start);
-	struct admitd_config *cfg = server_thread_config(t);
+static void server_sigwait_dispose(void *p)
+{
+	struct server_sigwait *w = p;
+	if (w->job != NULL)
+		w->job->owner = NULL;
+}
+
+/*
+ * The time a review may spend on registries: the policy's timeoutSeconds,
+ * and a second less than the API server's own ?timeout= for this call, so
+ * that admitd answers (fail closed) before the API server gives up on it.
+ */
+static struct timespec server_sig_deadline(h2o_req_t *req, const struct sigcheck_policy *p)
+{
+	long ms = p->timeout_ms;
+	if (req->query_at != SIZE_MAX) {
+		const char *q = req->path.base + req->query_at;
+		size_t len = req->path.len - req->query_at;
+		const char *at = memmem(q, len, "timeout=", 8);
+		if (at != NULL) {
+			char *end = NULL;
+			long v = strtol(at + 8, &end, 10);
+			long unit = end != NULL && *end == 'm' && end[1] != 's' ? 60000
+				    : end != NULL && *end == 's'                ? 1000
+										: 0;
+			if (unit > 0 && v > 0 && v * unit - 1000 < ms)
+				ms = v * unit - 1000 > 100 ? v * unit - 1000 : 100;
+		}
+	}
+	return oci_deadline_in(ms);
+}
+
+/*
+ * Judges the review in req and answers it. sig: the image signatures'
+ * verdicts when they were gathered; NULL on the first pass, which may
+ * instead hand the review to a worker (returns 1: the answer comes later).
+ */
+static int server_judge(struct server_thread *t, h2o_req_t *req, struct admitd_config *cfg,
+			const struct sigcheck_results *sig)
+{
 	jsonarena_begin(&t->arena);
 	struct review rv;
 	char why[256];
@@ -257,6 +308,45 @@ static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 		server_respond_error(req, 400, "Bad Request", why);
 		return 0;
 	}
+	struct sigcheck_results cached = {0};
+	if (sig == NULL && review_judged(&rv)) {
+		char **images = NULL;
+		size_t n = sigcheck_images(cfg, &rv.in, &t->arena, &images);
+		if (n > 0 && sigcheck_cached(cfg, images, n, &cached)) {
+			sig = &cached; /* every verdict at hand: judged now, no worker */
+			sigcheck_images_free(images, n);
+		} else if (n > 0) {
+			sigcheck_results_free(&cached);
+			struct sigwork_job *job = calloc(1, sizeof(*job));
+			struct server_sigwait *w =
+				job != NULL ? h2o_mem_alloc_shared(&req->pool, sizeof(*w),
+								   server_sigwait_dispose)
+					    : NULL;
+			review_free(&rv);
+			jsonarena_end();
+			arena_reset(&t->arena);
+			if (w == NULL) {
+				free(job);
+				sigcheck_images_free(images, n);
+				server_respond_error(req, 500, "Internal Server Error",
+						     "out of memory");
+				return 0;
+			}
+			w->job = job;
+			job->owner = req;
+			job->receiver = &t->sig_receiver;
+			job->cfg = config_ref(cfg);
+			job->images = images;
+			job->nimages = n;
+			job->deadline = server_sig_deadline(req, sigcheck_policy(cfg));
+			/* the pool entry points back, so the job can forget it when answered */
+			job->owner_data = w;
+			w->start = t->req_start;
+			sigwork_submit(job);
+			return 1;
+		}
+	}
+	rv.in.signatures = sig;
 	struct engine_verdict verdict;
 	memset(&verdict, 0, sizeof(verdict));
 	verdict.allowed = true;
@@ -271,6 +361,7 @@ static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 	review_free(&rv);
 	jsonarena_end();
 	arena_reset(&t->arena);
+	sigcheck_results_free(&cached);
 	if (encoded < 0) {
 		server_respond_error(req, 500, "Internal Server Error",
 				     "out of memory while writing the response");
@@ -279,6 +370,39 @@ static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
 		free(body);
 	}
 	return 0;
+}
+
+static int server_on_validate(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void)self;
+	struct server_thread *t = server_self;
+	if (!server_path_is(req, "/validate"))
+		return -1;
+	if (!server_method_is(req, "POST"))
+		return server_method_not_allowed(req, "POST");
+	clock_gettime(CLOCK_MONOTONIC, &t->req_start);
+	server_judge(t, req, server_thread_config(t), NULL);
+	return 0;
+}
+
+/* Jobs back from the workers: each review is judged with its verdicts, if it is still there. */
+static void server_on_signatures(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messages)
+{
+	(void)receiver;
+	struct server_thread *t = server_self;
+	while (!h2o_linklist_is_empty(messages)) {
+		struct sigwork_job *job =
+			H2O_STRUCT_FROM_MEMBER(struct sigwork_job, msg.link, messages->next);
+		h2o_linklist_unlink(&job->msg.link);
+		h2o_req_t *req = job->owner;
+		if (req != NULL) {
+			struct server_sigwait *w = job->owner_data;
+			w->job = NULL;
+			t->req_start = w->start;
+			server_judge(t, req, job->cfg, &job->results);
+		}
+		sigwork_job_free(job);
+	}
 }
 
 static int server_on_healthz(h2o_handler_t *self, h2o_req_t *req)
@@ -661,6 +785,7 @@ static int server_thread_init(struct server_thread *t, unsigned index, char *err
 	t->listener->data = t;
 	h2o_socket_read_start(t->listener, server_on_accept);
 	arena_init(&t->arena);
+	h2o_multithread_register_receiver(t->ctx.queue, &t->sig_receiver, server_on_signatures);
 	h2guard_init(&t->h2guard, server.opt->http2 ? server.cfg->server.h2_streams_per_second : 0,
 		     server.cfg->server.h2_penalty_s);
 	metrics_register(&t->metrics);
@@ -678,6 +803,14 @@ static void server_thread_dispose(struct server_thread *t)
 	 * h2o asserts on disposing them: the process is exiting, leave them */
 	if (!server_thread_idle(t))
 		return;
+	/* jobs the workers handed back after this loop stopped: nobody waits for them */
+	while (!h2o_linklist_is_empty(&t->sig_receiver._messages)) {
+		struct sigwork_job *job = H2O_STRUCT_FROM_MEMBER(struct sigwork_job, msg.link,
+								 t->sig_receiver._messages.next);
+		h2o_linklist_unlink(&job->msg.link);
+		sigwork_job_free(job);
+	}
+	h2o_multithread_unregister_receiver(t->ctx.queue, &t->sig_receiver);
 	h2o_context_dispose(&t->ctx);
 	h2o_evloop_destroy(t->loop);
 	h2o_config_dispose(&t->conf);
@@ -947,6 +1080,8 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	if (threads == NULL)
 		goto out_tls;
 	bool running;
+	if (sigwork_start(SERVER_SIG_WORKERS) < 0)
+		log_warnx("cannot start the image-signature workers: %s", strerror(errno));
 	inited = server_start_threads(threads, nthreads, &running);
 	if (running) {
 		atomic_store(&server.ready, true);
@@ -961,6 +1096,8 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 		status = 0;
 		log_info("stopped");
 	}
+	/* before the loops' queues go: a worker may still hand a job back */
+	sigwork_stop();
 	for (unsigned i = 0; i < inited; i++) {
 		if (threads[i].listener != NULL)
 			h2o_socket_close(threads[i].listener);

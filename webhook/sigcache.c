@@ -196,6 +196,19 @@ out:
 	return rc;
 }
 
+bool sigcache_peek(struct sigcache *c, const char *key, double now, struct sigcache_value *out)
+{
+	pthread_mutex_lock(&c->lock);
+	struct sigcache_entry *e = sigcache_find(c, key, sigcache_hash(key));
+	bool fresh = e != NULL && e->valid && e->expires > now;
+	if (fresh) {
+		*out = e->value;
+		c->stats.hits++;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return fresh;
+}
+
 void sigcache_put(struct sigcache *c, const char *key, const struct sigcache_value *v, double now,
 		  double ttl)
 {

@@ -59,6 +59,8 @@ void sigcache_free(struct sigcache *c);
  */
 enum sigcache_result sigcache_get(struct sigcache *c, const char *key, double now,
 				  const struct timespec *deadline, struct sigcache_value *out);
+/* A fresh value without becoming an owner or waiting: for an event loop. */
+bool sigcache_peek(struct sigcache *c, const char *key, double now, struct sigcache_value *out);
 /* The owner's verdict: kept for ttl seconds from now, and handed to every waiter. */
 void sigcache_put(struct sigcache *c, const char *key, const struct sigcache_value *v, double now,
 		  double ttl);

@@ -381,6 +381,47 @@ static bool sigverify_resolve(struct sigverify *sv, const struct sigverify_polic
 	return true;
 }
 
+bool sigverify_peek(struct sigverify *sv, const struct sigverify_policy *p, const char *image,
+		    double now, struct sigverify_verdict *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct arena a;
+	arena_init(&a);
+	struct image_ref r;
+	bool fresh = false;
+	struct sigcache_value v;
+	char key[SIGCACHE_KEY_MAX];
+	if (image_parse(&a, image, &r) < 0 || sigverify_client(sv, r.host) == NULL) {
+		/* decided without a registry: sigverify_image answers at once */
+		struct timespec now_ts;
+		clock_gettime(CLOCK_MONOTONIC, &now_ts);
+		sigverify_image(sv, p, image, now, now_ts, out);
+		fresh = true;
+		goto done;
+	}
+	if (r.digest != NULL) {
+		snprintf(out->digest, sizeof(out->digest), "%s", r.digest);
+	} else {
+		snprintf(key, sizeof(key), "tag|%s/%s:%s", r.host, r.path,
+			 r.tag ? r.tag : "latest");
+		if (!sigcache_peek(sv->cache, key, now, &v))
+			goto done;
+		snprintf(out->digest, sizeof(out->digest), "%.*s", (int)sizeof(out->digest) - 1,
+			 v.text);
+	}
+	snprintf(key, sizeof(key), "sig|%s/%s@%s|%s", r.host, r.path, out->digest,
+		 p->fingerprint != NULL ? p->fingerprint : "");
+	if (!sigcache_peek(sv->cache, key, now, &v))
+		goto done;
+	out->status = (enum sigverify_status)v.code;
+	out->cached = true;
+	snprintf(out->reason, sizeof(out->reason), "%s", v.text);
+	fresh = true;
+done:
+	arena_free(&a);
+	return fresh;
+}
+
 enum sigverify_status sigverify_image(struct sigverify *sv, const struct sigverify_policy *p,
 				      const char *image, double now, struct timespec deadline,
 				      struct sigverify_verdict *out)

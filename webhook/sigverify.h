@@ -69,6 +69,13 @@ void sigverify_free(struct sigverify *sv);
 enum sigverify_status sigverify_image(struct sigverify *sv, const struct sigverify_policy *p,
 				      const char *image, double now, struct timespec deadline,
 				      struct sigverify_verdict *out);
+/*
+ * The cached verdict of image, without waiting and without a request:
+ * true when there is a fresh one (out filled, out->cached set). For the
+ * event loop's fast path; on false, a worker calls sigverify_image.
+ */
+bool sigverify_peek(struct sigverify *sv, const struct sigverify_policy *p, const char *image,
+		    double now, struct sigverify_verdict *out);
 /* Forgets every verdict (a reload that changed keys or registries). */
 void sigverify_forget(struct sigverify *sv);
 void sigverify_cache_stats(struct sigverify *sv, struct sigcache_stats *out);

@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "readall.h"
 #include "yamljson.h"
+#include "sigcheck.h"
 
 /*
  * The suite's schema, checked with libcyaml (file:line:col errors, as for
@@ -327,6 +328,10 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 	jp_string(obj, "metadata.name", &in.name);
 	struct arena a;
 	arena_init(&a);
+	/* image-signatures: asked of the registries as the webhook's workers would */
+	struct sigcheck_results sig;
+	if (sigcheck_gather(cfg, &in, &a, false, &sig))
+		in.signatures = &sig;
 	struct engine_verdict v;
 	engine_evaluate(cfg, &in, &a, &v);
 	/* dry-run mode allows everything: suites judge what enforcement would do */
@@ -366,6 +371,8 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 		printf("FAIL %s: %s\n", label, why);
 		counts->failed++;
 	}
+	if (in.signatures != NULL)
+		sigcheck_results_free(&sig);
 	arena_free(&a);
 	json_decref(obj);
 	json_decref(old);

@@ -279,9 +279,11 @@ static void yamlconf_report(struct yamlconf_errors *errs, const char *name,
 		yamlconf_error(errs, name, lg->line, lg->col, "duplicate key \"%s\"", path);
 		return;
 	}
-	char bad[200];
-	if (sscanf(m, "Invalid INT value: '%199[^']'", bad) == 1 ||
-	    sscanf(m, "Invalid UINT value: '%199[^']'", bad) == 1) {
+	/* libcyaml names the type INT, UINT, or, for text that is no number at all, int64_t or
+	 * uint64_t */
+	char bad[200], type[16];
+	if (sscanf(m, "Invalid %15[A-Za-z0-9_] value: '%199[^']'", type, bad) == 2 &&
+	    (strstr(type, "INT") != NULL || strstr(type, "int64_t") != NULL)) {
 		yamlconf_error(errs, name, lg->line, lg->col,
 			       "invalid value \"%s\" for key \"%s\" (expected a whole number)", bad,
 			       path);

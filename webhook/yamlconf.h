@@ -56,7 +56,7 @@ struct yamlconf_list {
 	int line, col;
 };
 
-#define YAMLCONF_LISTS 3
+#define YAMLCONF_LISTS 4
 struct yamlconf_scan {
 	struct yamlconf_list lists[YAMLCONF_LISTS];
 	bool empty;

@@ -57,3 +57,34 @@ push_manifest() {
 	"${CURL[@]}" -X PUT -o /dev/null -H "Content-Type: $4" --data-binary @"$3" \
 		"https://$REG/v2/$1/manifests/$2"
 }
+
+# make_image REPO NAME DIR: pushes a one-layer image tagged NAME; prints its manifest digest
+make_image() {
+	local d=$3
+	mkdir -p "$d"
+	printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"n":"%s"}' "$2" >"$d/config-$2"
+	head -c 2000 /dev/urandom >"$d/layer-$2"
+	cat >"$d/manifest-$2" <<JSON
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:$(sha "$d/config-$2")","size":$(size "$d/config-$2")},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:$(sha "$d/layer-$2")","size":$(size "$d/layer-$2")}]}
+JSON
+	push_blob "$1" "$d/config-$2" && push_blob "$1" "$d/layer-$2" &&
+		push_manifest "$1" "$2" "$d/manifest-$2" application/vnd.oci.image.manifest.v1+json &&
+		echo "sha256:$(sha "$d/manifest-$2")"
+}
+
+# cosign_sign_v2 REPO DIGEST KEY [SIGNED-DIGEST]: a cosign 2.x signature made with
+# openssl as cosign lays it out: the simple-signing payload as a layer, its
+# signature as the layer's annotation, under the tag sha256-<hex>.sig
+cosign_sign_v2() {
+	local target=${4:-$2} f=$WORK/payload-${2#sha256:}
+	printf '{"critical":{"identity":{"docker-reference":"%s/%s"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' \
+		"$REG" "$1" "$target" >"$f"
+	local sig
+	sig=$(openssl dgst -sha256 -sign "$3" "$f" | base64 -w0)
+	printf '{}' >"$WORK/empty.json"
+	push_blob "$1" "$f" && push_blob "$1" "$WORK/empty.json" || return 1
+	cat >"$f.manifest" <<JSON
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:$(sha "$WORK/empty.json")","size":2},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"sha256:$(sha "$f")","size":$(size "$f"),"annotations":{"dev.cosignproject.cosign/signature":"$sig"}}]}
+JSON
+	push_manifest "$1" "sha256-${2#sha256:}.sig" "$f.manifest" application/vnd.oci.image.manifest.v1+json
+}

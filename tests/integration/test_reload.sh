@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Certificates swapped on disk are picked up without a restart; a broken
 # pair is refused and the old one keeps serving. SIGHUP reloads the
-# configuration; a broken one keeps the old one serving.
+# configuration; a broken one (a bad registries: entry too) keeps the old
+# one serving.
 source "$(dirname "$0")/lib.sh"
 make_certs
 cp "$WORK/certs/tls.crt" "$WORK/certs/tls.key" "$WORK/"
@@ -54,7 +55,27 @@ check "broken configuration is refused with its error" grep -q 'unknown key "act
 BODY=$(curl -s --cacert "$cacert" --data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
 check "the old configuration keeps serving" grep -q '"allowed":false' <<<"$BODY"
 check "readyz checksum unchanged" [ "$(json_get "$(curl -s --cacert "$cacert" "$BASE/readyz")" '["config"]')" = "$sum2" ]
+
+# registries: an entry the registry client refuses (plain HTTP to a host that is not
+# loopback, found only when the verifier is built) fails the reload like any other
+# error, with its line; the old configuration keeps serving. A good one is then taken.
+printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: warn}\nregistries:\n  - {host: registry.corp.example, insecureHTTP: true}\n' > "$WORK/next.yaml"
+mv "$WORK/next.yaml" "$WORK/admitd.yaml"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 40); do [ "$(grep -c 'configuration reload refused' "$SERVER_LOG")" -ge 2 ] && break; sleep 0.1; done
+check "a bad registries entry is refused with its line" \
+	grep -q 'admitd.yaml:5:5: registries\[0\]: registry registry.corp.example: insecure_http is allowed for loopback hosts only' "$SERVER_LOG"
+BODY=$(curl -s --cacert "$cacert" --data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
+check "  the old configuration keeps serving (privileged still denied)" grep -q '"allowed":false' <<<"$BODY"
+check "  readyz checksum unchanged" [ "$(json_get "$(curl -s --cacert "$cacert" "$BASE/readyz")" '["config"]')" = "$sum2" ]
+printf 'podSecurity: {level: privileged}\npolicies:\n  - {id: privileged, action: warn}\nregistries:\n  - {host: "127.0.0.1:5000", insecureHTTP: true}\n' > "$WORK/next.yaml"
+mv "$WORK/next.yaml" "$WORK/admitd.yaml"
+kill -HUP "$SERVER_PID"
+for _ in $(seq 1 40); do [ "$(grep -c 'configuration reloaded' "$SERVER_LOG")" -ge 2 ] && break; sleep 0.1; done
+BODY=$(curl -s --cacert "$cacert" --data-binary @"$DATA/review-pod-privileged.json" "$BASE/validate")
+check "a good registries section is taken (privileged allowed with a warning again)" grep -q '"warnings":\["\[privileged\]' <<<"$BODY"
 stop_server
+check "  and the server exits 0 with registries configured" [ "$SERVER_STATUS" = 0 ]
 
 # ---- faults under load (issue 9) ----
 # While clients keep calling (a new TLS connection per request, so each one

@@ -39,22 +39,11 @@ CURL=(curl -sS --fail --max-time 10 --cacert "$CA")
 # ---- images ----
 D=$WORK/img
 mkdir -p "$D"
-# make_image NAME: a one-layer image; prints its manifest digest
-make_image() {
-	printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"n":"%s"}' "$1" >"$D/config-$1"
-	head -c 2000 /dev/urandom >"$D/layer-$1"
-	cat >"$D/manifest-$1" <<JSON
-{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:$(sha "$D/config-$1")","size":$(size "$D/config-$1")},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:$(sha "$D/layer-$1")","size":$(size "$D/layer-$1")}]}
-JSON
-	push_blob app "$D/config-$1" && push_blob app "$D/layer-$1" &&
-		push_manifest app "$1" "$D/manifest-$1" application/vnd.oci.image.manifest.v1+json &&
-		echo "sha256:$(sha "$D/manifest-$1")"
-}
-SIGNED=$(make_image signed)
-UNSIGNED=$(make_image unsigned)
-OTHERKEY=$(make_image otherkey)
-WRONGDIG=$(make_image wrongdigest)
-V3=$(make_image bundled)
+SIGNED=$(make_image app signed "$D")
+UNSIGNED=$(make_image app unsigned "$D")
+OTHERKEY=$(make_image app otherkey "$D")
+WRONGDIG=$(make_image app wrongdigest "$D")
+V3=$(make_image app bundled "$D")
 # a multi-arch index over two of them: cosign signs the index digest
 cat >"$D/index" <<JSON
 {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$SIGNED","size":$(size "$D/manifest-signed"),"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$UNSIGNED","size":$(size "$D/manifest-unsigned"),"platform":{"architecture":"arm64","os":"linux"}}]}
@@ -68,24 +57,10 @@ openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/release.key" 2>/dev/
 openssl ec -in "$WORK/release.key" -pubout -out "$WORK/release.pub" 2>/dev/null
 openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/other.key" 2>/dev/null
 
-# sign_v2 DIGEST KEY [SIGNED-DIGEST]: cosign 2.x, under sha256-<hex>.sig
-sign_v2() {
-	local target=${3:-$1} f=$WORK/payload-${1#sha256:}
-	printf '{"critical":{"identity":{"docker-reference":"%s/app"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' \
-		"$REG" "$target" >"$f"
-	local sig
-	sig=$(openssl dgst -sha256 -sign "$2" "$f" | base64 -w0)
-	printf '{}' >"$WORK/empty.json"
-	push_blob app "$f" && push_blob app "$WORK/empty.json" || return 1
-	cat >"$f.manifest" <<JSON
-{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:$(sha "$WORK/empty.json")","size":2},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"sha256:$(sha "$f")","size":$(size "$f"),"annotations":{"dev.cosignproject.cosign/signature":"$sig"}}]}
-JSON
-	push_manifest app "sha256-${1#sha256:}.sig" "$f.manifest" application/vnd.oci.image.manifest.v1+json
-}
-sign_v2 "$SIGNED" "$WORK/release.key"
-sign_v2 "$MULTI" "$WORK/release.key"
-sign_v2 "$OTHERKEY" "$WORK/other.key"
-sign_v2 "$WRONGDIG" "$WORK/release.key" "$SIGNED"
+cosign_sign_v2 app "$SIGNED" "$WORK/release.key"
+cosign_sign_v2 app "$MULTI" "$WORK/release.key"
+cosign_sign_v2 app "$OTHERKEY" "$WORK/other.key"
+cosign_sign_v2 app "$WRONGDIG" "$WORK/release.key" "$SIGNED"
 
 # sign_v3 DIGEST KEY: a DSSE bundle over an in-toto statement, as a referrer in sha256-<hex>
 sign_v3() {

@@ -7,7 +7,9 @@
 
 #include "../../webhook/cfgkeys.h"
 #include "../../webhook/kinds.h"
+#include "../../webhook/oci.h"
 #include "../../webhook/readall.h"
+#include "../../webhook/sigverify.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -441,6 +443,222 @@ static void test_workload_errors_name_the_entry_and_key(void **state)
 	assert_error("workloads: {group: argoproj.io}\n", "key \"workloads\" must be a list");
 }
 
+/* A file with text in /tmp, for the keys that name files; its path in path. */
+static void temp_file(char path[64], const char *text)
+{
+	snprintf(path, 64, "/tmp/admitd-test-config-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* user:pass for registry.corp.example, as `docker login` writes it */
+#define DOCKER_CONFIG "{\"auths\": {\"registry.corp.example\": {\"auth\": \"dXNlcjpwYXNz\"}}}"
+
+static void test_registries_load_into_the_configuration(void **state)
+{
+	(void)state;
+	char ca[64], creds[64], yaml[1024];
+	temp_file(ca, "-----BEGIN CERTIFICATE-----\n");
+	temp_file(creds, DOCKER_CONFIG);
+	snprintf(yaml, sizeof(yaml),
+		 "registries:\n"
+		 "  - host: Registry.Corp.Example\n"
+		 "    caFile: %s\n"
+		 "    credentialsFile: %s\n"
+		 "    insecureHTTP: false\n"
+		 "    allowedHosts: [Auth.Corp.Example, \"s3.corp.example:8443\"]\n"
+		 "    timeoutSeconds: 9\n"
+		 "  - host: ghcr.io\n"
+		 "  - host: index.docker.io\n",
+		 ca, creds);
+	struct admitd_config *cfg = harness_config(yaml);
+	assert_int_equal(cfg->nregistries, 3);
+	const struct oci_config *r = &cfg->registries[0];
+	assert_string_equal(r->host, "registry.corp.example");
+	assert_string_equal(r->ca_file, ca);
+	assert_string_equal(r->docker_config, creds);
+	assert_false(r->insecure_http);
+	assert_int_equal(r->n_extra_hosts, 2);
+	assert_string_equal(r->extra_hosts[0], "auth.corp.example");
+	assert_string_equal(r->extra_hosts[1], "s3.corp.example:8443");
+	assert_int_equal(r->request_timeout_ms, 9000);
+	/* the defaults: system CAs, anonymous, HTTPS, no other host, 5 s */
+	r = &cfg->registries[1];
+	assert_string_equal(r->host, "ghcr.io");
+	assert_null(r->ca_file);
+	assert_null(r->docker_config);
+	assert_false(r->insecure_http);
+	assert_int_equal(r->n_extra_hosts, 0);
+	assert_int_equal(r->request_timeout_ms, 5000);
+	/* Docker Hub's other name is the one its images have */
+	assert_string_equal(cfg->registries[2].host, "docker.io");
+	assert_non_null(cfg->sigverify);
+	config_unref(cfg);
+	unlink(ca);
+	unlink(creds);
+}
+
+/* the signed-images policy has a verifier exactly when a registry is configured */
+static void test_sigverify_exists_exactly_when_registries_are_configured(void **state)
+{
+	(void)state;
+	static const char *const none[] = {config_default_yaml, "registries:\n", "registries: []\n",
+					   "mode: dry-run\n"};
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+		struct admitd_config *cfg = harness_config(none[i]);
+		assert_int_equal(cfg->nregistries, 0);
+		assert_null(cfg->registries);
+		assert_null(cfg->sigverify);
+		config_unref(cfg);
+	}
+	struct admitd_config *cfg = harness_config("registries: [{host: ghcr.io}]\n");
+	assert_int_equal(cfg->nregistries, 1);
+	assert_non_null(cfg->sigverify);
+	config_unref(cfg);
+}
+
+/* plain HTTP is for a registry on this machine (tests, a local mirror), never across a network */
+static void test_insecure_http_is_for_loopback_registries_only(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg =
+		harness_config("registries:\n"
+			       "  - {host: \"127.0.0.1:5000\", insecureHTTP: true}\n"
+			       "  - {host: \"localhost:5001\", insecureHTTP: true}\n"
+			       "  - {host: \"[::1]:5002\", insecureHTTP: true}\n");
+	assert_int_equal(cfg->nregistries, 3);
+	assert_true(cfg->registries[0].insecure_http);
+	assert_string_equal(cfg->registries[0].host, "127.0.0.1:5000");
+	assert_non_null(cfg->sigverify);
+	config_unref(cfg);
+	assert_error("registries:\n  - {host: ghcr.io}\n"
+		     "  - {host: registry.corp.example, insecureHTTP: true}\n",
+		     "test.yaml:3:5: registries[1]: registry registry.corp.example: insecure_http "
+		     "is allowed for loopback hosts only");
+	assert_error("registries:\n  - {host: \"10.0.0.1:5000\", insecureHTTP: true}\n",
+		     "test.yaml:2:5: registries[0]: registry 10.0.0.1:5000: insecure_http is "
+		     "allowed for loopback hosts only");
+	/* a strict boolean: a typo must not turn it on */
+	assert_error("registries:\n  - {host: \"127.0.0.1:5000\", insecureHTTP: flase}\n",
+		     "invalid value \"flase\" for key \"registries[0].insecureHTTP\"");
+}
+
+static void test_registry_errors_name_the_entry_and_key(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *entry, *error;
+	} cases[] = {
+		{"{host: \"https://registry.corp.example\"}",
+		 "test.yaml:2:6: registries[0].host: \"https://registry.corp.example\" is a URL; "
+		 "write the host as in image references, host[:port]: registry.corp.example"},
+		{"{host: registry.corp.example/acme}",
+		 "test.yaml:2:6: registries[0].host: \"registry.corp.example/acme\" has a path; "
+		 "write the host as in image references, host[:port]: registry.corp.example"},
+		{"{host: \"registry.corp.example:99999\"}",
+		 "registries[0].host: \"registry.corp.example:99999\" has a registry port that is "
+		 "not a number from 1 to 65535"},
+		{"{host: corp}",
+		 "registries[0].host: \"corp\" is not a registry host in an image reference"},
+		{"{host: \"\"}", "registries[0].host: \"\" has an empty registry host"},
+		{"{host: ghcr.io, caFile: /nonexistent/ca.pem}",
+		 "test.yaml:2:21: registries[0].caFile: cannot read \"/nonexistent/ca.pem\": No "
+		 "such file or directory"},
+		{"{host: ghcr.io, credentialsFile: /nonexistent/config.json}",
+		 "test.yaml:2:21: registries[0].credentialsFile: cannot read "
+		 "\"/nonexistent/config.json\": No such file or directory"},
+		{"{host: ghcr.io, caFile: /tmp}",
+		 "registries[0].caFile: \"/tmp\" is not a regular file"},
+		{"{host: ghcr.io, allowedHosts: [auth.example, \"https://auth.example/token\"]}",
+		 "test.yaml:2:21: registries[0].allowedHosts[1]: \"https://auth.example/token\" is "
+		 "a URL; write host[:port]: auth.example"},
+		{"{host: ghcr.io, allowedHosts: [\"auth example\"]}",
+		 "registries[0].allowedHosts[0]: \"auth example\" has a character that is not "
+		 "allowed in a registry host"},
+		{"{host: ghcr.io, allowedHosts: [a, b, c, d, e, f, g, h, i]}",
+		 "registries[0].allowedHosts"},
+		{"{host: ghcr.io, timeoutSeconds: 0}",
+		 "test.yaml:2:21: invalid value \"0\" for key \"registries[0].timeoutSeconds\" (a "
+		 "whole number from 1 to 60)"},
+		{"{host: ghcr.io, timeoutSeconds: 61}",
+		 "invalid value \"61\" for key \"registries[0].timeoutSeconds\""},
+		{"{host: ghcr.io, timeoutSeconds: soon}",
+		 "test.yaml:2:37: invalid value \"soon\" for key \"registries[0].timeoutSeconds\" "
+		 "(expected a whole number)"},
+		{"{host: ghcr.io, timeoutSeconds: -1}",
+		 "invalid value \"-1\" for key \"registries[0].timeoutSeconds\" (expected a whole "
+		 "number)"},
+		{"{caFile: /etc/hostname}", "missing required key \"host\" in registries[0]"},
+		{"{host: ghcr.io, insecure: true}", "unknown key \"insecure\" in registries[0]"},
+		{"ghcr.io", "test.yaml:2:5: registries[0] must be a mapping"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[512];
+		snprintf(yaml, sizeof(yaml), "registries:\n  - %s\n", cases[i].entry);
+		assert_error(yaml, cases[i].error);
+	}
+	/* the same registry twice, however it is spelled */
+	assert_error("registries:\n  - host: ghcr.io\n  - host: GHCR.io\n",
+		     "test.yaml:3:5: registries[1].host: ghcr.io is listed twice (registries[0])");
+	assert_error(
+		"registries:\n  - host: docker.io\n  - host: index.docker.io\n",
+		"test.yaml:3:5: registries[1].host: docker.io is listed twice (registries[0])");
+	assert_error("registries: {host: ghcr.io}\n", "key \"registries\" must be a list");
+	/* every error of every entry, not the first */
+	char *errs = harness_config_errors("registries:\n"
+					   "  - {host: \"https://ghcr.io\", caFile: /nonexistent}\n"
+					   "  - {host: quay.io, timeoutSeconds: 0}\n");
+	assert_non_null(strstr(errs, "test.yaml:2:6: registries[0].host"));
+	assert_non_null(strstr(errs, "test.yaml:2:31: registries[0].caFile"));
+	assert_non_null(strstr(errs, "test.yaml:3:21: invalid value \"0\" for key "
+				     "\"registries[1].timeoutSeconds\""));
+	free(errs);
+}
+
+/* What the verifier refuses when it opens the registries is an error of the entry too. */
+static void test_unusable_credentials_are_an_error_of_their_entry(void **state)
+{
+	(void)state;
+	char creds[64], yaml[512];
+	temp_file(creds, "{\"auths\": ");
+	snprintf(yaml, sizeof(yaml),
+		 "registries:\n  - host: ghcr.io\n  - host: registry.corp.example\n"
+		 "    credentialsFile: %s\n",
+		 creds);
+	char *errs = harness_config_errors(yaml);
+	char want[160];
+	snprintf(want, sizeof(want),
+		 "test.yaml:3:5: registries[1]: registry.corp.example: "
+		 "credentials %s: ",
+		 creds);
+	if (strstr(errs, want) == NULL)
+		fail_msg("expected\n  %s\ngot\n  %s", want, errs);
+	assert_null(strstr(errs, "registries[0]"));
+	free(errs);
+	unlink(creds);
+}
+
+static void test_at_most_64_registries(void **state)
+{
+	(void)state;
+	char yaml[4096] = "registries:\n";
+	for (int i = 0; i < 65; i++) {
+		char line[64];
+		snprintf(line, sizeof(line), "  - host: r%d.example\n", i);
+		strcat(yaml, line);
+	}
+	assert_error(yaml, "test.yaml:2:3: registries: 65 entries, more than the 64 admitd "
+			   "contacts");
+	/* 64 is fine */
+	*strstr(yaml, "  - host: r64.example\n") = '\0';
+	struct admitd_config *cfg = harness_config(yaml);
+	assert_int_equal(cfg->nregistries, 64);
+	assert_string_equal(cfg->registries[63].host, "r63.example");
+	config_unref(cfg);
+}
+
 static void test_name_matching(void **state)
 {
 	(void)state;
@@ -594,6 +812,12 @@ int main(void)
 		cmocka_unit_test(test_name_matching),
 		cmocka_unit_test(test_workloads_load_into_the_configuration),
 		cmocka_unit_test(test_workload_errors_name_the_entry_and_key),
+		cmocka_unit_test(test_registries_load_into_the_configuration),
+		cmocka_unit_test(test_sigverify_exists_exactly_when_registries_are_configured),
+		cmocka_unit_test(test_insecure_http_is_for_loopback_registries_only),
+		cmocka_unit_test(test_registry_errors_name_the_entry_and_key),
+		cmocka_unit_test(test_unusable_credentials_are_an_error_of_their_entry),
+		cmocka_unit_test(test_at_most_64_registries),
 		cmocka_unit_test(test_load_file_names_the_file),
 		cmocka_unit_test(test_non_ascii_text_before_and_in_entries_loads),
 	};

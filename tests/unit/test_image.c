@@ -474,6 +474,55 @@ static void test_hosts_are_whole_and_not_aliased(void **state)
 	assert_true(matches("LOCALHOST:5000/*", "localhost:5000/x"));
 }
 
+/* A configured registry's host is the host image_parse gives the images pulled from it. */
+static void check_registry_host(const char *text, const char *want)
+{
+	char out[300], why[256] = "";
+	if (image_registry_host(text, out, sizeof(out), why, sizeof(why)) != 0)
+		fail_msg("registry host \"%s\" refused: %s", text, why);
+	assert_string_equal(out, want);
+	/* and an image from it says so */
+	char ref[320];
+	struct image_ref r;
+	snprintf(ref, sizeof(ref), "%s/team/app:1", text);
+	assert_int_equal(image_parse(&test_arena, ref, &r), 0);
+	assert_string_equal(r.host, want);
+}
+
+static void check_bad_registry_host(const char *text, const char *expect)
+{
+	char out[300], why[256] = "";
+	if (image_registry_host(text, out, sizeof(out), why, sizeof(why)) != -1)
+		fail_msg("registry host \"%s\" should be refused", text);
+	if (strstr(why, expect) == NULL)
+		fail_msg("registry host \"%s\": expected \"%s\" in \"%s\"", text, expect, why);
+}
+
+static void test_registry_hosts_are_what_image_references_name(void **state)
+{
+	(void)state;
+	check_registry_host("Registry.Corp.Example", "registry.corp.example");
+	check_registry_host("registry.corp.example:5000", "registry.corp.example:5000");
+	check_registry_host("127.0.0.1:5000", "127.0.0.1:5000");
+	check_registry_host("[::1]:5000", "[::1]:5000");
+	check_registry_host("localhost", "localhost");
+	check_registry_host("docker.io", "docker.io");
+	check_registry_host("INDEX.docker.io", "docker.io");
+	check_bad_registry_host("corp", "NAME/app is docker.io/NAME/app");
+	check_bad_registry_host("registry.corp.example:99999", "port");
+	check_bad_registry_host("registry..example", "malformed registry host");
+	check_bad_registry_host("ghcr.io/acme", "not allowed in a registry host");
+	check_bad_registry_host("", "empty");
+	char out[8], why[128];
+	assert_int_equal(image_registry_host("registry.corp.example", out, sizeof(out), why,
+					     sizeof(why)),
+			 -1);
+	/* a host that is not a registry's (a token realm, a CDN) needs no '.' */
+	assert_null(image_host_check("auth"));
+	assert_null(image_host_check("Auth.Corp.Example:8443"));
+	assert_non_null(image_host_check("auth.corp.example/token"));
+}
+
 static void check_bad_pattern(const char *text, const char *expect)
 {
 	struct image_pattern p;
@@ -588,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_docker_hub_name_with_host_reads_both_ways),
 		cmocka_unit_test(test_name_with_a_port_alone_keeps_its_registry_reading),
 		cmocka_unit_test(test_hosts_are_whole_and_not_aliased),
+		cmocka_unit_test(test_registry_hosts_are_what_image_references_name),
 		cmocka_unit_test(test_bad_patterns),
 		cmocka_unit_test(test_wildcards_other_than_a_trailing_slash_star_are_refused),
 		cmocka_unit_test(test_pattern_fields),

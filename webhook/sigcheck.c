@@ -1,0 +1,176 @@
+/*
+ * sigcheck.c: which images of a request the image-signatures policy
+ * checks, and their verdicts, gathered before the engine runs (see
+ * sigcheck.h).
+ */
+#include "sigcheck.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../policies/registry.h"
+#include "cfgtypes.h"
+#include "engine.h"
+#include "settings.h"
+#include "workload.h"
+
+const struct sigcheck_policy *sigcheck_policy(const struct admitd_config *cfg)
+{
+	static int at = -2;
+	if (at == -2)
+		at = registry_find("image-signatures"); /* the table is constant: one look */
+	if (cfg == NULL || at < 0 || cfg->sigverify == NULL)
+		return NULL;
+	const struct policy_setting *s = &cfg->settings[at];
+	if (s->action == POLICY_ACTION_OFF || s->state == NULL)
+		return NULL;
+	/* the module's state begins with its sigcheck_policy */
+	return (const struct sigcheck_policy *)s->state;
+}
+
+bool sigcheck_wanted(const struct sigcheck_policy *p, struct arena *a, const char *image)
+{
+	struct image_ref r;
+	if (p == NULL || image == NULL || image_parse(a, image, &r) < 0)
+		return p != NULL &&
+		       image != NULL; /* unparsable: judged, and reported, by the verifier */
+	for (size_t i = 0; i < p->npatterns; i++)
+		if (image_pattern_match(&p->patterns[i], &r))
+			return true;
+	return false;
+}
+
+static int sigcheck_add(char ***list, size_t *n, const char *image)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i], image) == 0)
+			return 0;
+	char **more = realloc(*list, (*n + 1) * sizeof(*more));
+	if (more == NULL)
+		return -1;
+	*list = more;
+	if ((more[*n] = strdup(image)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+size_t sigcheck_images(const struct admitd_config *cfg, const struct engine_input *in,
+		       struct arena *a, char ***out)
+{
+	*out = NULL;
+	const struct sigcheck_policy *p = sigcheck_policy(cfg);
+	struct pod_view pod;
+	const char *why = NULL;
+	const struct kind_desc *kd = p != NULL ? engine_kind(cfg, in) : NULL;
+	if (kd == NULL || in->object == NULL ||
+	    workload_pod_view(kd, in->object, a, &pod, &why) != WORKLOAD_OK)
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < pod.ncontainers; i++) {
+		const char *image =
+			json_string_value(json_object_get(pod.containers[i].json, "image"));
+		if (sigcheck_wanted(p, a, image) && sigcheck_add(out, &n, image) < 0)
+			goto nomem;
+	}
+	for (size_t i = 0; i < pod.nimage_volumes; i++) {
+		const char *image = json_string_value(pod.image_volumes[i].reference);
+		if (sigcheck_wanted(p, a, image) && sigcheck_add(out, &n, image) < 0)
+			goto nomem;
+	}
+	return n;
+nomem:
+	/* what could not be listed is not verified: the policy then fails closed */
+	return n;
+}
+
+void sigcheck_images_free(char **images, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(images[i]);
+	free(images);
+}
+
+static double sigcheck_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int sigcheck_alloc(struct sigcheck_results *out, size_t n)
+{
+	memset(out, 0, sizeof(*out));
+	out->items = calloc(n ? n : 1, sizeof(*out->items));
+	return out->items != NULL ? 0 : -1;
+}
+
+int sigcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
+		 struct timespec deadline, struct sigcheck_results *out)
+{
+	const struct sigcheck_policy *p = sigcheck_policy(cfg);
+	if (sigcheck_alloc(out, n) < 0)
+		return -1;
+	for (size_t i = 0; i < n && p != NULL; i++) {
+		struct sigcheck_item *it = &out->items[out->n];
+		if ((it->image = strdup(images[i])) == NULL)
+			return -1;
+		sigverify_image(cfg->sigverify, &p->verify, images[i], sigcheck_now(), deadline,
+				&it->v);
+		out->n++;
+	}
+	return 0;
+}
+
+bool sigcheck_cached(const struct admitd_config *cfg, char *const *images, size_t n,
+		     struct sigcheck_results *out)
+{
+	const struct sigcheck_policy *p = sigcheck_policy(cfg);
+	if (p == NULL || sigcheck_alloc(out, n) < 0)
+		return false;
+	double now = sigcheck_now();
+	for (size_t i = 0; i < n; i++) {
+		struct sigcheck_item *it = &out->items[out->n];
+		if (!sigverify_peek(cfg->sigverify, &p->verify, images[i], now, &it->v) ||
+		    (it->image = strdup(images[i])) == NULL)
+			return false;
+		out->n++;
+	}
+	return true;
+}
+
+bool sigcheck_gather(const struct admitd_config *cfg, const struct engine_input *in,
+		     struct arena *a, bool offline, struct sigcheck_results *out)
+{
+	memset(out, 0, sizeof(*out));
+	const struct sigcheck_policy *p = sigcheck_policy(cfg);
+	if (p == NULL)
+		return false;
+	if (offline) {
+		out->skipped = true;
+		return true;
+	}
+	char **images = NULL;
+	size_t n = sigcheck_images(cfg, in, a, &images);
+	sigcheck_run(cfg, images, n, oci_deadline_in(p->timeout_ms), out);
+	sigcheck_images_free(images, n);
+	return true;
+}
+
+const struct sigverify_verdict *sigcheck_find(const struct sigcheck_results *r, const char *image)
+{
+	for (size_t i = 0; r != NULL && i < r->n; i++)
+		if (strcmp(r->items[i].image, image) == 0)
+			return &r->items[i].v;
+	return NULL;
+}
+
+void sigcheck_results_free(struct sigcheck_results *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		free(r->items[i].image);
+	free(r->items);
+	memset(r, 0, sizeof(*r));
+}
