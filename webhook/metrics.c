@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../policies/registry.h"
+#include "sigverify.h"
 
 #define METRICS_MAX_THREADS 256
 
@@ -25,6 +26,9 @@ static _Atomic int64_t metrics_conns;
 static _Atomic uint64_t metrics_reloads[2]; /* failure, success */
 static atomic_int metrics_last_reload = -1; /* -1 none yet, 0 failed, 1 succeeded */
 static atomic_int metrics_restart_required; /* server keys changed that only a restart applies */
+/* image signatures: verdicts by status and whether the cache gave them; registry requests */
+static _Atomic uint64_t metrics_sig[SIGVERIFY_NSTATUS][2];
+static _Atomic uint64_t metrics_sig_requests;
 static time_t metrics_start;
 static __thread struct metrics_thread *metrics_self;
 
@@ -550,6 +554,49 @@ static void metrics_render_others(struct metrics_buf *b, int nt, const struct ad
 		(unsigned long long)flood, (unsigned long long)refused, (unsigned long long)pre);
 }
 
+/*
+ * Workers, audit and the event loop's fast path all count here: verdicts
+ * come at most a few thousand a second, so one atomic add each is nothing.
+ */
+void metrics_signature(int status, bool cached, unsigned requests)
+{
+	if (status >= 0 && status < SIGVERIFY_NSTATUS)
+		atomic_fetch_add_explicit(&metrics_sig[status][cached], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&metrics_sig_requests, requests, memory_order_relaxed);
+}
+
+static void metrics_render_signatures(struct metrics_buf *b, const struct admitd_config *cfg)
+{
+	metrics_put(b, "# HELP admitd_signature_verdicts_total Image signature verdicts of the "
+		       "image-signatures policy, by result and whether the cache gave them.\n"
+		       "# TYPE admitd_signature_verdicts_total counter\n");
+	for (int s = 0; s < SIGVERIFY_NSTATUS; s++)
+		for (int c = 0; c < 2; c++)
+			metrics_put(
+				b,
+				"admitd_signature_verdicts_total{result=\"%s\",cached=\"%s\"} %llu\n",
+				sigverify_status_name((enum sigverify_status)s),
+				c ? "true" : "false",
+				(unsigned long long)atomic_load(&metrics_sig[s][c]));
+	struct sigcache_stats st = {0};
+	if (cfg->sigverify != NULL)
+		sigverify_cache_stats(cfg->sigverify, &st);
+	metrics_put(
+		b,
+		"# HELP admitd_registry_requests_total Requests sent to registries for image "
+		"signatures.\n"
+		"# TYPE admitd_registry_requests_total counter\n"
+		"admitd_registry_requests_total %llu\n"
+		"# HELP admitd_signature_cache_lookups_total Lookups in the verdict cache of the "
+		"configuration being served (a reload starts a new cache), by result.\n"
+		"# TYPE admitd_signature_cache_lookups_total counter\n"
+		"admitd_signature_cache_lookups_total{result=\"hit\"} %llu\n"
+		"admitd_signature_cache_lookups_total{result=\"miss\"} %llu\n"
+		"admitd_signature_cache_lookups_total{result=\"wait\"} %llu\n",
+		(unsigned long long)atomic_load(&metrics_sig_requests), st.hits, st.misses,
+		st.waits);
+}
+
 char *metrics_render(const struct admitd_config *cfg, size_t *len)
 {
 	struct metrics_buf b = {.cap = 16384};
@@ -562,6 +609,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 	metrics_render_decisions(&b, nt);
 	metrics_render_violations(&b, nt);
 	metrics_render_others(&b, nt, cfg);
+	metrics_render_signatures(&b, cfg);
 	metrics_process(&b);
 	if (b.failed) {
 		free(b.p);

@@ -7,6 +7,7 @@
 #define ADMITD_METRICS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,8 @@ void metrics_decision(struct metrics_thread *t, const struct kind_desc *k, const
 		      const struct engine_verdict *v, enum admitd_mode mode);
 /* HTTP/2 connections closed by h2guard for opening streams too fast. */
 void metrics_h2_flood_closed(struct metrics_thread *t, unsigned n);
+/* One image signature verdict (status: enum sigverify_status), from any thread. */
+void metrics_signature(int status, bool cached, unsigned requests);
 /* A connection refused at accept: its peer was caught flooding lately. */
 void metrics_h2_flood_refused(struct metrics_thread *t);
 /* TLS: counts completed handshakes and open connections (any thread). */

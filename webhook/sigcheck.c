@@ -11,6 +11,7 @@
 #include "../policies/registry.h"
 #include "cfgtypes.h"
 #include "engine.h"
+#include "metrics.h"
 #include "settings.h"
 #include "workload.h"
 
@@ -117,6 +118,7 @@ int sigcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
 			return -1;
 		sigverify_image(cfg->sigverify, &p->verify, images[i], sigcheck_now(), deadline,
 				&it->v);
+		metrics_signature((int)it->v.status, it->v.cached, it->v.requests);
 		out->n++;
 	}
 	return 0;
@@ -136,6 +138,9 @@ bool sigcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 			return false;
 		out->n++;
 	}
+	/* counted once all are at hand: a partial peek is redone by a worker, which counts */
+	for (size_t i = 0; i < out->n; i++)
+		metrics_signature((int)out->items[i].v.status, out->items[i].v.cached, 0);
 	return true;
 }
 

@@ -31,6 +31,7 @@ enum sigverify_status {
 	SIGVERIFY_NO_REGISTRY, /* the image's registry is not configured: not contacted */
 	SIGVERIFY_BAD_IMAGE,   /* not an image reference */
 };
+#define SIGVERIFY_NSTATUS 6
 
 /* "signed", "unsigned", "rejected", "unreachable", "no-registry", "bad-image" (metrics). */
 const char *sigverify_status_name(enum sigverify_status s);

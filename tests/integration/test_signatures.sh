@@ -111,6 +111,16 @@ BODY=$(cat "$WORK/silent.out")
 check "the silent registry's review is denied when its time runs out (${took} ms, timeoutSeconds 3)" \
 	bash -c "[ $took -lt 8000 ]" && denied_with "could not be read"
 
+# metrics: verdicts by result and cache, registry requests, cache lookups
+M=$(curl -s --max-time 5 --cacert "$CA" "$BASE/metrics")
+metric() { awk -v k="$1" '$1 == k {print $2}' <<<"$M"; }
+check "metrics: signed verdicts from the cache are counted" \
+	[ "$(metric 'admitd_signature_verdicts_total{result="signed",cached="true"}')" -ge 1 ]
+check "metrics: an unsigned verdict verified by a worker is counted" \
+	[ "$(metric 'admitd_signature_verdicts_total{result="unsigned",cached="false"}')" -ge 1 ]
+check "metrics: registry requests and cache lookups are counted" \
+	[ "$(metric admitd_registry_requests_total)" -ge 2 ] && [ "$(metric 'admitd_signature_cache_lookups_total{result="hit"}')" -ge 1 ]
+
 # registry down: a verdict within cacheSeconds stands, anything else fails closed
 registry_stop
 post "$WORK/signed.json"
