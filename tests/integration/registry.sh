@@ -32,6 +32,23 @@ registry_start() {
 	return 1
 }
 
+# registry_serve: an anonymous registry over TLS (the test CA's pair) on a free
+# loopback port; sets REG and CA, writes its config and starts it
+registry_serve() {
+	CA=$WORK/certs/ca.crt
+	REG=127.0.0.1:$(free_port)
+	cat >"$WORK/registry.yml" <<YAML
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $WORK/registry}}
+http:
+  addr: $REG
+  secret: admitd-test
+  tls: {certificate: $WORK/certs/tls.crt, key: $WORK/certs/tls.key}
+YAML
+	registry_start "$WORK/registry.yml" 200
+}
+
 registry_stop() {
 	if [ -n "$REG_PID" ]; then
 		kill -TERM "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null

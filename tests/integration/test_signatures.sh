@@ -13,18 +13,7 @@ HOSTILE_PID=
 trap 'registry_stop; kill $HOSTILE_PID 2>/dev/null; cleanup' EXIT
 
 make_certs
-CA=$WORK/certs/ca.crt
-REG=127.0.0.1:$(free_port)
-cat >"$WORK/registry.yml" <<YAML
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $WORK/registry}}
-http:
-  addr: $REG
-  secret: admitd-test
-  tls: {certificate: $WORK/certs/tls.crt, key: $WORK/certs/tls.key}
-YAML
-registry_start "$WORK/registry.yml" 200 || { fail "docker-registry serves TLS on $REG"; exit 1; }
+registry_serve || { fail "docker-registry serves TLS on $REG"; exit 1; }
 CURL=(curl -sS --fail --max-time 10 --cacert "$CA")
 SIGNED=$(make_image prod/web signed "$WORK/img")
 UNSIGNED=$(make_image prod/web unsigned "$WORK/img")

@@ -19,20 +19,7 @@ registry_install || { fail "cannot install docker-registry"; exit 1; }
 trap 'registry_stop; cleanup' EXIT
 
 make_certs
-CA=$WORK/certs/ca.crt
-REG=127.0.0.1:$(free_port)
-cat >"$WORK/registry.yml" <<YAML
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage:
-  filesystem: {rootdirectory: $WORK/registry}
-  delete: {enabled: true}
-http:
-  addr: $REG
-  secret: admitd-test
-  tls: {certificate: $WORK/certs/tls.crt, key: $WORK/certs/tls.key}
-YAML
-registry_start "$WORK/registry.yml" 200 || { fail "docker-registry serves TLS on $REG"; exit 1; }
+registry_serve || { fail "docker-registry serves TLS on $REG"; exit 1; }
 pass "docker-registry serves TLS on $REG"
 CURL=(curl -sS --fail --max-time 10 --cacert "$CA")
 
