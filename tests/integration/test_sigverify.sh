@@ -31,6 +31,7 @@ UNSIGNED=$(make_image app unsigned "$D")
 OTHERKEY=$(make_image app otherkey "$D")
 WRONGDIG=$(make_image app wrongdigest "$D")
 V3=$(make_image app bundled "$D")
+SJS=$(make_image app sigstorejs "$D")
 # a multi-arch index over two of them: cosign signs the index digest
 cat >"$D/index" <<JSON
 {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$SIGNED","size":$(size "$D/manifest-signed"),"platform":{"architecture":"amd64","os":"linux"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$UNSIGNED","size":$(size "$D/manifest-unsigned"),"platform":{"architecture":"arm64","os":"linux"}}]}
@@ -49,7 +50,10 @@ cosign_sign_v2 app "$MULTI" "$WORK/release.key"
 cosign_sign_v2 app "$OTHERKEY" "$WORK/other.key"
 cosign_sign_v2 app "$WRONGDIG" "$WORK/release.key" "$SIGNED"
 
-# sign_v3 DIGEST KEY: a DSSE bundle over an in-toto statement, as a referrer in sha256-<hex>
+# sign_v3 DIGEST KEY MAKER NAME: a DSSE bundle over an in-toto statement for DIGEST, made
+# by MAKER (openssl: by hand, exactly; sigstore-js: @sigstore/sign's DSSEBundleBuilder),
+# (NAME: the image's tag, for its manifest), stored as cosign 3 stores it without a referrers API: a referrer manifest
+# listed in the index tagged sha256-<hex>
 sign_v3() {
 	local hex=${1#sha256:}
 	python3 - "$REG/app" "$hex" "$WORK/stmt" <<-'PY'
@@ -63,15 +67,20 @@ sign_v3() {
 	open(out, "wb").write(body)
 	open(out + ".pae", "wb").write(b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body))
 	PY
-	local sig
-	sig=$(openssl dgst -sha256 -sign "$2" "$WORK/stmt.pae" | base64 -w0)
-	cat >"$WORK/bundle-$hex" <<JSON
-{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":"release"}},"dsseEnvelope":{"payload":"$(base64 -w0 <"$WORK/stmt")","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"$sig"}]}}
-JSON
+	if [ "$3" = sigstore-js ]; then
+		SIGSTORE_MODULES=$SIGSTORE node "$TOP/tests/integration/sigstore_bundle.mjs" \
+			"$WORK/stmt" "$2" "$WORK/release.pub" >"$WORK/bundle-$hex" || return 1
+	else
+		local sig
+		sig=$(openssl dgst -sha256 -sign "$2" "$WORK/stmt.pae" | base64 -w0)
+		cat >"$WORK/bundle-$hex" <<-JSON
+		{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":"release"}},"dsseEnvelope":{"payload":"$(base64 -w0 <"$WORK/stmt")","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":"$sig"}]}}
+		JSON
+	fi
 	printf '{}' >"$WORK/empty.json"
 	push_blob app "$WORK/bundle-$hex" && push_blob app "$WORK/empty.json" || return 1
 	cat >"$WORK/ref-$hex" <<JSON
-{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:$(sha "$WORK/empty.json")","size":2},"layers":[{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","digest":"sha256:$(sha "$WORK/bundle-$hex")","size":$(size "$WORK/bundle-$hex")}],"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$1","size":$(size "$D/manifest-bundled")}}
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:$(sha "$WORK/empty.json")","size":2},"layers":[{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","digest":"sha256:$(sha "$WORK/bundle-$hex")","size":$(size "$WORK/bundle-$hex")}],"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"$1","size":$(size "$D/manifest-$4")}}
 JSON
 	push_manifest app "sha256:$(sha "$WORK/ref-$hex")" "$WORK/ref-$hex" application/vnd.oci.image.manifest.v1+json || return 1
 	cat >"$WORK/idx-$hex" <<JSON
@@ -79,7 +88,10 @@ JSON
 JSON
 	push_manifest app "sha256-$hex" "$WORK/idx-$hex" application/vnd.oci.image.index.v1+json
 }
-sign_v3 "$V3" "$WORK/release.key"
+SIGSTORE=$(bash "$TOP/tests/integration/install-sigstore.sh" 2>"$WORK/sigstore-install.err") ||
+	cat "$WORK/sigstore-install.err"
+sign_v3 "$V3" "$WORK/release.key" openssl bundled
+sign_v3 "$SJS" "$WORK/release.key" sigstore-js sigstorejs
 check "signatures are pushed as cosign 2.x and 3.x store them" \
 	"${CURL[@]}" -o /dev/null -H 'Accept: application/vnd.oci.image.index.v1+json' "https://$REG/v2/app/manifests/sha256-${V3#sha256:}"
 
@@ -111,6 +123,9 @@ ask "verify $REG/app@$WRONGDIG"
 check "a signature for another digest: rejected, saying so" starts "rejected" && has "$SIGNED"
 ask "verify $REG/app@$V3"
 check "a cosign 3.x bundle (tag-schema referrer): signed" starts "signed" && has "cosign 3.x bundle"
+ask "verify $REG/app@$SJS"
+check "a bundle made by the real sigstore-js builder (DSSEBundleBuilder, no witnesses): signed" \
+	starts "signed" && has "cosign 3.x bundle"
 ask "verify ghcr.io/acme/app:1"
 check "a registry not configured: no-registry, and no connection" starts "no-registry cached=0 requests=0"
 ask "verify $REG/app@$UNSIGNED"
