@@ -344,6 +344,8 @@ static int server_judge(struct server_thread *t, h2o_req_t *req, struct admitd_c
 			w->start = t->req_start;
 			sigwork_submit(job);
 			return 1;
+		} else {
+			free(images); /* none listed; an allocation may still be there */
 		}
 	}
 	rv.in.signatures = sig;

@@ -5,6 +5,7 @@
  */
 #include "sigcheck.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,11 +16,19 @@
 #include "settings.h"
 #include "workload.h"
 
+/* The module's index in the registry: constant, looked up once for every thread. */
+static int sigcheck_index = -1;
+static pthread_once_t sigcheck_index_once = PTHREAD_ONCE_INIT;
+
+static void sigcheck_find_index(void)
+{
+	sigcheck_index = registry_find("image-signatures");
+}
+
 const struct sigcheck_policy *sigcheck_policy(const struct admitd_config *cfg)
 {
-	static int at = -2;
-	if (at == -2)
-		at = registry_find("image-signatures"); /* the table is constant: one look */
+	pthread_once(&sigcheck_index_once, sigcheck_find_index);
+	int at = sigcheck_index;
 	if (cfg == NULL || at < 0 || cfg->sigverify == NULL)
 		return NULL;
 	const struct policy_setting *s = &cfg->settings[at];
