@@ -27,6 +27,7 @@
 #include "sigcheck.h"
 #include "workload.h"
 #include "yamljson.h"
+#include "fnv.h"
 
 void audit_init(struct audit_run *run, const struct admitd_config *cfg)
 {
@@ -136,13 +137,11 @@ static const char *audit_str(const json_t *obj, const char *path)
 
 static uint64_t audit_hash(const char *a, const char *b, const char *c)
 {
-	uint64_t h = 1469598103934665603ull;
+	static const unsigned char sep = 0xff; /* a separator no string holds */
+	uint64_t h = FNV_OFFSET;
 	const char *parts[3] = {a, b, c};
-	for (size_t i = 0; i < 3; i++) {
-		for (const char *p = parts[i] != NULL ? parts[i] : ""; *p != '\0'; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ull;
-		h = (h ^ 0xff) * 1099511628211ull; /* a separator no string holds */
-	}
+	for (size_t i = 0; i < 3; i++)
+		h = fnv_bytes(fnv_str(h, parts[i] != NULL ? parts[i] : ""), &sep, 1);
 	return h != 0 ? h : 1;
 }
 

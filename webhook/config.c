@@ -38,6 +38,7 @@
 #include "readall.h"
 #include "rules.h"
 #include "sigverify.h"
+#include "fnv.h"
 
 const char config_default_yaml[] = "# admitd built-in default configuration\n"
 				   "mode: enforce\n"
@@ -777,16 +778,6 @@ static void config_apply_levels(struct admitd_config *cfg)
 	}
 }
 
-static uint64_t config_fnv1a(const char *buf, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)buf[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 /* An optional whole number within [min, max]; the error names the key's line. */
 size_t config_notes(const struct admitd_config *cfg, char **lines, size_t max)
 {
@@ -836,7 +827,7 @@ struct admitd_config *config_load_buffer(const char *name, const char *buf, size
 	atomic_init(&cfg->refs, 1);
 	snprintf(cfg->source, sizeof(cfg->source), "%s", name);
 	snprintf(cfg->checksum, sizeof(cfg->checksum), "%016llx",
-		 (unsigned long long)config_fnv1a(buf, len));
+		 (unsigned long long)fnv_bytes(FNV_OFFSET, buf, len));
 	cfg->settings = calloc(registry_npolicies ? registry_npolicies : 1, sizeof(*cfg->settings));
 	if (cfg->settings == NULL)
 		goto fail;

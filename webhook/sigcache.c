@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
+
 struct sigcache_entry {
 	char key[SIGCACHE_KEY_MAX];
 	uint64_t hash;
@@ -36,10 +38,7 @@ struct sigcache {
 
 static uint64_t sigcache_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
+	return fnv_str(FNV_OFFSET, s);
 }
 
 struct sigcache *sigcache_new(size_t max_entries)

@@ -341,13 +341,31 @@ static void sigverify_digest(struct sigverify *sv, const struct sigverify_policy
 			      image, out->digest, s.found, s.found == 1 ? "" : "s", s.reason);
 }
 
+/*
+ * The cache keys, in one place: sigverify_image fills what sigverify_peek
+ * reads. A tag's digest; a verdict, under the digest and the fingerprint
+ * of the keys and settings that decided it.
+ */
+static void sigverify_tag_key(char key[SIGCACHE_KEY_MAX], const struct image_ref *r)
+{
+	snprintf(key, SIGCACHE_KEY_MAX, "tag|%s/%s:%s", r->host, r->path,
+		 r->tag ? r->tag : "latest");
+}
+
+static void sigverify_sig_key(char key[SIGCACHE_KEY_MAX], const struct image_ref *r,
+			      const char *digest, const struct sigverify_policy *p)
+{
+	snprintf(key, SIGCACHE_KEY_MAX, "sig|%s/%s@%s|%s", r->host, r->path, digest,
+		 p->fingerprint != NULL ? p->fingerprint : "");
+}
+
 /* tag -> digest, through the cache. false (out filled) when it cannot be had. */
 static bool sigverify_resolve(struct sigverify *sv, const struct sigverify_policy *p,
 			      struct oci_client *c, const struct image_ref *r, const char *image,
 			      double now, struct timespec deadline, struct sigverify_verdict *out)
 {
 	char key[SIGCACHE_KEY_MAX];
-	snprintf(key, sizeof(key), "tag|%s/%s:%s", r->host, r->path, r->tag ? r->tag : "latest");
+	sigverify_tag_key(key, r);
 	struct sigcache_value v;
 	switch (sigcache_get(sv->cache, key, now, &deadline, &v)) {
 	case SIGCACHE_HIT:
@@ -402,15 +420,13 @@ bool sigverify_peek(struct sigverify *sv, const struct sigverify_policy *p, cons
 	if (r.digest != NULL) {
 		snprintf(out->digest, sizeof(out->digest), "%s", r.digest);
 	} else {
-		snprintf(key, sizeof(key), "tag|%s/%s:%s", r.host, r.path,
-			 r.tag ? r.tag : "latest");
+		sigverify_tag_key(key, &r);
 		if (!sigcache_peek(sv->cache, key, now, &v))
 			goto done;
 		snprintf(out->digest, sizeof(out->digest), "%.*s", (int)sizeof(out->digest) - 1,
 			 v.text);
 	}
-	snprintf(key, sizeof(key), "sig|%s/%s@%s|%s", r.host, r.path, out->digest,
-		 p->fingerprint != NULL ? p->fingerprint : "");
+	sigverify_sig_key(key, &r, out->digest, p);
 	if (!sigcache_peek(sv->cache, key, now, &v))
 		goto done;
 	out->status = (enum sigverify_status)v.code;
@@ -455,8 +471,7 @@ enum sigverify_status sigverify_image(struct sigverify *sv, const struct sigveri
 		goto done;
 	}
 	char key[SIGCACHE_KEY_MAX];
-	snprintf(key, sizeof(key), "sig|%s/%s@%s|%s", r.host, r.path, out->digest,
-		 p->fingerprint != NULL ? p->fingerprint : "");
+	sigverify_sig_key(key, &r, out->digest, p);
 	struct sigcache_value v;
 	switch (sigcache_get(sv->cache, key, now, &deadline, &v)) {
 	case SIGCACHE_HIT:
