@@ -101,5 +101,38 @@ post() {
 	BODY=${BODY%$'\n'*}
 }
 
+# start_fake_apiserver: tests/integration/fake_apiserver.py over TLS on a free
+# port (APORT, API_PID; token s3cret), stopped at exit.
+start_fake_apiserver() {
+	make_certs
+	APORT=$(free_port)
+	python3 "$TOP/tests/integration/fake_apiserver.py" "$APORT" "$WORK/certs/tls.crt" \
+		"$WORK/certs/tls.key" s3cret "$WORK/api.log" >"$WORK/api.out" 2>&1 &
+	API_PID=$!
+	trap 'kill $API_PID 2>/dev/null; cleanup' EXIT
+	for _ in $(seq 1 50); do grep -q ready "$WORK/api.out" 2>/dev/null && break; sleep 0.1; done
+}
+
+# kubeconfig TOKEN: $WORK/kubeconfig for the stand-in API server with that bearer token
+kubeconfig() {
+	cat >"$WORK/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+current-context: test
+contexts: [{name: test, context: {cluster: local, user: tester}}]
+clusters: [{name: local, cluster: {server: "https://127.0.0.1:$APORT", certificate-authority-data: "$(base64 -w0 "$WORK/certs/ca.crt")"}}]
+users: [{name: tester, user: {token: "$1"}}]
+KC
+}
+
+# find_probe VAR NAME: PROBE is $VAR, else build/NAME beside $ADMITD (built if need be)
+find_probe() {
+	PROBE=${!1:-$(dirname "$ADMITD")/$2}
+	if [ ! -x "$PROBE" ] && [ "$(dirname "$ADMITD")" = "$TOP/build" ]; then
+		make -s --no-print-directory -C "$TOP" "build/$2" >/dev/null || return 1
+	fi
+	[ -x "$PROBE" ] || { fail "$2 not built (make build/$2)"; return 1; }
+}
+
 # jq-free JSON look-ups: python3 reads the answer.
 json_get() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=eval("d"+sys.argv[2]); print(json.dumps(v) if not isinstance(v,str) else v)' "$1" "$2"; }

@@ -88,23 +88,7 @@ check "coverage: other namespace has no NetworkPolicy at all" \
 	[ "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print([len(r["violations"]) for r in d["results"] if r["name"]=="lonely"][0])' "$out")" = 2 ]
 
 # --cluster against the stand-in API server
-make_certs
-APORT=$(free_port)
-python3 "$TOP/tests/integration/fake_apiserver.py" "$APORT" "$WORK/certs/tls.crt" "$WORK/certs/tls.key" \
-	s3cret "$WORK/api.log" > "$WORK/api.out" 2>&1 &
-API_PID=$!
-trap 'kill $API_PID 2>/dev/null; cleanup' EXIT
-for _ in $(seq 1 50); do grep -q ready "$WORK/api.out" 2>/dev/null && break; sleep 0.1; done
-kubeconfig() {
-	cat > "$WORK/kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-current-context: test
-contexts: [{name: test, context: {cluster: local, user: tester}}]
-clusters: [{name: local, cluster: {server: "https://127.0.0.1:$APORT", certificate-authority-data: "$(base64 -w0 "$WORK/certs/ca.crt")"}}]
-users: [{name: tester, user: {token: "$1"}}]
-KC
-}
+start_fake_apiserver
 kubeconfig s3cret
 out=$("$ADMITD" audit --cluster --kubeconfig "$WORK/kubeconfig" --output json 2>"$WORK/cluster.err"); rc=$?
 check "cluster: violations found, exit 1" [ "$rc" = 1 ]

@@ -12,11 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry.sh"
 
-PROBE=${OCI_PROBE:-$(dirname "$ADMITD")/oci_probe}
-if [ ! -x "$PROBE" ] && [ "$(dirname "$ADMITD")" = "$TOP/build" ]; then
-	make -s --no-print-directory -C "$TOP" build/oci_probe >/dev/null || exit 1
-fi
-[ -x "$PROBE" ] || { fail "oci_probe not built (make build/oci_probe)"; exit 1; }
+find_probe OCI_PROBE oci_probe || exit 1
 
 registry_install || { fail "cannot install docker-registry and apache2-utils"; exit 1; }
 

@@ -10,11 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry.sh"
 
-PROBE=${SIG_PROBE:-$(dirname "$ADMITD")/sig_probe}
-if [ ! -x "$PROBE" ] && [ "$(dirname "$ADMITD")" = "$TOP/build" ]; then
-	make -s --no-print-directory -C "$TOP" build/sig_probe >/dev/null || exit 1
-fi
-[ -x "$PROBE" ] || { fail "sig_probe not built (make build/sig_probe)"; exit 1; }
+find_probe SIG_PROBE sig_probe || exit 1
 registry_install || { fail "cannot install docker-registry"; exit 1; }
 trap 'registry_stop; cleanup' EXIT
 

@@ -93,21 +93,8 @@ check "audit: the example.com Rollout is counted as not judged, with its group" 
 check "audit: without workloads, neither Rollout is judged (exit 0)" [ "$rc" = 0 ]
 
 # admitd audit --cluster lists the Rollouts at the first version the API server serves
-make_certs
-APORT=$(free_port)
-python3 "$TOP/tests/integration/fake_apiserver.py" "$APORT" "$WORK/certs/tls.crt" "$WORK/certs/tls.key" \
-	s3cret "$WORK/api.log" > "$WORK/api.out" 2>&1 &
-API_PID=$!
-trap 'kill $API_PID 2>/dev/null; cleanup' EXIT
-for _ in $(seq 1 50); do grep -q ready "$WORK/api.out" 2>/dev/null && break; sleep 0.1; done
-cat > "$WORK/kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-current-context: test
-contexts: [{name: test, context: {cluster: local, user: tester}}]
-clusters: [{name: local, cluster: {server: "https://127.0.0.1:$APORT", certificate-authority-data: "$(base64 -w0 "$WORK/certs/ca.crt")"}}]
-users: [{name: tester, user: {token: s3cret}}]
-KC
+start_fake_apiserver
+kubeconfig s3cret
 out=$("$ADMITD" audit --config "$WORK/audit.yaml" --cluster --kubeconfig "$WORK/kubeconfig" --output json 2>/dev/null)
 listed() {
 	grep -q '^/apis/argoproj.io/v1beta1/rollouts?' "$WORK/api.log" &&
