@@ -565,6 +565,119 @@ void metrics_signature(int status, bool cached, unsigned requests)
 	atomic_fetch_add_explicit(&metrics_sig_requests, requests, memory_order_relaxed);
 }
 
+/*
+ * Registry requests by host (oci.c's observer): a latency histogram and
+ * failures by category. Hosts are few (the configured registries and
+ * their allowed hosts); past METRICS_MAX_HOSTS they count as "other".
+ */
+#define METRICS_MAX_HOSTS 32
+#define METRICS_NREG      11
+static const double metrics_reg_bounds[METRICS_NREG] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+};
+struct metrics_host {
+	char host[256];
+	_Atomic uint64_t buckets[METRICS_NREG + 1]; /* +Inf last */
+	_Atomic uint64_t sum_ns;
+	_Atomic uint64_t failures[OCI_INTERNAL + 1];
+};
+static struct metrics_host metrics_hosts[METRICS_MAX_HOSTS + 1]; /* "other" last */
+static atomic_size_t metrics_nhosts;
+static pthread_mutex_t metrics_hosts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct metrics_host *metrics_host_slot(const char *host)
+{
+	size_t n = atomic_load(&metrics_nhosts);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(metrics_hosts[i].host, host) == 0)
+			return &metrics_hosts[i];
+	pthread_mutex_lock(&metrics_hosts_lock);
+	n = atomic_load(&metrics_nhosts);
+	struct metrics_host *h = NULL;
+	for (size_t i = 0; i < n && h == NULL; i++)
+		if (strcmp(metrics_hosts[i].host, host) == 0)
+			h = &metrics_hosts[i];
+	if (h == NULL && n < METRICS_MAX_HOSTS && strlen(host) < sizeof(h->host)) {
+		h = &metrics_hosts[n];
+		strcpy(h->host, host);
+		atomic_store(&metrics_nhosts, n + 1); /* published after its name */
+	}
+	pthread_mutex_unlock(&metrics_hosts_lock);
+	return h != NULL ? h : &metrics_hosts[METRICS_MAX_HOSTS];
+}
+
+void metrics_registry_request(const char *host, double seconds, enum oci_category cat)
+{
+	struct metrics_host *h = metrics_host_slot(host);
+	size_t b = 0;
+	while (b < METRICS_NREG && seconds > metrics_reg_bounds[b])
+		b++;
+	atomic_fetch_add_explicit(&h->buckets[b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->sum_ns, (uint64_t)(seconds * 1e9), memory_order_relaxed);
+	if (cat != OCI_OK && (int)cat >= 0 && cat <= OCI_INTERNAL)
+		atomic_fetch_add_explicit(&h->failures[cat], 1, memory_order_relaxed);
+}
+
+static void metrics_render_hosts(struct metrics_buf *b)
+{
+	metrics_put(b, "# HELP admitd_registry_request_duration_seconds Requests to registries "
+		       "(and their token realms and blob hosts), by host.\n"
+		       "# TYPE admitd_registry_request_duration_seconds histogram\n");
+	size_t n = atomic_load(&metrics_nhosts);
+	char esc[300];
+	for (size_t i = 0; i <= METRICS_MAX_HOSTS; i++) {
+		struct metrics_host *h = &metrics_hosts[i];
+		if (i >= n && i != METRICS_MAX_HOSTS)
+			continue;
+		const char *name = i == METRICS_MAX_HOSTS ? "other" : h->host;
+		uint64_t cum = 0;
+		for (size_t k = 0; k <= METRICS_NREG; k++)
+			cum += atomic_load(&h->buckets[k]);
+		if (i == METRICS_MAX_HOSTS && cum == 0)
+			continue;
+		metrics_escape(name, esc, sizeof(esc));
+		cum = 0;
+		for (size_t k = 0; k <= METRICS_NREG; k++) {
+			cum += atomic_load(&h->buckets[k]);
+			if (k < METRICS_NREG)
+				metrics_put(
+					b,
+					"admitd_registry_request_duration_seconds_bucket{host=\"%s\","
+					"le=\"%g\"} %llu\n",
+					esc, metrics_reg_bounds[k], (unsigned long long)cum);
+			else
+				metrics_put(
+					b,
+					"admitd_registry_request_duration_seconds_bucket{host=\"%s\","
+					"le=\"+Inf\"} %llu\n",
+					esc, (unsigned long long)cum);
+		}
+		metrics_put(b,
+			    "admitd_registry_request_duration_seconds_sum{host=\"%s\"} %.9f\n"
+			    "admitd_registry_request_duration_seconds_count{host=\"%s\"} %llu\n",
+			    esc, (double)atomic_load(&h->sum_ns) / 1e9, esc,
+			    (unsigned long long)cum);
+	}
+	metrics_put(b, "# HELP admitd_registry_request_failures_total Requests to registries that "
+		       "got no usable answer, by host and why.\n"
+		       "# TYPE admitd_registry_request_failures_total counter\n");
+	for (size_t i = 0; i <= METRICS_MAX_HOSTS; i++) {
+		struct metrics_host *h = &metrics_hosts[i];
+		if (i >= n && i != METRICS_MAX_HOSTS)
+			continue;
+		metrics_escape(i == METRICS_MAX_HOSTS ? "other" : h->host, esc, sizeof(esc));
+		for (int c = OCI_UNREACHABLE; c <= OCI_INTERNAL; c++) {
+			uint64_t v = atomic_load(&h->failures[c]);
+			if (v > 0)
+				metrics_put(b,
+					    "admitd_registry_request_failures_total{host=\"%s\","
+					    "reason=\"%s\"} %llu\n",
+					    esc, oci_category_name((enum oci_category)c),
+					    (unsigned long long)v);
+		}
+	}
+}
+
 static void metrics_render_signatures(struct metrics_buf *b, const struct admitd_config *cfg)
 {
 	metrics_put(b, "# HELP admitd_signature_verdicts_total Image signature verdicts of the "
@@ -610,6 +723,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 	metrics_render_violations(&b, nt);
 	metrics_render_others(&b, nt, cfg);
 	metrics_render_signatures(&b, cfg);
+	metrics_render_hosts(&b);
 	metrics_process(&b);
 	if (b.failed) {
 		free(b.p);

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "kinds.h"
 #include "engine.h"
+#include "oci.h"
 
 #define METRICS_NCODES    9               /* 200 400 404 405 413 500 503 other + (index 8 unused) */
 #define METRICS_NKINDS    (KINDS_MAX + 1) /* the judged kinds (kinds.h), then other */
@@ -74,6 +75,8 @@ void metrics_decision(struct metrics_thread *t, const struct kind_desc *k, const
 void metrics_h2_flood_closed(struct metrics_thread *t, unsigned n);
 /* One image signature verdict (status: enum sigverify_status), from any thread. */
 void metrics_signature(int status, bool cached, unsigned requests);
+/* One request to a registry host (oci.c's observer; any thread). */
+void metrics_registry_request(const char *host, double seconds, enum oci_category cat);
 /* A connection refused at accept: its peer was caught flooding lately. */
 void metrics_h2_flood_refused(struct metrics_thread *t);
 /* TLS: counts completed handshakes and open connections (any thread). */

@@ -24,6 +24,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -943,6 +944,61 @@ static const CURLcode oci_unreachable_codes[] = {
 	CURLE_HTTP2_STREAM,
 };
 
+/* Who hears of every request (metrics); set once at start, before any worker. */
+static _Atomic(oci_observer) oci_observer_fn;
+
+void oci_observe(oci_observer fn)
+{
+	atomic_store(&oci_observer_fn, fn);
+}
+
+/* Tells the observer about one request to url, started at t0, ended as cat. */
+static void oci_observe_request(const char *url, struct timespec t0, enum oci_category cat)
+{
+	oci_observer fn = atomic_load(&oci_observer_fn);
+	if (fn == NULL)
+		return;
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* the host[:port] of "scheme://host[:port]/path" */
+	char host[256] = "";
+	const char *p = strstr(url, "://");
+	if (p != NULL) {
+		p += 3;
+		size_t n = strcspn(p, "/?#");
+		if (n < sizeof(host)) {
+			memcpy(host, p, n);
+			host[n] = '\0';
+		}
+	}
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fn(host, secs, cat);
+}
+
+/* What one easy_perform's code means: OCI_OK when an answer came (k->status set). */
+static enum oci_category oci_perform_result(struct oci_call *k, CURLcode rc, long t,
+					    const char *ebuf, struct oci_body *b)
+{
+	const char *msg = ebuf[0] != '\0' ? ebuf : k->c->lc->easy_strerror(rc);
+	if (rc == CURLE_OK) {
+		k->c->lc->easy_getinfo(k->c->curl, CURLINFO_RESPONSE_CODE, &k->status);
+		return OCI_OK;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return oci_fail(k, OCI_TIMEOUT, "no complete answer within %ld ms%s", t,
+				t < k->c->timeout_ms ? " (the caller's deadline)" : "");
+	if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && b->over)) {
+		b->over = true;
+		return oci_fail(k, OCI_TOO_LARGE, "the answer is larger than %zu bytes: not read",
+				b->cap);
+	}
+	for (size_t i = 0; i < sizeof(oci_unreachable_codes) / sizeof(oci_unreachable_codes[0]);
+	     i++)
+		if (rc == oci_unreachable_codes[i])
+			return oci_fail(k, OCI_UNREACHABLE, "%s", msg);
+	return oci_fail(k, OCI_PROTOCOL, "%s", msg);
+}
+
 /*
  * One HTTP request, no redirect followed, bounded by the client's timeout
  * and the call's deadline. auth is a header line or NULL. k->status gets
@@ -989,28 +1045,15 @@ static enum oci_category oci_perform(struct oci_call *k, const char *url, bool h
 	lc->easy_setopt(h, CURLOPT_WRITEFUNCTION, oci_receive);
 	lc->easy_setopt(h, CURLOPT_WRITEDATA, b);
 	lc->easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CURLcode rc = lc->easy_perform(h);
+	enum oci_category cat = oci_perform_result(k, rc, t, ebuf, b);
+	oci_observe_request(url, t0, cat);
 	lc->easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	lc->easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	lc->slist_free_all(hdr);
-	const char *msg = ebuf[0] != '\0' ? ebuf : lc->easy_strerror(rc);
-	if (rc == CURLE_OK) {
-		lc->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &k->status);
-		return OCI_OK;
-	}
-	if (rc == CURLE_OPERATION_TIMEDOUT)
-		return oci_fail(k, OCI_TIMEOUT, "no complete answer within %ld ms%s", t,
-				t < c->timeout_ms ? " (the caller's deadline)" : "");
-	if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && b->over)) {
-		b->over = true;
-		return oci_fail(k, OCI_TOO_LARGE, "the answer is larger than %zu bytes: not read",
-				b->cap);
-	}
-	for (size_t i = 0; i < sizeof(oci_unreachable_codes) / sizeof(oci_unreachable_codes[0]);
-	     i++)
-		if (rc == oci_unreachable_codes[i])
-			return oci_fail(k, OCI_UNREACHABLE, "%s", msg);
-	return oci_fail(k, OCI_PROTOCOL, "%s", msg);
+	return cat;
 oom:
 	lc->slist_free_all(hdr);
 	return oci_fail(k, OCI_INTERNAL, "out of memory");

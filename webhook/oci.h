@@ -115,6 +115,16 @@ enum oci_category oci_referrers(struct oci_client *c, const char *repo, const ch
 				struct oci_content *out, struct oci_error *err);
 void oci_content_free(struct oci_content *ct);
 
+/*
+ * Every HTTP request a client sends (to a registry, its token realm or a
+ * blob redirect) is reported to the observer, if one is set: the host
+ * asked (host[:port] as in the URL), how long it took, and OCI_OK when an
+ * answer came (whatever its status) or the failure's category. Called on
+ * the calling thread; set once, before any client is used.
+ */
+typedef void (*oci_observer)(const char *host, double seconds, enum oci_category cat);
+void oci_observe(oci_observer fn);
+
 /* ---- parsers, exposed for the unit tests and fuzz targets ---- */
 
 /* One challenge of a WWW-Authenticate header (RFC 7235). */

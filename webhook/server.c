@@ -1082,6 +1082,7 @@ int server_run(const struct server_options *opt, struct admitd_config *cfg)
 	if (threads == NULL)
 		goto out_tls;
 	bool running;
+	oci_observe(metrics_registry_request); /* before any worker asks a registry */
 	if (sigwork_start(SERVER_SIG_WORKERS) < 0)
 		log_warnx("cannot start the image-signature workers: %s", strerror(errno));
 	inited = server_start_threads(threads, nthreads, &running);

@@ -1,6 +1,6 @@
 /*
  * sigverify: is this image signed by one of these keys? The whole
- * question, from an image reference to a verdict, for the signed-images
+ * question, from an image reference to a verdict, for the image-signatures
  * policy: resolve a tag to its digest, find the image's cosign
  * signatures in its registry (cosign 2.x: the tag sha256-<hex>.sig;
  * cosign 3.x: Sigstore bundles as OCI 1.1 referrers, through the

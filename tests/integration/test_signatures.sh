@@ -109,6 +109,10 @@ check "metrics: an unsigned verdict verified by a worker is counted" \
 	[ "$(metric 'admitd_signature_verdicts_total{result="unsigned",cached="false"}')" -ge 1 ]
 check "metrics: registry requests and cache lookups are counted" \
 	[ "$(metric admitd_registry_requests_total)" -ge 2 ] && [ "$(metric 'admitd_signature_cache_lookups_total{result="hit"}')" -ge 1 ]
+check "metrics: registry latency by host: the real registry's requests are in its histogram" \
+	[ "$(metric "admitd_registry_request_duration_seconds_count{host=\"$REG\"}")" -ge 2 ]
+check "metrics: the silent registry's request is a timeout failure of its host" \
+	[ "$(metric "admitd_registry_request_failures_total{host=\"127.0.0.1:$HPORT\",reason=\"timeout\"}")" -ge 1 ]
 
 # registry down: a verdict within cacheSeconds stands, anything else fails closed
 registry_stop
