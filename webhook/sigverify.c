@@ -20,6 +20,7 @@
 
 #include "../policies/image.h"
 #include "arena.h"
+#include "ocimf.h"
 
 #define SIGVERIFY_MAX_SIGNATURES   16 /* layers or referrers looked at, per format */
 #define SIGVERIFY_MT_SIMPLESIGNING "application/vnd.dev.cosign.simplesigning.v1+json"
@@ -142,32 +143,21 @@ static bool sigverify_fail(struct sigverify_search *s, const struct oci_error *e
 	return false;
 }
 
-/* The descriptors of a manifest's layers or an index's manifests. */
-static const json_t *sigverify_list(const struct oci_content *ct, const char *key, json_t **doc)
+/* A signature artifact that cannot be read counts as a signature that does not verify. */
+static void sigverify_malformed(struct sigverify_search *s, const char *what, const char *why,
+				const char *format)
 {
-	*doc = json_loadb((const char *)ct->data, ct->len, JSON_REJECT_DUPLICATES, NULL);
-	const json_t *list = json_object_get(*doc, key);
-	return json_is_array(list) ? list : NULL;
-}
-
-static const char *sigverify_str(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
+	struct cosign_result res = {.verdict = COSIGN_MALFORMED};
+	snprintf(res.reason, sizeof(res.reason), "%s is malformed: %s", what, why);
+	sigverify_note(s, &res, format);
 }
 
 /* A blob a descriptor names, within max bytes. */
-static enum oci_category sigverify_blob(struct sigverify_search *s, const json_t *desc, size_t max,
-					struct oci_content *out, struct oci_error *e)
+static enum oci_category sigverify_blob(struct sigverify_search *s, const struct ocimf_desc *d,
+					size_t max, struct oci_content *out, struct oci_error *e)
 {
-	const char *digest = sigverify_str(desc, "digest");
-	json_int_t size = json_integer_value(json_object_get(desc, "size"));
-	if (digest == NULL || !json_is_integer(json_object_get(desc, "size")) || size < 0) {
-		e->category = OCI_PROTOCOL;
-		snprintf(e->reason, sizeof(e->reason), "a descriptor without digest or size");
-		return OCI_PROTOCOL;
-	}
 	s->requests++;
-	return oci_blob(s->client, s->path, digest, (size_t)size, max, s->deadline, out, e);
+	return oci_blob(s->client, s->path, d->digest, (size_t)d->size, max, s->deadline, out, e);
 }
 
 /* cosign 2.x: the layers of the manifest tagged sha256-<hex>.sig. false on a registry failure. */
@@ -183,17 +173,20 @@ static bool sigverify_v2(struct sigverify_search *s)
 		return true; /* no cosign 2.x signature */
 	if (cat != OCI_OK)
 		return sigverify_fail(s, &e);
-	json_t *doc = NULL;
-	const json_t *layers = sigverify_list(&man, "layers", &doc);
-	size_t i, looked = 0;
-	const json_t *layer;
+	struct ocimf m;
+	char why[256];
 	bool ok = true;
-	json_array_foreach(layers, i, layer)
-	{
-		const char *mt = sigverify_str(layer, "mediaType");
-		const char *sig =
-			sigverify_str(json_object_get(layer, "annotations"), SIGVERIFY_ANNOTATION);
-		if (mt == NULL || strcmp(mt, SIGVERIFY_MT_SIMPLESIGNING) != 0 || sig == NULL)
+	if (ocimf_parse(man.data, man.len, man.media_type, &m, why, sizeof(why)) < 0) {
+		sigverify_malformed(s, "the signature manifest", why, "cosign 2.x signature");
+		oci_content_free(&man);
+		return true;
+	}
+	size_t looked = 0;
+	for (size_t i = 0; i < m.n; i++) {
+		const struct ocimf_desc *layer = &m.entries[i];
+		const char *sig = ocimf_annotation(layer, SIGVERIFY_ANNOTATION);
+		if (layer->media_type == NULL ||
+		    strcmp(layer->media_type, SIGVERIFY_MT_SIMPLESIGNING) != 0 || sig == NULL)
 			continue;
 		if (++looked > SIGVERIFY_MAX_SIGNATURES || s->valid)
 			break;
@@ -209,28 +202,30 @@ static bool sigverify_v2(struct sigverify_search *s)
 		cosign_result_release(&res);
 		oci_content_free(&blob);
 	}
-	json_decref(doc);
+	ocimf_free(&m);
 	oci_content_free(&man);
 	return ok;
 }
 
 /* One cosign 3.x referrer: its manifest, its bundle layer. false on a registry failure. */
-static bool sigverify_bundle(struct sigverify_search *s, const json_t *desc)
+static bool sigverify_bundle(struct sigverify_search *s, const struct ocimf_desc *desc)
 {
 	struct oci_content man = {0};
 	struct oci_error e;
-	const char *digest = sigverify_str(desc, "digest");
-	if (digest == NULL)
-		return true;
 	s->requests++;
-	if (oci_manifest(s->client, s->path, digest, s->deadline, &man, &e) != OCI_OK)
+	if (oci_manifest(s->client, s->path, desc->digest, s->deadline, &man, &e) != OCI_OK)
 		return sigverify_fail(s, &e);
-	json_t *doc = NULL;
-	const json_t *layers = sigverify_list(&man, "layers", &doc);
-	const json_t *layer = json_array_get(layers, 0);
-	const char *mt = sigverify_str(layer, "mediaType");
+	struct ocimf m;
+	char why[256];
+	if (ocimf_parse(man.data, man.len, man.media_type, &m, why, sizeof(why)) < 0) {
+		sigverify_malformed(s, "a bundle's manifest", why, "cosign 3.x bundle");
+		oci_content_free(&man);
+		return true;
+	}
 	bool ok = true;
-	if (mt != NULL && strcmp(mt, SIGVERIFY_MT_BUNDLE) == 0) {
+	const struct ocimf_desc *layer = m.n > 0 && !m.index ? &m.entries[0] : NULL;
+	if (layer != NULL && layer->media_type != NULL &&
+	    strcmp(layer->media_type, SIGVERIFY_MT_BUNDLE) == 0) {
 		struct oci_content blob = {0};
 		if (sigverify_blob(s, layer, COSIGN_BUNDLE_MAX, &blob, &e) != OCI_OK) {
 			ok = sigverify_fail(s, &e);
@@ -243,7 +238,7 @@ static bool sigverify_bundle(struct sigverify_search *s, const json_t *desc)
 		}
 		oci_content_free(&blob);
 	}
-	json_decref(doc);
+	ocimf_free(&m);
 	oci_content_free(&man);
 	return ok;
 }
@@ -270,22 +265,28 @@ static bool sigverify_v3(struct sigverify_search *s)
 		return true;
 	if (cat != OCI_OK)
 		return sigverify_fail(s, &e);
-	json_t *doc = NULL;
-	const json_t *list = sigverify_list(&idx, "manifests", &doc);
-	size_t i, looked = 0;
-	const json_t *desc;
+	struct ocimf m;
+	char why[256];
+	if (ocimf_parse(idx.data, idx.len, OCI_MT_INDEX, &m, why, sizeof(why)) < 0 || !m.index) {
+		sigverify_malformed(s, "the referrers index", m.doc == NULL ? why : "not an index",
+				    "cosign 3.x bundle");
+		ocimf_free(&m);
+		oci_content_free(&idx);
+		return true;
+	}
+	size_t looked = 0;
 	bool ok = true;
-	json_array_foreach(list, i, desc)
-	{
-		const char *at = sigverify_str(desc, "artifactType");
-		if (at == NULL || strcmp(at, SIGVERIFY_MT_BUNDLE) != 0)
+	for (size_t i = 0; i < m.n; i++) {
+		const struct ocimf_desc *desc = &m.entries[i];
+		if (desc->artifact_type == NULL ||
+		    strcmp(desc->artifact_type, SIGVERIFY_MT_BUNDLE) != 0)
 			continue;
 		if (++looked > SIGVERIFY_MAX_SIGNATURES || s->valid)
 			break;
 		if (!(ok = sigverify_bundle(s, desc)))
 			break;
 	}
-	json_decref(doc);
+	ocimf_free(&m);
 	oci_content_free(&idx);
 	return ok;
 }

@@ -18,6 +18,9 @@
 #                bundles and statements for the target's own digest
 #   fuzz_oci     WWW-Authenticate headers as registries send them, and
 #                docker config files (both parsers read every input)
+#   fuzz_ocimf   a Content-Type byte + the real image manifests of
+#                ../shared/conformance/cosign, signature manifests,
+#                indexes (Docker, OCI, referrers) and image configurations
 #
 # Needs python3 with PyYAML (Debian: python3-yaml) for the YAML inputs;
 # without it the JSON inputs still seed every target.
@@ -25,7 +28,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$TOP/build/fuzz/corpus}
 SHARED=${ADMITD_SHARED:-$TOP/../shared}
-mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml,fuzz_cosign,fuzz_oci}
+mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml,fuzz_cosign,fuzz_oci,fuzz_ocimf}
 
 python3 - "$TOP" "$OUT" "$SHARED" <<'PY'
 import glob, hashlib, json, os, sys
@@ -335,6 +338,31 @@ for c in [{"auths": {"registry.example:5000": {"auth": "YWxpY2U6czNjcmV0"}}},
           {"credHelpers": {"docker.io": "desktop"}, "credsStore": "desktop"},
           {"auths": {}}]:
     put("fuzz_oci", json.dumps(c, indent=1))
+
+# ---- fuzz_ocimf ----
+D1 = "sha256:" + "1" * 64
+D2 = "sha256:" + "2" * 64
+def ocimf(kind, doc):
+    put("fuzz_ocimf", bytes([kind]) + (doc if isinstance(doc, bytes) else json.dumps(doc).encode()))
+for d in sorted(glob.glob(os.path.join(shared, "conformance/cosign/dir-img-*/manifest.json"))):
+    with open(d, "rb") as f:
+        ocimf(0, f.read())
+ocimf(1, {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+          "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": D1, "size": 2},
+          "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json", "digest": D2,
+                      "size": 250, "annotations": {"dev.cosignproject.cosign/signature": "MEUC"}}]})
+ocimf(0, {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+          "manifests": [{"digest": D1, "size": 1, "platform": {"os": "linux", "architecture": "arm",
+                                                              "variant": "v7"}},
+                        {"digest": D2, "size": 2, "platform": {"os": "windows", "architecture": "amd64"}}]})
+ocimf(2, {"schemaVersion": 2, "manifests": [
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+     "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json", "digest": D1, "size": 5}],
+    "subject": {"digest": D2, "size": 9}})
+ocimf(0, {"architecture": "amd64", "os": "linux", "config": {
+    "User": "1000:1000", "ExposedPorts": {"22/tcp": {}, "53/UDP": {}, "8080": {}},
+    "Env": ["PATH=/usr/bin", "DB_PASSWORD=x"]}, "rootfs": {"type": "layers", "diff_ids": [D1]}})
+ocimf(0, {"architecture": "arm64", "os": "linux"})
 
 for t in sorted(counts):
     print("seed.sh: %-12s %4d seeds" % (t, counts[t]))
