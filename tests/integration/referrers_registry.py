@@ -19,8 +19,10 @@ HTTPS front on 127.0.0.1 that adds what distribution-spec 1.1 adds:
     filter is ignored (the spec's SHOULD) and the header not sent, so the
     client must filter itself;
   - --page-size N: at most N descriptors per answer, the rest behind a
-    `Link: <...>; rel="next"` header (relative URL), as the spec requires
-    when the list does not fit one answer;
+    `Link: <...>; rel="next"` header, as the spec requires when the list
+    does not fit one answer; the link is relative, or starts with
+    --link-base (an origin: "https://127.0.0.1:PORT", or another host's
+    to see that a client does not follow it);
   - a manifest DELETE by digest (202) forgets that referrer.
 
 Everything else is forwarded unchanged (Host too, so upload Locations name
@@ -33,7 +35,7 @@ sha256-<hex> tag) and how many requests it made.
 
   referrers_registry.py --listen PORT --backend HOST:PORT --cert CRT --key KEY
                         --ca CA --state FILE --log FILE [--no-filter]
-                        [--page-size N]
+                        [--page-size N [--link-base ORIGIN]]
 
 Prints "ready" once it listens. Test-only.
 """
@@ -67,6 +69,7 @@ ap.add_argument("--state", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--no-filter", action="store_true")
 ap.add_argument("--page-size", type=int, default=0)
+ap.add_argument("--link-base", default="")
 ARGS = ap.parse_args()
 
 LOCK = threading.Lock()
@@ -171,8 +174,8 @@ class Front(BaseHTTPRequestHandler):
             page = int(q.get("page", ["0"])[0])
             start = page * ARGS.page_size
             if start + ARGS.page_size < len(found):
-                nxt = "/v2/%s/referrers/%s?%spage=%d" % (
-                    name, digest, "artifactType=%s&" % quote(want, safe="") if want else "", page + 1)
+                nxt = "%s/v2/%s/referrers/%s?%spage=%d" % (
+                    ARGS.link_base, name, digest, "artifactType=%s&" % quote(want, safe="") if want else "", page + 1)
                 headers.append(("Link", '<%s>; rel="next"' % nxt))
             found = found[start:start + ARGS.page_size]
         body = json.dumps({"schemaVersion": 2, "mediaType": INDEX, "manifests": found}).encode()

@@ -257,4 +257,32 @@ check "filter not applied, only an SBOM listed: unsigned, its manifest not fetch
 ask "verify $REG/app@$OTHERKEY"
 check "filter not applied, a bundle by another key: rejected" rejected_v3 4 "$OTHERKEY"
 
+# ---- a registry that pages the list (Link: <...>; rel="next") ----
+front_stop
+front_start --no-filter --page-size 1 || { fail "the front restarts with pages of 1"; exit 1; }
+ask "forget"
+ask "verify $REG/app:signed"
+check "pages of one referrer, unfiltered, the SBOM alone on the first: the bundle on the next is found" \
+	signed_v3 6 "$SIGNED"
+check "  6 requests: the 5 above with the list's second page (its relative Link followed)" \
+	seen "$(printf '%s\n' "HEAD /v2/app/manifests/signed 200" \
+		"GET /v2/app/manifests/sha256-${SIGNED#sha256:}.sig 404" \
+		"GET /v2/app/referrers/$SIGNED$REFQ 200" \
+		"GET /v2/app/referrers/$SIGNED$REFQ&page=1 200" \
+		"GET /v2/app/manifests/$(ref_m "$SIGNED" release) 200" \
+		"GET /v2/app/blobs/$(blob_of "$SIGNED" release) 200")"
+front_stop
+front_start --page-size 1 --link-base "https://$REG" || { fail "the front restarts"; exit 1; }
+ask "forget"
+ask "verify $REG/app@$TWO"
+check "filtered pages, absolute links: another key's bundle first, the release key's on page 2: signed (7 requests)" \
+	signed_v3 7 "$TWO"
+front_stop
+front_start --page-size 1 --link-base "https://localhost:${REG##*:}" || { fail "the front restarts"; exit 1; }
+ask "forget"
+ask "verify $REG/app@$TWO"
+check "a next page on another host: not asked; unreachable (the list is unread), not unsigned" \
+	verdict "unreachable cached=0 requests=2" "next page of the list is not on the registry"
+check "  the front saw the first page only" \
+	seen "$(printf '%s\n' "GET /v2/app/manifests/sha256-${TWO#sha256:}.sig 404" "GET /v2/app/referrers/$TWO$REFQ 200")"
 echo "quit" >&"${SV[1]}"
