@@ -402,6 +402,102 @@ void oci_challenges_free(struct oci_challenges *cs)
 	cs->n = 0;
 }
 
+/* ---- Link (RFC 8288 section 3): the next page of a referrers list ---- */
+
+/*
+ * link-value = "<" URI-Reference ">" *( OWS ";" OWS link-param ), and the
+ * header is a comma-separated list of them; link-param = token BWS [ "="
+ * BWS ( token / quoted-string ) ]. rel is a space-separated list of
+ * relation types (case-insensitive); only its first occurrence counts.
+ */
+int oci_link_next(const char *text, size_t len, char **uri, char *why, size_t whylen)
+{
+	const char *p = text, *e = text + len, *bad = NULL;
+	*uri = NULL;
+	for (;;) {
+		while (p < e && (*p == ' ' || *p == '\t' || *p == ','))
+			p++; /* empty list elements are allowed */
+		if (p == e)
+			return 0;
+		if (*p != '<') {
+			bad = "a link does not start with <URI>";
+			goto fail;
+		}
+		const char *u = ++p;
+		while (p < e && *p != '>') {
+			if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+				bad = "a space or control character in a link's URI";
+				goto fail;
+			}
+			p++;
+		}
+		if (p == e || p == u) {
+			bad = p == e ? "a link's <URI> is not closed" : "a link with an empty URI";
+			goto fail;
+		}
+		const char *uend = p++;
+		bool next = false, rel_seen = false;
+		for (;;) {
+			p = oci_skip_ows(p, e);
+			if (p == e || *p == ',')
+				break;
+			if (*p != ';') {
+				bad = "a link's parameters are not separated by ';'";
+				goto fail;
+			}
+			p = oci_skip_ows(p + 1, e);
+			const char *name = p;
+			while (p < e && oci_tchar((unsigned char)*p))
+				p++;
+			size_t namelen = (size_t)(p - name);
+			if (namelen == 0) {
+				bad = "a link parameter without a name";
+				goto fail;
+			}
+			p = oci_skip_ows(p, e);
+			char *value = NULL;
+			if (p < e && *p == '=') {
+				p = oci_skip_ows(p + 1, e);
+				if (p < e && *p == '"') {
+					if ((value = oci_quoted(&p, e, &bad)) == NULL)
+						goto fail;
+				} else {
+					const char *v = p;
+					while (p < e && oci_tchar((unsigned char)*p))
+						p++;
+					if (p == v) {
+						bad = "a link parameter without a value";
+						goto fail;
+					}
+					if ((value = oci_strndup_lower(v, (size_t)(p - v),
+								       false)) == NULL) {
+						bad = "out of memory";
+						goto fail;
+					}
+				}
+			}
+			if (namelen == 3 && strncasecmp(name, "rel", 3) == 0 && !rel_seen &&
+			    value != NULL) {
+				rel_seen = true;
+				for (char *save = NULL, *t = strtok_r(value, " \t", &save);
+				     t != NULL; t = strtok_r(NULL, " \t", &save))
+					next = next || strcasecmp(t, "next") == 0;
+			}
+			free(value);
+		}
+		if (next) {
+			if ((*uri = oci_strndup_lower(u, (size_t)(uend - u), false)) == NULL) {
+				bad = "out of memory";
+				goto fail;
+			}
+			return 1;
+		}
+	}
+fail:
+	snprintf(why, whylen, "%s", bad);
+	return -1;
+}
+
 /* ---- docker config ---- */
 
 /* "https://Host:5000/v1/" -> "host:5000"; into buf. */
@@ -1425,7 +1521,8 @@ static enum oci_category oci_get_manifest(struct oci_call *k, const char *url, c
 	snprintf(out->media_type, sizeof(out->media_type), "%s", mt);
 	out->data = b->data;
 	out->len = b->len;
-	b->data = NULL;
+	b->data = NULL; /* the bytes are out's now: b can take another answer */
+	b->alloc = 0;
 	return OCI_OK;
 }
 
@@ -1582,6 +1679,95 @@ out:
 	return cat;
 }
 
+/*
+ * The URL of the page after the last answer: its Link rel="next",
+ * resolved against url (the page that named it); *next is NULL when there
+ * is none. A next page goes to the registry itself only, as it gets the
+ * registry's Authorization.
+ */
+static enum oci_category oci_next_page(struct oci_call *k, const char *url, char **next)
+{
+	struct oci_client *c = k->c;
+	struct curl_header *h = NULL;
+	char *ref = NULL, *abs = NULL, why[256] = "";
+	*next = NULL;
+	for (size_t i = 0;
+	     c->lc->easy_header(c->curl, "Link", i, CURLH_HEADER, -1, &h) == CURLHE_OK; i++) {
+		int r = oci_link_next(h->value, strlen(h->value), &ref, why, sizeof(why));
+		if (r < 0)
+			return oci_fail(k, OCI_PROTOCOL, "its Link header: %s", why);
+		if (r > 0 || i + 1 >= h->amount)
+			break;
+	}
+	if (ref == NULL)
+		return OCI_OK;
+	enum oci_category cat = OCI_OK;
+	bool same = false;
+	CURLU *u = c->lc->url();
+	if (u == NULL)
+		cat = oci_fail(k, OCI_INTERNAL, "out of memory");
+	else if (c->lc->url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+		 c->lc->url_set(u, CURLUPART_URL, ref, 0) != CURLUE_OK ||
+		 c->lc->url_get(u, CURLUPART_URL, &abs, 0) != CURLUE_OK)
+		cat = oci_fail(k, OCI_PROTOCOL,
+			       "the next page of the list, \"%.100s\", is not a URL", ref);
+	else if (!oci_url_allowed(k, abs, &same, why, sizeof(why)) || !same)
+		cat = oci_fail(
+			k, OCI_PROTOCOL,
+			"the next page of the list is not on the registry: not asked (%.200s)",
+			abs);
+	else if (strcmp(abs, url) == 0)
+		cat = oci_fail(k, OCI_PROTOCOL, "the next page of the list is the same page");
+	else if ((*next = strdup(abs)) == NULL)
+		cat = oci_fail(k, OCI_INTERNAL, "out of memory");
+	c->lc->free(abs);
+	if (u != NULL)
+		c->lc->url_cleanup(u);
+	free(ref);
+	return cat;
+}
+
+/* Adds a page's descriptors to *whole, the index of the pages so far (the first page's). */
+static enum oci_category oci_merge_page(struct oci_call *k, json_t **whole,
+					const struct oci_content *page, unsigned n)
+{
+	json_t *doc = json_loadb((const char *)page->data, page->len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *list = json_object_get(doc, "manifests");
+	if (!json_is_object(doc) || (list != NULL && !json_is_array(list) && !json_is_null(list))) {
+		json_decref(doc);
+		return oci_fail(k, OCI_PROTOCOL, "page %u of the list is not an image index", n);
+	}
+	int rc = 0;
+	if (*whole == NULL) {
+		if (!json_is_array(list)) /* null or none, from a registry's empty list */
+			rc = json_object_set_new(doc, "manifests", json_array());
+		*whole = doc;
+		doc = NULL;
+	} else if (json_is_array(list)) {
+		rc = json_array_extend(json_object_get(*whole, "manifests"), list);
+	}
+	json_decref(doc);
+	return rc == 0 ? OCI_OK : oci_fail(k, OCI_INTERNAL, "out of memory");
+}
+
+/* The index of every page into out, malloc'd (not jansson's allocator: the caller frees it). */
+static enum oci_category oci_index_out(struct oci_call *k, const json_t *whole,
+				       struct oci_content *out)
+{
+	size_t n = json_dumpb(whole, NULL, 0, JSON_COMPACT);
+	if (n == 0 || (out->data = malloc(n + 1)) == NULL ||
+	    json_dumpb(whole, (char *)out->data, n, JSON_COMPACT) != n) {
+		free(out->data);
+		out->data = NULL;
+		return oci_fail(k, OCI_INTERNAL, "out of memory");
+	}
+	out->data[n] = '\0';
+	out->len = n;
+	out->digest[0] = '\0'; /* the pages' own digests say nothing of the whole */
+	snprintf(out->media_type, sizeof(out->media_type), "%s", OCI_MT_INDEX);
+	return OCI_OK;
+}
+
 enum oci_category oci_referrers(struct oci_client *c, const char *repo, const char *digest,
 				const char *artifact_type, struct timespec deadline,
 				struct oci_content *out, struct oci_error *err)
@@ -1589,7 +1775,10 @@ enum oci_category oci_referrers(struct oci_client *c, const char *repo, const ch
 	static const char *const index_type[] = {OCI_MT_INDEX};
 	struct oci_call k;
 	struct oci_body b;
-	char *url = NULL, *esc = NULL;
+	char *url = NULL, *esc = NULL, *next = NULL;
+	json_t *whole = NULL; /* a paged list: the pages' descriptors in one index */
+	bool filtered = artifact_type != NULL;
+	size_t total = 0;
 	memset(out, 0, sizeof(*out));
 	enum oci_category cat = oci_call_init(&k, c, repo, digest, "referrers of", deadline, err);
 	if (cat != OCI_OK)
@@ -1608,18 +1797,59 @@ enum oci_category oci_referrers(struct oci_client *c, const char *repo, const ch
 		cat = oci_fail(&k, OCI_INTERNAL, "out of memory");
 		goto out;
 	}
-	cat = oci_get_manifest(&k, url, NULL, "Accept: " OCI_MT_INDEX, index_type, 1, &b, out);
-	if (cat == OCI_NOT_FOUND) {
-		cat = oci_fail(&k, OCI_NOT_SUPPORTED,
-			       "no referrers API (HTTP 404): use the tag sha256-<hex>");
-		goto out;
+	for (;;) {
+		struct oci_content page;
+		memset(&page, 0, sizeof(page));
+		b.cap = c->max_manifest - total; /* every page together within max_manifest */
+		out->pages++;
+		cat = oci_get_manifest(&k, url, NULL, "Accept: " OCI_MT_INDEX, index_type, 1, &b,
+				       &page);
+		if (cat == OCI_NOT_FOUND && out->pages == 1) {
+			cat = oci_fail(&k, OCI_NOT_SUPPORTED,
+				       "no referrers API (HTTP 404): use the tag sha256-<hex>");
+			break;
+		}
+		if (cat == OCI_NOT_FOUND) /* not "no referrers": a list cut short */
+			cat = oci_fail(&k, OCI_PROTOCOL, "page %u of the list: HTTP 404",
+				       out->pages);
+		if (cat != OCI_OK)
+			break;
+		const char *applied = oci_header(c, "OCI-Filters-Applied");
+		filtered = filtered && applied != NULL && strstr(applied, "artifactType") != NULL;
+		total += page.len;
+		cat = oci_next_page(&k, url, &next);
+		if (cat == OCI_OK && next == NULL && whole == NULL) {
+			/* one page: handed back as sent */
+			memcpy(out->media_type, page.media_type, sizeof(out->media_type));
+			memcpy(out->digest, page.digest, sizeof(out->digest));
+			out->data = page.data;
+			out->len = page.len;
+			break;
+		}
+		if (cat == OCI_OK)
+			cat = oci_merge_page(&k, &whole, &page, out->pages);
+		oci_content_free(&page);
+		if (cat != OCI_OK)
+			break;
+		if (next == NULL) {
+			cat = oci_index_out(&k, whole, out);
+			break;
+		}
+		if (out->pages == OCI_REFERRERS_PAGES) {
+			cat = oci_fail(&k, OCI_TOO_LARGE, "the list runs over more than %d pages",
+				       OCI_REFERRERS_PAGES);
+			break;
+		}
+		free(url);
+		url = next;
+		next = NULL;
 	}
-	const char *applied = cat == OCI_OK ? oci_header(c, "OCI-Filters-Applied") : NULL;
-	out->filtered =
-		artifact_type != NULL && applied != NULL && strstr(applied, "artifactType") != NULL;
+	out->filtered = cat == OCI_OK && filtered;
 out:
+	json_decref(whole);
 	c->lc->free(esc);
 	free(url);
+	free(next);
 	oci_body_free(&b);
 	pthread_mutex_unlock(&c->lock);
 	return cat;

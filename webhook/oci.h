@@ -47,6 +47,7 @@ struct oci_error {
 #define OCI_TIMEOUT_DEFAULT   10000
 #define OCI_EXTRA_HOSTS_MAX   8
 #define OCI_DOCKER_CONFIG_MAX (1u << 20)
+#define OCI_REFERRERS_PAGES   64 /* pages of one referrers list read */
 
 /* Filled by the configuration loader; strings are copied by oci_open. */
 struct oci_config {
@@ -70,7 +71,8 @@ struct oci_content {
 	char digest[OCI_DIGEST_MAX];
 	unsigned char *data; /* malloc'd, len bytes (NUL-terminated past them) */
 	size_t len;
-	bool filtered; /* referrers: the registry applied the artifactType filter */
+	bool filtered;  /* referrers: the registry applied the artifactType filter */
+	unsigned pages; /* referrers: the pages asked for (1 unless the registry pages the list) */
 };
 
 struct oci_client;
@@ -108,7 +110,10 @@ enum oci_category oci_blob(struct oci_client *c, const char *repo, const char *d
  * The referrers index of digest, filtered by artifact_type (NULL: all);
  * OCI_NOT_SUPPORTED when the registry has no referrers API (404), so the
  * caller falls back to the tag "sha256-<hex>". When out->filtered is
- * false the caller filters the index itself.
+ * false the caller filters the index itself. A list the registry pages
+ * (Link: <...>; rel="next") is read whole, at most OCI_REFERRERS_PAGES
+ * pages and max_manifest bytes in all, each page from the registry
+ * itself, and handed back as one index (out->digest is then "").
  */
 enum oci_category oci_referrers(struct oci_client *c, const char *repo, const char *digest,
 				const char *artifact_type, struct timespec deadline,
@@ -154,6 +159,14 @@ int oci_challenges_parse(const char *text, size_t len, struct oci_challenges *ou
 /* The value of parameter name (lower-case) of ch, or NULL. */
 const char *oci_challenge_param(const struct oci_challenge *ch, const char *name);
 void oci_challenges_free(struct oci_challenges *cs);
+
+/*
+ * The URI-Reference of the first link with relation type "next" in one
+ * Link header value (RFC 8288; len bytes, no NUL needed), malloc'd into
+ * *uri, as written (relative or absolute). Returns 1, 0 when there is
+ * none, or -1 with why when the value is malformed.
+ */
+int oci_link_next(const char *text, size_t len, char **uri, char *why, size_t whylen);
 
 struct oci_credentials {
 	char *username;

@@ -252,9 +252,9 @@ static bool sigverify_v3(struct sigverify_search *s)
 {
 	struct oci_content idx = {0};
 	struct oci_error e;
-	s->requests++;
 	enum oci_category cat = oci_referrers(s->client, s->path, s->digest, SIGVERIFY_MT_BUNDLE,
 					      s->deadline, &idx, &e);
+	s->requests += idx.pages > 1 ? idx.pages : 1; /* the list, or each of its pages */
 	if (cat == OCI_NOT_SUPPORTED) {
 		char tag[OCI_DIGEST_MAX + 8];
 		snprintf(tag, sizeof(tag), "sha256-%s", s->digest + 7);

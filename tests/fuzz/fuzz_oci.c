@@ -1,13 +1,15 @@
 /*
- * fuzz_oci: the two parsers of the registry client that read what others
- * wrote: a WWW-Authenticate header (sent by any registry asked) and a
- * docker config file. Every input is given to both.
+ * fuzz_oci: the parsers of the registry client that read what others
+ * wrote: a WWW-Authenticate header and a Link header (sent by any registry
+ * asked) and a docker config file. Every input is given to each.
  *
  * Properties, beyond no crash, no sanitizer report and no leak:
  *   - a header that parses has only well-formed challenges (a scheme of
  *     token characters, lower-case parameter names, no control character
  *     but HTAB in a value), and written back in canonical form (every
  *     value quoted and escaped) it parses to the same challenges;
+ *   - a Link header's next page, when found, is a URI found again when
+ *     written back as the only link; a refused Link header finds none;
  *   - a header that does not parse leaves no challenge and says why;
  *   - credentials found have a non-empty user name, and written back as
  *     username/password (and as "auth", base64, when the name has no
@@ -174,9 +176,41 @@ static void fuzz_docker_config(const uint8_t *data, size_t size, const char *hos
 	oci_credentials_free(&cr);
 }
 
+/*
+ * A Link header: a next page found is a non-empty URI of printable ASCII
+ * without spaces or '>', and written back as the one link of a header it
+ * is found again, the same; a refused header says why and finds none.
+ */
+static void fuzz_link(const uint8_t *data, size_t size)
+{
+	char *uri = (char *)"unset", *again = NULL, why[128] = "";
+	int r = oci_link_next((const char *)data, size, &uri, why, sizeof(why));
+	if (r <= 0) {
+		if (uri != NULL || (r < 0 && why[0] == '\0'))
+			fuzz_fail("no link found, yet uri %p and reason \"%s\"", (void *)uri, why);
+		return;
+	}
+	if (uri[0] == '\0')
+		fuzz_fail("an empty next link");
+	for (const char *p = uri; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '>')
+			fuzz_fail("a next link with byte 0x%02x", (unsigned char)*p);
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	put(&buf, &len, &cap, "<", 1);
+	put(&buf, &len, &cap, uri, strlen(uri));
+	put(&buf, &len, &cap, ">; rel=\"next\"", 13);
+	if (oci_link_next(buf, len, &again, why, sizeof(why)) != 1 || strcmp(again, uri) != 0)
+		fuzz_fail("\"%s\" does not find %s again", buf, uri);
+	free(again);
+	free(buf);
+	free(uri);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_header(data, size);
+	fuzz_link(data, size);
 	for (size_t i = 0; i < sizeof(HOSTS) / sizeof(HOSTS[0]); i++)
 		fuzz_docker_config(data, size, HOSTS[i]);
 	return 0;

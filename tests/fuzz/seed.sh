@@ -16,8 +16,8 @@
 #   fuzz_cosign  MODE byte + input (see fuzz_cosign.c): the real cosign
 #                signatures of ../shared/conformance/cosign, and payloads,
 #                bundles and statements for the target's own digest
-#   fuzz_oci     WWW-Authenticate headers as registries send them, and
-#                docker config files (both parsers read every input)
+#   fuzz_oci     WWW-Authenticate and Link headers as registries send them,
+#                and docker config files (every parser reads every input)
 #   fuzz_ocimf   a Content-Type byte + the real image manifests of
 #                ../shared/conformance/cosign, signature manifests,
 #                indexes (Docker, OCI, referrers) and image configurations
@@ -329,7 +329,10 @@ for h in ['Bearer realm="https://auth.docker.io/token",service="registry.docker.
           'Basic realm="admitd-test"',
           'Newauth realm="apps", type=1, title="Login to \\"apps\\"", Basic realm="simple"',
           'Negotiate abc+/x==, Bearer realm=b',
-          'bearer  Realm = "r" ,\tSERVICE=svc']:
+          'bearer  Realm = "r" ,\tSERVICE=svc',
+          '</v2/app/tags/list?last=b&n=2>; rel="next"',
+          '</v2/a/referrers/sha256:ab?artifactType=x%2By&page=1>; rel="next"',
+          '<https://r.example/p0>; rel="prev", </p1>; title="a, b"; rel="last next"']:
     put("fuzz_oci", h)
 for c in [{"auths": {"registry.example:5000": {"auth": "YWxpY2U6czNjcmV0"}}},
           {"auths": {"https://index.docker.io/v1/": {"auth": "dTpw", "email": "x@y"}}},

@@ -330,6 +330,70 @@ static void test_deadlines_are_valid_timespecs_even_in_the_past(void **state)
 	}
 }
 
+/* oci_link_next on text: its return value, the URI found (or NULL) in *uri */
+static int link_next(const char *text, char **uri)
+{
+	char why[128] = "";
+	int r = oci_link_next(text, strlen(text), uri, why, sizeof(why));
+	if (r < 0 && why[0] == '\0')
+		fail_msg("\"%s\" refused without a reason", text);
+	return r;
+}
+
+static void test_link_next_as_registries_page_lists(void **state)
+{
+	(void)state;
+	char *uri = NULL;
+	/* distribution's tag list, a referrers page, relative and absolute */
+	assert_int_equal(link_next("</v2/app/tags/list?last=b&n=2>; rel=\"next\"", &uri), 1);
+	assert_string_equal(uri, "/v2/app/tags/list?last=b&n=2");
+	free(uri);
+	assert_int_equal(
+		link_next("<https://r.example/v2/a/referrers/sha256:ab?page=2>;rel=next", &uri), 1);
+	assert_string_equal(uri, "https://r.example/v2/a/referrers/sha256:ab?page=2");
+	free(uri);
+	/* several links, other relations first, rel lists and case, extra parameters */
+	assert_int_equal(link_next("</p0>; rel=\"prev\", </p1> ; title=\"a, b; c\" ; "
+				   "REL=\"last NEXT\"; type=x",
+				   &uri),
+			 1);
+	assert_string_equal(uri, "/p1");
+	free(uri);
+	/* only the first rel of a link counts; a comma inside <> is part of the URI */
+	assert_int_equal(link_next("</a>; rel=prev; rel=next, </b,c>; rel=next", &uri), 1);
+	assert_string_equal(uri, "/b,c");
+	free(uri);
+}
+
+static void test_link_without_next_or_malformed(void **state)
+{
+	(void)state;
+	char *uri = (char *)"unchanged";
+	assert_int_equal(link_next("", &uri), 0);
+	assert_null(uri);
+	assert_int_equal(link_next(" , ,", &uri), 0);
+	assert_int_equal(link_next("</p0>; rel=\"prev\"", &uri), 0);
+	assert_int_equal(link_next("</p0>; rel=\"nextpage\"", &uri), 0);
+	assert_int_equal(link_next("</p0>; next", &uri), 0); /* a parameter named next */
+	assert_null(uri);
+	static const char *const bad[] = {
+		"/p1; rel=next",           /* no <> */
+		"</p1; rel=next",          /* not closed */
+		"<>; rel=next",            /* empty */
+		"</p 1>; rel=next",        /* a space in the URI */
+		"</p1\r\nX: y>; rel=next", /* a control character in it */
+		"</p1> rel=next",          /* no ';' */
+		"</p1>; =next",            /* no name */
+		"</p1>; rel=",             /* no value */
+		"</p1>; rel=\"next",       /* a quoted string not closed */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (link_next(bad[i], &uri) != -1)
+			fail_msg("\"%s\" was not refused", bad[i]);
+		assert_null(uri);
+	}
+}
+
 static void test_category_names_are_stable(void **state)
 {
 	(void)state;
@@ -356,6 +420,8 @@ int main(void)
 		cmocka_unit_test(test_bad_hosts_and_credentials_files_are_refused_at_open),
 		cmocka_unit_test(test_bad_names_are_refused_before_any_request),
 		cmocka_unit_test(test_deadlines_are_valid_timespecs_even_in_the_past),
+		cmocka_unit_test(test_link_next_as_registries_page_lists),
+		cmocka_unit_test(test_link_without_next_or_malformed),
 		cmocka_unit_test(test_category_names_are_stable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
