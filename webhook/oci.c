@@ -983,9 +983,14 @@ static enum oci_category oci_perform(struct oci_call *k, const char *url, bool h
 	lc->easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	lc->easy_setopt(h, CURLOPT_TIMEOUT_MS, t);
 	lc->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, t);
-	/* a Content-Length over the cap stops the transfer before any byte of the body */
+	/*
+	 * a Content-Length over the cap stops the transfer before any byte of the
+	 * body; a HEAD reads no body, and its Content-Length is that of the GET
+	 * it stands for (a 100 KiB index), no reason to refuse it
+	 */
 	lc->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-			(curl_off_t)(b->cap > OCI_ERROR_BODY ? b->cap : OCI_ERROR_BODY));
+			head ? (curl_off_t)0
+			     : (curl_off_t)(b->cap > OCI_ERROR_BODY ? b->cap : OCI_ERROR_BODY));
 	lc->easy_setopt(h, CURLOPT_WRITEFUNCTION, oci_receive);
 	lc->easy_setopt(h, CURLOPT_WRITEDATA, b);
 	lc->easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);

@@ -72,6 +72,9 @@ for f in config-amd64 config-arm64 layer; do push_blob app "$D/$f" || pushed=; d
 push_manifest app v1 "$D/manifest-amd64" application/vnd.oci.image.manifest.v1+json || pushed=
 push_manifest app "sha256:$(sha "$D/manifest-arm64")" "$D/manifest-arm64" application/vnd.oci.image.manifest.v1+json || pushed=
 push_manifest app multi "$D/index" application/vnd.oci.image.index.v1+json || pushed=
+# and one past 64 KiB (the cap on an error answer), whose HEAD says so in its Content-Length
+sed "s/\"pad\":\"$pad\"/\"pad\":\"$(printf 'q%.0s' $(seq 1 70000))\"/" "$D/index" >"$D/index-big"
+push_manifest app big "$D/index-big" application/vnd.oci.image.index.v1+json || pushed=
 check "an image and a multi-arch index are pushed over the registry API" [ -n "$pushed" ]
 
 cat >"$WORK/auth.json" <<JSON
@@ -144,6 +147,12 @@ check "referrers on distribution 2.8: not supported (fall back to the tag schema
 check "blob above the caller's maximum: too large, not asked" \
 	has real 11 "^ERR too_large .*above the limit of 1024: not asked"
 check "resolve by digest: the registry confirms it" has real 12 "^OK sha256:$(sha "$D/manifest-arm64") "
+
+probe big --host "$REG" --ca "$CA" --auth "$WORK/auth.json" <<EOF
+resolve app big
+EOF
+check "resolve a tag whose index is past 64 KiB: the HEAD's Content-Length is no reason to refuse" \
+	has big 1 "^OK sha256:$(sha "$D/index-big") - 0 "
 
 probe small --host "$REG" --ca "$CA" --auth "$WORK/auth.json" --max-manifest 1024 <<EOF
 manifest app multi
