@@ -1007,9 +1007,11 @@ static enum oci_category oci_perform(struct oci_call *k, const char *url, bool h
 		return oci_fail(k, OCI_TIMEOUT, "no complete answer within %ld ms%s", t,
 				t < c->timeout_ms ? " (the caller's deadline)" : "");
 	if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && b->over)) {
+		/* refused on its Content-Length, or cut once the cap was reached (chunked) */
+		bool cut = rc == CURLE_WRITE_ERROR;
 		b->over = true;
-		return oci_fail(k, OCI_TOO_LARGE, "the answer is larger than %zu bytes: not read",
-				b->cap);
+		return oci_fail(k, OCI_TOO_LARGE, "the answer is larger than %zu bytes: %s", b->cap,
+				cut ? "cut there" : "not read");
 	}
 	for (size_t i = 0; i < sizeof(oci_unreachable_codes) / sizeof(oci_unreachable_codes[0]);
 	     i++)
