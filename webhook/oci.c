@@ -1013,6 +1013,12 @@ static enum oci_category oci_perform(struct oci_call *k, const char *url, bool h
 		return oci_fail(k, OCI_TOO_LARGE, "the answer is larger than %zu bytes: %s", b->cap,
 				cut ? "cut there" : "not read");
 	}
+	/* libcurl's words ("transfer closed with 900 bytes remaining") do not say it plainly */
+	if (rc == CURLE_PARTIAL_FILE || rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR)
+		return oci_fail(k, OCI_UNREACHABLE, "the connection was dropped %s (%s)",
+				rc == CURLE_GOT_NOTHING ? "without an answer"
+							: "before the answer was complete",
+				msg);
 	for (size_t i = 0; i < sizeof(oci_unreachable_codes) / sizeof(oci_unreachable_codes[0]);
 	     i++)
 		if (rc == oci_unreachable_codes[i])

@@ -264,7 +264,8 @@ check "slow drip: timeout after the 1 s request timeout" has hostile 1 "^ERR tim
 check "  within 2 s" fast hostile 1 2000
 check "no answer at all: timeout" has hostile 2 "^ERR timeout "
 check "  within 2 s" fast hostile 2 2000
-check "connection dropped mid-manifest: unreachable" has hostile 3 "^ERR unreachable .*manifest drop:v1"
+check "connection dropped mid-manifest: unreachable, saying so" \
+	has hostile 3 "^ERR unreachable .*manifest drop:v1: the connection was dropped before the answer was complete \("
 check "100 MB manifest with its length: too large, refused on the length" \
 	has hostile 4 "^ERR too_large .*larger than 4194304 bytes: not read$"
 check "  at once" fast hostile 4 1000
