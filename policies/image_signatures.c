@@ -9,7 +9,8 @@
  *          cosign signature (2.x or 3.x) by one of `keys` for the digest
  *          it resolves to; an image whose registry is not under
  *          `registries:` (never contacted); a registry that cannot be
- *          read, unless `onRegistryError: allow`.
+ *          read, unless `onRegistryError: allow` (then allowed, with a
+ *          warning that says what the registry did).
  * Reads:   <container>.image, spec.volumes[].image.reference; the verdicts
  *          that the server (or audit) gathered from the registry before
  *          the engine ran (sigcheck.c): this check itself never waits.
@@ -22,7 +23,8 @@
  *   tagCacheSeconds:     how long a tag's digest is trusted, default 30
  *   timeoutSeconds:      the most one review waits for registries, default 8
  *                        (and always less than the API server's own timeout)
- *   onRegistryError:     deny (default) or allow: when a registry cannot be read
+ *   onRegistryError:     deny (default) or allow (with a warning): when a registry
+ *                        cannot be read
  *   acceptRepositories:  [repository, ...]  signatures may name these too (mirrors)
  *   anyIdentity:         bool, default false: the digest alone binds a signature
  */
@@ -226,7 +228,11 @@ static int image_signatures_image(struct policy_ctx *ctx, const struct image_sig
 	if (v->status == SIGVERIFY_SIGNED)
 		return 0;
 	if (v->status == SIGVERIFY_UNREACHABLE && st->public.allow_on_registry_error)
-		return 0;
+		/* let through unverified, and said so: a warning, never a denial */
+		return policy_warn(ctx, c, vol,
+				   "is allowed unverified: its registry failed (%s) and "
+				   "onRegistryError is allow: %s",
+				   oci_category_name(v->failure), v->reason);
 	return c != NULL ? policy_fail(ctx, c, "%s", v->reason)
 			 : policy_fail_volume(ctx, vol, "%s", v->reason);
 }

@@ -8,7 +8,8 @@
 #include <string.h>
 
 static int policy_add(struct policy_ctx *ctx, const struct container_ref *c,
-		      const struct image_volume_ref *vol, const char *fmt, va_list ap)
+		      const struct image_volume_ref *vol, bool never_denies, const char *fmt,
+		      va_list ap)
 {
 	char *what = arena_vprintf(ctx->arena, fmt, ap);
 	if (what == NULL)
@@ -20,6 +21,7 @@ static int policy_add(struct policy_ctx *ctx, const struct container_ref *c,
 	v->container = c;
 	v->volume = vol;
 	v->detail = what;
+	v->never_denies = never_denies;
 	if (c != NULL) {
 		v->image = c->image;
 		v->message = arena_printf(ctx->arena, "container \"%s\" %s", c->name, what);
@@ -41,7 +43,7 @@ int policy_fail(struct policy_ctx *ctx, const struct container_ref *c, const cha
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = policy_add(ctx, c, NULL, fmt, ap);
+	int rc = policy_add(ctx, c, NULL, false, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -51,7 +53,17 @@ int policy_fail_volume(struct policy_ctx *ctx, const struct image_volume_ref *vo
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int rc = policy_add(ctx, NULL, vol, fmt, ap);
+	int rc = policy_add(ctx, NULL, vol, false, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int policy_warn(struct policy_ctx *ctx, const struct container_ref *c,
+		const struct image_volume_ref *vol, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = policy_add(ctx, c, c != NULL ? NULL : vol, true, fmt, ap);
 	va_end(ap);
 	return rc;
 }

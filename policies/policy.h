@@ -150,6 +150,8 @@ struct violation {
 	 * predates the update; a deny became a warning.
 	 */
 	bool preexisting;
+	/* reported with policy_warn: a warning at most, whatever the policy's action */
+	bool never_denies;
 	struct violation *next;
 };
 
@@ -172,6 +174,16 @@ int policy_fail(struct policy_ctx *ctx, const struct container_ref *c, const cha
 /* The same for an image volume: prefixed with `volume "NAME" `. */
 int policy_fail_volume(struct policy_ctx *ctx, const struct image_volume_ref *vol, const char *fmt,
 		       ...) __attribute__((format(printf, 3, 4)));
+/*
+ * A problem that never denies: with the policy's action deny (or warn) it is
+ * sent as a warning, with audit it is recorded; off, nothing. For a check
+ * whose configuration lets an image through that it could not judge
+ * (image-signatures' onRegistryError: allow), which must still say so. c's,
+ * or vol's when c is NULL, prefixed as policy_fail and policy_fail_volume do.
+ */
+int policy_warn(struct policy_ctx *ctx, const struct container_ref *c,
+		const struct image_volume_ref *vol, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* Record an internal failure (bad state, out of memory); returns -1. */
 int policy_error(struct policy_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -453,6 +453,8 @@ static int engine_run_policy(const struct policy_desc *p, const struct policy_se
 			continue;
 		}
 		v->action = s->action;
+		if (v->never_denies && v->action > POLICY_ACTION_WARN)
+			v->action = POLICY_ACTION_WARN;
 		**tail = v;
 		*tail = &v->next;
 		out->nviolations++;

@@ -1084,10 +1084,18 @@ static enum oci_category oci_perform_result(struct oci_call *k, CURLcode rc, lon
 		return oci_fail(k, OCI_TIMEOUT, "no complete answer within %ld ms%s", t,
 				t < k->c->timeout_ms ? " (the caller's deadline)" : "");
 	if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR && b->over)) {
+		/* refused on its Content-Length, or cut once the cap was reached (chunked) */
+		bool cut = rc == CURLE_WRITE_ERROR;
 		b->over = true;
-		return oci_fail(k, OCI_TOO_LARGE, "the answer is larger than %zu bytes: not read",
-				b->cap);
+		return oci_fail(k, OCI_TOO_LARGE, "the answer is larger than %zu bytes: %s", b->cap,
+				cut ? "cut there" : "not read");
 	}
+	/* libcurl's words ("transfer closed with 900 bytes remaining") do not say it plainly */
+	if (rc == CURLE_PARTIAL_FILE || rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR)
+		return oci_fail(k, OCI_UNREACHABLE, "the connection was dropped %s (%s)",
+				rc == CURLE_GOT_NOTHING ? "without an answer"
+							: "before the answer was complete",
+				msg);
 	for (size_t i = 0; i < sizeof(oci_unreachable_codes) / sizeof(oci_unreachable_codes[0]);
 	     i++)
 		if (rc == oci_unreachable_codes[i])
@@ -1135,9 +1143,14 @@ static enum oci_category oci_perform(struct oci_call *k, const char *url, bool h
 	lc->easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	lc->easy_setopt(h, CURLOPT_TIMEOUT_MS, t);
 	lc->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, t);
-	/* a Content-Length over the cap stops the transfer before any byte of the body */
+	/*
+	 * a Content-Length over the cap stops the transfer before any byte of the
+	 * body; a HEAD reads no body, and its Content-Length is that of the GET
+	 * it stands for (a 100 KiB index), no reason to refuse it
+	 */
 	lc->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
-			(curl_off_t)(b->cap > OCI_ERROR_BODY ? b->cap : OCI_ERROR_BODY));
+			head ? (curl_off_t)0
+			     : (curl_off_t)(b->cap > OCI_ERROR_BODY ? b->cap : OCI_ERROR_BODY));
 	lc->easy_setopt(h, CURLOPT_WRITEFUNCTION, oci_receive);
 	lc->easy_setopt(h, CURLOPT_WRITEDATA, b);
 	lc->easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);

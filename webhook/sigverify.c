@@ -303,6 +303,32 @@ static void sigverify_say(struct sigverify_verdict *out, enum sigverify_status s
 	out->status = st;
 }
 
+/* A registry failure: SIGVERIFY_UNREACHABLE, with what the registry did. */
+static void sigverify_unreachable(struct sigverify_verdict *out, enum oci_category failure,
+				  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void sigverify_unreachable(struct sigverify_verdict *out, enum oci_category failure,
+				  const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, ap);
+	va_end(ap);
+	out->status = SIGVERIFY_UNREACHABLE;
+	out->failure = failure;
+}
+
+/* A verdict's status and registry failure, as one cache code, and back. */
+static int sigverify_code(const struct sigverify_verdict *v)
+{
+	return (int)v->failure * SIGVERIFY_NSTATUS + (int)v->status;
+}
+
+static void sigverify_uncode(int code, struct sigverify_verdict *out)
+{
+	out->status = (enum sigverify_status)(code % SIGVERIFY_NSTATUS);
+	out->failure = (enum oci_category)(code / SIGVERIFY_NSTATUS);
+}
+
 /* The verification proper, for the owner of the cache entry. */
 static void sigverify_digest(struct sigverify *sv, const struct sigverify_policy *p,
 			     struct oci_client *c, const struct image_ref *r, const char *image,
@@ -326,9 +352,10 @@ static void sigverify_digest(struct sigverify *sv, const struct sigverify_policy
 		sigverify_say(out, SIGVERIFY_SIGNED, "image \"%s\" (%s): %s", image, out->digest,
 			      s.reason);
 	else if (s.failed)
-		sigverify_say(out, SIGVERIFY_UNREACHABLE,
-			      "image \"%s\" (%s): the signatures could not be read: %s (%s)", image,
-			      out->digest, s.oci.reason, oci_category_name(s.oci.category));
+		sigverify_unreachable(
+			out, s.oci.category,
+			"image \"%s\" (%s): the signatures could not be read: %s (%s)", image,
+			out->digest, s.oci.reason, oci_category_name(s.oci.category));
 	else if (s.found == 0)
 		sigverify_say(
 			out, SIGVERIFY_UNSIGNED,
@@ -374,11 +401,12 @@ static bool sigverify_resolve(struct sigverify *sv, const struct sigverify_polic
 			 v.text);
 		return v.ok;
 	case SIGCACHE_TIMEOUT:
-		sigverify_say(out, SIGVERIFY_UNREACHABLE,
-			      "image \"%s\": its tag's digest was not known in time", image);
+		sigverify_unreachable(out, OCI_TIMEOUT,
+				      "image \"%s\": its tag's digest was not known in time",
+				      image);
 		return false;
 	case SIGCACHE_NOMEM:
-		sigverify_say(out, SIGVERIFY_UNREACHABLE, "image \"%s\": out of memory", image);
+		sigverify_unreachable(out, OCI_INTERNAL, "image \"%s\": out of memory", image);
 		return false;
 	case SIGCACHE_OWNER:
 		break;
@@ -388,9 +416,10 @@ static bool sigverify_resolve(struct sigverify *sv, const struct sigverify_polic
 	if (oci_resolve(c, r->path, r->tag ? r->tag : "latest", deadline, out->digest, &e) !=
 	    OCI_OK) {
 		sigcache_abandon(sv->cache, key);
-		sigverify_say(out, SIGVERIFY_UNREACHABLE,
-			      "image \"%s\": its tag could not be resolved to a digest: %s (%s)",
-			      image, e.reason, oci_category_name(e.category));
+		sigverify_unreachable(
+			out, e.category,
+			"image \"%s\": its tag could not be resolved to a digest: %s (%s)", image,
+			e.reason, oci_category_name(e.category));
 		out->digest[0] = '\0';
 		return false;
 	}
@@ -430,7 +459,7 @@ bool sigverify_peek(struct sigverify *sv, const struct sigverify_policy *p, cons
 	sigverify_sig_key(key, &r, out->digest, p);
 	if (!sigcache_peek(sv->cache, key, now, &v))
 		goto done;
-	out->status = (enum sigverify_status)v.code;
+	sigverify_uncode(v.code, out);
 	out->cached = true;
 	snprintf(out->reason, sizeof(out->reason), "%s", v.text);
 	fresh = true;
@@ -477,21 +506,21 @@ enum sigverify_status sigverify_image(struct sigverify *sv, const struct sigveri
 	switch (sigcache_get(sv->cache, key, now, &deadline, &v)) {
 	case SIGCACHE_HIT:
 		out->cached = true;
-		out->status = (enum sigverify_status)v.code;
+		sigverify_uncode(v.code, out);
 		snprintf(out->reason, sizeof(out->reason), "%s", v.text);
 		goto done;
 	case SIGCACHE_TIMEOUT:
 	case SIGCACHE_NOMEM:
-		sigverify_say(out, SIGVERIFY_UNREACHABLE,
-			      "image \"%s\" (%s): its verification did not end in time", image,
-			      out->digest);
+		sigverify_unreachable(out, OCI_TIMEOUT,
+				      "image \"%s\" (%s): its verification did not end in time",
+				      image, out->digest);
 		goto done;
 	case SIGCACHE_OWNER:
 		break;
 	}
 	sigverify_digest(sv, p, c, &r, image, deadline, out);
 	v.ok = out->status == SIGVERIFY_SIGNED;
-	v.code = (int)out->status;
+	v.code = sigverify_code(out);
 	snprintf(v.text, sizeof(v.text), "%.*s", (int)sizeof(v.text) - 1, out->reason);
 	sigcache_put(sv->cache, key, &v, now, v.ok ? p->cache_seconds : p->failure_seconds);
 done:

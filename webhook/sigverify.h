@@ -53,6 +53,8 @@ struct sigverify_verdict {
 	char reason[768];            /* for the denial message: what, and what to do */
 	bool cached;                 /* the verdict came from the cache */
 	unsigned requests;           /* registry requests this call made */
+	/* SIGVERIFY_UNREACHABLE: what the registry did (timeout, too large...); else OCI_OK */
+	enum oci_category failure;
 };
 
 struct sigverify;

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """hostile_registry.py PORT CERT KEY LOG: a registry that misbehaves, over
-TLS on 127.0.0.1, for tests/integration/test_oci.sh. The repository name
-picks the misbehaviour:
+TLS on 127.0.0.1, for tests/integration/test_oci.sh (the registry client)
+and test_signatures*.sh (the image-signatures policy through the server).
+The repository name picks the misbehaviour:
 
   drip       a manifest that trickles one byte every 0.5 s
   silent     accepts the request, never answers
@@ -16,6 +17,15 @@ picks the misbehaviour:
              localhost:PORT (allowed by the test), which serves them
   tok        manifests need a Bearer token from /token (Basic alice:s3cret)
   evilrealm  a Bearer challenge whose realm is on another host
+
+A HEAD on drip, drop, huge and hugechunk gets the GET's headers at once
+(no Docker-Content-Digest) and no body, so that resolving a tag reaches
+the GET that misbehaves. In loop and away, where only blobs misbehave,
+manifests are served: a tag or digest gets a small image manifest (with
+its Docker-Content-Digest), the tag sha256-<hex>.sig a cosign 2.x
+signature manifest whose one simple-signing layer is a blob, so that the
+policy's signature check reaches the blob. Any other repository, and the
+referrers API, answer 404 NAME_UNKNOWN: an image there is unsigned.
 
 Every request is logged to LOG as "METHOD PATH auth=<scheme or ->" so the
 test can count token requests and see what a redirect target was sent.
@@ -38,6 +48,14 @@ MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.ima
 MT = "application/vnd.oci.image.manifest.v1+json"
 BLOB = b"hostile registry blob\n"
 BLOB_DIGEST = "sha256:" + hashlib.sha256(BLOB).hexdigest()
+MANIFEST_DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
+SIGNATURE = json.dumps({"schemaVersion": 2, "mediaType": MT,
+                        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                   "digest": "sha256:" + "0" * 64, "size": 2},
+                        "layers": [{"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                                    "digest": BLOB_DIGEST, "size": len(BLOB),
+                                    "annotations": {"dev.cosignproject.cosign/signature":
+                                                    "MEUCIQDhostilehostilehostile"}}]}).encode()
 TOKEN = "good-token"
 BASIC = "Basic YWxpY2U6czNjcmV0"  # alice:s3cret
 
@@ -84,6 +102,24 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(404)
         repo, kind = parts[2], parts[3]
         realm = "https://127.0.0.1:%d/token" % PORT
+        if self.command == "HEAD" and repo in ("drip", "drop", "huge", "hugechunk"):
+            self.send_response(200)
+            self.send_header("Content-Type", MT)
+            if repo == "hugechunk":
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.send_header("Content-Length", str(100 << 20) if repo == "huge" else "1000")
+            self.end_headers()
+            return
+        if repo in ("loop", "away") and kind == "manifests":
+            if parts[4].startswith("sha256-") and parts[4].endswith(".sig"):
+                return self.send(200, SIGNATURE, [("Content-Type", MT)])
+            if parts[4].startswith("sha256-"):
+                return self.send(404, b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"no such tag"}]}')
+            return self.send(200, MANIFEST, [("Content-Type", MT),
+                                             ("Docker-Content-Digest", MANIFEST_DIGEST)])
+        if repo in ("loop", "away") and kind == "referrers":
+            return self.send(404, b'{"errors":[{"code":"NAME_UNKNOWN","message":"no referrers API"}]}')
         if repo == "drip":
             self.send_response(200)
             self.send_header("Content-Type", MT)

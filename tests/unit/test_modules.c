@@ -1,11 +1,12 @@
 /*
  * test_modules: the admitd policy modules (allowed-registries,
  * required-labels, read-only-root-filesystem, resource-limits,
- * no-secrets-in-env, forbidden-ports) through the real configuration
- * loader and engine: allowed and denied cases in every container list and
- * for Pods and workloads, parameters and their defaults, fields of the
- * wrong JSON type, parameters that must keep a configuration from loading,
- * and per-policy image exemptions.
+ * no-secrets-in-env, forbidden-ports, and image-signatures given its
+ * verdicts) through the real configuration loader and engine: allowed and
+ * denied cases in every container list and for Pods and workloads,
+ * parameters and their defaults, fields of the wrong JSON type, parameters
+ * that must keep a configuration from loading, and per-policy image
+ * exemptions.
  */
 #include "harness.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "../../policies/registry.h"
+#include "../../webhook/sigcheck.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
@@ -823,6 +825,88 @@ static void test_forbidden_ports_parameters(void **state)
 	load_fails(PORTS_CFG "    ports: 22\n", NULL);
 }
 
+/* ---- image-signatures: the policy's side of the verdicts the server gathers ---- */
+
+static struct admitd_config *signatures_config(const char *action, const char *on_error)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof(yaml),
+		 "registries:\n  - {host: registry.corp.example}\n"
+		 "policies:\n  - id: image-signatures\n    action: %s\n"
+		 "    images: [registry.corp.example/prod]\n    keys: [\"%s\"]\n"
+		 "    onRegistryError: %s\n",
+		 action, harness_shared("conformance/cosign/cosign.pub"), on_error);
+	return harness_config(yaml);
+}
+
+/* Judges pod (its container "web" runs registry.corp.example/prod/web:1) with this verdict. */
+static const struct engine_verdict *signatures_judge(const struct admitd_config *cfg,
+						     const json_t *pod, enum sigverify_status st,
+						     enum oci_category failure)
+{
+	static char image[] = "registry.corp.example/prod/web:1";
+	static struct sigcheck_item item;
+	static struct sigcheck_results res = {.n = 1, .items = &item};
+	memset(&item, 0, sizeof(item));
+	item.image = image;
+	item.v.status = st;
+	item.v.failure = failure;
+	snprintf(item.v.reason, sizeof(item.v.reason),
+		 "image \"%s\" (sha256:" D64 "): the signatures could not be read: "
+		 "registry.corp.example: manifest prod/web:sha256-" D64 ".sig: ... (%s)",
+		 image, oci_category_name(failure));
+	struct engine_input in = {
+	    .kind = "Pod", .operation = "CREATE", .namespace = "default", .name = "p",
+	    .username = "alice", .object = pod, .signatures = &res,
+	};
+	return harness_judge_as(cfg, &in);
+}
+
+static void test_image_signatures_on_registry_error(void **state)
+{
+	(void)state;
+	json_t *pod = harness_yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+				   "  containers: [{name: web, image: "
+				   "\"registry.corp.example/prod/web:1\"}]\n");
+	struct admitd_config *cfg = signatures_config("deny", "deny");
+	const struct engine_verdict *v =
+	    signatures_judge(cfg, pod, SIGVERIFY_UNREACHABLE, OCI_TOO_LARGE);
+	assert_false(v->allowed);
+	assert_true(harness_has(v, "image-signatures",
+				"container \"web\" image \"registry.corp.example/prod/web:1\" "
+				"(sha256:" D64 "): the signatures could not be read"));
+	config_unref(cfg);
+
+	/* allow: let through, but never silently: a warning saying what the registry did */
+	cfg = signatures_config("deny", "allow");
+	v = signatures_judge(cfg, pod, SIGVERIFY_UNREACHABLE, OCI_TOO_LARGE);
+	assert_true(v->allowed);
+	assert_int_equal(v->nviolations, 1);
+	assert_int_equal(v->ndeny, 0);
+	assert_int_equal(v->violations->action, POLICY_ACTION_WARN);
+	assert_true(harness_has(v, "image-signatures",
+				"container \"web\" is allowed unverified: its registry failed (too "
+				"large) and onRegistryError is allow: image \"registry.corp.example/"));
+	v = signatures_judge(cfg, pod, SIGVERIFY_UNREACHABLE, OCI_TIMEOUT);
+	assert_true(v->allowed);
+	assert_true(harness_has(v, "image-signatures", "its registry failed (timeout)"));
+	/* only a registry failure: an unsigned or rejected image is still denied */
+	v = signatures_judge(cfg, pod, SIGVERIFY_UNSIGNED, OCI_OK);
+	assert_false(v->allowed);
+	v = signatures_judge(cfg, pod, SIGVERIFY_REJECTED, OCI_OK);
+	assert_false(v->allowed);
+	config_unref(cfg);
+
+	/* with action audit the finding is recorded, not raised to a warning */
+	cfg = signatures_config("audit", "allow");
+	v = signatures_judge(cfg, pod, SIGVERIFY_UNREACHABLE, OCI_UNREACHABLE);
+	assert_true(v->allowed);
+	assert_int_equal(v->nviolations, 1);
+	assert_int_equal(v->violations->action, POLICY_ACTION_AUDIT);
+	config_unref(cfg);
+	json_decref(pod);
+}
+
 /* ---- all at once ---- */
 
 static void test_all_modules_together(void **state)
@@ -908,6 +992,7 @@ int main(void)
 		cmocka_unit_test(test_no_secrets_in_env_patterns),
 		cmocka_unit_test(test_forbidden_ports),
 		cmocka_unit_test(test_forbidden_ports_parameters),
+		cmocka_unit_test(test_image_signatures_on_registry_error),
 		cmocka_unit_test(test_all_modules_together),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
