@@ -208,4 +208,9 @@ in /, the directory) the chart mounts for it, from VALUE when MOUNTED.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- $np := .Values.networkPolicy | default dict -}}
+{{- $egress := $np.egress | default dict -}}
+{{- if and $np.enabled $registries (not $egress.registryCIDRs) -}}
+{{- fail "config.registries lists registries, but the NetworkPolicy lets admitd's pods reach nothing: set networkPolicy.egress.registryCIDRs to the addresses of the registries and of their allowedHosts (0.0.0.0/0 for anywhere), or networkPolicy.enabled=false" -}}
+{{- end -}}
 {{- end -}}
