@@ -491,9 +491,13 @@ else:
             problems.append(f"build stage does not install {p}")
     if not any("make build/admitd" in i for i in build):
         problems.append("build stage does not run make build/admitd")
-    if not re.match(r"FROM gcr\.io/distroless/base-debian12(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$", rfrom) and \
-            not re.match(r"FROM debian:12-slim", rfrom):
+    distroless = re.match(r"FROM gcr\.io/distroless/base-debian12(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$", rfrom)
+    if not distroless and not re.match(r"FROM debian:12-slim", rfrom):
         problems.append(f"runtime base: {rfrom}")
+    # libcurl verifies registries and the API server against the system CA
+    # bundle: distroless base has it, debian:12-slim does not
+    if not distroless and not any(re.match(r"COPY --from=build .*/etc/ssl/certs/ca-certificates\.crt", i) for i in run):
+        problems.append("the runtime base has no CA certificates and none are copied from the build")
     if any(i.upper().startswith("RUN ") for i in run):
         problems.append("the runtime stage runs a command (it has no shell)")
     if "COPY --from=build /out/ /" not in run:
@@ -508,6 +512,10 @@ sys.exit(1 if problems else 0)
 EOF
 }
 check "Dockerfile: debian:12 build with the Makefile's -dev packages, distroless runtime as 65532" stages_ok
+# Without a caFile, libcurl (the registries, the API server) verifies
+# against its built-in bundle: it must be the file distroless ships.
+curl_ca_bundle() { grep -qaF /etc/ssl/certs/ca-certificates.crt "$CURL_SO"; }
+check "libcurl's default CA bundle is /etc/ssl/certs/ca-certificates.crt, which the runtime base has" curl_ca_bundle
 
 # The Dockerfile's own library step, run here with /out in a scratch root:
 # it must pass its ldd cross-check and produce a root that runs admitd.
