@@ -22,7 +22,8 @@ RUN make build/admitd \
  && strip --strip-unneeded -o /out/admitd build/admitd
 
 # The shared libraries admitd loads, exactly as `ldd build/admitd` lists
-# them plus libcurl and its own (dlopen()ed by `admitd audit --cluster`),
+# them plus libcurl and its own (dlopen()ed by `admitd audit --cluster` and
+# by the image-signatures policy's registry client, in `serve` too),
 # less glibc's (those of Debian's libc6 package: libc, ld-linux,
 # libresolv, libm, ...), which the runtime base has and which must match
 # its loader. Everything else is copied, even libssl and libcrypto that
@@ -83,6 +84,9 @@ RUN set -eu; \
       echo "Dockerfile: admitd loads $l ($p), which is not in the list" >&2; exit 1; \
     done < /tmp/ldd
 
+# base-debian12 has /etc/ssl/certs/ca-certificates.crt, the CA bundle
+# Debian's libcurl verifies registries (without a caFile) and the API
+# server against; a base without it would need it copied from the build.
 FROM gcr.io/distroless/base-debian12:nonroot
 COPY --from=build /out/ /
 USER 65532:65532

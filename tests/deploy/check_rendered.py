@@ -5,11 +5,22 @@ tests/deploy/test_deploy.sh. Each subcommand prints what is wrong and exits
 
   structure FILE [--flavor F] [--namespace NS] [--replicas N] [--failure-policy P]
             [--timeout S] [--mode M] [--audit] [--excluded NS,...] [--workloads G/R,...]
+            [--keys SRC] [--registry-ca SRC:KEY] [--pull-secret NAME]
+            [--registry-egress CIDR,...[@PORT,...]] [--dns NS|CIDR,...]
       the invariants of issue 7 on one rendering; F is how the certificate
       comes: certs (gen-certs.sh), cert-manager, generated (the chart's own)
       or existing (a Secret made outside, caBundle given); --workloads are
       the configuration's custom resources (group/resource), which the
-      webhook's rules and the audit's ClusterRole must cover too
+      webhook's rules and the audit's ClusterRole must cover too.
+      The image-signatures files, in every pod template (the Deployment and
+      the audit CronJob alike), and none of them when not given: --keys
+      (inline:FILE,... | configmap:NAME | secret:NAME) at /etc/admitd/keys,
+      --registry-ca (configmap:NAME:KEY | secret:NAME:KEY) as
+      /etc/admitd/registry-ca/ca.crt, --pull-secret as
+      /etc/admitd/pull/.dockerconfigjson. --registry-egress: the
+      NetworkPolicy's only egress is to these CIDRs (ports: 443) and DNS
+      (--dns: a namespace's kube-dns pods, or CIDRs; default kube-system);
+      without it, no egress at all. No Role or ClusterRole may grant Secrets.
   compare CHART MANIFESTS
       the chart's rendering and the kustomize rendering hold the same
       objects (kind and name, Namespace and Secret aside) with the same key
@@ -23,10 +34,18 @@ tests/deploy/test_deploy.sh. Each subcommand prints what is wrong and exits
   privileged IN OUT
       copies IN to OUT with the first container of every pod template made
       privileged (the negative control for `admitd audit`)
+  materialize FILE KIND ROOT [OBJECTS...]
+      writes under ROOT the files the first container of FILE's one KIND
+      (Deployment, CronJob) sees through its volumeMounts, as the kubelet
+      would make them: configMap, secret and projected volumes, their items
+      and modes, from the ConfigMaps and Secrets of FILE and of OBJECTS (the
+      operator's own); a volume whose object is nowhere is an error, as it
+      keeps the pod from starting
 """
 import base64
 import copy
 import json
+import os
 import sys
 
 import yaml
@@ -168,6 +187,103 @@ def check_webhook(vwc, ns, failure_policy, timeout, excluded, judged):
     return w
 
 
+SIG_MOUNTS = {"signature-keys": "/etc/admitd/keys", "registry-ca": "/etc/admitd/registry-ca",
+              "registry-pull": "/etc/admitd/pull"}
+SIG_PATHS = set(SIG_MOUNTS.values())
+SECRET_MODE = 0o440  # read by the group, fsGroup 65532: admitd's user
+
+
+def want_signature_volumes(opts, fullname):
+    """{volume name: its expected volume source}, from the options."""
+    want = {}
+    keys = opts["keys"]
+    if keys:
+        kind, _, rest = keys.partition(":")
+        if kind == "inline":
+            want["signature-keys"] = {"configMap": {"name": f"{fullname}-signature-keys"}}
+        elif kind == "configmap":
+            want["signature-keys"] = {"configMap": {"name": rest}}
+        else:
+            want["signature-keys"] = {"secret": {"secretName": rest, "defaultMode": SECRET_MODE}}
+    if opts["registry-ca"]:
+        kind, name, key = opts["registry-ca"].split(":")
+        items = [{"key": key, "path": "ca.crt"}]
+        want["registry-ca"] = {"configMap": {"name": name, "items": items}} if kind == "configmap" else \
+            {"secret": {"secretName": name, "defaultMode": SECRET_MODE, "items": items}}
+    if opts["pull-secret"]:
+        want["registry-pull"] = {"secret": {"secretName": opts["pull-secret"], "defaultMode": SECRET_MODE,
+                                            "items": [{"key": ".dockerconfigjson",
+                                                       "path": ".dockerconfigjson"}]}}
+    return want
+
+
+def check_signature_files(objs, opts, fullname):
+    """The image-signatures files: the same volumes and read-only mounts at
+    the same paths in every pod template, exactly those asked for."""
+    want = want_signature_volumes(opts, fullname)
+    for label, spec in pod_specs(objs):
+        vols = {v["name"]: v for v in spec.get("volumes", [])}
+        got = {n: {k: v for k, v in vol.items() if k != "name"} for n, vol in vols.items() if n in SIG_MOUNTS}
+        if got != want:
+            bad(f"{label}: signature volumes {got}, want {want}")
+        for c in spec.get("containers", []):
+            mounts = [m for m in c.get("volumeMounts", [])
+                      if m.get("name") in SIG_MOUNTS or m.get("mountPath", "").rstrip("/") in SIG_PATHS]
+            have = {m["name"]: m for m in mounts}
+            if len(have) != len(mounts):
+                bad(f"{label} container {c.get('name')}: a signature volume is mounted twice")
+            if set(have) != set(want):
+                bad(f"{label} container {c.get('name')}: signature mounts {sorted(have)}, want {sorted(want)}")
+            for name, m in have.items():
+                if m.get("mountPath") != SIG_MOUNTS[name] or m.get("readOnly") is not True or m.get("subPath"):
+                    bad(f"{label} container {c.get('name')}: mount {m}, want {SIG_MOUNTS[name]} read-only, whole")
+    keys = opts["keys"]
+    inline = sorted(x for x in keys.partition(":")[2].split(",") if x) if keys.startswith("inline:") else []
+    cm = objs.get(("ConfigMap", f"{fullname}-signature-keys"))
+    if inline:
+        if cm is None:
+            bad(f"no ConfigMap {fullname}-signature-keys for the inline keys")
+        else:
+            data = cm.get("data", {})
+            if sorted(data) != inline:
+                bad(f"ConfigMap {fullname}-signature-keys holds {sorted(data)}, want {inline}")
+            for k, v in data.items():
+                if not v.startswith("-----BEGIN PUBLIC KEY-----\n") or not v.endswith("-----END PUBLIC KEY-----\n"):
+                    bad(f"ConfigMap {fullname}-signature-keys: {k} is not one PEM public key: {v!r}")
+    elif cm is not None:
+        bad(f"ConfigMap {fullname}-signature-keys rendered without inline keys")
+    dep = [o for (k, n), o in objs.items() if k == "Deployment"]
+    for d in dep:
+        ann = d["spec"]["template"]["metadata"].get("annotations", {})
+        if bool(inline) != ("checksum/signature-keys" in ann):
+            bad(f"Deployment annotations {sorted(ann)}: checksum/signature-keys is wanted exactly with inline keys")
+    # Secrets reach admitd only as volumes the operator names
+    for (kind, name), o in objs.items():
+        if kind in ("Role", "ClusterRole"):
+            for r in o.get("rules", []):
+                res = set(r.get("resources", []))
+                if "secrets" in res or "*" in res:
+                    bad(f"{kind}/{name} grants {sorted(res)} {r.get('verbs')}: the chart must never grant Secrets")
+
+
+def want_egress(opts):
+    if not opts["registry-egress"]:
+        return []
+    cidrs, _, ports = opts["registry-egress"].partition("@")
+    ports = [int(p) for p in ports.split(",")] if ports else [443]
+    rules = [{"ports": [{"port": p, "protocol": "TCP"} for p in ports],
+              "to": [{"ipBlock": {"cidr": c}} for c in cidrs.split(",")]}]
+    to = []
+    for d in opts["dns"].split(","):
+        if "/" in d:
+            to.append({"ipBlock": {"cidr": d}})
+        else:
+            to.append({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": d}},
+                       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}})
+    rules.append({"ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}], "to": to})
+    return rules
+
+
 def b64pem(s):
     return base64.b64decode(s).decode()
 
@@ -176,7 +292,8 @@ def cmd_structure(args):
     path = args[0]
     opts = {"flavor": "certs", "namespace": "admitd", "replicas": "2", "failure-policy": "Fail",
             "timeout": "5", "mode": "enforce", "excluded": "", "metrics": "9090",
-            "workloads": ""}
+            "workloads": "", "keys": "", "registry-ca": "", "pull-secret": "",
+            "registry-egress": "", "dns": "kube-system"}
     audit = False
     i = 1
     while i < len(args):
@@ -278,8 +395,10 @@ def cmd_structure(args):
         s = np["spec"]
         if dep and s.get("podSelector", {}).get("matchLabels") != dep["spec"]["selector"]["matchLabels"]:
             bad("NetworkPolicy does not select admitd's pods")
-        if set(s.get("policyTypes", [])) != {"Ingress", "Egress"} or s.get("egress") != []:
-            bad(f"NetworkPolicy does not deny all egress: {s.get('policyTypes')} {s.get('egress')}")
+        if set(s.get("policyTypes", [])) != {"Ingress", "Egress"}:
+            bad(f"NetworkPolicy does not restrict egress: {s.get('policyTypes')}")
+        if s.get("egress") != want_egress(opts):
+            bad(f"NetworkPolicy egress {s.get('egress')}, want {want_egress(opts)}")
         # 8443 from anywhere or from CIDRs (the API server); the metrics port
         # from one namespace (monitoring); nothing else
         seen = []
@@ -343,6 +462,9 @@ def cmd_structure(args):
                 bad("the caBundle does not hold the Secret's CA")
         elif flavor == "existing" and tls_secret in secrets:
             bad("existing-Secret flavour renders the Secret")
+
+    if dep:
+        check_signature_files(objs, opts, dep["metadata"]["name"])
 
     cron = [o for (k, n), o in objs.items() if k == "CronJob"]
     if audit:
@@ -465,9 +587,83 @@ def cmd_privileged(args):
     return 0
 
 
+def volume_files(vol, objs):
+    """[(relative path, bytes, mode)] of one volume, as the kubelet writes it."""
+    def source(kind, name, items, default_mode, optional):
+        o = objs.get((kind, name))
+        if o is None:
+            if optional:
+                return []
+            bad(f"volume {vol['name']}: {kind} {name!r} is neither rendered nor given: the pod would not start")
+            return []
+        data = {}
+        for k, v in (o.get("data") or {}).items():
+            data[k] = base64.b64decode(v) if kind == "Secret" else v.encode()
+        for k, v in (o.get("binaryData") or {}).items():
+            data[k] = base64.b64decode(v)
+        for k, v in (o.get("stringData") or {}).items():
+            data[k] = v.encode()
+        if not items:
+            return [(k, v, default_mode) for k, v in sorted(data.items())]
+        out = []
+        for it in items:
+            if it["key"] not in data:
+                bad(f"volume {vol['name']}: {kind} {name} has no key {it['key']!r}")
+                continue
+            out.append((it["path"], data[it["key"]], it.get("mode", default_mode)))
+        return out
+
+    if "configMap" in vol:
+        s = vol["configMap"]
+        return source("ConfigMap", s["name"], s.get("items"), s.get("defaultMode", 0o644), s.get("optional"))
+    if "secret" in vol:
+        s = vol["secret"]
+        return source("Secret", s["secretName"], s.get("items"), s.get("defaultMode", 0o644), s.get("optional"))
+    if "projected" in vol:
+        out, mode = [], vol["projected"].get("defaultMode", 0o644)
+        for src in vol["projected"].get("sources", []):
+            if "configMap" in src:
+                s = src["configMap"]
+                out += source("ConfigMap", s["name"], s.get("items"), mode, s.get("optional"))
+            elif "secret" in src:
+                s = src["secret"]
+                out += source("Secret", s["name"], s.get("items"), mode, s.get("optional"))
+        return out
+    bad(f"volume {vol['name']}: materialize knows configMap, secret and projected volumes only")
+    return []
+
+
+def cmd_materialize(args):
+    path, kind, root = args[:3]
+    docs = load(path)
+    for extra in args[3:]:
+        docs += load(extra)
+    objs = {}
+    for d in docs:
+        objs[(d.get("kind"), d.get("metadata", {}).get("name"))] = d
+    found = [d for d in load(path) if d.get("kind") == kind]
+    if len(found) != 1:
+        bad(f"{len(found)} {kind}s in {path}")
+        return 1
+    spec = dig(found[0], POD_TEMPLATE[kind])["spec"]
+    vols = {v["name"]: v for v in spec.get("volumes", [])}
+    for m in spec["containers"][0].get("volumeMounts", []):
+        vol = vols.get(m["name"])
+        if vol is None:
+            bad(f"mount {m['name']} has no volume")
+            continue
+        for rel, data, mode in volume_files(vol, objs):
+            f = os.path.join(root + m["mountPath"], rel)
+            os.makedirs(os.path.dirname(f), exist_ok=True)
+            with open(f, "wb") as out:
+                out.write(data)
+            os.chmod(f, mode)
+    return 1 if problems else 0
+
+
 def main():
     cmds = {"structure": cmd_structure, "compare": cmd_compare, "get": cmd_get,
-            "list": cmd_list, "privileged": cmd_privileged}
+            "list": cmd_list, "privileged": cmd_privileged, "materialize": cmd_materialize}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 2

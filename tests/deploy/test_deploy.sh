@@ -2,7 +2,8 @@
 # test_deploy.sh: admitd's installation as far as this machine can check it
 # without a cluster or a container engine: the kustomize manifests and their
 # cert-manager component, manifests/gen-certs.sh, the Helm chart (lint,
-# default and non-default renderings, against the manifests), admitd's own
+# default and non-default renderings, against the manifests; the
+# signed-images files, mounted and read by admitd check-config), admitd's own
 # audit of everything rendered, the Dockerfile's library list against ldd
 # (and admitd run from exactly those libraries in a chroot), and every
 # command block of docs/operations.md.
@@ -251,6 +252,150 @@ check "chart (workloads): the configuration with workloads passes admitd check-c
 check "chart refuses a workload without its resource" \
 	refused --set 'config.workloads[0].group=argoproj.io' --set 'config.workloads[0].kind=Rollout'
 
+# ---- the chart and signed images: the image-signatures policy's files ----
+
+# What an operator makes before turning signed images on: a cosign-style
+# key pair (and the next one), a private CA for the registry, a robot
+# account's docker config, and the ConfigMaps and Secrets that hold them
+# (those docs/signing.md's commands create, and a few more).
+SIG=$WORK/sig
+mkdir -p "$SIG"
+sig_fixtures() {
+	local k
+	for k in release next; do
+		openssl ecparam -name prime256v1 -genkey -noout -out "$SIG/$k.key" 2>/dev/null &&
+			openssl ec -in "$SIG/$k.key" -pubout -out "$SIG/$k.pub" 2>/dev/null || return 1
+	done
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+		-subj /CN=corp-root-ca -keyout "$SIG/ca.key" -out "$SIG/ca.pem" 2>/dev/null || return 1
+	"$PYTHON" - "$SIG" "$TOP/docs/signing.md" <<'EOF'
+import base64, json, re, sys, yaml
+d, signing = sys.argv[1], sys.argv[2]
+pub = open(f"{d}/release.pub").read()
+ca = open(f"{d}/ca.pem").read()
+b64 = lambda s: base64.b64encode(s.encode()).decode()
+auth = b64("robot$admitd-verify:s3cret")
+dockercfg = json.dumps({"auths": {"registry.corp.example": {"auth": auth}}})
+meta = lambda n: {"name": n, "namespace": "admitd"}
+objs = [
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("admitd-signing-keys"), "data": {"release.pub": pub}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("corp-ca"), "data": {"ca.crt": ca}},
+    {"apiVersion": "v1", "kind": "Secret", "metadata": meta("harbor-admitd-pull"),
+     "type": "kubernetes.io/dockerconfigjson", "data": {".dockerconfigjson": b64(dockercfg)}},
+    {"apiVersion": "v1", "kind": "Secret", "metadata": meta("harbor-ca"), "data": {"ca.pem": b64(ca)}},
+    {"apiVersion": "v1", "kind": "Secret", "metadata": meta("signing-keys"), "data": {"release.pub": b64(pub)}},
+]
+yaml.safe_dump_all(objs, open(f"{d}/objects.yaml", "w"))
+# the values of docs/signing.md, "With the Helm chart", as written there
+text = open(signing).read()
+sec = text[text.index("\n## With the Helm chart\n"):]
+open(f"{d}/docs-values.yaml", "w").write(re.search(r"^```yaml\n(.*?)^```", sec, re.S | re.M).group(1))
+# inline keys, the CA from a Secret under another key, two ports, NodeLocal DNS too
+yaml.safe_dump({
+    "audit": {"enabled": True},
+    "signatures": {"keys": {"inline": {"release.pub": pub}},
+                   "registryCA": {"secret": "harbor-ca", "key": "ca.pem"},
+                   "pullSecret": "harbor-admitd-pull"},
+    "networkPolicy": {"egress": {"registryCIDRs": ["10.20.0.0/24"], "registryPorts": [443, 5000],
+                                 "dns": {"cidrs": ["169.254.20.10/32"]}}},
+    "config": {
+        "registries": [{"host": "registry.corp.example", "caFile": "/etc/admitd/registry-ca/ca.crt",
+                        "credentialsFile": "/etc/admitd/pull/.dockerconfigjson"},
+                       {"host": "registry.corp.example:5000", "caFile": "/etc/admitd/registry-ca/ca.crt"}],
+        "policies": [{"id": "image-signatures", "action": "deny",
+                      "images": ["registry.corp.example/prod", "registry.corp.example:5000/prod"],
+                      "keys": ["/etc/admitd/keys/release.pub"]}]},
+}, open(f"{d}/inline-values.yaml", "w"))
+EOF
+}
+check "signed images: a key pair, a registry CA, a docker config and their objects (fixtures)" sig_fixtures
+
+check "helm lint, signed images (docs/signing.md's values)" quiet "$HELM" lint --strict "$REPO/chart/admitd" -f "$SIG/docs-values.yaml"
+check "helm lint, signed images (inline keys)" quiet "$HELM" lint --strict "$REPO/chart/admitd" -f "$SIG/inline-values.yaml"
+check "helm template, docs/signing.md's values (Harbor at registry.corp.example)" \
+	render chart-sig-docs -f "$SIG/docs-values.yaml"
+check "chart (signing.md): keys, CA and pull secret read-only at /etc/admitd/{keys,registry-ca,pull} in the Deployment and the CronJob; egress to Harbor and DNS only" \
+	py structure "$OUT/chart-sig-docs.yaml" --flavor generated --audit --keys configmap:admitd-signing-keys \
+	--registry-ca configmap:corp-ca:ca.crt --pull-secret harbor-admitd-pull --registry-egress 10.20.30.0/24
+check "helm template, signed images with inline keys, the CA from a Secret, two ports, NodeLocal DNS" \
+	render chart-sig-inline -f "$SIG/inline-values.yaml"
+check "chart (inline keys): the chart's ConfigMap of keys, the same mounts in both pods, egress on 443 and 5000" \
+	py structure "$OUT/chart-sig-inline.yaml" --flavor generated --audit --keys inline:release.pub \
+	--registry-ca secret:harbor-ca:ca.pem --pull-secret harbor-admitd-pull \
+	--registry-egress 10.20.0.0/24@443,5000 --dns kube-system,169.254.20.10/32
+check "helm template, keys from an existing Secret, no registries" \
+	render chart-sig-secret --set signatures.keys.secret=signing-keys --set audit.enabled=true
+check "chart (keys from a Secret): mounted 0440 for fsGroup 65532; no registries, so still no egress" \
+	py structure "$OUT/chart-sig-secret.yaml" --flavor generated --audit --keys secret:signing-keys
+
+# The files the pods would see (the rendered volumes, filled from the
+# rendered ConfigMaps and the operator's objects), and the rendered
+# configuration read against them: every path it names must be a file the
+# pod has, and admitd must accept their contents. Paths are read under the
+# scratch root; the chroot check below reads them at /etc/admitd itself.
+pod_root() { # NAME KIND: materializes that rendering's pod files into $WORK/root-NAME-KIND
+	local root=$WORK/root-$1-$2
+	rm -rf "$root" && mkdir -p "$root" && py materialize "$OUT/$1.yaml" "$2" "$root" "$SIG/objects.yaml"
+}
+config_under() { # ROOT CONFIG: CONFIG with /etc/admitd/ read under ROOT, through admitd check-config
+	sed "s#/etc/admitd/#$1/etc/admitd/#g" "$2" > "$1.config.yaml" && "$ADMITD" check-config "$1.config.yaml"
+}
+sig_config_ok() { # NAME
+	local kind root cfg
+	for kind in Deployment CronJob; do
+		pod_root "$1" "$kind" || return 1
+		root=$WORK/root-$1-$kind cfg=$WORK/root-$1-$kind/etc/admitd/config/config.yaml
+		# it names all three kinds of files, at the chart's paths
+		grep -q '/etc/admitd/keys/release.pub' "$cfg" && grep -q 'caFile: /etc/admitd/registry-ca/ca.crt' "$cfg" &&
+			grep -q 'credentialsFile: /etc/admitd/pull/.dockerconfigjson' "$cfg" || { echo "     $cfg"; return 1; }
+		quiet config_under "$root" "$cfg" || return 1
+	done
+	# the audit verifies with the very files the webhook does
+	diff -r -x tls "$WORK/root-$1-Deployment/etc/admitd" "$WORK/root-$1-CronJob/etc/admitd"
+}
+check "chart (signing.md): the webhook's and the audit's files make a configuration admitd check-config accepts" \
+	sig_config_ok chart-sig-docs
+check "chart (inline keys): the webhook's and the audit's files make a configuration admitd check-config accepts" \
+	sig_config_ok chart-sig-inline
+without_mounts_refused() { # the negative control: the same configuration in a default pod is refused
+	pod_root chart Deployment &&
+		! config_under "$WORK/root-chart-Deployment" "$WORK/root-chart-sig-docs-Deployment/etc/admitd/config/config.yaml" \
+			>/dev/null 2>&1
+}
+check "chart (default): its pods have none of these files, and admitd refuses that configuration there" \
+	without_mounts_refused
+
+key_rolls() { # a new inline key changes the webhook's pod template; the same key does not
+	local a b c
+	render chart-sig-next -f "$SIG/inline-values.yaml" --set-file 'signatures.keys.inline.release\.pub'="$SIG/next.pub" &&
+		render chart-sig-again -f "$SIG/inline-values.yaml" || return 1
+	a=$(py get "$OUT/chart-sig-inline.yaml" Deployment admitd spec/template/metadata/annotations)
+	b=$(py get "$OUT/chart-sig-next.yaml" Deployment admitd spec/template/metadata/annotations)
+	c=$(py get "$OUT/chart-sig-again.yaml" Deployment admitd spec/template/metadata/annotations)
+	[ "$a" != "$b" ] && [ "$a" = "$c" ] &&
+		[ "$(py get "$OUT/chart-sig-next.yaml" ConfigMap admitd-signature-keys data/release.pub)" = "$(cat "$SIG/next.pub")" ]
+}
+check "chart (inline keys): a changed key rolls the webhook's pods (checksum annotation), an unchanged one does not" key_rolls
+
+check "chart refuses a policy key under /etc/admitd/keys/ with no signatures.keys" \
+	refused -f "$SIG/inline-values.yaml" --set signatures.keys.inline=null
+check "chart refuses a policy key the inline keys lack" \
+	refused -f "$SIG/inline-values.yaml" --set 'config.policies[0].id=image-signatures' \
+	--set 'config.policies[0].keys[0]=/etc/admitd/keys/other.pub'
+check "chart refuses a caFile under /etc/admitd/ that it does not mount (registry-ca.pem)" \
+	refused -f "$SIG/inline-values.yaml" --set 'config.registries[0].host=registry.corp.example' \
+	--set 'config.registries[0].caFile=/etc/admitd/registry-ca.pem'
+check "chart refuses a credentialsFile with no signatures.pullSecret" \
+	refused -f "$SIG/inline-values.yaml" --set signatures.pullSecret=
+check "chart refuses registries with the NetworkPolicy on and no registryCIDRs" \
+	refused -f "$SIG/inline-values.yaml" --set networkPolicy.egress.registryCIDRs=null
+check "chart refuses two sources of keys (inline and a Secret)" \
+	refused -f "$SIG/inline-values.yaml" --set signatures.keys.secret=signing-keys
+check "chart refuses a registry CA from a ConfigMap and a Secret at once" \
+	refused -f "$SIG/inline-values.yaml" --set signatures.registryCA.configMap=corp-ca
+check "chart refuses a private key as an inline key" \
+	refused --set-file 'signatures.keys.inline.release\.pub'="$SIG/release.key"
+
 # ---- admitd audit over everything rendered ----
 
 audit_clean() { # FILE...: admitd judges every pod template and denies none
@@ -264,6 +409,8 @@ check "admitd audit: manifests/ renderings, nothing would be denied" \
 	audit_clean "$OUT/manifests.yaml" "$OUT/manifests-cm.yaml" "$OUT/manifests-audit.yaml"
 check "admitd audit: chart renderings (default, cert-manager, non-default with the CronJob)" \
 	audit_clean "$OUT/chart.yaml" "$OUT/chart-cm.yaml" "$OUT/chart-nondefault.yaml" "$OUT/chart-existing.yaml"
+check "admitd audit: chart renderings with the signed-images volumes, nothing would be denied" \
+	audit_clean "$OUT/chart-sig-docs.yaml" "$OUT/chart-sig-inline.yaml" "$OUT/chart-sig-secret.yaml"
 audit_catches() { # the negative control: the same objects made privileged are denied
 	py privileged "$OUT/chart-nondefault.yaml" "$OUT/privileged.yaml" || return 1
 	"$ADMITD" audit --output json "$OUT/privileged.yaml" > "$OUT/audit-priv.json"
@@ -344,9 +491,13 @@ else:
             problems.append(f"build stage does not install {p}")
     if not any("make build/admitd" in i for i in build):
         problems.append("build stage does not run make build/admitd")
-    if not re.match(r"FROM gcr\.io/distroless/base-debian12(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$", rfrom) and \
-            not re.match(r"FROM debian:12-slim", rfrom):
+    distroless = re.match(r"FROM gcr\.io/distroless/base-debian12(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$", rfrom)
+    if not distroless and not re.match(r"FROM debian:12-slim", rfrom):
         problems.append(f"runtime base: {rfrom}")
+    # libcurl verifies registries and the API server against the system CA
+    # bundle: distroless base has it, debian:12-slim does not
+    if not distroless and not any(re.match(r"COPY --from=build .*/etc/ssl/certs/ca-certificates\.crt", i) for i in run):
+        problems.append("the runtime base has no CA certificates and none are copied from the build")
     if any(i.upper().startswith("RUN ") for i in run):
         problems.append("the runtime stage runs a command (it has no shell)")
     if "COPY --from=build /out/ /" not in run:
@@ -361,6 +512,10 @@ sys.exit(1 if problems else 0)
 EOF
 }
 check "Dockerfile: debian:12 build with the Makefile's -dev packages, distroless runtime as 65532" stages_ok
+# Without a caFile, libcurl (the registries, the API server) verifies
+# against its built-in bundle: it must be the file distroless ships.
+curl_ca_bundle() { grep -qaF /etc/ssl/certs/ca-certificates.crt "$CURL_SO"; }
+check "libcurl's default CA bundle is /etc/ssl/certs/ca-certificates.crt, which the runtime base has" curl_ca_bundle
 
 # The Dockerfile's own library step, run here with /out in a scratch root:
 # it must pass its ldd cross-check and produce a root that runs admitd.
@@ -405,8 +560,18 @@ chroot_runs() {
 	[ $ok = 0 ] || cat "$WORK/chroot.log"
 	return $ok
 }
+# The chart's signed-images files at their real paths in that root: admitd
+# as user 65532 (the group fsGroup gives the files) loads libcurl from the
+# image's libraries and reads the keys, the CA and the credentials.
+sig_in_image() {
+	cp -r "$WORK/root-chart-sig-docs-Deployment/etc" "$ROOTFS/" &&
+		chgrp -R 65532 "$ROOTFS/etc/admitd" &&
+		quiet chroot --userspec=65532:65532 "$ROOTFS" /admitd check-config /etc/admitd/config/config.yaml
+}
 if [ "$(id -u)" = 0 ]; then
 	check "admitd runs as 65532 from only glibc + the Dockerfile's libraries (chroot), /readyz answers" chroot_runs
+	check "in that root, the chart's /etc/admitd/{keys,registry-ca,pull} files pass check-config as 65532 (libcurl loads)" \
+		sig_in_image
 else
 	note "skipped: the chroot check of the image's libraries needs root"
 fi

@@ -63,6 +63,109 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
+{{/*
+The image-signatures policy's files (values `signatures`), mounted at fixed
+paths in the webhook's pods and the audit's. Read with defaults: after
+`helm upgrade --reuse-values` from a chart without these values, they are
+absent, not empty.
+*/}}
+{{- define "admitd.signatures" -}}
+{{- $sig := .Values.signatures | default dict -}}
+{{- $keys := $sig.keys | default dict -}}
+{{- $ca := $sig.registryCA | default dict -}}
+{{- toJson (dict
+  "inline" ($keys.inline | default dict)
+  "keysConfigMap" ($keys.configMap | default "")
+  "keysSecret" ($keys.secret | default "")
+  "caConfigMap" ($ca.configMap | default "")
+  "caSecret" ($ca.secret | default "")
+  "caKey" ($ca.key | default "ca.crt")
+  "pullSecret" ($sig.pullSecret | default "")) -}}
+{{- end -}}
+
+{{/* The container's volumeMounts for them (a list, or nothing). */}}
+{{- define "admitd.signatureMounts" -}}
+{{- $s := include "admitd.signatures" . | fromJson -}}
+{{- if or $s.inline $s.keysConfigMap $s.keysSecret }}
+- name: signature-keys
+  mountPath: /etc/admitd/keys
+  readOnly: true
+{{- end }}
+{{- if or $s.caConfigMap $s.caSecret }}
+- name: registry-ca
+  mountPath: /etc/admitd/registry-ca
+  readOnly: true
+{{- end }}
+{{- if $s.pullSecret }}
+- name: registry-pull
+  mountPath: /etc/admitd/pull
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* The pod's volumes for them (a list, or nothing). */}}
+{{- define "admitd.signatureVolumes" -}}
+{{- $s := include "admitd.signatures" . | fromJson -}}
+{{- if $s.inline }}
+- name: signature-keys
+  configMap:
+    name: {{ include "admitd.fullname" . }}-signature-keys
+{{- else if $s.keysConfigMap }}
+- name: signature-keys
+  configMap:
+    name: {{ $s.keysConfigMap }}
+{{- else if $s.keysSecret }}
+- name: signature-keys
+  secret:
+    secretName: {{ $s.keysSecret }}
+    defaultMode: 0440
+{{- end }}
+{{- if $s.caConfigMap }}
+- name: registry-ca
+  configMap:
+    name: {{ $s.caConfigMap }}
+    items:
+      - key: {{ $s.caKey | quote }}
+        path: ca.crt
+{{- else if $s.caSecret }}
+- name: registry-ca
+  secret:
+    secretName: {{ $s.caSecret }}
+    defaultMode: 0440
+    items:
+      - key: {{ $s.caKey | quote }}
+        path: ca.crt
+{{- end }}
+{{- if $s.pullSecret }}
+- name: registry-pull
+  secret:
+    secretName: {{ $s.pullSecret }}
+    defaultMode: 0440
+    items:
+      - key: .dockerconfigjson
+        path: .dockerconfigjson
+{{- end }}
+{{- end -}}
+
+{{/*
+A configuration path under /etc/admitd/ must be one the chart mounts.
+Takes (list WHAT PATH WANT MOUNTED VALUE): WANT is the one file (or, ending
+in /, the directory) the chart mounts for it, from VALUE when MOUNTED.
+*/}}
+{{- define "admitd.checkPath" -}}
+{{- $what := index . 0 -}}{{- $path := toString (index . 1) -}}{{- $want := index . 2 -}}
+{{- $mounted := index . 3 -}}{{- $value := index . 4 -}}
+{{- if hasPrefix "/etc/admitd/" $path -}}
+{{- $inDir := and (hasSuffix "/" $want) (hasPrefix $want $path) (not (contains "/" (trimPrefix $want $path))) (ne $path $want) -}}
+{{- if not (or (eq $path $want) $inDir) -}}
+{{- fail (printf "%s is %s, under /etc/admitd/, where the chart mounts only its own files: write %s%s (from %s)" $what $path $want (ternary "FILE" "" (hasSuffix "/" $want)) $value) -}}
+{{- end -}}
+{{- if not $mounted -}}
+{{- fail (printf "%s is %s, but %s is not set: nothing is mounted there, and admitd would refuse the configuration (docs/signing.md, \"With the Helm chart\")" $what $path $value) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Every check that must hold before anything is rendered. */}}
 {{- define "admitd.validate" -}}
 {{- if and .Values.certManager.enabled .Values.tls.existingSecret -}}
@@ -73,5 +176,41 @@ seccompProfile:
 {{- end -}}
 {{- if and .Values.tls.caBundle (not .Values.tls.existingSecret) -}}
 {{- fail "tls.caBundle is only used with tls.existingSecret" -}}
+{{- end -}}
+{{- $s := include "admitd.signatures" . | fromJson -}}
+{{- if gt (len (compact (list (ternary "x" "" (not (empty $s.inline))) $s.keysConfigMap $s.keysSecret))) 1 -}}
+{{- fail "signatures.keys: give one of inline, configMap and secret (all of them would be mounted at /etc/admitd/keys/)" -}}
+{{- end -}}
+{{- if and $s.caConfigMap $s.caSecret -}}
+{{- fail "signatures.registryCA: give configMap or secret, not both" -}}
+{{- end -}}
+{{- $cfg := .Values.config | default dict -}}
+{{- $keysMounted := or $s.inline $s.keysConfigMap $s.keysSecret -}}
+{{- range $i, $p := ($cfg.policies | default list) -}}
+{{- if and (kindIs "map" $p) (eq (toString $p.id) "image-signatures") -}}
+{{- range $j, $k := ($p.keys | default list) -}}
+{{- $what := printf "config.policies[%d] (image-signatures) keys[%d]" $i $j -}}
+{{- include "admitd.checkPath" (list $what $k "/etc/admitd/keys/" $keysMounted "signatures.keys") -}}
+{{- if and $s.inline (hasPrefix "/etc/admitd/keys/" (toString $k)) (not (hasKey $s.inline (base (toString $k)))) -}}
+{{- fail (printf "%s is %s, but signatures.keys.inline has no %s (it has %s)" $what $k (base (toString $k)) (keys $s.inline | sortAlpha | join ", ")) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $registries := $cfg.registries | default list -}}
+{{- range $i, $r := $registries -}}
+{{- if kindIs "map" $r -}}
+{{- with $r.caFile -}}
+{{- include "admitd.checkPath" (list (printf "config.registries[%d].caFile" $i) . "/etc/admitd/registry-ca/ca.crt" (or $s.caConfigMap $s.caSecret) "signatures.registryCA") -}}
+{{- end -}}
+{{- with $r.credentialsFile -}}
+{{- include "admitd.checkPath" (list (printf "config.registries[%d].credentialsFile" $i) . "/etc/admitd/pull/.dockerconfigjson" $s.pullSecret "signatures.pullSecret") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $np := .Values.networkPolicy | default dict -}}
+{{- $egress := $np.egress | default dict -}}
+{{- if and $np.enabled $registries (not $egress.registryCIDRs) -}}
+{{- fail "config.registries lists registries, but the NetworkPolicy lets admitd's pods reach nothing: set networkPolicy.egress.registryCIDRs to the addresses of the registries and of their allowedHosts (0.0.0.0/0 for anywhere), or networkPolicy.enabled=false" -}}
 {{- end -}}
 {{- end -}}
