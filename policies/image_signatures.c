@@ -233,8 +233,13 @@ static int image_signatures_image(struct policy_ctx *ctx, const struct image_sig
 				   "is allowed unverified: its registry failed (%s) and "
 				   "onRegistryError is allow: %s",
 				   oci_category_name(v->failure), v->reason);
-	return c != NULL ? policy_fail(ctx, c, "%s", v->reason)
-			 : policy_fail_volume(ctx, vol, "%s", v->reason);
+	/* a registry failure is this policy's verdict, not admitd's fault: say what decides it */
+	const char *then = v->status == SIGVERIFY_UNREACHABLE
+				   ? "; while the registry fails, unverified images are denied "
+				     "(onRegistryError: deny)"
+				   : "";
+	return c != NULL ? policy_fail(ctx, c, "%s%s", v->reason, then)
+			 : policy_fail_volume(ctx, vol, "%s%s", v->reason, then);
 }
 
 static int image_signatures_check(struct policy_ctx *ctx)

@@ -24,7 +24,9 @@ openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/other.key" 2>/dev/nu
 openssl ec -in "$WORK/other.key" -pubout -out "$WORK/other.pub" 2>/dev/null
 cosign_sign_v2 prod/web "$SIGNED" "$WORK/release.key"
 cosign_sign_v2 prod/web "$LATER" "$WORK/release.key"
-check "images and a cosign 2.x signature are pushed to $REG" [ -n "$SIGNED" ] && [ -n "$LATER" ]
+if [ -n "$SIGNED" ] && [ -n "$LATER" ]; then
+	pass "images and a cosign 2.x signature are pushed to $REG"
+else fail "images and a cosign 2.x signature are pushed to $REG"; fi
 
 HPORT=$(free_port)
 python3 "$TOP/tests/integration/hostile_registry.py" "$HPORT" "$WORK/certs/tls.crt" \
@@ -72,8 +74,9 @@ post "$WORK/tag.json"
 check "by tag, resolved to the signed digest: allowed" allowed
 review "$WORK/unsigned.json" unsigned "[{\"name\":\"web\",\"image\":\"$REG/prod/web:unsigned\"}]"
 post "$WORK/unsigned.json"
-check "an unsigned image is denied, naming the container, the digest and the fix" \
-	denied_with "container \"web\"" && denied_with "$UNSIGNED" && denied_with "cosign sign"
+if denied_with "container \"web\"" && denied_with "$UNSIGNED" && denied_with "cosign sign"; then
+	pass "an unsigned image is denied, naming the container, the digest and the fix"
+else fail "an unsigned image is denied, naming the container, the digest and the fix"; fi
 review "$WORK/init.json" init "[{\"name\":\"web\",\"image\":\"$REG/prod/web@$SIGNED\"}]" \
 	"[{\"name\":\"setup\",\"image\":\"$REG/prod/web:unsigned\"}]"
 post "$WORK/init.json"
@@ -97,8 +100,10 @@ check "meanwhile another review is answered at once (${fast} ms; the event loop 
 wait $SILENT
 took=$((($(date +%s%N) - t0) / 1000000))
 BODY=$(cat "$WORK/silent.out")
-check "the silent registry's review is denied when its time runs out (${took} ms, timeoutSeconds 3)" \
-	bash -c "[ $took -lt 8000 ]" && denied_with "could not be read"
+if bash -c "[ $took -lt 8000 ]" && denied_with "(timeout)" && denied_with "onRegistryError: deny"; then
+	pass "the silent registry's review is denied when its time runs out (${took} ms, timeoutSeconds 3)"
+else fail "the silent registry's review is denied when its time runs out (${took} ms, timeoutSeconds 3)"; fi
+[ -n "${SIG_VERBOSE:-}" ] && echo "$BODY"
 
 # metrics: verdicts by result and cache, registry requests, cache lookups
 M=$(curl -s --max-time 5 --cacert "$CA" "$BASE/metrics")
@@ -107,8 +112,9 @@ check "metrics: signed verdicts from the cache are counted" \
 	[ "$(metric 'admitd_signature_verdicts_total{result="signed",cached="true"}')" -ge 1 ]
 check "metrics: an unsigned verdict verified by a worker is counted" \
 	[ "$(metric 'admitd_signature_verdicts_total{result="unsigned",cached="false"}')" -ge 1 ]
-check "metrics: registry requests and cache lookups are counted" \
-	[ "$(metric admitd_registry_requests_total)" -ge 2 ] && [ "$(metric 'admitd_signature_cache_lookups_total{result="hit"}')" -ge 1 ]
+if [ "$(metric admitd_registry_requests_total)" -ge 2 ] && [ "$(metric 'admitd_signature_cache_lookups_total{result="hit"}')" -ge 1 ]; then
+	pass "metrics: registry requests and cache lookups are counted"
+else fail "metrics: registry requests and cache lookups are counted"; fi
 check "metrics: registry latency by host: the real registry's requests are in its histogram" \
 	[ "$(metric "admitd_registry_request_duration_seconds_count{host=\"$REG\"}")" -ge 2 ]
 check "metrics: the silent registry's request is a timeout failure of its host" \
@@ -157,8 +163,10 @@ metadata: {name: bad, namespace: shop}
 spec: {containers: [{name: web, image: "$REG/prod/web:unsigned"}]}
 YAML
 out=$("$ADMITD" audit --config "$WORK/admitd.yaml" --output json "$WORK/pods.yaml"); rc=$?
-check "audit: the unsigned pod would be denied (exit 1), the signed one not" \
-	[ "$rc" = 1 ] && [ "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(",".join(r["name"] for r in d["results"] if not r["allowed"]))' "$out")" = bad ]
+if [ "$rc" = 1 ] && [ "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(",".join(r["name"] for r in d["results"] if not r["allowed"]))' "$out")" = bad ]; then
+	pass "audit: the unsigned pod would be denied (exit 1), the signed one not"
+else fail "audit: the unsigned pod would be denied (exit 1), the signed one not"; fi
 out=$("$ADMITD" audit --config "$WORK/admitd.yaml" --offline --output json "$WORK/pods.yaml"); rc=$?
-check "audit --offline: no registry asked, the policy reported as skipped (exit 0)" \
-	[ "$rc" = 0 ] && grep -q '"image-signatures"' <<<"$(json_get "$out" '["summary"]["skippedPolicies"]')"
+if [ "$rc" = 0 ] && grep -q '"image-signatures"' <<<"$(json_get "$out" '["summary"]["skippedPolicies"]')"; then
+	pass "audit --offline: no registry asked, the policy reported as skipped (exit 0)"
+else fail "audit --offline: no registry asked, the policy reported as skipped (exit 0)"; fi

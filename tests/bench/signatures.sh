@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# signatures.sh: the image-signatures policy's cost, against Debian's
+# docker-registry on loopback (tests/integration/registry.sh), printed as
+# figures beside their targets (make bench; never pass/fail):
+#
+#  - a review whose three images are verified and cached, against the same
+#    review with the policy off: mean latency of one connection sending
+#    one review at a time, A/B/A/B rounds on two servers side by side so
+#    that the machine's drift hits both (target: within 5 %);
+#  - throughput with the policy on and every digest cached, and off;
+#  - a cold verification: the HTTP requests admitd sent to the registry
+#    (its own metric, every request counted, token and retry included)
+#    against the strictly needed ones, for a signed image by tag and by
+#    digest and for an unsigned one, and how long that review took.
+set -euo pipefail
+ADMITD=${ADMITD:?}
+here=$(cd "$(dirname "$0")" && pwd)
+export RESULTS=/dev/null
+# shellcheck source=../integration/lib.sh
+source "$here/../integration/lib.sh"
+# shellcheck source=../integration/registry.sh
+source "$here/../integration/registry.sh"
+DUR=${BENCH_SECONDS:-5}
+ROUNDS=3
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; registry_stop; cleanup' EXIT
+
+echo
+echo "image signatures (docker-registry on loopback, cosign 2.x signatures):"
+if ! registry_install >/dev/null 2>&1 || ! command -v h2load >/dev/null; then
+	echo "  skipped: docker-registry or h2load missing"
+	exit 0
+fi
+make_certs >/dev/null
+registry_serve >/dev/null || { echo "  skipped: docker-registry did not start"; exit 0; }
+CURL=(curl -sS --fail --max-time 10 --cacert "$CA")
+openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/release.key" 2>/dev/null
+openssl ec -in "$WORK/release.key" -pubout -out "$WORK/release.pub" 2>/dev/null
+declare -A DIG
+for n in web api worker cold-tag cold-digest unsigned; do
+	DIG[$n]=$(make_image "prod/$n" v1 "$WORK/img-$n")
+	[ "$n" = unsigned ] || cosign_sign_v2 "prod/$n" "${DIG[$n]}" "$WORK/release.key"
+done
+
+config() { # FILE ACTION
+	cat >"$1" <<YAML
+podSecurity: {level: privileged}
+registries:
+  - {host: "$REG", caFile: "$CA"}
+policies:
+  - id: image-signatures
+    action: $2
+    images: ["$REG/prod"]
+    keys: ["$WORK/release.pub"]
+    cacheSeconds: 3600
+    tagCacheSeconds: 3600
+YAML
+}
+review() { # FILE CONTAINERS-JSON
+	cat >"$1" <<JSON
+{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"b",
+ "kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},
+ "operation":"CREATE","namespace":"shop","name":"p","userInfo":{"username":"alice"},
+ "object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop","labels":{"app":"shop"}},
+  "spec":{"containers":$2}}}}
+JSON
+}
+review "$WORK/warm.json" "[{\"name\":\"web\",\"image\":\"$REG/prod/web:v1\"},
+ {\"name\":\"api\",\"image\":\"$REG/prod/api:v1\"},
+ {\"name\":\"worker\",\"image\":\"$REG/prod/worker@${DIG[worker]}\"}]"
+
+# serve NAME CONFIG: an admitd on a free port; sets PORT_<NAME>
+serve() {
+	local port
+	port=$(free_port)
+	"$ADMITD" serve --config "$2" --listen 127.0.0.1:"$port" --cert "$WORK/certs/tls.crt" \
+		--key "$WORK/certs/tls.key" --decision-log off --threads 2 >>"$WORK/$1.log" 2>&1 &
+	PIDS+=($!)
+	for _ in $(seq 1 100); do
+		curl -s -o /dev/null --max-time 1 --cacert "$CA" "https://127.0.0.1:$port/readyz" && break
+		sleep 0.05
+	done
+	printf -v "PORT_$1" %s "$port"
+}
+ask() { # PORT FILE: one review; prints allowed
+	curl -sS --max-time 30 --cacert "$CA" -H 'Content-Type: application/json' \
+		--data-binary @"$2" "https://127.0.0.1:$1/validate" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["response"]["allowed"])'
+}
+metric() { # PORT NAME
+	curl -s --max-time 5 --cacert "$CA" "https://127.0.0.1:$1/metrics" |
+		awk -v k="$2" '$1 == k {print $2}'
+}
+# load PORT CONNS: "reviews/s mean-ms" over DUR seconds
+load() {
+	local out
+	rm -f "$WORK/h2.log"
+	out=$(h2load -D "$DUR" --warm-up-time=1 --h1 -c "$2" -m 1 -d "$WORK/warm.json" \
+		-H 'content-type: application/json' --log-file="$WORK/h2.log" \
+		"https://127.0.0.1:$1/validate" 2>&1)
+	local rps failed
+	rps=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' <<<"$out")
+	failed=$(sed -n 's/^requests: .* \([0-9]*\) failed.*/\1/p' <<<"$out")
+	[ "${failed:-1}" = 0 ] || { echo "h2load failed: $out" >&2; return 1; }
+	python3 - "$rps" "$WORK/h2.log" <<'PY'
+import sys
+v = [int(l.split("\t")[2]) for l in open(sys.argv[2]) if l.count("\t") >= 2]
+print(sys.argv[1], f"{sum(v) / len(v) / 1000.0:.3f}")
+PY
+}
+
+config "$WORK/on.yaml" deny
+config "$WORK/off.yaml" "off"
+serve on "$WORK/on.yaml"
+serve off "$WORK/off.yaml"
+[ "$(ask "$PORT_on" "$WORK/warm.json")" = True ] || { echo "  the signed review was not allowed"; exit 0; }
+[ "$(ask "$PORT_off" "$WORK/warm.json")" = True ] || exit 0
+declare -a on_ms off_ms
+for _ in $(seq 1 $ROUNDS); do
+	r=$(load "$PORT_off" 1) && off_ms+=("${r#* }")
+	r=$(load "$PORT_on" 1) && on_ms+=("${r#* }")
+done
+med() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
+on=$(med "${on_ms[@]}")
+off=$(med "${off_ms[@]}")
+printf '  %-52s %8s ms   (policy off %s ms; medians of %d rounds: on %s, off %s)\n' \
+	"cached review, 3 images, 1 connection, mean" "$on" "$off" $ROUNDS "${on_ms[*]}" "${off_ms[*]}"
+printf '  %-52s %8s     target <= 1.05\n' "  latency on / off" \
+	"$(python3 -c "print(f'{$on / $off:.3f}')")"
+r_on=$(load "$PORT_on" 8)
+r_off=$(load "$PORT_off" 8)
+printf '  %-52s %8.0f /s (policy off %.0f /s; ratio %.2f)\n' \
+	"throughput, every digest cached, 8 connections" "${r_on%% *}" "${r_off%% *}" \
+	"$(python3 -c "print(${r_on%% *} / ${r_off%% *})")"
+reqs_before=$(metric "$PORT_on" admitd_registry_requests_total)
+printf '  %-52s %8s     (none: every verdict from the cache)\n' "  registry requests during the runs above" \
+	"$(($(metric "$PORT_on" admitd_registry_requests_total) - reqs_before))"
+
+# cold: one review, one image, on a server that has seen none of them
+cold() { # NAME IMAGE NEEDED WHY
+	review "$WORK/cold-$1.json" "[{\"name\":\"c\",\"image\":\"$2\"}]"
+	local key="admitd_registry_request_duration_seconds_count{host=\"$REG\"}"
+	local before t0 took after
+	before=$(metric "$PORT_on" "$key")
+	t0=$(date +%s%N)
+	allowed=$(ask "$PORT_on" "$WORK/cold-$1.json")
+	took=$((($(date +%s%N) - t0) / 1000))
+	after=$(metric "$PORT_on" "$key")
+	printf '  %-52s %8s     needed %s (%s); %s ms, allowed %s\n' "cold, $1: HTTP requests to the registry" \
+		"$((${after:-0} - ${before:-0}))" "$3" "$4" "$(python3 -c "print($took / 1000)")" "$allowed"
+}
+cold "signed, by tag" "$REG/prod/cold-tag:v1" 3 "tag -> digest, .sig manifest, payload blob"
+cold "signed, by digest" "$REG/prod/cold-digest@${DIG[cold-digest]}" 2 ".sig manifest, payload blob"
+cold "unsigned, by tag" "$REG/prod/unsigned:v1" 4 "tag, .sig, referrers API, sha256-<hex> index"
