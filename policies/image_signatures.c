@@ -214,11 +214,14 @@ static int image_signatures_image(struct policy_ctx *ctx, const struct image_sig
 				  const json_t *value)
 {
 	const char *image = json_string_value(value);
-	if (image == NULL || !sigcheck_wanted(&st->public, ctx->arena, image))
-		return 0; /* no image, or not one this policy checks (other policies say so) */
+	if (image == NULL)
+		return 0; /* no image: other policies say so */
 	if (ctx->signatures != NULL && ctx->signatures->skipped)
 		return 0; /* audit --offline: reported as skipped, not as a verdict */
+	/* a verdict was gathered only for an image the policy checks: no need to match it again */
 	const struct sigverify_verdict *v = sigcheck_find(ctx->signatures, image);
+	if (v == NULL && !sigcheck_wanted(&st->public, ctx->arena, image))
+		return 0; /* not one this policy checks (allowed-registries is there for those) */
 	if (v == NULL) {
 		const char *why = "its signature was not checked (the verification did not run); "
 				  "this fails closed";

@@ -163,6 +163,7 @@ enum sigcache_result sigcache_get(struct sigcache *c, const char *key, double no
 	if (e != NULL && e->valid && (e->expires > now || waited)) {
 		/* a value just put for this caller's wait is fresh, whatever its clock says */
 		*out = e->value;
+		out->expires = e->expires;
 		sigcache_unlink(c, e);
 		sigcache_push_front(c, e);
 		c->stats.hits++;
@@ -202,6 +203,7 @@ bool sigcache_peek(struct sigcache *c, const char *key, double now, struct sigca
 	bool fresh = e != NULL && e->valid && e->expires > now;
 	if (fresh) {
 		*out = e->value;
+		out->expires = e->expires;
 		c->stats.hits++;
 	}
 	pthread_mutex_unlock(&c->lock);

@@ -31,6 +31,7 @@ struct sigcache_value {
 	bool ok;
 	int code;                       /* the caller's own: which kind of failure */
 	char text[SIGCACHE_REASON_MAX]; /* the reason, or the digest a tag resolved to */
+	double expires; /* set on a HIT: until when the value holds (the caller's clock) */
 };
 
 enum sigcache_result {

@@ -12,6 +12,7 @@
 #include "../policies/registry.h"
 #include "cfgtypes.h"
 #include "engine.h"
+#include "fnv.h"
 #include "metrics.h"
 #include "settings.h"
 #include "workload.h"
@@ -50,6 +51,61 @@ bool sigcheck_wanted(const struct sigcheck_policy *p, struct arena *a, const cha
 	return false;
 }
 
+/*
+ * The event loop's memo, one per thread and without a lock: the images it
+ * saw lately, whether the policy checks them, and their last fresh
+ * verdict. A review whose verdicts are cached then costs a string
+ * comparison per image instead of parsing it twice, building two cache
+ * keys and two lookups under the cache's lock (make bench: the cached
+ * review's latency against the policy off). An entry holds for one
+ * verifier generation (each configuration has its own verifier, and
+ * sigverify_forget starts a new one), and a verdict only until the cache
+ * would have expired it or its tag's digest.
+ */
+#define SIGCHECK_MEMO       32
+#define SIGCHECK_MEMO_IMAGE 240
+struct sigcheck_memo {
+	unsigned long generation; /* 0: empty */
+	char image[SIGCHECK_MEMO_IMAGE];
+	bool wanted;
+	bool has_verdict;
+	struct sigverify_verdict v;
+};
+static __thread struct sigcheck_memo sigcheck_memo[SIGCHECK_MEMO];
+
+/* image's slot (NULL when too long to keep); *hit when it holds image for gen. */
+static struct sigcheck_memo *sigcheck_memo_slot(unsigned long gen, const char *image, bool *hit)
+{
+	size_t len = strlen(image);
+	*hit = false;
+	if (len >= SIGCHECK_MEMO_IMAGE)
+		return NULL;
+	struct sigcheck_memo *m = &sigcheck_memo[fnv_str(FNV_OFFSET, image) % SIGCHECK_MEMO];
+	*hit = m->generation == gen && memcmp(m->image, image, len + 1) == 0;
+	return m;
+}
+
+/* Whether the policy checks image, through the memo. */
+static bool sigcheck_wanted_memo(const struct admitd_config *cfg, const struct sigcheck_policy *p,
+				 struct arena *a, const char *image)
+{
+	if (image == NULL)
+		return false;
+	unsigned long gen = sigverify_generation(cfg->sigverify);
+	bool hit;
+	struct sigcheck_memo *m = sigcheck_memo_slot(gen, image, &hit);
+	if (hit)
+		return m->wanted;
+	bool wanted = sigcheck_wanted(p, a, image);
+	if (m != NULL) {
+		m->generation = gen;
+		strcpy(m->image, image);
+		m->wanted = wanted;
+		m->has_verdict = false;
+	}
+	return wanted;
+}
+
 static int sigcheck_add(char ***list, size_t *n, const char *image)
 {
 	for (size_t i = 0; i < *n; i++)
@@ -80,12 +136,12 @@ size_t sigcheck_images(const struct admitd_config *cfg, const struct engine_inpu
 	for (size_t i = 0; i < pod.ncontainers; i++) {
 		const char *image =
 			json_string_value(json_object_get(pod.containers[i].json, "image"));
-		if (sigcheck_wanted(p, a, image) && sigcheck_add(out, &n, image) < 0)
+		if (sigcheck_wanted_memo(cfg, p, a, image) && sigcheck_add(out, &n, image) < 0)
 			goto nomem;
 	}
 	for (size_t i = 0; i < pod.nimage_volumes; i++) {
 		const char *image = json_string_value(pod.image_volumes[i].reference);
-		if (sigcheck_wanted(p, a, image) && sigcheck_add(out, &n, image) < 0)
+		if (sigcheck_wanted_memo(cfg, p, a, image) && sigcheck_add(out, &n, image) < 0)
 			goto nomem;
 	}
 	return n;
@@ -140,13 +196,35 @@ bool sigcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 	if (p == NULL || sigcheck_alloc(out, n) < 0)
 		return false;
 	double now = sigcheck_now();
+	unsigned long gen = sigverify_generation(cfg->sigverify);
+	unsigned memo_hits = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct sigcheck_item *it = &out->items[out->n];
-		if (!sigverify_peek(cfg->sigverify, &p->verify, images[i], now, &it->v) ||
-		    (it->image = strdup(images[i])) == NULL)
+		bool hit;
+		struct sigcheck_memo *m = sigcheck_memo_slot(gen, images[i], &hit);
+		if (hit && m->has_verdict && m->v.fresh_until > now) {
+			it->v = m->v;
+			memo_hits++;
+		} else if (sigverify_peek(cfg->sigverify, &p->verify, images[i], now, &it->v)) {
+			if (m != NULL) {
+				if (!hit) {
+					m->generation = gen;
+					strcpy(m->image, images[i]);
+					m->wanted =
+						true; /* listed: sigcheck_images found it wanted */
+				}
+				m->has_verdict = true;
+				m->v = it->v;
+			}
+		} else {
+			sigverify_count_hits(cfg->sigverify, memo_hits);
+			return false;
+		}
+		if ((it->image = strdup(images[i])) == NULL)
 			return false;
 		out->n++;
 	}
+	sigverify_count_hits(cfg->sigverify, memo_hits);
 	/* counted once all are at hand: a partial peek is redone by a worker, which counts */
 	for (size_t i = 0; i < out->n; i++)
 		metrics_signature((int)out->items[i].v.status, out->items[i].v.cached, 0);

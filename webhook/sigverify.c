@@ -11,7 +11,9 @@
  */
 #include "sigverify.h"
 
+#include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,12 @@ struct sigverify {
 	struct sigverify_registry *registries;
 	size_t n;
 	struct sigcache *cache;
+	_Atomic unsigned long generation;
+	_Atomic unsigned long long memo_hits;
 };
+
+/* Verifiers' generations: unique over the process, so a freed one's never comes back. */
+static _Atomic unsigned long sigverify_generations;
 
 const char *sigverify_status_name(enum sigverify_status s)
 {
@@ -49,6 +56,8 @@ struct sigverify *sigverify_new(const struct oci_config *registries, size_t n, s
 				struct oci_error *err)
 {
 	struct sigverify *sv = calloc(1, sizeof(*sv));
+	if (sv != NULL)
+		atomic_store(&sv->generation, atomic_fetch_add(&sigverify_generations, 1) + 1);
 	if (sv == NULL || (sv->cache = sigcache_new(max_entries)) == NULL ||
 	    (n > 0 && (sv->registries = calloc(n, sizeof(*sv->registries))) == NULL)) {
 		err->category = OCI_INTERNAL;
@@ -84,12 +93,24 @@ void sigverify_free(struct sigverify *sv)
 
 void sigverify_forget(struct sigverify *sv)
 {
+	atomic_store(&sv->generation, atomic_fetch_add(&sigverify_generations, 1) + 1);
 	sigcache_clear(sv->cache);
+}
+
+unsigned long sigverify_generation(const struct sigverify *sv)
+{
+	return atomic_load(&((struct sigverify *)sv)->generation);
+}
+
+void sigverify_count_hits(struct sigverify *sv, unsigned n)
+{
+	atomic_fetch_add_explicit(&sv->memo_hits, n, memory_order_relaxed);
 }
 
 void sigverify_cache_stats(struct sigverify *sv, struct sigcache_stats *out)
 {
 	sigcache_stats(sv->cache, out);
+	out->hits += atomic_load_explicit(&sv->memo_hits, memory_order_relaxed);
 }
 
 static struct oci_client *sigverify_client(struct sigverify *sv, const char *host)
@@ -437,6 +458,7 @@ bool sigverify_peek(struct sigverify *sv, const struct sigverify_policy *p, cons
 	arena_init(&a);
 	struct image_ref r;
 	bool fresh = false;
+	double tag_until = INFINITY;
 	struct sigcache_value v;
 	char key[SIGCACHE_KEY_MAX];
 	if (image_parse(&a, image, &r) < 0 || sigverify_client(sv, r.host) == NULL) {
@@ -444,8 +466,9 @@ bool sigverify_peek(struct sigverify *sv, const struct sigverify_policy *p, cons
 		struct timespec now_ts;
 		clock_gettime(CLOCK_MONOTONIC, &now_ts);
 		sigverify_image(sv, p, image, now, now_ts, out);
+		out->fresh_until = INFINITY;
 		fresh = true;
-		goto done;
+		goto done; /* decided by the configuration alone: fresh as long as it */
 	}
 	if (r.digest != NULL) {
 		snprintf(out->digest, sizeof(out->digest), "%s", r.digest);
@@ -455,6 +478,7 @@ bool sigverify_peek(struct sigverify *sv, const struct sigverify_policy *p, cons
 			goto done;
 		snprintf(out->digest, sizeof(out->digest), "%.*s", (int)sizeof(out->digest) - 1,
 			 v.text);
+		tag_until = v.expires; /* the tag may point elsewhere after */
 	}
 	sigverify_sig_key(key, &r, out->digest, p);
 	if (!sigcache_peek(sv->cache, key, now, &v))
@@ -462,6 +486,7 @@ bool sigverify_peek(struct sigverify *sv, const struct sigverify_policy *p, cons
 	sigverify_uncode(v.code, out);
 	out->cached = true;
 	snprintf(out->reason, sizeof(out->reason), "%s", v.text);
+	out->fresh_until = v.expires < tag_until ? v.expires : tag_until;
 	fresh = true;
 done:
 	arena_free(&a);

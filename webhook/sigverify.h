@@ -52,6 +52,7 @@ struct sigverify_verdict {
 	char digest[OCI_DIGEST_MAX]; /* the digest judged, "" when none was found */
 	char reason[768];            /* for the denial message: what, and what to do */
 	bool cached;                 /* the verdict came from the cache */
+	double fresh_until;          /* sigverify_peek: until when it holds (its clock); else 0 */
 	unsigned requests;           /* registry requests this call made */
 	/* SIGVERIFY_UNREACHABLE: what the registry did (timeout, too large...); else OCI_OK */
 	enum oci_category failure;
@@ -81,6 +82,14 @@ bool sigverify_peek(struct sigverify *sv, const struct sigverify_policy *p, cons
 		    double now, struct sigverify_verdict *out);
 /* Forgets every verdict (a reload that changed keys or registries). */
 void sigverify_forget(struct sigverify *sv);
+/*
+ * A number no other verifier had and that sigverify_forget changes: a
+ * memo of this verifier's verdicts (sigcheck.c's, per thread) holds only
+ * while it stays the same.
+ */
+unsigned long sigverify_generation(const struct sigverify *sv);
+/* n verdicts served from such a memo: counted as cache hits. */
+void sigverify_count_hits(struct sigverify *sv, unsigned n);
 void sigverify_cache_stats(struct sigverify *sv, struct sigcache_stats *out);
 
 #endif

@@ -166,6 +166,7 @@ printf '%-44s %10s B / %s B\n' "review sizes (pod / deployment)" "$(wc -c < "$wo
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1); load generator on the same cores"
 
 "$here/audit.sh"
+"$here/signatures.sh"
 
 [ "${BENCH_PODS:-1000}" = 0 ] && exit 0
 echo

@@ -46,6 +46,7 @@ policies:
     images: ["$REG/prod", "127.0.0.1:$HPORT"]
     keys: ["$1"]
     timeoutSeconds: 3
+    tagCacheSeconds: 1
 YAML
 }
 config "$WORK/release.pub"
@@ -72,6 +73,16 @@ check "a pod whose image is signed by the key is allowed" allowed
 review "$WORK/tag.json" tag "[{\"name\":\"web\",\"image\":\"$REG/prod/web:signed\"}]"
 post "$WORK/tag.json"
 check "by tag, resolved to the signed digest: allowed" allowed
+# the tag re-pointed to the unsigned image: seen once tagCacheSeconds (1) passed,
+# though every event loop remembers the tag's verdict (its memo holds no longer)
+post "$WORK/tag.json"
+push_manifest prod/web signed "$WORK/img/manifest-unsigned" application/vnd.oci.image.manifest.v1+json
+sleep 1.3
+post "$WORK/tag.json"
+if denied_with "$UNSIGNED"; then
+	pass "a re-pointed tag is judged by its new digest once tagCacheSeconds passed"
+else fail "a re-pointed tag is judged by its new digest once tagCacheSeconds passed"; fi
+push_manifest prod/web signed "$WORK/img/manifest-signed" application/vnd.oci.image.manifest.v1+json
 review "$WORK/unsigned.json" unsigned "[{\"name\":\"web\",\"image\":\"$REG/prod/web:unsigned\"}]"
 post "$WORK/unsigned.json"
 if denied_with "container \"web\"" && denied_with "$UNSIGNED" && denied_with "cosign sign"; then
