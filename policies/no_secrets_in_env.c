@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "secretnames.h"
 
 struct no_secrets_in_env_params {
 	char **patterns;
@@ -31,8 +32,7 @@ struct no_secrets_in_env_params {
 };
 
 struct no_secrets_in_env_state {
-	char **patterns;
-	size_t npatterns;
+	struct secretnames names;
 };
 
 static const cyaml_schema_value_t no_secrets_in_env_string = {
@@ -47,17 +47,12 @@ static const cyaml_schema_field_t no_secrets_in_env_fields[] = {
 	CYAML_FIELD_END,
 };
 
-static const char *const no_secrets_in_env_defaults[] = {"PASSWORD", "SECRET", "TOKEN", "API_KEY",
-							 "PRIVATE_KEY"};
-
 static void no_secrets_in_env_release(void *state)
 {
 	struct no_secrets_in_env_state *st = state;
 	if (st == NULL)
 		return;
-	for (size_t i = 0; i < st->npatterns; i++)
-		free(st->patterns[i]);
-	free(st->patterns);
+	secretnames_free(&st->names);
 	free(st);
 }
 
@@ -65,62 +60,18 @@ static int no_secrets_in_env_prepare(const void *params, void **state, char *err
 {
 	const struct no_secrets_in_env_params *p = params;
 	*state = NULL;
-	bool given = p != NULL && p->patterns_count > 0;
-	size_t n =
-		given ? p->patterns_count
-		      : sizeof(no_secrets_in_env_defaults) / sizeof(no_secrets_in_env_defaults[0]);
-	for (size_t i = 0; given && i < n; i++) {
-		/* an empty pattern is a substring of every name and would flag every variable */
-		if (p->patterns[i][0] == '\0' || strchr(p->patterns[i], '=') != NULL) {
-			snprintf(err, errlen,
-				 "patterns[%zu] \"%s\" must be a non-empty part of a variable name",
-				 i, p->patterns[i]);
-			return -1;
-		}
-	}
 	struct no_secrets_in_env_state *st = calloc(1, sizeof(*st));
-	if (st == NULL || (st->patterns = calloc(n, sizeof(*st->patterns))) == NULL)
-		goto nomem;
-	for (size_t i = 0; i < n; i++) {
-		st->patterns[i] = strdup(given ? p->patterns[i] : no_secrets_in_env_defaults[i]);
-		if (st->patterns[i] == NULL)
-			goto nomem;
-		st->npatterns = i + 1;
+	if (st == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (secretnames_prepare(p != NULL ? p->patterns : NULL, p != NULL ? p->patterns_count : 0,
+				&st->names, err, errlen) < 0) {
+		free(st);
+		return -1;
 	}
 	*state = st;
 	return 0;
-nomem:
-	no_secrets_in_env_release(st);
-	snprintf(err, errlen, "out of memory");
-	return -1;
-}
-
-static char no_secrets_in_env_upper(char c)
-{
-	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
-}
-
-/* ASCII-only case folding: strcasestr follows the locale, and a locale must not unmask a name. */
-static bool no_secrets_in_env_contains(const char *name, const char *pattern)
-{
-	size_t n = strlen(name), m = strlen(pattern);
-	for (size_t i = 0; m <= n && i <= n - m; i++) {
-		size_t k = 0;
-		while (k < m &&
-		       no_secrets_in_env_upper(name[i + k]) == no_secrets_in_env_upper(pattern[k]))
-			k++;
-		if (k == m)
-			return true;
-	}
-	return false;
-}
-
-static bool no_secrets_in_env_credential(const struct no_secrets_in_env_state *st, const char *name)
-{
-	for (size_t i = 0; i < st->npatterns; i++)
-		if (no_secrets_in_env_contains(name, st->patterns[i]))
-			return true;
-	return false;
 }
 
 static int no_secrets_in_env_entry(struct policy_ctx *ctx, const struct no_secrets_in_env_state *st,
@@ -141,7 +92,7 @@ static int no_secrets_in_env_entry(struct policy_ctx *ctx, const struct no_secre
 	case JP_ABSENT:
 		return 0; /* the apiserver refuses a nameless variable */
 	}
-	if (!no_secrets_in_env_credential(st, name))
+	if (!secretnames_match(&st->names, name))
 		return 0;
 
 	const char *value = NULL;

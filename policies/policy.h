@@ -78,6 +78,7 @@ struct policy_desc;
 struct violation;
 
 struct sigcheck_results;
+struct imgcheck_results;
 
 struct policy_ctx {
 	struct arena *arena;
@@ -91,6 +92,8 @@ struct policy_ctx {
 	unsigned *once;    /* the request's POLICY_ONCE_* findings already reported */
 	/* image-signatures: verdicts gathered before the engine ran (webhook/sigcheck.h) */
 	const struct sigcheck_results *signatures;
+	/* image-contents modules: the images' facts gathered before (webhook/imgcheck.h) */
+	const struct imgcheck_results *contents;
 };
 
 /*

@@ -24,6 +24,7 @@
 #include "cluster.h"
 #include "engine.h"
 #include "kinds.h"
+#include "imgcheck.h"
 #include "sigcheck.h"
 #include "workload.h"
 #include "yamljson.h"
@@ -338,6 +339,11 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 		in.signatures = &sig;
 		run->signatures_skipped |= sig.skipped;
 	}
+	struct imgcheck_results contents;
+	if (imgcheck_gather(run->cfg, &in, a, run->offline, &contents)) {
+		in.contents = &contents;
+		run->contents_skipped |= contents.skipped;
+	}
 	struct engine_verdict v;
 	engine_evaluate(run->cfg, &in, a, &v);
 	const char *tmpl = kd->template_path;
@@ -347,6 +353,8 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 		struct audit_rec *n = realloc(run->recs, cap * sizeof(*n));
 		if (n == NULL) {
 			audit_add_error(run, source, line, "out of memory");
+			sigcheck_results_free(&sig);
+			imgcheck_results_free(&contents);
 			arena_reset(a);
 			return;
 		}
@@ -443,6 +451,7 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 		run->nrecs++;
 	json_decref(res);
 	sigcheck_results_free(&sig);
+	imgcheck_results_free(&contents);
 	arena_reset(a);
 }
 
@@ -906,10 +915,21 @@ int audit_report(struct audit_run *run, const struct audit_format *fmt, FILE *ou
 		"exempt", exempt, "skipped", run->skipped, "byPolicy", by_policy, "byNamespace",
 		by_ns, "errors", errors, "notListed", run->warnings, "ignored", run->ignored);
 	/* --offline: say which policy judged nothing, so "0 denied" is not read as "all signed" */
-	if (run->signatures_skipped)
-		json_object_set_new(
-			summary, "skippedPolicies",
-			json_pack("{s:s}", "image-signatures", "--offline: no registry was asked"));
+	if (run->signatures_skipped || run->contents_skipped) {
+		json_t *skipped = json_object();
+		if (run->signatures_skipped)
+			json_object_set_new(skipped, "image-signatures",
+					    json_string("--offline: no registry was asked"));
+		for (size_t i = 0; run->contents_skipped && i < registry_npolicies; i++) {
+			const char *id = registry_policies[i]->id;
+			if (strncmp(id, "image-", 6) == 0 && strcmp(id, "image-signatures") != 0 &&
+			    run->cfg->settings[i].action != POLICY_ACTION_OFF)
+				json_object_set_new(
+					skipped, id,
+					json_string("--offline: no registry was asked"));
+		}
+		json_object_set_new(summary, "skippedPolicies", skipped);
+	}
 	bool write_failed = fmt->end(&o, summary) < 0;
 	json_decref(summary);
 	/* input errors also go to stderr, where a pipeline's user sees them */

@@ -95,6 +95,7 @@ struct audit_run {
 	size_t report_bytes;     /* --report-bytes: a report's results, at most */
 	bool offline;            /* --offline: no registry is asked */
 	bool signatures_skipped; /* and so image-signatures judged nothing */
+	bool contents_skipped;   /* and so the image-contents policies judged nothing */
 	int widths[5];           /* the table's column widths, from what was judged */
 };
 

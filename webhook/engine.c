@@ -436,6 +436,7 @@ static int engine_run_policy(const struct policy_desc *p, const struct policy_se
 		.tail = &first,
 		.once = &out->once,
 		.signatures = in->signatures,
+		.contents = in->contents,
 	};
 	if (p->check(&ctx) < 0 || engine_fault(p)) {
 		out->error = arena_printf(a, "policy %s failed internally: %s", p->id,

@@ -36,6 +36,8 @@ struct engine_input {
 	const json_t *network_policies; /* audit only; NULL in the webhook */
 	/* image-signatures: the verdicts gathered for this object's images (sigcheck.h) */
 	const struct sigcheck_results *signatures;
+	/* the image-contents policies: the facts gathered for this object's images (imgcheck.h) */
+	const struct imgcheck_results *contents;
 	bool audit; /* judged by `admitd audit`: ENGINE_EXEMPT_ANNOTATION counts in every namespace
 		     */
 };

@@ -33,6 +33,7 @@
 #include "review.h"
 #include "tls.h"
 #include "h2guard.h"
+#include "imgcheck.h"
 #include "sigcheck.h"
 #include "sigwork.h"
 
@@ -270,9 +271,8 @@ static void server_sigwait_dispose(void *p)
  * and a second less than the API server's own ?timeout= for this call, so
  * that admitd answers (fail closed) before the API server gives up on it.
  */
-static struct timespec server_sig_deadline(h2o_req_t *req, const struct sigcheck_policy *p)
+static struct timespec server_sig_deadline(h2o_req_t *req, long ms)
 {
-	long ms = p->timeout_ms;
 	if (req->query_at != SIZE_MAX) {
 		const char *q = req->path.base + req->query_at;
 		size_t len = req->path.len - req->query_at;
@@ -296,7 +296,7 @@ static struct timespec server_sig_deadline(h2o_req_t *req, const struct sigcheck
  * instead hand the review to a worker (returns 1: the answer comes later).
  */
 static int server_judge(struct server_thread *t, h2o_req_t *req, struct admitd_config *cfg,
-			const struct sigcheck_results *sig)
+			const struct sigwork_job *done)
 {
 	jsonarena_begin(&t->arena);
 	struct review rv;
@@ -308,15 +308,25 @@ static int server_judge(struct server_thread *t, h2o_req_t *req, struct admitd_c
 		server_respond_error(req, 400, "Bad Request", why);
 		return 0;
 	}
+	const struct sigcheck_results *sig = done != NULL ? &done->results : NULL;
+	const struct imgcheck_results *contents = done != NULL ? &done->contents : NULL;
 	struct sigcheck_results cached = {0};
-	if (sig == NULL && review_judged(&rv)) {
-		char **images = NULL;
+	struct imgcheck_results ccached = {0};
+	if (done == NULL && review_judged(&rv)) {
+		char **images = NULL, **cimages = NULL;
 		size_t n = sigcheck_images(cfg, &rv.in, &t->arena, &images);
-		if (n > 0 && sigcheck_cached(cfg, images, n, &cached)) {
-			sig = &cached; /* every verdict at hand: judged now, no worker */
+		size_t cn = imgcheck_images(cfg, &rv.in, &t->arena, &cimages);
+		/* every verdict and every image's facts at hand: judged now, no worker */
+		bool sig_ok = n == 0 || sigcheck_cached(cfg, images, n, &cached);
+		bool con_ok = sig_ok && (cn == 0 || imgcheck_cached(cfg, cimages, cn, &ccached));
+		if (sig_ok && con_ok) {
+			sig = n > 0 ? &cached : NULL;
+			contents = cn > 0 ? &ccached : NULL;
 			sigcheck_images_free(images, n);
-		} else if (n > 0) {
+			imgcheck_images_free(cimages, cn);
+		} else {
 			sigcheck_results_free(&cached);
+			imgcheck_results_free(&ccached);
 			struct sigwork_job *job = calloc(1, sizeof(*job));
 			struct server_sigwait *w =
 				job != NULL ? h2o_mem_alloc_shared(&req->pool, sizeof(*w),
@@ -328,6 +338,7 @@ static int server_judge(struct server_thread *t, h2o_req_t *req, struct admitd_c
 			if (w == NULL) {
 				free(job);
 				sigcheck_images_free(images, n);
+				imgcheck_images_free(cimages, cn);
 				server_respond_error(req, 500, "Internal Server Error",
 						     "out of memory");
 				return 0;
@@ -338,17 +349,23 @@ static int server_judge(struct server_thread *t, h2o_req_t *req, struct admitd_c
 			job->cfg = config_ref(cfg);
 			job->images = images;
 			job->nimages = n;
-			job->deadline = server_sig_deadline(req, sigcheck_policy(cfg));
+			job->cimages = cimages;
+			job->ncimages = cn;
+			long ms = 0;
+			if (n > 0)
+				ms = sigcheck_policy(cfg)->timeout_ms;
+			if (cn > 0 && imgcheck_timeout_ms(cfg) > ms)
+				ms = imgcheck_timeout_ms(cfg);
+			job->deadline = server_sig_deadline(req, ms);
 			/* the pool entry points back, so the job can forget it when answered */
 			job->owner_data = w;
 			w->start = t->req_start;
 			sigwork_submit(job);
 			return 1;
-		} else {
-			free(images); /* none listed; an allocation may still be there */
 		}
 	}
 	rv.in.signatures = sig;
+	rv.in.contents = contents;
 	struct engine_verdict verdict;
 	memset(&verdict, 0, sizeof(verdict));
 	verdict.allowed = true;
@@ -364,6 +381,7 @@ static int server_judge(struct server_thread *t, h2o_req_t *req, struct admitd_c
 	jsonarena_end();
 	arena_reset(&t->arena);
 	sigcheck_results_free(&cached);
+	imgcheck_results_free(&ccached);
 	if (encoded < 0) {
 		server_respond_error(req, 500, "Internal Server Error",
 				     "out of memory while writing the response");
@@ -401,7 +419,7 @@ static void server_on_signatures(h2o_multithread_receiver_t *receiver, h2o_linkl
 			struct server_sigwait *w = job->owner_data;
 			w->job = NULL;
 			t->req_start = w->start;
-			server_judge(t, req, job->cfg, &job->results);
+			server_judge(t, req, job->cfg, job);
 		}
 		sigwork_job_free(job);
 	}

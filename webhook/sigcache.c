@@ -97,6 +97,7 @@ static void sigcache_remove(struct sigcache *c, struct sigcache_entry *e)
 	*p = e->chain;
 	sigcache_unlink(c, e);
 	c->count--;
+	free(e->value.blob);
 	free(e);
 }
 
@@ -164,6 +165,7 @@ enum sigcache_result sigcache_get(struct sigcache *c, const char *key, double no
 		/* a value just put for this caller's wait is fresh, whatever its clock says */
 		*out = e->value;
 		out->expires = e->expires;
+		out->blob = e->value.blob != NULL ? strdup(e->value.blob) : NULL;
 		sigcache_unlink(c, e);
 		sigcache_push_front(c, e);
 		c->stats.hits++;
@@ -204,6 +206,7 @@ bool sigcache_peek(struct sigcache *c, const char *key, double now, struct sigca
 	if (fresh) {
 		*out = e->value;
 		out->expires = e->expires;
+		out->blob = e->value.blob != NULL ? strdup(e->value.blob) : NULL;
 		c->stats.hits++;
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -216,7 +219,9 @@ void sigcache_put(struct sigcache *c, const char *key, const struct sigcache_val
 	pthread_mutex_lock(&c->lock);
 	struct sigcache_entry *e = sigcache_find(c, key, sigcache_hash(key));
 	if (e != NULL) {
+		free(e->value.blob);
 		e->value = *v;
+		e->value.blob = v->blob != NULL ? strdup(v->blob) : NULL;
 		e->valid = true;
 		e->in_flight = false;
 		e->expires = now + ttl;

@@ -32,6 +32,12 @@ struct sigcache_value {
 	int code;                       /* the caller's own: which kind of failure */
 	char text[SIGCACHE_REASON_MAX]; /* the reason, or the digest a tag resolved to */
 	double expires; /* set on a HIT: until when the value holds (the caller's clock) */
+	/*
+	 * More than a reason holds (image facts, as JSON): put copies it; a HIT
+	 * hands the caller its own copy to free (NULL when none, or out of
+	 * memory). Zero it in a value that has none.
+	 */
+	char *blob;
 };
 
 enum sigcache_result {

@@ -415,7 +415,7 @@ static bool sigverify_resolve(struct sigverify *sv, const struct sigverify_polic
 {
 	char key[SIGCACHE_KEY_MAX];
 	sigverify_tag_key(key, r);
-	struct sigcache_value v;
+	struct sigcache_value v = {0};
 	switch (sigcache_get(sv->cache, key, now, &deadline, &v)) {
 	case SIGCACHE_HIT:
 		snprintf(out->digest, sizeof(out->digest), "%.*s", (int)sizeof(out->digest) - 1,
@@ -459,7 +459,7 @@ bool sigverify_peek(struct sigverify *sv, const struct sigverify_policy *p, cons
 	struct image_ref r;
 	bool fresh = false;
 	double tag_until = INFINITY;
-	struct sigcache_value v;
+	struct sigcache_value v = {0};
 	char key[SIGCACHE_KEY_MAX];
 	if (image_parse(&a, image, &r) < 0 || sigverify_client(sv, r.host) == NULL) {
 		/* decided without a registry: sigverify_image answers at once */
@@ -527,7 +527,7 @@ enum sigverify_status sigverify_image(struct sigverify *sv, const struct sigveri
 	}
 	char key[SIGCACHE_KEY_MAX];
 	sigverify_sig_key(key, &r, out->digest, p);
-	struct sigcache_value v;
+	struct sigcache_value v = {0};
 	switch (sigcache_get(sv->cache, key, now, &deadline, &v)) {
 	case SIGCACHE_HIT:
 		out->cached = true;
@@ -551,4 +551,42 @@ enum sigverify_status sigverify_image(struct sigverify *sv, const struct sigveri
 done:
 	arena_free(&a);
 	return out->status;
+}
+
+struct oci_client *sigverify_registry(struct sigverify *sv, const char *host)
+{
+	return sigverify_client(sv, host);
+}
+
+struct sigcache *sigverify_cache(struct sigverify *sv)
+{
+	return sv->cache;
+}
+
+bool sigverify_tag(struct sigverify *sv, const struct image_ref *r, const char *image,
+		   double tag_seconds, double now, struct timespec deadline,
+		   struct sigverify_verdict *out)
+{
+	struct sigverify_policy p = {.tag_seconds = tag_seconds};
+	struct oci_client *c = sigverify_client(sv, r->host);
+	if (c == NULL) {
+		sigverify_say(out, SIGVERIFY_NO_REGISTRY,
+			      "image \"%s\": its registry %s is not configured", image, r->host);
+		return false;
+	}
+	return sigverify_resolve(sv, &p, c, r, image, now, deadline, out);
+}
+
+bool sigverify_tag_peek(struct sigverify *sv, const struct image_ref *r, double now,
+			char digest[OCI_DIGEST_MAX], double *until)
+{
+	char key[SIGCACHE_KEY_MAX];
+	sigverify_tag_key(key, r);
+	struct sigcache_value v = {0};
+	if (!sigcache_peek(sv->cache, key, now, &v))
+		return false;
+	snprintf(digest, OCI_DIGEST_MAX, "%.*s", OCI_DIGEST_MAX - 1, v.text);
+	*until = v.expires;
+	free(v.blob);
+	return true;
 }

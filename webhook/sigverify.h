@@ -92,4 +92,20 @@ unsigned long sigverify_generation(const struct sigverify *sv);
 void sigverify_count_hits(struct sigverify *sv, unsigned n);
 void sigverify_cache_stats(struct sigverify *sv, struct sigcache_stats *out);
 
+/*
+ * For the image-contents facts (imgfacts.c), which share these registries
+ * and this cache: the client of host (NULL: not configured), the cache,
+ * and a tag's digest through the same tag cache. sigverify_tag fills
+ * out->digest and returns true, or fills out's status and reason.
+ */
+struct image_ref;
+struct oci_client *sigverify_registry(struct sigverify *sv, const char *host);
+struct sigcache *sigverify_cache(struct sigverify *sv);
+bool sigverify_tag(struct sigverify *sv, const struct image_ref *r, const char *image,
+		   double tag_seconds, double now, struct timespec deadline,
+		   struct sigverify_verdict *out);
+/* The cached digest of r's tag, without asking: true with digest and *until. */
+bool sigverify_tag_peek(struct sigverify *sv, const struct image_ref *r, double now,
+			char digest[OCI_DIGEST_MAX], double *until);
+
 #endif

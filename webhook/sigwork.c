@@ -46,9 +46,14 @@ static void *sigwork_main(void *arg)
 		bool stopping = sigwork.stop;
 		pthread_mutex_unlock(&sigwork.lock);
 		/* while stopping, a queued job goes back unverified: it fails closed */
-		if (!stopping)
-			sigcheck_run(job->cfg, job->images, job->nimages, job->deadline,
-				     &job->results);
+		if (!stopping) {
+			if (job->nimages > 0)
+				sigcheck_run(job->cfg, job->images, job->nimages, job->deadline,
+					     &job->results);
+			if (job->ncimages > 0)
+				imgcheck_run(job->cfg, job->cimages, job->ncimages, job->deadline,
+					     &job->contents);
+		}
 		pthread_mutex_lock(&sigwork.lock);
 		sigwork.pending--;
 		pthread_mutex_unlock(&sigwork.lock);
@@ -100,6 +105,8 @@ void sigwork_job_free(struct sigwork_job *job)
 		return;
 	sigcheck_images_free(job->images, job->nimages);
 	sigcheck_results_free(&job->results);
+	imgcheck_images_free(job->cimages, job->ncimages);
+	imgcheck_results_free(&job->contents);
 	config_unref(job->cfg);
 	free(job);
 }

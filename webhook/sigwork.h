@@ -14,6 +14,7 @@
 
 #include <h2o.h>
 
+#include "imgcheck.h"
 #include "sigcheck.h"
 
 struct admitd_config;
@@ -26,6 +27,10 @@ struct sigwork_job {
 	size_t nimages;
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 	struct sigcheck_results results;
+	/* the image-contents policies' images and their facts */
+	char **cimages;
+	size_t ncimages;
+	struct imgcheck_results contents;
 	void *owner;      /* the event loop's own: its pending request, NULL once it is gone */
 	void *owner_data; /* and what the event loop keeps beside it */
 	struct sigwork_job *next;

@@ -31,6 +31,7 @@
 #include "engine.h"
 #include "readall.h"
 #include "yamljson.h"
+#include "imgcheck.h"
 #include "sigcheck.h"
 
 /*
@@ -332,6 +333,9 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 	struct sigcheck_results sig;
 	if (sigcheck_gather(cfg, &in, &a, false, &sig))
 		in.signatures = &sig;
+	struct imgcheck_results contents;
+	if (imgcheck_gather(cfg, &in, &a, false, &contents))
+		in.contents = &contents;
 	struct engine_verdict v;
 	engine_evaluate(cfg, &in, &a, &v);
 	/* dry-run mode allows everything: suites judge what enforcement would do */
@@ -373,6 +377,8 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 	}
 	if (in.signatures != NULL)
 		sigcheck_results_free(&sig);
+	if (in.contents != NULL)
+		imgcheck_results_free(&contents);
 	arena_free(&a);
 	json_decref(obj);
 	json_decref(old);

@@ -105,3 +105,39 @@ cosign_sign_v2() {
 JSON
 	push_manifest "$1" "sha256-${2#sha256:}.sig" "$f.manifest" application/vnd.oci.image.manifest.v1+json
 }
+
+# make_image_config REPO TAG DIR CONFIG-JSON: pushes a one-layer image whose
+# configuration is CONFIG-JSON as given; prints its manifest digest
+make_image_config() {
+	local d=$3 f
+	mkdir -p "$d"
+	f=$d/cfg-$2-$RANDOM
+	printf '%s' "$4" >"$f.config"
+	head -c 512 /dev/urandom >"$f.layer"
+	cat >"$f.manifest" <<JSON
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:$(sha "$f.config")","size":$(size "$f.config")},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:$(sha "$f.layer")","size":$(size "$f.layer")}]}
+JSON
+	push_blob "$1" "$f.config" && push_blob "$1" "$f.layer" &&
+		push_manifest "$1" "$2" "$f.manifest" application/vnd.oci.image.manifest.v1+json &&
+		echo "sha256:$(sha "$f.manifest")"
+}
+
+# make_index REPO TAG DIR DIGEST:OS/ARCH...: pushes an OCI index of those
+# manifests (already in REPO) under TAG; prints its digest
+make_index() {
+	local repo=$1 tag=$2 d=$3 f entries="" sep="" m
+	shift 3
+	mkdir -p "$d"
+	f=$d/index-$tag-$RANDOM
+	for m in "$@"; do
+		local dig=${m%:*} plat=${m##*:}
+		local os=${plat%%/*} arch=${plat#*/} msize
+		msize=$("${CURL[@]}" -s -o /dev/null -w '%{size_download}' \
+			-H 'Accept: application/vnd.oci.image.manifest.v1+json' "https://$REG/v2/$repo/manifests/$dig")
+		entries+="$sep{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$dig\",\"size\":$msize,\"platform\":{\"os\":\"$os\",\"architecture\":\"$arch\"}}"
+		sep=,
+	done
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]}' "$entries" >"$f"
+	push_manifest "$repo" "$tag" "$f" application/vnd.oci.image.index.v1+json &&
+		echo "sha256:$(sha "$f")"
+}

@@ -121,8 +121,12 @@ const struct engine_verdict *harness_judge(const struct admitd_config *cfg, cons
 					   const json_t *obj)
 {
 	struct engine_input in = {
-		.kind = kind, .operation = "CREATE", .namespace = "default",
-		.name = "test", .username = "alice", .object = obj,
+		.kind = kind,
+		.operation = "CREATE",
+		.namespace = "default",
+		.name = "test",
+		.username = "alice",
+		.object = obj,
 	};
 	return harness_judge_as(cfg, &in);
 }

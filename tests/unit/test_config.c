@@ -118,7 +118,8 @@ static void test_listed_pss_check_without_action_keeps_level_action(void **state
 static void test_explicit_off_is_off(void **state)
 {
 	(void)state;
-	struct admitd_config *cfg = harness_config("policies:\n  - {id: privileged, action: off}\n");
+	struct admitd_config *cfg =
+		harness_config("policies:\n  - {id: privileged, action: off}\n");
 	assert_int_equal(setting(cfg, "privileged")->action, POLICY_ACTION_OFF);
 	config_unref(cfg);
 }
@@ -256,15 +257,18 @@ static void test_bad_server_values(void **state)
 	assert_error("server: {threads: 5abc}\n",
 		     "test.yaml:1:19: invalid value \"5abc\" for key \"server.threads\" (a whole "
 		     "number from 0 to 256)");
-	assert_error("server:\n  requestTimeoutSeconds: \"0\"\n",
-		     "test.yaml:2:26: invalid value \"0\" for key \"server.requestTimeoutSeconds\"");
+	assert_error(
+		"server:\n  requestTimeoutSeconds: \"0\"\n",
+		"test.yaml:2:26: invalid value \"0\" for key \"server.requestTimeoutSeconds\"");
 	assert_error("limits: {maxContainers: lots}\n", "for key \"limits.maxContainers\"");
-	assert_error("server: {maxBodyBytes: 12}\n",
-		     "invalid value \"12\" for key \"server.maxBodyBytes\" (a byte count of at least "
-		     "1024, optionally with Ki or Mi)");
+	assert_error(
+		"server: {maxBodyBytes: 12}\n",
+		"invalid value \"12\" for key \"server.maxBodyBytes\" (a byte count of at least "
+		"1024, optionally with Ki or Mi)");
 	assert_error("server: {maxBodyBytes: 7Gi}\n", "invalid value \"7Gi\"");
-	assert_error("server: {http2: yes please}\n",
-		     "invalid value \"yes please\" for key \"server.http2\" (expected true or false)");
+	assert_error(
+		"server: {http2: yes please}\n",
+		"invalid value \"yes please\" for key \"server.http2\" (expected true or false)");
 }
 
 /* check-config's promise: every error of a file, each with its position and hint */
@@ -313,16 +317,16 @@ static void test_every_error_of_a_file_is_reported(void **state)
 static void test_bad_namespace_glob(void **state)
 {
 	(void)state;
-	assert_error("exemptions: {namespaces: [\"a*b\"]}\n",
-		     "exemptions.namespaces[0] \"a*b\"");
+	assert_error("exemptions: {namespaces: [\"a*b\"]}\n", "exemptions.namespaces[0] \"a*b\"");
 }
 
 static void test_aliases_are_refused(void **state)
 {
 	(void)state;
 	/* an anchor defined twice: refused with its position, never silently */
-	assert_error("a: &x 1\nb: &x 2\n",
-		     "test.yaml:2:4: YAML error: found duplicate anchor; first occurrence at line 1");
+	assert_error(
+		"a: &x 1\nb: &x 2\n",
+		"test.yaml:2:4: YAML error: found duplicate anchor; first occurrence at line 1");
 	char *errs = harness_config_errors("exemptions:\n  namespaces: &n [a]\n  users: *n\n");
 	free(errs);
 }
@@ -352,17 +356,17 @@ static void test_policy_turned_off_needs_no_parameters(void **state)
 
 /* Argo Rollouts, as docs/configuration.md shows it */
 #define ROLLOUT                                                                                    \
-	"  - group: argoproj.io\n    kind: Rollout\n    podTemplate: spec.template\n"               \
+	"  - group: argoproj.io\n    kind: Rollout\n    podTemplate: spec.template\n"              \
 	"    resource: rollouts\n    versions: [v1alpha1]\n"
 
 static void test_workloads_load_into_the_configuration(void **state)
 {
 	(void)state;
-	struct admitd_config *cfg =
-		harness_config("workloads:\n" ROLLOUT "  - {group: serving.knative.dev, kind: Service, "
-			       "podTemplate: spec.template, resource: services, versions: [v1]}\n"
-			       "rules:\n  - id: rollouts-only\n    match: {kinds: [Rollout]}\n"
-			       "    assert: {path: spec.hostNetwork, op: absent}\n");
+	struct admitd_config *cfg = harness_config(
+		"workloads:\n" ROLLOUT "  - {group: serving.knative.dev, kind: Service, "
+		"podTemplate: spec.template, resource: services, versions: [v1]}\n"
+		"rules:\n  - id: rollouts-only\n    match: {kinds: [Rollout]}\n"
+		"    assert: {path: spec.hostNetwork, op: absent}\n");
 	assert_int_equal(cfg->nworkloads, 2);
 	const struct kind_desc *k = kinds_lookup(cfg, "argoproj.io", "Rollout");
 	assert_ptr_equal(k, &cfg->workloads[0]);

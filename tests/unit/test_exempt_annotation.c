@@ -40,8 +40,13 @@ static json_t *pod(const char *value)
 static const struct engine_verdict *judge(const struct admitd_config *cfg, const char *kind,
 					  const json_t *obj, const char *ns, bool audit)
 {
-	struct engine_input in = {.kind = kind, .operation = "CREATE", .namespace = ns,
-				  .name = "p", .username = "alice", .object = obj, .audit = audit};
+	struct engine_input in = {.kind = kind,
+				  .operation = "CREATE",
+				  .namespace = ns,
+				  .name = "p",
+				  .username = "alice",
+				  .object = obj,
+				  .audit = audit};
 	return harness_judge_as(cfg, &in);
 }
 
@@ -152,8 +157,9 @@ static void test_workload_reads_its_own_and_its_templates(void **state)
 		json_object_set_new(json_object_get(w, "metadata"), "annotations",
 				    json_pack("{s:s}", "admitd.io/exempt", "privileged"));
 		const struct engine_verdict *v = judge(cfg, cases[i].kind, w, "ci-1", false);
-		assert_string_equal(exemption(v, "privileged"),
-				    "annotation admitd.io/exempt: \"privileged\" (metadata.annotations)");
+		assert_string_equal(
+			exemption(v, "privileged"),
+			"annotation admitd.io/exempt: \"privileged\" (metadata.annotations)");
 		assert_true(harness_has(v, "host-namespaces", NULL));
 		json_decref(w);
 		/* on the template */
@@ -161,8 +167,8 @@ static void test_workload_reads_its_own_and_its_templates(void **state)
 		w = harness_wrap(cases[i].kind, annotated);
 		v = judge(cfg, cases[i].kind, w, "ci-1", false);
 		char want[256];
-		snprintf(want, sizeof(want), "annotation admitd.io/exempt: \"host-namespaces\" (%s)",
-			 cases[i].where);
+		snprintf(want, sizeof(want),
+			 "annotation admitd.io/exempt: \"host-namespaces\" (%s)", cases[i].where);
 		assert_string_equal(exemption(v, "host-namespaces"), want);
 		assert_true(harness_has(v, "privileged", NULL));
 		json_decref(w);
@@ -190,8 +196,9 @@ static void test_unknown_ids_are_ignored_with_a_warning(void **state)
 	p = pod("privileged,\n\"x");
 	v = judge(cfg, "Pod", p, "default", true);
 	assert_non_null(exemption(v, "privileged"));
-	assert_string_equal(exemption(v, "privileged"),
-			    "annotation admitd.io/exempt: \"privileged,?'x\" (metadata.annotations)");
+	assert_string_equal(
+		exemption(v, "privileged"),
+		"annotation admitd.io/exempt: \"privileged,?'x\" (metadata.annotations)");
 	assert_string_equal(v->warning, "the annotation admitd.io/exempt names \"?'x\", which no "
 					"policy or rule has: ignored");
 	json_decref(p);

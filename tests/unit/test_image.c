@@ -230,8 +230,8 @@ static void test_never_crashes(void **state)
 		buf[len] = '\0';
 		(void)image_parse(&test_arena, buf, &r);
 	}
-	static const char subst[] = { '/', ':', '@', '.', '_',    '-',
-				      '[', ']', 'A', ' ', '\x7f', '\xff' };
+	static const char subst[] = {'/', ':', '@', '.', '_',    '-',
+				     '[', ']', 'A', ' ', '\x7f', '\xff'};
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < sizeof(subst); k++) {
 			memcpy(buf, seed, n + 1);
@@ -514,9 +514,9 @@ static void test_registry_hosts_are_what_image_references_name(void **state)
 	check_bad_registry_host("ghcr.io/acme", "not allowed in a registry host");
 	check_bad_registry_host("", "empty");
 	char out[8], why[128];
-	assert_int_equal(image_registry_host("registry.corp.example", out, sizeof(out), why,
-					     sizeof(why)),
-			 -1);
+	assert_int_equal(
+		image_registry_host("registry.corp.example", out, sizeof(out), why, sizeof(why)),
+		-1);
 	/* a host that is not a registry's (a token realm, a CDN) needs no '.' */
 	assert_null(image_host_check("auth"));
 	assert_null(image_host_check("Auth.Corp.Example:8443"));

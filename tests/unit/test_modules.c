@@ -19,8 +19,8 @@
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-static const char *const lists[] = { "containers", "initContainers", "ephemeralContainers" };
-static const char *const kinds[] = { "Pod", "Deployment", "CronJob" };
+static const char *const lists[] = {"containers", "initContainers", "ephemeralContainers"};
+static const char *const kinds[] = {"Pod", "Deployment", "CronJob"};
 
 /* A Pod whose one container (named c) has `fields` (YAML flow-mapping entries) in `list`. */
 static json_t *pod_with(const char *list, const char *fields)
@@ -99,9 +99,9 @@ static void load_fails(const char *yaml, const char *substr)
 static void test_modules_are_registered_and_off_by_default(void **state)
 {
 	(void)state;
-	static const char *const ids[] = { "allowed-registries",        "required-labels",
-					   "read-only-root-filesystem", "resource-limits",
-					   "no-secrets-in-env",         "forbidden-ports" };
+	static const char *const ids[] = {"allowed-registries",        "required-labels",
+					  "read-only-root-filesystem", "resource-limits",
+					  "no-secrets-in-env",         "forbidden-ports"};
 	char err[200];
 	assert_int_equal(registry_validate(err, sizeof(err)), 0);
 	struct admitd_config *cfg = harness_config(config_default_yaml);
@@ -219,7 +219,8 @@ static void test_allowed_registries_require_digest(void **state)
 	denied(cfg, "allowed-registries", "image: registry.corp.example/app@foo:" D64,
 	       "is not pinned by digest");
 	/* one finding per image: an unapproved one is reported once, saying both fixes */
-	json_t *pod = harness_yaml("kind: Pod\nspec: {containers: [{name: c, image: 'nginx:1'}]}\n");
+	json_t *pod =
+		harness_yaml("kind: Pod\nspec: {containers: [{name: c, image: 'nginx:1'}]}\n");
 	const struct engine_verdict *v = harness_judge(cfg, "Pod", pod);
 	assert_int_equal(v->nviolations, 1);
 	assert_true(harness_has(v, "allowed-registries",
@@ -291,8 +292,8 @@ static void test_allowed_registries_image_exemptions(void **state)
 {
 	(void)state;
 	struct admitd_config *cfg =
-	    harness_config(REGISTRIES_CFG "    exemptions:\n"
-					  "      images: [nginx, \"busybox:1.36\"]\n");
+		harness_config(REGISTRIES_CFG "    exemptions:\n"
+					      "      images: [nginx, \"busybox:1.36\"]\n");
 	json_t *pod = harness_yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
 				   "  containers:\n"
 				   "    - {name: web, image: \"nginx:1.25\"}\n"
@@ -406,8 +407,8 @@ static void test_allowed_registries_actions(void **state)
 {
 	(void)state;
 	struct admitd_config *cfg =
-	    harness_config("policies:\n  - id: allowed-registries\n    action: warn\n"
-			   "    registries: [registry.corp.example]\n");
+		harness_config("policies:\n  - id: allowed-registries\n    action: warn\n"
+			       "    registries: [registry.corp.example]\n");
 	json_t *pod = pod_with("containers", "image: nginx");
 	const struct engine_verdict *v = harness_judge(cfg, "Pod", pod);
 	assert_true(v->allowed);
@@ -643,7 +644,7 @@ static void test_resource_limits_parameters(void **state)
 {
 	(void)state;
 	struct admitd_config *cfg =
-	    harness_config(LIMITS_CFG "    resources: [memory, ephemeral-storage]\n");
+		harness_config(LIMITS_CFG "    resources: [memory, ephemeral-storage]\n");
 	allowed_in(cfg, "resource-limits", "containers",
 		   "image: nginx, resources: {limits: {memory: 1Gi, ephemeral-storage: 1Gi}}");
 	denied_in(cfg, "resource-limits", "initContainers",
@@ -856,8 +857,13 @@ static const struct engine_verdict *signatures_judge(const struct admitd_config 
 		 "registry.corp.example: manifest prod/web:sha256-" D64 ".sig: ... (%s)",
 		 image, oci_category_name(failure));
 	struct engine_input in = {
-	    .kind = "Pod", .operation = "CREATE", .namespace = "default", .name = "p",
-	    .username = "alice", .object = pod, .signatures = &res,
+		.kind = "Pod",
+		.operation = "CREATE",
+		.namespace = "default",
+		.name = "p",
+		.username = "alice",
+		.object = pod,
+		.signatures = &res,
 	};
 	return harness_judge_as(cfg, &in);
 }
@@ -870,7 +876,7 @@ static void test_image_signatures_on_registry_error(void **state)
 				   "\"registry.corp.example/prod/web:1\"}]\n");
 	struct admitd_config *cfg = signatures_config("deny", "deny");
 	const struct engine_verdict *v =
-	    signatures_judge(cfg, pod, SIGVERIFY_UNREACHABLE, OCI_TOO_LARGE);
+		signatures_judge(cfg, pod, SIGVERIFY_UNREACHABLE, OCI_TOO_LARGE);
 	assert_false(v->allowed);
 	assert_true(harness_has(v, "image-signatures",
 				"container \"web\" image \"registry.corp.example/prod/web:1\" "
@@ -884,9 +890,10 @@ static void test_image_signatures_on_registry_error(void **state)
 	assert_int_equal(v->nviolations, 1);
 	assert_int_equal(v->ndeny, 0);
 	assert_int_equal(v->violations->action, POLICY_ACTION_WARN);
-	assert_true(harness_has(v, "image-signatures",
-				"container \"web\" is allowed unverified: its registry failed (too "
-				"large) and onRegistryError is allow: image \"registry.corp.example/"));
+	assert_true(
+		harness_has(v, "image-signatures",
+			    "container \"web\" is allowed unverified: its registry failed (too "
+			    "large) and onRegistryError is allow: image \"registry.corp.example/"));
 	v = signatures_judge(cfg, pod, SIGVERIFY_UNREACHABLE, OCI_TIMEOUT);
 	assert_true(v->allowed);
 	assert_true(harness_has(v, "image-signatures", "its registry failed (timeout)"));
@@ -913,24 +920,24 @@ static void test_all_modules_together(void **state)
 {
 	(void)state;
 	struct admitd_config *cfg = harness_config(
-	    "podSecurity: {level: privileged}\n"
-	    "policies:\n"
-	    "  - {id: allowed-registries, registries: [registry.corp.example], requireDigest: "
-	    "true, allowLatest: false}\n"
-	    "  - {id: required-labels, labels: [{key: team}]}\n"
-	    "  - {id: read-only-root-filesystem}\n"
-	    "  - {id: resource-limits, action: warn}\n"
-	    "  - {id: no-secrets-in-env}\n"
-	    "  - {id: forbidden-ports, action: audit}\n");
+		"podSecurity: {level: privileged}\n"
+		"policies:\n"
+		"  - {id: allowed-registries, registries: [registry.corp.example], requireDigest: "
+		"true, allowLatest: false}\n"
+		"  - {id: required-labels, labels: [{key: team}]}\n"
+		"  - {id: read-only-root-filesystem}\n"
+		"  - {id: resource-limits, action: warn}\n"
+		"  - {id: no-secrets-in-env}\n"
+		"  - {id: forbidden-ports, action: audit}\n");
 	json_t *good = harness_yaml(
-	    "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {team: a}}\nspec:\n"
-	    "  containers:\n"
-	    "    - name: c\n"
-	    "      image: registry.corp.example/app:1@sha256:" D64 "\n"
-	    "      securityContext: {readOnlyRootFilesystem: true}\n"
-	    "      resources: {limits: {cpu: 1, memory: 1Gi}}\n"
-	    "      ports: [{containerPort: 8080}]\n"
-	    "      env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n");
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {team: a}}\nspec:\n"
+		"  containers:\n"
+		"    - name: c\n"
+		"      image: registry.corp.example/app:1@sha256:" D64 "\n"
+		"      securityContext: {readOnlyRootFilesystem: true}\n"
+		"      resources: {limits: {cpu: 1, memory: 1Gi}}\n"
+		"      ports: [{containerPort: 8080}]\n"
+		"      env: [{name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: s, key: k}}}]\n");
 	const struct engine_verdict *v = harness_judge(cfg, "Pod", good);
 	if (v->nviolations != 0) {
 		harness_dump(v);
@@ -948,9 +955,10 @@ static void test_all_modules_together(void **state)
 	v = harness_judge(cfg, "Pod", bad);
 	assert_false(v->allowed);
 	/* the unapproved image is one finding, whose fix names the digest */
-	assert_true(harness_has(v, "allowed-registries",
-				"not from an approved registry (allowed: registry.corp.example); use an "
-				"image from one of them, pinned by digest"));
+	assert_true(harness_has(
+		v, "allowed-registries",
+		"not from an approved registry (allowed: registry.corp.example); use an "
+		"image from one of them, pinned by digest"));
 	assert_true(harness_has(v, "required-labels", "pod must carry label \"team\""));
 	assert_true(harness_has(v, "read-only-root-filesystem", NULL));
 	assert_true(harness_has(v, "resource-limits", NULL));

@@ -30,11 +30,14 @@ static void *race_worker(void *arg)
 	for (int i = 0; i < RACE_ROUNDS; i++) {
 		struct arena a;
 		arena_init(&a);
-		struct engine_input in = {.kind = "Pod", .operation = "CREATE",
-					  .namespace = "default", .object = race_pod};
+		struct engine_input in = {.kind = "Pod",
+					  .operation = "CREATE",
+					  .namespace = "default",
+					  .object = race_pod};
 		struct engine_verdict v;
 		if (engine_evaluate(race_cfg, &in, &a, &v) == 0) {
-			res->faults += v.error != NULL && strstr(v.error, "policy privileged failed") != NULL;
+			res->faults += v.error != NULL &&
+				       strstr(v.error, "policy privileged failed") != NULL;
 			res->denied += !v.allowed;
 		}
 		arena_free(&a);

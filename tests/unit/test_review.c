@@ -121,10 +121,12 @@ static void test_every_container_list_is_judged(void **state)
 		assert_true(json_is_false(json_object_get(resp, "allowed")));
 		json_t *status = json_object_get(resp, "status");
 		assert_int_equal(json_integer_value(json_object_get(status, "code")), 403);
-		assert_string_equal(json_string_value(json_object_get(status, "reason")), "Forbidden");
-		assert_string_equal(json_string_value(json_object_get(status, "message")),
-				    "Pod \"n\" in namespace \"ns\": [privileged] container \"c\" must "
-				    "not set securityContext.privileged=true");
+		assert_string_equal(json_string_value(json_object_get(status, "reason")),
+				    "Forbidden");
+		assert_string_equal(
+			json_string_value(json_object_get(status, "message")),
+			"Pod \"n\" in namespace \"ns\": [privileged] container \"c\" must "
+			"not set securityContext.privileged=true");
 		json_decref(doc);
 		free(body);
 	}
@@ -189,7 +191,8 @@ static void test_every_kinds_row_is_judged_and_documented(void **state)
 		} else {
 			char path[128], *save = NULL, open_[1024] = "", close_[256] = "";
 			snprintf(path, sizeof(path), "%s", d->template_path);
-			for (char *seg = strtok_r(path, ".", &save); seg; seg = strtok_r(NULL, ".", &save)) {
+			for (char *seg = strtok_r(path, ".", &save); seg;
+			     seg = strtok_r(NULL, ".", &save)) {
 				strcat(open_, "{\"");
 				strcat(open_, seg);
 				strcat(open_, "\":");
@@ -201,12 +204,14 @@ static void test_every_kinds_row_is_judged_and_documented(void **state)
 		for (size_t g = 0; g < 3; g++) {
 			if (groups[g] == NULL)
 				continue;
-			char *body = make_review("admission.k8s.io/v1", groups[g], d->kind, "CREATE", obj);
+			char *body = make_review("admission.k8s.io/v1", groups[g], d->kind,
+						 "CREATE", obj);
 			struct engine_verdict v;
 			json_t *doc_ = roundtrip(body, &v);
 			bool other = g == 2;
 			if (v.allowed != other)
-				fail_msg("%s in group \"%s\": allowed=%d", d->kind, groups[g], v.allowed);
+				fail_msg("%s in group \"%s\": allowed=%d", d->kind, groups[g],
+					 v.allowed);
 			json_decref(doc_);
 			free(body);
 		}
@@ -219,7 +224,8 @@ static void test_kind_from_another_group_is_not_judged(void **state)
 	char pod[512], obj[1024];
 	snprintf(pod, sizeof(pod), pod_priv_in_list_fmt, "containers");
 	snprintf(obj, sizeof(obj), "{\"spec\":{\"template\":%s}}", pod);
-	char *body = make_review("admission.k8s.io/v1", "acme.example", "Deployment", "CREATE", obj);
+	char *body =
+		make_review("admission.k8s.io/v1", "acme.example", "Deployment", "CREATE", obj);
 	struct engine_verdict v;
 	json_decref(roundtrip(body, &v));
 	assert_true(v.allowed);
@@ -296,7 +302,8 @@ static void test_configured_template_path_through_a_non_object_fails_closed(void
 	} cases[] = {
 		{"{\"spec\":\"x\"}", "malformed object: spec is not an object"},
 		{"{\"spec\":[]}", "malformed object: spec is not an object"},
-		{"{\"spec\":{\"template\":[]}}", "malformed object: spec.template is not an object"},
+		{"{\"spec\":{\"template\":[]}}",
+		 "malformed object: spec.template is not an object"},
 		{"{\"spec\":{\"template\":{\"spec\":7}}}",
 		 "malformed object: spec.template.spec is not an object"},
 		/* absent: a Rollout with workloadRef points at a Deployment, judged on its own */
@@ -329,8 +336,8 @@ static void test_configured_kind_in_a_file_is_judged_by_its_api_version(void **s
 	struct admitd_config *cfg = harness_config(workloads_yaml);
 	json_t *obj = json_loads(rollout_priv, 0, NULL);
 	assert_non_null(obj);
-	struct engine_input in = {.kind = "Rollout", .operation = "CREATE", .namespace = "ns",
-				  .object = obj};
+	struct engine_input in = {
+		.kind = "Rollout", .operation = "CREATE", .namespace = "ns", .object = obj};
 	const struct engine_verdict *v = harness_judge_as(cfg, &in);
 	assert_false(v->allowed);
 	assert_true(harness_has(v, "privileged", "container \"app\""));
@@ -408,7 +415,8 @@ static void test_status_subresource_is_not_judged_ephemeral_is(void **state)
 		char *body = make_review("admission.k8s.io/v1", "", "Pod", "UPDATE", obj);
 		char *at = strstr(body, "\"operation\"");
 		char *patched = malloc(strlen(body) + 64);
-		sprintf(patched, "%.*s\"subResource\":\"%s\",%s", (int)(at - body), body, subs[i], at);
+		sprintf(patched, "%.*s\"subResource\":\"%s\",%s", (int)(at - body), body, subs[i],
+			at);
 		struct engine_verdict v;
 		json_decref(roundtrip(patched, &v));
 		assert_int_equal(v.allowed, i == 0);
@@ -430,7 +438,8 @@ static void test_kubectl_generated_objects_decode(void **state)
 		const char *why = NULL;
 		struct arena a;
 		arena_init(&a);
-		assert_int_equal(workload_pod_view(kinds_find(kind), obj, &a, &view, &why), WORKLOAD_OK);
+		assert_int_equal(workload_pod_view(kinds_find(kind), obj, &a, &view, &why),
+				 WORKLOAD_OK);
 		assert_int_equal(view.ncontainers, 1);
 		assert_string_equal(view.containers[0].list, "containers");
 		assert_non_null(view.containers[0].image);
@@ -442,16 +451,18 @@ static void test_kubectl_generated_objects_decode(void **state)
 static void test_pod_view_labels_are_the_templates(void **state)
 {
 	(void)state;
-	json_t *obj = harness_yaml("kind: Deployment\n"
-				   "metadata: {labels: {owner: deploy}}\n"
-				   "spec:\n  template:\n    metadata: {labels: {app: web}}\n"
-				   "    spec: {containers: [{name: a, image: x}], initContainers: "
-				   "[{name: b, image: y}], ephemeralContainers: [{name: c, image: z}]}\n");
+	json_t *obj = harness_yaml(
+		"kind: Deployment\n"
+		"metadata: {labels: {owner: deploy}}\n"
+		"spec:\n  template:\n    metadata: {labels: {app: web}}\n"
+		"    spec: {containers: [{name: a, image: x}], initContainers: "
+		"[{name: b, image: y}], ephemeralContainers: [{name: c, image: z}]}\n");
 	struct pod_view view;
 	const char *why;
 	struct arena a;
 	arena_init(&a);
-	assert_int_equal(workload_pod_view(kinds_find("Deployment"), obj, &a, &view, &why), WORKLOAD_OK);
+	assert_int_equal(workload_pod_view(kinds_find("Deployment"), obj, &a, &view, &why),
+			 WORKLOAD_OK);
 	assert_string_equal(json_string_value(json_object_get(view.pod_labels, "app")), "web");
 	assert_null(json_object_get(view.pod_labels, "owner"));
 	assert_int_equal(view.ncontainers, 3);
@@ -490,14 +501,15 @@ static void test_malformed_pod_parts_fail_closed(void **state)
 static void test_malformed_in_dry_run_warns_and_exempt_namespace_passes(void **state)
 {
 	(void)state;
-	struct admitd_config *dry = harness_config("mode: dry-run\npodSecurity: {level: restricted}\n"
-						   "exemptions: {namespaces: [kube-system]}\n");
+	struct admitd_config *dry =
+		harness_config("mode: dry-run\npodSecurity: {level: restricted}\n"
+			       "exemptions: {namespaces: [kube-system]}\n");
 	json_t *obj = json_loads("{\"spec\":\"nope\"}", 0, NULL);
 	const struct engine_verdict *v = harness_judge(dry, "Pod", obj);
 	assert_true(v->allowed);
 	assert_non_null(v->error);
-	struct engine_input in = {.kind = "Pod", .operation = "CREATE", .namespace = "kube-system",
-				  .object = obj};
+	struct engine_input in = {
+		.kind = "Pod", .operation = "CREATE", .namespace = "kube-system", .object = obj};
 	config_unref(dry);
 	struct admitd_config *enforce = harness_config("exemptions: {namespaces: [kube-system]}\n");
 	v = harness_judge_as(enforce, &in);
@@ -514,7 +526,8 @@ static void assert_decode_fails(const char *body, const char *expect)
 {
 	struct review rv;
 	char err[256] = "";
-	assert_int_equal(review_decode(body, strlen(body), REVIEW_MAX_DEPTH, &rv, err, sizeof(err)), -1);
+	assert_int_equal(review_decode(body, strlen(body), REVIEW_MAX_DEPTH, &rv, err, sizeof(err)),
+			 -1);
 	if (strstr(err, expect) == NULL)
 		fail_msg("error \"%s\" does not contain \"%s\"", err, expect);
 }
@@ -545,13 +558,15 @@ static void test_bad_inputs_are_rejected_with_a_reason(void **state)
 			    "\"request\":{\"uid\":\"a\",\"operation\":\"CREATE\",\"kind\":[]}}",
 			    "request.kind");
 	/* duplicates deep inside the object are just as dangerous */
-	assert_decode_fails("{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
-			    "\"request\":{\"uid\":\"a\",\"operation\":\"CREATE\",\"object\":{\"spec\":"
-			    "{\"hostNetwork\":true,\"hostNetwork\":false}}}}",
-			    "duplicate");
+	assert_decode_fails(
+		"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+		"\"request\":{\"uid\":\"a\",\"operation\":\"CREATE\",\"object\":{\"spec\":"
+		"{\"hostNetwork\":true,\"hostNetwork\":false}}}}",
+		"duplicate");
 	char deep[1024];
-	int n = sprintf(deep, "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
-			      "\"request\":{\"uid\":\"a\",\"operation\":\"CREATE\",\"object\":");
+	int n = sprintf(deep,
+			"{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\","
+			"\"request\":{\"uid\":\"a\",\"operation\":\"CREATE\",\"object\":");
 	for (int i = 0; i < 80; i++)
 		deep[n++] = '[';
 	for (int i = 0; i < 80; i++)

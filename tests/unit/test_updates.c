@@ -40,10 +40,11 @@ static int setup(void **state)
 	cfg_labels = harness_config("podSecurity: {level: privileged}\n"
 				    "policies:\n  - id: required-labels\n    action: deny\n"
 				    "    labels: [{key: team}]\n");
-	cfg_rule = harness_config("podSecurity: {level: privileged}\n"
-				  "rules:\n  - id: no-host-network\n"
-				  "    assert: {path: pod.spec.hostNetwork, op: notEquals, value: 'true'}\n"
-				  "    message: do not use the host network\n");
+	cfg_rule = harness_config(
+		"podSecurity: {level: privileged}\n"
+		"rules:\n  - id: no-host-network\n"
+		"    assert: {path: pod.spec.hostNetwork, op: notEquals, value: 'true'}\n"
+		"    message: do not use the host network\n");
 	cfg_registries = harness_config("podSecurity: {level: privileged}\n"
 					"policies:\n  - id: allowed-registries\n    action: deny\n"
 					"    registries: [registry.corp.example]\n"
@@ -67,9 +68,13 @@ static const struct engine_verdict *update(const struct admitd_config *cfg, cons
 					   const json_t *old, const json_t *new)
 {
 	struct engine_input in = {
-		.kind = kind, .operation = "UPDATE", .namespace = "default", .name = "legacy",
+		.kind = kind,
+		.operation = "UPDATE",
+		.namespace = "default",
+		.name = "legacy",
 		.username = "system:serviceaccount:kube-system:job-controller",
-		.object = new, .old_object = old,
+		.object = new,
+		.old_object = old,
 	};
 	return harness_judge_as(cfg, &in);
 }
@@ -99,7 +104,7 @@ static void test_metadata_only_pod_updates_are_allowed_with_warnings(void **stat
 	(void)state;
 	json_t *old = harness_yaml(old_pod);
 	const char *edits[] = {
-		"metadata.labels.extra", /* kubectl label */
+		"metadata.labels.extra",     /* kubectl label */
 		"metadata.annotations.note", /* kubectl annotate */
 	};
 	for (size_t i = 0; i < 2; i++) {
@@ -117,8 +122,8 @@ static void test_metadata_only_pod_updates_are_allowed_with_warnings(void **stat
 	json_t *new = json_deep_copy(old);
 	json_object_set_new(json_object_get(new, "metadata"), "finalizers", json_array());
 	json_object_set_new(json_object_get(new, "metadata"), "ownerReferences",
-			    json_pack("[{s:s,s:s,s:s,s:s}]", "apiVersion", "batch/v1", "kind", "Job",
-				      "name", "j", "uid", "u"));
+			    json_pack("[{s:s,s:s,s:s,s:s}]", "apiVersion", "batch/v1", "kind",
+				      "Job", "name", "j", "uid", "u"));
 	assert_only_preexisting(update(cfg_default, "Pod", old, new));
 	json_decref(new);
 	json_decref(old);
@@ -144,7 +149,8 @@ static void test_changed_image_is_judged_in_full(void **state)
 	(void)state;
 	json_t *old = harness_yaml(old_pod);
 	json_t *new = json_deep_copy(old);
-	json_t *app = json_array_get(json_object_get(json_object_get(new, "spec"), "containers"), 0);
+	json_t *app =
+		json_array_get(json_object_get(json_object_get(new, "spec"), "containers"), 0);
 	json_object_set_new(app, "image", json_string("registry.corp.example/app:2"));
 	const struct engine_verdict *v = update(cfg_default, "Pod", old, new);
 	assert_false(v->allowed);
@@ -167,12 +173,12 @@ static void test_added_ephemeral_container_is_judged_in_full(void **state)
 	json_t *old = harness_yaml(old_pod);
 	/* kubectl debug with a compliant debug container: allowed, old violations warn */
 	json_t *new = json_deep_copy(old);
-	json_object_set_new(
-		json_object_get(new, "spec"), "ephemeralContainers",
-		json_pack("[{s:s,s:s,s:{s:b,s:b,s:{s:[s]},s:{s:s}}}]", "name", "debugger",
-			  "image", "registry.corp.example/debug:1", "securityContext",
-			  "allowPrivilegeEscalation", 0, "runAsNonRoot", 1, "capabilities", "drop",
-			  "ALL", "seccompProfile", "type", "RuntimeDefault"));
+	json_object_set_new(json_object_get(new, "spec"), "ephemeralContainers",
+			    json_pack("[{s:s,s:s,s:{s:b,s:b,s:{s:[s]},s:{s:s}}}]", "name",
+				      "debugger", "image", "registry.corp.example/debug:1",
+				      "securityContext", "allowPrivilegeEscalation", 0,
+				      "runAsNonRoot", 1, "capabilities", "drop", "ALL",
+				      "seccompProfile", "type", "RuntimeDefault"));
 	const struct engine_verdict *v = update(cfg_default, "Pod", old, new);
 	assert_only_preexisting(v);
 	json_decref(new);
@@ -211,8 +217,8 @@ static void test_workload_without_template_change_is_not_denied(void **state)
 
 	/* a template change is judged in full, even to another non-compliant template */
 	json_t *tmpl = json_deep_copy(new);
-	json_t *spec = json_object_get(json_object_get(json_object_get(tmpl, "spec"), "template"),
-				       "spec");
+	json_t *spec =
+		json_object_get(json_object_get(json_object_get(tmpl, "spec"), "template"), "spec");
 	json_object_set_new(spec, "hostPID", json_true());
 	const struct engine_verdict *v = update(cfg_default, "Deployment", old, tmpl);
 	assert_false(v->allowed);
@@ -349,9 +355,10 @@ static void test_image_volumes_are_judged_by_image_policies(void **state)
 		harness_dump(v);
 		fail_msg("expected one denial, for the volume models");
 	}
-	assert_true(harness_has(v, "allowed-registries",
-				"volume \"models\" image \"docker.io/evil/models:1\" is not from an "
-				"approved registry"));
+	assert_true(
+		harness_has(v, "allowed-registries",
+			    "volume \"models\" image \"docker.io/evil/models:1\" is not from an "
+			    "approved registry"));
 	/* exemptions.images covers an image volume too */
 	bool exempt = false;
 	for (const struct engine_exemption *e = v->exemptions; e != NULL; e = e->next)
@@ -372,7 +379,8 @@ static void test_image_volumes_are_judged_by_image_policies(void **state)
 	assert_true(harness_has(v, "allowed-registries",
 				"volume \"num\" has an image.reference that is not a string"));
 	json_decref(bad);
-	bad = harness_yaml("kind: Pod\nspec:\n  volumes: [{name: x, image: registry.corp.example/a}]\n");
+	bad = harness_yaml(
+		"kind: Pod\nspec:\n  volumes: [{name: x, image: registry.corp.example/a}]\n");
 	v = harness_judge(cfg_registries, "Pod", bad);
 	assert_false(v->allowed);
 	assert_non_null(v->error);
@@ -460,7 +468,8 @@ static void test_warnings_are_cut_on_utf8_boundaries_and_bounded(void **state)
 		assert_true(n <= REVIEW_WARNING_MAX);
 		total += n;
 		if (i + 1 < json_array_size(w))
-			assert_non_null(strstr(json_string_value(x), "(cut; full text in the audit"));
+			assert_non_null(
+				strstr(json_string_value(x), "(cut; full text in the audit"));
 	}
 	assert_true(total <= REVIEW_WARNINGS_TOTAL);
 	const char *last = json_string_value(json_array_get(w, json_array_size(w) - 1));

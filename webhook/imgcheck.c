@@ -1,0 +1,428 @@
+/*
+ * imgcheck.c: which images the image-contents policies read, and their
+ * facts, gathered before the engine runs (see imgcheck.h).
+ */
+#include "imgcheck.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../policies/registry.h"
+#include "cfgtypes.h"
+#include "engine.h"
+#include "fnv.h"
+#include "settings.h"
+#include "workload.h"
+
+const cyaml_schema_value_t imgcheck_string_schema = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, 4096),
+};
+const cyaml_strval_t imgcheck_on_error_strings[2] = {{"deny", 0}, {"allow", 1}};
+
+/* The contents modules, looked up once in the registry. */
+static const char *const imgcheck_ids[] = {"image-runs-as-root", "image-exposed-ports",
+					   "image-env-secrets"};
+#define IMGCHECK_NIDS (sizeof(imgcheck_ids) / sizeof(imgcheck_ids[0]))
+static int imgcheck_index[IMGCHECK_NIDS];
+static pthread_once_t imgcheck_index_once = PTHREAD_ONCE_INIT;
+
+static void imgcheck_find_indexes(void)
+{
+	for (size_t i = 0; i < IMGCHECK_NIDS; i++)
+		imgcheck_index[i] = registry_find(imgcheck_ids[i]);
+}
+
+/* The i-th contents policy's state when it is on in cfg; else NULL. */
+static const struct imgcheck_policy *imgcheck_policy_at(const struct admitd_config *cfg, size_t i)
+{
+	pthread_once(&imgcheck_index_once, imgcheck_find_indexes);
+	int at = imgcheck_index[i];
+	if (cfg == NULL || at < 0 || cfg->sigverify == NULL)
+		return NULL;
+	const struct policy_setting *s = &cfg->settings[at];
+	if (s->action == POLICY_ACTION_OFF || s->state == NULL)
+		return NULL;
+	return (const struct imgcheck_policy *)s->state;
+}
+
+int imgcheck_prepare(const struct imgcheck_params *in, struct imgcheck_policy *p,
+		     struct image_pattern **patterns, char *err, size_t errlen)
+{
+	*patterns = NULL;
+	if (in->images_count == 0) {
+		snprintf(err, errlen,
+			 "\"images\" must list the images whose contents are read, e.g. "
+			 "images: [registry.corp.example]");
+		return -1;
+	}
+	if (in->timeout_seconds != NULL &&
+	    (*in->timeout_seconds < 1 || *in->timeout_seconds > 25)) {
+		snprintf(err, errlen,
+			 "\"timeoutSeconds\" must be from 1 to 25 (the API server waits at most "
+			 "30 s for a webhook)");
+		return -1;
+	}
+	if ((*patterns = calloc(in->images_count, sizeof(**patterns))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < in->images_count; i++) {
+		char why[256] = "";
+		if (image_pattern_compile(in->images[i], &(*patterns)[i], why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "images[%u] \"%s\": %s", i, in->images[i], why);
+			imgcheck_release(*patterns, i);
+			*patterns = NULL;
+			return -1;
+		}
+	}
+	p->patterns = *patterns;
+	p->npatterns = in->images_count;
+	p->timeout_ms = (in->timeout_seconds != NULL ? *in->timeout_seconds : 8) * 1000L;
+	p->allow_on_registry_error = in->on_registry_error == 1;
+	return 0;
+}
+
+void imgcheck_release(struct image_pattern *patterns, size_t n)
+{
+	for (size_t i = 0; patterns != NULL && i < n; i++)
+		image_pattern_free(&patterns[i]);
+	free(patterns);
+}
+
+bool imgcheck_enabled(const struct admitd_config *cfg)
+{
+	for (size_t i = 0; i < IMGCHECK_NIDS; i++)
+		if (imgcheck_policy_at(cfg, i) != NULL)
+			return true;
+	return false;
+}
+
+long imgcheck_timeout_ms(const struct admitd_config *cfg)
+{
+	long ms = 0;
+	for (size_t i = 0; i < IMGCHECK_NIDS; i++) {
+		const struct imgcheck_policy *p = imgcheck_policy_at(cfg, i);
+		if (p != NULL && p->timeout_ms > ms)
+			ms = p->timeout_ms;
+	}
+	return ms > 0 ? ms : 8000;
+}
+
+bool imgcheck_wanted(const struct imgcheck_policy *p, struct arena *a, const char *image)
+{
+	struct image_ref r;
+	if (p == NULL || image == NULL)
+		return false;
+	if (image_parse(a, image, &r) < 0)
+		return true; /* unparsable: judged, and reported, by the reader */
+	for (size_t i = 0; i < p->npatterns; i++)
+		if (image_pattern_match(&p->patterns[i], &r))
+			return true;
+	return false;
+}
+
+/*
+ * The event loop's memo, one per thread, as sigcheck.c keeps for
+ * signatures: whether some contents policy reads an image, and its last
+ * fresh facts, for one verifier generation and only until the cache
+ * would have expired them or their tag.
+ */
+#define IMGCHECK_MEMO       32
+#define IMGCHECK_MEMO_IMAGE 240
+struct imgcheck_memo {
+	unsigned long generation; /* 0: empty */
+	char image[IMGCHECK_MEMO_IMAGE];
+	bool wanted;
+	bool has_facts;
+	struct imgfacts facts;
+};
+static __thread struct imgcheck_memo imgcheck_memo[IMGCHECK_MEMO];
+
+/* A thread's memo holds facts on the heap: its end releases them. */
+static pthread_key_t imgcheck_memo_key;
+static pthread_once_t imgcheck_memo_once = PTHREAD_ONCE_INIT;
+
+static void imgcheck_memo_clear(void *memo)
+{
+	struct imgcheck_memo *m = memo;
+	for (size_t i = 0; i < IMGCHECK_MEMO; i++)
+		if (m[i].has_facts) {
+			imgfacts_release(&m[i].facts);
+			m[i].has_facts = false;
+		}
+}
+
+static void imgcheck_memo_key_make(void)
+{
+	pthread_key_create(&imgcheck_memo_key, imgcheck_memo_clear);
+}
+
+static struct imgcheck_memo *imgcheck_memo_slot(unsigned long gen, const char *image, bool *hit)
+{
+	pthread_once(&imgcheck_memo_once, imgcheck_memo_key_make);
+	if (pthread_getspecific(imgcheck_memo_key) == NULL)
+		pthread_setspecific(imgcheck_memo_key, imgcheck_memo);
+	size_t len = strlen(image);
+	*hit = false;
+	if (len >= IMGCHECK_MEMO_IMAGE)
+		return NULL;
+	struct imgcheck_memo *m = &imgcheck_memo[fnv_str(FNV_OFFSET, image) % IMGCHECK_MEMO];
+	*hit = m->generation == gen && memcmp(m->image, image, len + 1) == 0;
+	return m;
+}
+
+static void imgcheck_memo_take(struct imgcheck_memo *m, unsigned long gen, const char *image)
+{
+	if (m->has_facts)
+		imgfacts_release(&m->facts);
+	m->has_facts = false;
+	m->generation = gen;
+	strcpy(m->image, image);
+}
+
+static bool imgcheck_wanted_any(const struct admitd_config *cfg, struct arena *a, const char *image)
+{
+	if (image == NULL)
+		return false;
+	unsigned long gen = sigverify_generation(cfg->sigverify);
+	bool hit;
+	struct imgcheck_memo *m = imgcheck_memo_slot(gen, image, &hit);
+	if (hit)
+		return m->wanted;
+	bool wanted = false;
+	for (size_t i = 0; i < IMGCHECK_NIDS && !wanted; i++)
+		wanted = imgcheck_wanted(imgcheck_policy_at(cfg, i), a, image);
+	if (m != NULL) {
+		imgcheck_memo_take(m, gen, image);
+		m->wanted = wanted;
+	}
+	return wanted;
+}
+
+static int imgcheck_add(char ***list, size_t *n, const char *image)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i], image) == 0)
+			return 0;
+	char **more = realloc(*list, (*n + 1) * sizeof(*more));
+	if (more == NULL)
+		return -1;
+	*list = more;
+	if ((more[*n] = strdup(image)) == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+size_t imgcheck_images(const struct admitd_config *cfg, const struct engine_input *in,
+		       struct arena *a, char ***out)
+{
+	*out = NULL;
+	if (!imgcheck_enabled(cfg))
+		return 0;
+	struct pod_view pod;
+	const char *why = NULL;
+	const struct kind_desc *kd = engine_kind(cfg, in);
+	if (kd == NULL || in->object == NULL ||
+	    workload_pod_view(kd, in->object, a, &pod, &why) != WORKLOAD_OK ||
+	    imgcheck_pod_windows(&pod))
+		return 0;
+	size_t n = 0;
+	/* containers only: an image volume's configuration is never run */
+	for (size_t i = 0; i < pod.ncontainers; i++) {
+		const char *image = pod.containers[i].image;
+		if (imgcheck_wanted_any(cfg, a, image) && imgcheck_add(out, &n, image) < 0)
+			break; /* what could not be listed fails closed in the checks */
+	}
+	return n;
+}
+
+void imgcheck_images_free(char **images, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(images[i]);
+	free(images);
+}
+
+static double imgcheck_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int imgcheck_alloc(struct imgcheck_results *out, size_t n)
+{
+	memset(out, 0, sizeof(*out));
+	out->items = calloc(n ? n : 1, sizeof(*out->items));
+	return out->items != NULL ? 0 : -1;
+}
+
+int imgcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
+		 struct timespec deadline, struct imgcheck_results *out)
+{
+	if (imgcheck_alloc(out, n) < 0)
+		return -1;
+	for (size_t i = 0; i < n && cfg->sigverify != NULL; i++) {
+		struct imgcheck_item *it = &out->items[out->n];
+		if ((it->image = strdup(images[i])) == NULL)
+			return -1;
+		imgfacts_get(cfg->sigverify, images[i], imgcheck_now(), deadline, &it->facts);
+		out->n++;
+	}
+	return 0;
+}
+
+bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_t n,
+		     struct imgcheck_results *out)
+{
+	if (cfg->sigverify == NULL || imgcheck_alloc(out, n) < 0)
+		return false;
+	double now = imgcheck_now();
+	unsigned long gen = sigverify_generation(cfg->sigverify);
+	for (size_t i = 0; i < n; i++) {
+		struct imgcheck_item *it = &out->items[out->n];
+		bool hit;
+		struct imgcheck_memo *m = imgcheck_memo_slot(gen, images[i], &hit);
+		if (hit && m->has_facts && m->facts.fresh_until > now) {
+			if (imgfacts_copy(&it->facts, &m->facts) < 0)
+				return false;
+		} else if (imgfacts_peek(cfg->sigverify, images[i], now, &it->facts)) {
+			if (m != NULL) {
+				if (!hit) {
+					imgcheck_memo_take(m, gen, images[i]);
+					m->wanted = true; /* listed: some policy reads it */
+				} else if (m->has_facts) {
+					imgfacts_release(&m->facts);
+				}
+				m->has_facts = imgfacts_copy(&m->facts, &it->facts) == 0;
+			}
+		} else {
+			return false;
+		}
+		if ((it->image = strdup(images[i])) == NULL) {
+			imgfacts_release(&it->facts);
+			return false;
+		}
+		out->n++;
+	}
+	return true;
+}
+
+bool imgcheck_gather(const struct admitd_config *cfg, const struct engine_input *in,
+		     struct arena *a, bool offline, struct imgcheck_results *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!imgcheck_enabled(cfg))
+		return false;
+	if (offline) {
+		out->skipped = true;
+		return true;
+	}
+	char **images = NULL;
+	size_t n = imgcheck_images(cfg, in, a, &images);
+	imgcheck_run(cfg, images, n, oci_deadline_in(imgcheck_timeout_ms(cfg)), out);
+	imgcheck_images_free(images, n);
+	return true;
+}
+
+const struct imgfacts *imgcheck_find(const struct imgcheck_results *r, const char *image)
+{
+	for (size_t i = 0; r != NULL && image != NULL && i < r->n; i++)
+		if (strcmp(r->items[i].image, image) == 0)
+			return &r->items[i].facts;
+	return NULL;
+}
+
+void imgcheck_results_free(struct imgcheck_results *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->items[i].image);
+		imgfacts_release(&r->items[i].facts);
+	}
+	free(r->items);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- the pod's platforms ---- */
+
+static const char *imgcheck_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* Whether one matchExpression on key allows value (a term without it allows all). */
+static bool imgcheck_expr_allows(const json_t *e, const char *value)
+{
+	const char *op = imgcheck_str(e, "operator");
+	const json_t *values = json_object_get(e, "values");
+	bool listed = false;
+	size_t i;
+	const json_t *v;
+	json_array_foreach(values, i, v)
+	{
+		const char *s = json_string_value(v);
+		if (s != NULL && strcmp(s, value) == 0)
+			listed = true;
+	}
+	if (op == NULL)
+		return true;
+	if (strcmp(op, "In") == 0)
+		return listed;
+	if (strcmp(op, "NotIn") == 0)
+		return !listed;
+	if (strcmp(op, "DoesNotExist") == 0)
+		return false; /* every node has kubernetes.io/arch and kubernetes.io/os */
+	return true;          /* Exists, Gt, Lt: nothing to narrow by */
+}
+
+/*
+ * Whether the pod can land on a node whose label key is value: its
+ * nodeSelector, then its required node affinity (any term whose
+ * expressions on key all allow value).
+ */
+static bool imgcheck_node_allows(const json_t *spec, const char *key, const char *value)
+{
+	const char *sel = imgcheck_str(json_object_get(spec, "nodeSelector"), key);
+	if (sel != NULL && strcmp(sel, value) != 0)
+		return false;
+	const json_t *terms = json_object_get(
+		json_object_get(json_object_get(json_object_get(spec, "affinity"), "nodeAffinity"),
+				"requiredDuringSchedulingIgnoredDuringExecution"),
+		"nodeSelectorTerms");
+	if (!json_is_array(terms) || json_array_size(terms) == 0)
+		return true;
+	size_t i;
+	const json_t *term;
+	json_array_foreach(terms, i, term)
+	{
+		bool ok = true;
+		size_t j;
+		const json_t *e;
+		json_array_foreach(json_object_get(term, "matchExpressions"), j, e)
+		{
+			const char *k = imgcheck_str(e, "key");
+			if (k != NULL && strcmp(k, key) == 0 && !imgcheck_expr_allows(e, value))
+				ok = false;
+		}
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+bool imgcheck_pod_windows(const struct pod_view *pod)
+{
+	return pod->windows || !imgcheck_node_allows(pod->spec, "kubernetes.io/os", "linux");
+}
+
+bool imgcheck_arch_allowed(const struct pod_view *pod, const char *arch)
+{
+	return imgcheck_node_allows(pod->spec, "kubernetes.io/arch", arch) &&
+	       imgcheck_node_allows(pod->spec, "beta.kubernetes.io/arch", arch);
+}

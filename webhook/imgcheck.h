@@ -1,0 +1,103 @@
+/*
+ * imgcheck: the image-contents policies' facts (imgfacts.h) gathered
+ * before the engine runs, as sigcheck.h does for signatures: the engine
+ * and its checks never wait on a network; the server's workers (or
+ * `admitd audit`) ask the registries here first, and the checks read the
+ * answers (engine_input.contents, policy_ctx.contents).
+ *
+ * The contents policies (image-runs-as-root, image-exposed-ports,
+ * image-env-secrets) each choose their images; an image is read once for
+ * all of them.
+ */
+#ifndef ADMITD_IMGCHECK_H
+#define ADMITD_IMGCHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <cyaml/cyaml.h>
+#include <jansson.h>
+
+#include "../policies/image.h"
+#include "imgfacts.h"
+
+struct admitd_config;
+struct engine_input;
+struct arena;
+struct pod_view;
+
+/* The common part of a contents policy's state: its first member. */
+struct imgcheck_policy {
+	const struct image_pattern *patterns; /* the images the policy checks */
+	size_t npatterns;
+	long timeout_ms; /* the most one review waits for registries */
+	bool allow_on_registry_error;
+};
+
+/* The common parameters, for the modules' libcyaml schemas. */
+struct imgcheck_params {
+	char **images;
+	unsigned images_count;
+	unsigned *timeout_seconds;
+	int on_registry_error;
+};
+#define IMGCHECK_FIELDS(type, member)                                                              \
+	CYAML_FIELD_SEQUENCE("images", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, type,             \
+			     member.images, &imgcheck_string_schema, 0, CYAML_UNLIMITED),          \
+		CYAML_FIELD_UINT_PTR("timeoutSeconds", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,   \
+				     type, member.timeout_seconds),                                \
+		CYAML_FIELD_ENUM("onRegistryError", CYAML_FLAG_OPTIONAL | CYAML_FLAG_STRICT, type, \
+				 member.on_registry_error, imgcheck_on_error_strings, 2)
+extern const cyaml_schema_value_t imgcheck_string_schema;
+extern const cyaml_strval_t imgcheck_on_error_strings[2];
+
+/* Fills p from the parameters (patterns compiled into *patterns); -1 with err. */
+int imgcheck_prepare(const struct imgcheck_params *in, struct imgcheck_policy *p,
+		     struct image_pattern **patterns, char *err, size_t errlen);
+void imgcheck_release(struct image_pattern *patterns, size_t n);
+
+struct imgcheck_item {
+	char *image;
+	struct imgfacts facts;
+};
+
+struct imgcheck_results {
+	bool skipped; /* not gathered on purpose (audit --offline) */
+	size_t n;
+	struct imgcheck_item *items;
+};
+
+/* Whether any contents policy is on in cfg (and registries exist). */
+bool imgcheck_enabled(const struct admitd_config *cfg);
+/* The longest wait any of them allows, in ms. */
+long imgcheck_timeout_ms(const struct admitd_config *cfg);
+bool imgcheck_wanted(const struct imgcheck_policy *p, struct arena *a, const char *image);
+/* The images of in's object some contents policy checks, each once (imgcheck_images_free). */
+size_t imgcheck_images(const struct admitd_config *cfg, const struct engine_input *in,
+		       struct arena *a, char ***out);
+void imgcheck_images_free(char **images, size_t n);
+/* Reads each image's facts, blocking until deadline at the latest: workers and audit. */
+int imgcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
+		 struct timespec deadline, struct imgcheck_results *out);
+/* Without waiting: true when every image's facts are fresh in the cache (out holds them). */
+bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_t n,
+		     struct imgcheck_results *out);
+/* audit and test: gathered now, or marked skipped offline; false when no policy is on. */
+bool imgcheck_gather(const struct admitd_config *cfg, const struct engine_input *in,
+		     struct arena *a, bool offline, struct imgcheck_results *out);
+const struct imgfacts *imgcheck_find(const struct imgcheck_results *r, const char *image);
+void imgcheck_results_free(struct imgcheck_results *r);
+
+/*
+ * The pod's side. Whether it is a Windows pod (spec.os.name, or a
+ * kubernetes.io/os node selector or required affinity of windows): these
+ * checks do not judge those. Whether a platform's architecture is one the
+ * pod can land on: its kubernetes.io/arch node selector and required node
+ * affinity (terms ORed, expressions ANDed; In, NotIn, Exists,
+ * DoesNotExist), every architecture when it has neither.
+ */
+bool imgcheck_pod_windows(const struct pod_view *pod);
+bool imgcheck_arch_allowed(const struct pod_view *pod, const char *arch);
+
+#endif
