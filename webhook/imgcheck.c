@@ -134,12 +134,20 @@ bool imgcheck_wanted(const struct imgcheck_policy *p, struct arena *a, const cha
 #define IMGCHECK_MEMO_IMAGE 240
 struct imgcheck_memo {
 	unsigned long generation; /* 0: empty */
+	unsigned long lent;       /* the imgcheck_cached call whose results use these facts */
 	char image[IMGCHECK_MEMO_IMAGE];
 	bool wanted;
 	bool has_facts;
 	struct imgfacts facts;
 };
 static __thread struct imgcheck_memo imgcheck_memo[IMGCHECK_MEMO];
+/*
+ * imgcheck_cached lends its results the memo's facts instead of copying
+ * them (a copy is a malloc per string, for every image of every review).
+ * A slot lent in the current call is not taken over by another image of
+ * the same review; the results are freed before the thread's next call.
+ */
+static __thread unsigned long imgcheck_calls;
 
 /* A thread's memo holds facts on the heap: its end releases them. */
 static pthread_key_t imgcheck_memo_key;
@@ -283,14 +291,18 @@ bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 		return false;
 	double now = imgcheck_now();
 	unsigned long gen = sigverify_generation(cfg->sigverify);
+	imgcheck_calls++;
 	for (size_t i = 0; i < n; i++) {
 		struct imgcheck_item *it = &out->items[out->n];
 		bool hit;
 		struct imgcheck_memo *m = imgcheck_memo_slot(gen, images[i], &hit);
 		if (hit && m->has_facts && m->facts.fresh_until > now) {
-			if (imgfacts_copy(&it->facts, &m->facts) < 0)
-				return false;
+			it->facts = m->facts;
+			it->borrowed = true;
+			m->lent = imgcheck_calls;
 		} else if (imgfacts_peek(cfg->sigverify, images[i], now, &it->facts)) {
+			if (m != NULL && m->lent == imgcheck_calls && !hit)
+				m = NULL; /* lent to an earlier image of this review: left alone */
 			if (m != NULL) {
 				if (!hit) {
 					imgcheck_memo_take(m, gen, images[i]);
@@ -304,7 +316,8 @@ bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 			return false;
 		}
 		if ((it->image = strdup(images[i])) == NULL) {
-			imgfacts_release(&it->facts);
+			if (!it->borrowed)
+				imgfacts_release(&it->facts);
 			return false;
 		}
 		out->n++;
@@ -343,7 +356,8 @@ void imgcheck_results_free(struct imgcheck_results *r)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->items[i].image);
-		imgfacts_release(&r->items[i].facts);
+		if (!r->items[i].borrowed)
+			imgfacts_release(&r->items[i].facts);
 	}
 	free(r->items);
 	memset(r, 0, sizeof(*r));

@@ -60,6 +60,8 @@ void imgcheck_release(struct image_pattern *patterns, size_t n);
 struct imgcheck_item {
 	char *image;
 	struct imgfacts facts;
+	/* imgcheck_cached: the facts are the thread's memo's, lent until the results are freed */
+	bool borrowed;
 };
 
 struct imgcheck_results {

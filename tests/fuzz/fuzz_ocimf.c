@@ -13,10 +13,14 @@
  *   - a document that does not parse leaves nothing and says why;
  *   - a configuration that parses has only ports "N/proto" with N in
  *     1..65535 and proto tcp, udp or sctp, and Env entries that are
- *     strings; one that does not parse leaves nothing and says why.
+ *     strings; one that does not parse leaves nothing and says why;
+ *   - image facts as the cache keeps them (imgfacts_decode) either decode
+ *     to at most IMGFACTS_MAX_PLATFORMS platforms that encode and decode
+ *     again to the same, or leave nothing.
  */
 #include "fuzz_common.h"
 
+#include "../../webhook/imgfacts.h"
 #include "../../webhook/ocimf.h"
 
 static const char *const TYPES[] = {NULL, "application/vnd.oci.image.manifest.v1+json",
@@ -84,11 +88,44 @@ static void check_config(const unsigned char *data, size_t len)
 	ocimf_config_free(&c);
 }
 
+static void check_facts(const unsigned char *data, size_t size)
+{
+	char *text = malloc(size + 1);
+	if (text == NULL)
+		return;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	struct imgfacts f = {0};
+	if (imgfacts_decode(text, &f) < 0) {
+		if (f.platforms != NULL || f.n != 0)
+			fuzz_fail("refused facts left platforms");
+		free(text);
+		return;
+	}
+	if (f.n > IMGFACTS_MAX_PLATFORMS)
+		fuzz_fail("%zu platforms", f.n);
+	char *again = imgfacts_encode(&f);
+	struct imgfacts g = {0};
+	if (again == NULL || imgfacts_decode(again, &g) < 0 || g.n != f.n)
+		fuzz_fail("decoded facts do not encode and decode again");
+	for (size_t i = 0; i < f.n; i++)
+		if (strcmp(f.platforms[i].platform, g.platforms[i].platform) != 0 ||
+		    f.platforms[i].nenv != g.platforms[i].nenv ||
+		    f.platforms[i].nports != g.platforms[i].nports ||
+		    (f.platforms[i].user == NULL) != (g.platforms[i].user == NULL))
+			fuzz_fail("platform %zu changed on the way", i);
+	imgfacts_release(&g);
+	imgfacts_release(&f);
+	free(again);
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
 	check_manifest(data + 1, size - 1, TYPES[data[0] % 3]);
 	check_config(data + 1, size - 1);
+	check_facts(data + 1, size - 1);
 	return 0;
 }

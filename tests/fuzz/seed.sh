@@ -366,6 +366,8 @@ ocimf(0, {"architecture": "amd64", "os": "linux", "config": {
     "User": "1000:1000", "ExposedPorts": {"22/tcp": {}, "53/UDP": {}, "8080": {}},
     "Env": ["PATH=/usr/bin", "DB_PASSWORD=x"]}, "rootfs": {"type": "layers", "diff_ids": [D1]}})
 ocimf(0, {"architecture": "arm64", "os": "linux"})
+ocimf(0, {"p": [{"platform": "linux/amd64", "os": "linux", "arch": "amd64", "user": None,
+                 "ports": ["22/tcp"], "env": ["PATH=/bin", "A=b"]}]})
 
 for t in sorted(counts):
     print("seed.sh: %-12s %4d seeds" % (t, counts[t]))
