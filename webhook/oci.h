@@ -61,7 +61,8 @@ struct oci_config {
 	const char *docker_config;
 	bool insecure_http; /* plain HTTP: loopback endpoints only */
 	/* hosts (host[:port], port 443 when none) that token realms and blob
-	 * redirects may go to, over HTTPS; the registry itself always may.
+	 * redirects may go to, over HTTPS; the registry itself (its endpoint)
+	 * always may.
 	 * Docker Hub (docker.io, asked at registry-1.docker.io) needs
 	 * auth.docker.io and its blob CDN here */
 	const char *extra_hosts[OCI_EXTRA_HOSTS_MAX];
