@@ -338,7 +338,7 @@ static int config_load_workloads(struct admitd_config *cfg, const char *buf, siz
 #define CONFIG_REGISTRY_TIMEOUT_MAX     60
 
 struct config_registry {
-	char *host, *ca_file, *credentials_file;
+	char *host, *endpoint, *ca_file, *credentials_file;
 	bool insecure_http;
 	char **allowed_hosts;
 	unsigned nallowed_hosts;
@@ -347,6 +347,8 @@ struct config_registry {
 
 static const cyaml_schema_field_t config_registry_fields[] = {
 	CYAML_FIELD_STRING_PTR("host", CYAML_FLAG_POINTER, struct config_registry, host, 0, 260),
+	CYAML_FIELD_STRING_PTR("endpoint", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
+			       struct config_registry, endpoint, 0, 260),
 	CYAML_FIELD_STRING_PTR("caFile", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
 			       struct config_registry, ca_file, 0, 4096),
 	CYAML_FIELD_STRING_PTR("credentialsFile", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL,
@@ -370,6 +372,7 @@ static void config_free_registries(struct admitd_config *cfg)
 	for (size_t i = 0; i < cfg->nregistries; i++) {
 		struct oci_config *o = &cfg->registries[i];
 		free((char *)o->host);
+		free((char *)o->endpoint);
 		free((char *)o->ca_file);
 		free((char *)o->docker_config);
 		for (size_t h = 0; h < o->n_extra_hosts; h++)
@@ -464,6 +467,21 @@ static int config_check_registry(struct admitd_config *cfg, struct config_regist
 			rc = -1;
 		}
 	}
+	/* where the registry's API is asked: a host[:port] as well, never a URL */
+	if (r->endpoint != NULL) {
+		const char *bad = NULL;
+		bool shaped = config_host_shape(r->endpoint, "the host[:port] admitd asks", why,
+						sizeof(why)) == 0;
+		if (shaped && (bad = image_host_check(r->endpoint)) != NULL)
+			snprintf(why, sizeof(why), "\"%s\" %s", r->endpoint, bad);
+		if (shaped && bad == NULL) {
+			config_lower(r->endpoint);
+		} else {
+			config_registry_error(errs, name, buf, buflen, loc, where, "endpoint", -1,
+					      why);
+			rc = -1;
+		}
+	}
 	static const struct {
 		const char *key;
 		size_t at;
@@ -537,6 +555,7 @@ static int config_load_registry(struct admitd_config *cfg, const char *buf, size
 	struct oci_config *o = &cfg->registries[cfg->nregistries++];
 	memset(o, 0, sizeof(*o));
 	o->host = r->host;
+	o->endpoint = r->endpoint;
 	o->ca_file = r->ca_file;
 	o->docker_config = r->credentials_file;
 	o->insecure_http = r->insecure_http;
@@ -547,7 +566,7 @@ static int config_load_registry(struct admitd_config *cfg, const char *buf, size
 	o->n_extra_hosts = r->nallowed_hosts;
 	o->request_timeout_ms =
 		1000L * (r->timeout_s != NULL ? *r->timeout_s : CONFIG_REGISTRY_TIMEOUT_DEFAULT);
-	r->host = r->ca_file = r->credentials_file = NULL;
+	r->host = r->endpoint = r->ca_file = r->credentials_file = NULL;
 	yamlconf_free(&config_registry_schema, r);
 	return 0;
 }

@@ -95,9 +95,11 @@ struct oci_client {
 	pthread_mutex_t lock; /* one request at a time on the handle */
 	const struct libcurl_api *lc;
 	CURL *curl;
-	char *host;   /* as configured, lower-cased: for reasons and docker config */
-	char *base;   /* scheme://api-host[:port], no trailing slash */
-	char *origin; /* scheme://host:port of base, the port always written */
+	char *host;     /* as configured, lower-cased: the images' registry, for docker config */
+	char *endpoint; /* the host[:port] asked, lower-cased: endpoint, API host or host */
+	char *name;     /* for reasons: host, or "ENDPOINT (endpoint of HOST)" */
+	char *base;     /* scheme://endpoint, no trailing slash */
+	char *origin;   /* scheme://host:port of base, the port always written */
 	char *extra[OCI_EXTRA_HOSTS_MAX]; /* "https://host:port" */
 	size_t nextra;
 	bool insecure_http;
@@ -160,7 +162,7 @@ static enum oci_category oci_fail(struct oci_call *k, enum oci_category cat, con
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	oci_set_error(k->err, cat, "%s: %s: %s", k->c->host, k->what, detail);
+	oci_set_error(k->err, cat, "%s: %s: %s", k->c->name, k->what, detail);
 	return cat;
 }
 
@@ -754,6 +756,8 @@ void oci_close(struct oci_client *c)
 		c->lc->easy_cleanup(c->curl);
 	oci_tokens_clear(c);
 	free(c->host);
+	free(c->endpoint);
+	free(c->name);
 	free(c->base);
 	free(c->origin);
 	for (size_t i = 0; i < c->nextra; i++)
@@ -783,19 +787,29 @@ out:
 	return hdr;
 }
 
-static int oci_load_credentials(struct oci_client *c, const char *path, struct oci_error *err)
+/*
+ * The credentials of the docker config at path: its entry for the
+ * endpoint asked, else the registry's own (a mirror that takes the
+ * registry's account, an API under another name); none: anonymous.
+ */
+static int oci_load_credentials(struct oci_client *c, const char *path, bool endpoint,
+				struct oci_error *err)
 {
 	char *text = NULL, why[256];
 	size_t len;
 	struct oci_credentials cr;
 	if (readall_file(path, OCI_DOCKER_CONFIG_MAX, &text, &len, why, sizeof(why)) < 0) {
-		oci_set_error(err, OCI_INTERNAL, "%s: credentials %s: %s", c->host, path, why);
+		oci_set_error(err, OCI_INTERNAL, "%s: credentials %s: %s", c->name, path, why);
 		return -1;
 	}
-	int found = oci_docker_config_parse(text, len, c->host, &cr, why, sizeof(why));
+	int found = 0;
+	if (endpoint)
+		found = oci_docker_config_parse(text, len, c->endpoint, &cr, why, sizeof(why));
+	if (found == 0)
+		found = oci_docker_config_parse(text, len, c->host, &cr, why, sizeof(why));
 	OPENSSL_clear_free(text, len);
 	if (found < 0) {
-		oci_set_error(err, OCI_INTERNAL, "%s: credentials %s: %s", c->host, path, why);
+		oci_set_error(err, OCI_INTERNAL, "%s: credentials %s: %s", c->name, path, why);
 		return -1;
 	}
 	if (found == 0)
@@ -804,8 +818,36 @@ static int oci_load_credentials(struct oci_client *c, const char *path, struct o
 	OPENSSL_cleanse(cr.password, strlen(cr.password));
 	oci_credentials_free(&cr);
 	if (c->basic == NULL) {
-		oci_set_error(err, OCI_INTERNAL, "%s: credentials %s: out of memory", c->host,
+		oci_set_error(err, OCI_INTERNAL, "%s: credentials %s: out of memory", c->name,
 			      path);
+		return -1;
+	}
+	return 0;
+}
+
+/* c->endpoint and c->name: the host asked, and how reasons name the registry. */
+static int oci_name_endpoint(struct oci_client *c, const struct oci_config *cfg,
+			     struct oci_error *err)
+{
+	const char *api = c->host;
+	for (size_t i = 0; i < sizeof(oci_api_hosts) / sizeof(oci_api_hosts[0]); i++)
+		if (strcmp(c->host, oci_api_hosts[i].host) == 0)
+			api = oci_api_hosts[i].api;
+	bool own = cfg->endpoint != NULL && cfg->endpoint[0] != '\0';
+	if (own)
+		api = cfg->endpoint;
+	c->endpoint = oci_strndup_lower(api, strlen(api), true);
+	if (c->endpoint == NULL ||
+	    (own ? asprintf(&c->name, "%s (endpoint of %s)", c->endpoint, c->host)
+		 : asprintf(&c->name, "%s", c->host)) < 0) {
+		c->name = NULL;
+		oci_set_error(err, OCI_INTERNAL, "out of memory");
+		return -1;
+	}
+	if (own && strpbrk(c->endpoint, "/?#@ ") != NULL) {
+		oci_set_error(err, OCI_INTERNAL,
+			      "registry %s: endpoint \"%s\" is not a host[:port]", c->host,
+			      cfg->endpoint);
 		return -1;
 	}
 	return 0;
@@ -814,29 +856,28 @@ static int oci_load_credentials(struct oci_client *c, const char *path, struct o
 static int oci_configure(struct oci_client *c, const struct oci_config *cfg, struct oci_error *err)
 {
 	char why[256];
-	const char *api = c->host;
-	for (size_t i = 0; i < sizeof(oci_api_hosts) / sizeof(oci_api_hosts[0]); i++)
-		if (strcmp(c->host, oci_api_hosts[i].host) == 0)
-			api = oci_api_hosts[i].api;
+	if (oci_name_endpoint(c, cfg, err) < 0)
+		return -1;
 	c->lc = libcurl_load("the registry client", why, sizeof(why));
 	if (c->lc == NULL) {
-		oci_set_error(err, OCI_INTERNAL, "%s: %s", c->host, why);
+		oci_set_error(err, OCI_INTERNAL, "%s: %s", c->name, why);
 		return -1;
 	}
 	char *hostname = NULL;
 	if (strpbrk(c->host, "/?#@ ") != NULL ||
-	    asprintf(&c->base, "%s://%s", cfg->insecure_http ? "http" : "https", api) < 0 ||
+	    asprintf(&c->base, "%s://%s", cfg->insecure_http ? "http" : "https", c->endpoint) < 0 ||
 	    oci_origin(c->lc, c->base, &c->origin, &hostname) < 0) {
-		oci_set_error(err, OCI_INTERNAL, "registry \"%s\": not a host[:port]", c->host);
+		oci_set_error(err, OCI_INTERNAL, "registry \"%s\": not a host[:port]", c->name);
 		return -1;
 	}
 	bool loop = oci_loopback(hostname);
 	free(hostname);
 	if (cfg->insecure_http && !loop) {
+		/* the endpoint is what is asked: plain HTTP never leaves this machine */
 		oci_set_error(err, OCI_INTERNAL,
 			      "registry %s: insecure_http is allowed for loopback hosts only "
 			      "(localhost, 127.0.0.0/8, [::1])",
-			      c->host);
+			      c->name);
 		return -1;
 	}
 	c->insecure_http = cfg->insecure_http;
@@ -849,25 +890,27 @@ static int oci_configure(struct oci_client *c, const struct oci_config *cfg, str
 			free(url);
 			oci_set_error(err, OCI_INTERNAL,
 				      "registry %s: extra host \"%s\" is not a host[:port]",
-				      c->host, h ? h : "");
+				      c->name, h ? h : "");
 			return -1;
 		}
 		free(url);
 		c->nextra++;
 	}
 	if (cfg->n_extra_hosts > OCI_EXTRA_HOSTS_MAX) {
-		oci_set_error(err, OCI_INTERNAL, "registry %s: more than %d extra hosts", c->host,
+		oci_set_error(err, OCI_INTERNAL, "registry %s: more than %d extra hosts", c->name,
 			      OCI_EXTRA_HOSTS_MAX);
 		return -1;
 	}
 	c->timeout_ms = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : OCI_TIMEOUT_DEFAULT;
 	c->max_manifest = cfg->max_manifest > 0 ? cfg->max_manifest : OCI_MANIFEST_MAX;
-	if (cfg->docker_config != NULL && oci_load_credentials(c, cfg->docker_config, err) < 0)
+	if (cfg->docker_config != NULL &&
+	    oci_load_credentials(c, cfg->docker_config,
+				 cfg->endpoint != NULL && cfg->endpoint[0] != '\0', err) < 0)
 		return -1;
 
 	c->curl = c->lc->easy_init();
 	if (c->curl == NULL) {
-		oci_set_error(err, OCI_INTERNAL, "%s: curl_easy_init failed", c->host);
+		oci_set_error(err, OCI_INTERNAL, "%s: curl_easy_init failed", c->name);
 		return -1;
 	}
 	CURL *h = c->curl;
@@ -880,6 +923,16 @@ static int oci_configure(struct oci_client *c, const struct oci_config *cfg, str
 	if (cfg->ca_file != NULL && cfg->ca_file[0] != '\0')
 		c->lc->easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
 	return 0;
+}
+
+const char *oci_endpoint(const struct oci_client *c)
+{
+	return c->endpoint;
+}
+
+const char *oci_name(const struct oci_client *c)
+{
+	return c->name;
 }
 
 struct oci_client *oci_open(const struct oci_config *cfg, struct oci_error *err)

@@ -51,12 +51,18 @@ struct oci_error {
 
 /* Filled by the configuration loader; strings are copied by oci_open. */
 struct oci_config {
-	const char *host;          /* host[:port] as in image references: "ghcr.io" */
-	const char *ca_file;       /* PEM bundle; NULL: the system's CAs */
-	const char *docker_config; /* credentials (auths.{host}); NULL: anonymous */
-	bool insecure_http;        /* plain HTTP: loopback hosts only */
+	const char *host; /* host[:port] as in image references: "ghcr.io" */
+	/* host[:port] asked instead of host (a pull-through mirror, an API
+	 * elsewhere); NULL: host itself (docker.io: registry-1.docker.io).
+	 * Everything below applies to it; host stays the images' identity */
+	const char *endpoint;
+	const char *ca_file; /* PEM bundle; NULL: the system's CAs */
+	/* credentials: auths.{endpoint}, else auths.{host}; NULL: anonymous */
+	const char *docker_config;
+	bool insecure_http; /* plain HTTP: loopback endpoints only */
 	/* hosts (host[:port], port 443 when none) that token realms and blob
-	 * redirects may go to, over HTTPS; the registry itself always may.
+	 * redirects may go to, over HTTPS; the registry itself (its endpoint)
+	 * always may.
 	 * Docker Hub (docker.io, asked at registry-1.docker.io) needs
 	 * auth.docker.io and its blob CDN here */
 	const char *extra_hosts[OCI_EXTRA_HOSTS_MAX];
@@ -78,12 +84,19 @@ struct oci_content {
 struct oci_client;
 
 /*
- * Checks the configuration (insecure_http is refused for a host that is
- * not loopback), reads the credentials and loads libcurl; connects to
- * nothing. NULL with err on a bad configuration.
+ * Checks the configuration (insecure_http is refused for an endpoint
+ * that is not loopback), reads the credentials and loads libcurl;
+ * connects to nothing. NULL with err on a bad configuration.
  */
 struct oci_client *oci_open(const struct oci_config *cfg, struct oci_error *err);
 void oci_close(struct oci_client *c);
+/* The host[:port] asked: the endpoint, registry-1.docker.io for docker.io, else the host. */
+const char *oci_endpoint(const struct oci_client *c);
+/*
+ * The registry as reasons name it: its host, or with an endpoint
+ * "ENDPOINT (endpoint of HOST)". Every err->reason begins with it.
+ */
+const char *oci_name(const struct oci_client *c);
 
 /* An absolute CLOCK_MONOTONIC time ms from now: the deadline of a call. */
 struct timespec oci_deadline_in(long ms);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../policies/registry.h"
+#include "arena.h"
 #include "cfgtypes.h"
 #include "engine.h"
 #include "fnv.h"
@@ -39,35 +40,51 @@ const struct sigcheck_policy *sigcheck_policy(const struct admitd_config *cfg)
 	return (const struct sigcheck_policy *)s->state;
 }
 
-bool sigcheck_wanted(const struct sigcheck_policy *p, struct arena *a, const char *image)
+const struct sigcheck_rule *sigcheck_rule(const struct sigcheck_policy *p, struct arena *a,
+					  const char *image)
 {
 	struct image_ref r;
-	if (p == NULL || image == NULL || image_parse(a, image, &r) < 0)
-		return p != NULL &&
-		       image != NULL; /* unparsable: judged, and reported, by the verifier */
-	for (size_t i = 0; i < p->npatterns; i++)
-		if (image_pattern_match(&p->patterns[i], &r))
-			return true;
-	return false;
+	if (p == NULL || image == NULL || p->nrules == 0)
+		return NULL;
+	if (image_parse(a, image, &r) < 0)
+		return &p->rules[0]; /* unparsable: judged, and reported, by the verifier */
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t j = 0; j < p->rules[i].npatterns; j++)
+			if (image_pattern_match(&p->rules[i].patterns[j], &r))
+				return &p->rules[i];
+	return NULL;
+}
+
+/* The same without an arena of the caller's: for the workers, and a memo's miss. */
+static const struct sigcheck_rule *sigcheck_rule_of(const struct sigcheck_policy *p,
+						    const char *image)
+{
+	struct arena a;
+	arena_init(&a);
+	const struct sigcheck_rule *rule = sigcheck_rule(p, &a, image);
+	arena_free(&a);
+	return rule;
 }
 
 /*
  * The event loop's memo, one per thread and without a lock: the images it
- * saw lately, whether the policy checks them, and their last fresh
- * verdict. A review whose verdicts are cached then costs a string
- * comparison per image instead of parsing it twice, building two cache
- * keys and two lookups under the cache's lock (make bench: the cached
- * review's latency against the policy off). An entry holds for one
+ * saw lately, the rule the policy checks them under (NULL: not checked),
+ * and their last fresh verdict. A review whose verdicts are cached then
+ * costs a string comparison per image instead of parsing it twice,
+ * building two cache keys and two lookups under the cache's lock (make
+ * bench: the cached review's latency against the policy off). An entry holds for one
  * verifier generation (each configuration has its own verifier, and
  * sigverify_forget starts a new one), and a verdict only until the cache
- * would have expired it or its tag's digest.
+ * would have expired it or its tag's digest. The rule is the policy's of
+ * that configuration: it lives as long as the verifier, and an image's
+ * rule never changes within it.
  */
 #define SIGCHECK_MEMO       32
 #define SIGCHECK_MEMO_IMAGE 240
 struct sigcheck_memo {
 	unsigned long generation; /* 0: empty */
 	char image[SIGCHECK_MEMO_IMAGE];
-	bool wanted;
+	const struct sigcheck_rule *rule;
 	bool has_verdict;
 	struct sigverify_verdict v;
 };
@@ -95,15 +112,15 @@ static bool sigcheck_wanted_memo(const struct admitd_config *cfg, const struct s
 	bool hit;
 	struct sigcheck_memo *m = sigcheck_memo_slot(gen, image, &hit);
 	if (hit)
-		return m->wanted;
-	bool wanted = sigcheck_wanted(p, a, image);
+		return m->rule != NULL;
+	const struct sigcheck_rule *rule = sigcheck_rule(p, a, image);
 	if (m != NULL) {
 		m->generation = gen;
 		strcpy(m->image, image);
-		m->wanted = wanted;
+		m->rule = rule;
 		m->has_verdict = false;
 	}
-	return wanted;
+	return rule != NULL;
 }
 
 static int sigcheck_add(char ***list, size_t *n, const char *image)
@@ -179,9 +196,12 @@ int sigcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
 		return -1;
 	for (size_t i = 0; i < n && p != NULL; i++) {
 		struct sigcheck_item *it = &out->items[out->n];
+		const struct sigcheck_rule *rule = sigcheck_rule_of(p, images[i]);
+		if (rule == NULL)
+			continue; /* not the policy's: it judges the image without a verdict */
 		if ((it->image = strdup(images[i])) == NULL)
 			return -1;
-		sigverify_image(cfg->sigverify, &p->verify, images[i], sigcheck_now(), deadline,
+		sigverify_image(cfg->sigverify, &rule->verify, images[i], sigcheck_now(), deadline,
 				&it->v);
 		metrics_signature((int)it->v.status, it->v.cached, it->v.requests);
 		out->n++;
@@ -202,16 +222,17 @@ bool sigcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 		struct sigcheck_item *it = &out->items[out->n];
 		bool hit;
 		struct sigcheck_memo *m = sigcheck_memo_slot(gen, images[i], &hit);
+		const struct sigcheck_rule *rule = NULL;
 		if (hit && m->has_verdict && m->v.fresh_until > now) {
 			it->v = m->v;
 			memo_hits++;
-		} else if (sigverify_peek(cfg->sigverify, &p->verify, images[i], now, &it->v)) {
+		} else if ((rule = hit ? m->rule : sigcheck_rule_of(p, images[i])) != NULL &&
+			   sigverify_peek(cfg->sigverify, &rule->verify, images[i], now, &it->v)) {
 			if (m != NULL) {
 				if (!hit) {
 					m->generation = gen;
 					strcpy(m->image, images[i]);
-					m->wanted =
-						true; /* listed: sigcheck_images found it wanted */
+					m->rule = rule;
 				}
 				m->has_verdict = true;
 				m->v = it->v;

@@ -18,11 +18,24 @@ struct admitd_config;
 struct engine_input;
 struct arena;
 
+/*
+ * Some images and the keys they are verified with: an `imageKeys` entry,
+ * or `images` with `keys`. Each has its own fingerprint (in verify), so
+ * that the cache never hands one entry's verdict to another's images.
+ */
+struct sigcheck_rule {
+	struct sigverify_policy verify;
+	const struct image_pattern *patterns; /* the images it checks */
+	size_t npatterns;
+	/* for a denial: "imageKeys[0] (PATTERNS), so only its keys count: FILES" */
+	const char *expected;
+};
+
 /* The policy's side, as its module prepared it (policies/image_signatures.c). */
 struct sigcheck_policy {
-	struct sigverify_policy verify;
-	const struct image_pattern *patterns; /* the images the policy checks */
-	size_t npatterns;
+	/* imageKeys' entries in order, then images with keys: an image is the first match's */
+	const struct sigcheck_rule *rules;
+	size_t nrules;
 	long timeout_ms; /* the most one review waits for registries */
 	bool allow_on_registry_error;
 };
@@ -40,8 +53,13 @@ struct sigcheck_results {
 
 /* The policy's state when image-signatures is on in cfg and registries exist; else NULL. */
 const struct sigcheck_policy *sigcheck_policy(const struct admitd_config *cfg);
-/* Whether the policy checks this image. */
-bool sigcheck_wanted(const struct sigcheck_policy *p, struct arena *a, const char *image);
+/*
+ * The rule image is checked under (the first whose patterns match it), or
+ * NULL when the policy does not check it. An image that does not parse is
+ * checked (the verifier reports it) under the first rule.
+ */
+const struct sigcheck_rule *sigcheck_rule(const struct sigcheck_policy *p, struct arena *a,
+					  const char *image);
 /*
  * The images of in's object that the policy checks, each once: malloc'd
  * strings in a malloc'd array (sigcheck_images_free). 0 when none, or

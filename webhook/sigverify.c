@@ -382,7 +382,7 @@ static void sigverify_digest(struct sigverify *sv, const struct sigverify_policy
 			out, SIGVERIFY_UNSIGNED,
 			"image \"%s\" (%s) has no cosign signature in %s; sign it with one of "
 			"the policy's keys (cosign sign --key ...)",
-			image, out->digest, r->host);
+			image, out->digest, oci_name(c));
 	else
 		sigverify_say(out, SIGVERIFY_REJECTED,
 			      "image \"%s\" (%s): %u signature%s found, none by a configured key "

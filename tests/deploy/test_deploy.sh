@@ -382,6 +382,10 @@ check "chart refuses a policy key under /etc/admitd/keys/ with no signatures.key
 check "chart refuses a policy key the inline keys lack" \
 	refused -f "$SIG/inline-values.yaml" --set 'config.policies[0].id=image-signatures' \
 	--set 'config.policies[0].keys[0]=/etc/admitd/keys/other.pub'
+check "chart refuses an imageKeys entry's key the inline keys lack" \
+	refused -f "$SIG/inline-values.yaml" --set 'config.policies[0].id=image-signatures' \
+	--set 'config.policies[0].imageKeys[0].images[0]=registry.corp.example/team-a' \
+	--set 'config.policies[0].imageKeys[0].keys[0]=/etc/admitd/keys/team-a.pub'
 check "chart refuses a caFile under /etc/admitd/ that it does not mount (registry-ca.pem)" \
 	refused -f "$SIG/inline-values.yaml" --set 'config.registries[0].host=registry.corp.example' \
 	--set 'config.registries[0].caFile=/etc/admitd/registry-ca.pem'

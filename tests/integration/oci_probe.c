@@ -14,7 +14,7 @@
  * end: "RSS_KB <peak resident set>", which shows that nothing was
  * buffered whole.
  *
- *   oci_probe --host H [--ca FILE] [--auth DOCKER-CONFIG] [--insecure]
+ *   oci_probe --host H [--endpoint E] [--ca FILE] [--auth DOCKER-CONFIG] [--insecure]
  *             [--extra HOST]... [--timeout-ms N] [--deadline-ms N]
  *             [--max-manifest BYTES]
  */
@@ -66,6 +66,8 @@ int main(int argc, char **argv)
 		i++;
 		if (strcmp(a, "--host") == 0)
 			cfg.host = v;
+		else if (strcmp(a, "--endpoint") == 0)
+			cfg.endpoint = v;
 		else if (strcmp(a, "--ca") == 0)
 			cfg.ca_file = v;
 		else if (strcmp(a, "--auth") == 0)

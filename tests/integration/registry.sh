@@ -89,13 +89,14 @@ JSON
 		echo "sha256:$(sha "$d/manifest-$2")"
 }
 
-# cosign_sign_v2 REPO DIGEST KEY [SIGNED-DIGEST]: a cosign 2.x signature made with
-# openssl as cosign lays it out: the simple-signing payload as a layer, its
-# signature as the layer's annotation, under the tag sha256-<hex>.sig
+# cosign_sign_v2 REPO DIGEST KEY [SIGNED-DIGEST] [IDENTITY]: a cosign 2.x signature
+# made with openssl as cosign lays it out: the simple-signing payload as a layer,
+# its signature as the layer's annotation, under the tag sha256-<hex>.sig. The
+# payload names IDENTITY (default $REG/REPO: the repository as pulled from here)
 cosign_sign_v2() {
 	local target=${4:-$2} f=$WORK/payload-${2#sha256:}
-	printf '{"critical":{"identity":{"docker-reference":"%s/%s"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' \
-		"$REG" "$1" "$target" >"$f"
+	printf '{"critical":{"identity":{"docker-reference":"%s"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' \
+		"${5:-$REG/$1}" "$target" >"$f"
 	local sig
 	sig=$(openssl dgst -sha256 -sign "$3" "$f" | base64 -w0)
 	printf '{}' >"$WORK/empty.json"

@@ -184,6 +184,38 @@ probe remote --host registry.example.com --insecure <<EOF
 EOF
 check "insecure_http for a host that is not loopback is refused at open" \
 	grep -q "^OPEN_FAILED .*loopback hosts only" "$WORK/remote"
+
+# an endpoint: registry.corp.example's images asked of $REG; its credentials
+# are the endpoint's entry, else the registry's
+ep_auths() { # FILE ENDPOINT-PASSWORD HOST-PASSWORD ("": no entry)
+	python3 -c 'import base64, json, sys
+a = {}
+for host, pw in ((sys.argv[2], sys.argv[3]), ("registry.corp.example", sys.argv[4])):
+    if pw:
+        a[host] = {"auth": base64.b64encode(("alice:" + pw).encode()).decode()}
+json.dump({"auths": a}, open(sys.argv[1], "w"))' "$WORK/$1" "$REG" "$2" "$3"
+}
+ep_auths ep-endpoint.json s3cret ""
+ep_auths ep-host.json "" s3cret
+ep_auths ep-both.json s3cret wrong
+ep_auths ep-wrong.json wrong s3cret
+for creds in endpoint host both wrong; do
+	probe "ep-$creds" --host registry.corp.example --endpoint "$REG" --ca "$CA" \
+		--auth "$WORK/ep-$creds.json" <<<"resolve app v1"
+done
+check "endpoint: the registry's images are asked of the endpoint, with the endpoint's credentials" \
+	has ep-endpoint 1 "^OK $M1 "
+check "endpoint: without an entry for it, the registry's credentials are sent there" \
+	has ep-host 1 "^OK $M1 "
+check "endpoint: the endpoint's entry first (the registry's, wrong, is not used)" \
+	has ep-both 1 "^OK $M1 "
+check "endpoint: a refused password of the endpoint's entry is not retried with the registry's; the reason names the endpoint" \
+	has ep-wrong 1 "^ERR auth_refused [0-9]+ $REG \(endpoint of registry.corp.example\): digest of app:v1: .*configured credentials were refused"
+probe ep-remote --host 127.0.0.1:5000 --endpoint registry.example.com --insecure </dev/null
+check "endpoint: insecure_http's loopback rule is the endpoint's (a loopback host with a remote endpoint is refused)" \
+	grep -q "^OPEN_FAILED registry registry.example.com (endpoint of 127.0.0.1:5000): insecure_http is allowed for loopback hosts only" "$WORK/ep-remote"
+probe ep-path --host registry.corp.example --endpoint "$REG/v2" </dev/null
+check "endpoint: a path is refused at open" grep -q "^OPEN_FAILED .*endpoint \"$REG/v2\" is not a host" "$WORK/ep-path"
 stop_registries
 
 # ---- the same registry (same storage) with distribution's token auth ----

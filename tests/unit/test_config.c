@@ -504,6 +504,36 @@ static void test_registries_load_into_the_configuration(void **state)
 	unlink(creds);
 }
 
+/* an endpoint: where the registry's images are asked; the host stays what images name */
+static void test_registry_endpoints_load(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg =
+		harness_config("registries:\n"
+			       "  - {host: registry.corp.example, endpoint: Mirror.Corp.Example:5000}\n"
+			       "  - {host: docker.io, endpoint: \"127.0.0.1:5001\", insecureHTTP: true}\n"
+			       "  - {host: ghcr.io}\n");
+	assert_int_equal(cfg->nregistries, 3);
+	assert_string_equal(cfg->registries[0].host, "registry.corp.example");
+	assert_string_equal(cfg->registries[0].endpoint, "mirror.corp.example:5000");
+	/* the loopback rule is the endpoint's: docker.io's mirror on this machine */
+	assert_string_equal(cfg->registries[1].host, "docker.io");
+	assert_string_equal(cfg->registries[1].endpoint, "127.0.0.1:5001");
+	assert_true(cfg->registries[1].insecure_http);
+	assert_null(cfg->registries[2].endpoint);
+	assert_non_null(cfg->sigverify);
+	config_unref(cfg);
+	/* two registries may share a mirror; a registry is still listed once */
+	cfg = harness_config("registries:\n"
+			     "  - {host: docker.io, endpoint: mirror.corp.example}\n"
+			     "  - {host: ghcr.io, endpoint: mirror.corp.example}\n");
+	assert_int_equal(cfg->nregistries, 2);
+	config_unref(cfg);
+	assert_error("registries:\n  - {host: ghcr.io, endpoint: mirror.corp.example}\n"
+		     "  - {host: ghcr.io}\n",
+		     "registries[1].host: ghcr.io is listed twice (registries[0])");
+}
+
 /* the signed-images policy has a verifier exactly when a registry is configured */
 static void test_sigverify_exists_exactly_when_registries_are_configured(void **state)
 {
@@ -594,6 +624,19 @@ static void test_registry_errors_name_the_entry_and_key(void **state)
 		{"{host: ghcr.io, timeoutSeconds: -1}",
 		 "invalid value \"-1\" for key \"registries[0].timeoutSeconds\" (expected a whole "
 		 "number)"},
+		{"{host: ghcr.io, endpoint: \"https://mirror.corp.example/v2/\"}",
+		 "test.yaml:2:21: registries[0].endpoint: \"https://mirror.corp.example/v2/\" is a "
+		 "URL; write the host[:port] admitd asks: mirror.corp.example"},
+		{"{host: ghcr.io, endpoint: mirror.corp.example/ghcr}",
+		 "registries[0].endpoint: \"mirror.corp.example/ghcr\" has a path; write the "
+		 "host[:port] admitd asks: mirror.corp.example"},
+		{"{host: ghcr.io, endpoint: \"mirror.corp.example:0\"}",
+		 "registries[0].endpoint: \"mirror.corp.example:0\" has a registry port that is not "
+		 "a number from 1 to 65535"},
+		{"{host: ghcr.io, endpoint: \"\"}", "registries[0].endpoint: \"\" has an empty"},
+		{"{host: ghcr.io, endpoint: \"10.0.0.5:5000\", insecureHTTP: true}",
+		 "test.yaml:2:5: registries[0]: registry 10.0.0.5:5000 (endpoint of ghcr.io): "
+		 "insecure_http is allowed for loopback hosts only"},
 		{"{caFile: /etc/hostname}", "missing required key \"host\" in registries[0]"},
 		{"{host: ghcr.io, insecure: true}", "unknown key \"insecure\" in registries[0]"},
 		{"ghcr.io", "test.yaml:2:5: registries[0] must be a mapping"},
@@ -818,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_workload_errors_name_the_entry_and_key),
 		cmocka_unit_test(test_registries_load_into_the_configuration),
 		cmocka_unit_test(test_sigverify_exists_exactly_when_registries_are_configured),
+		cmocka_unit_test(test_registry_endpoints_load),
 		cmocka_unit_test(test_insecure_http_is_for_loopback_registries_only),
 		cmocka_unit_test(test_registry_errors_name_the_entry_and_key),
 		cmocka_unit_test(test_unusable_credentials_are_an_error_of_their_entry),

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../../policies/registry.h"
+#include "../../webhook/arena.h"
 #include "../../webhook/sigcheck.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -914,6 +915,229 @@ static void test_image_signatures_on_registry_error(void **state)
 	json_decref(pod);
 }
 
+/* ---- image-signatures with imageKeys: keys per image pattern ---- */
+
+/* release (cosign.pub) for prod, team-a's (cosign2.pub) for team-a and prod/special */
+static struct admitd_config *image_keys_config(void)
+{
+	char yaml[4096], release[1024], team[1024];
+	/* harness_shared's answer is its own buffer: copied, to name two files */
+	snprintf(release, sizeof(release), "%s", harness_shared("conformance/cosign/cosign.pub"));
+	snprintf(team, sizeof(team), "%s", harness_shared("conformance/cosign/cosign2.pub"));
+	snprintf(yaml, sizeof(yaml),
+		 "registries:\n  - {host: registry.corp.example}\n"
+		 "policies:\n  - id: image-signatures\n"
+		 "    images: [registry.corp.example/prod]\n    keys: [\"%s\"]\n"
+		 "    imageKeys:\n"
+		 "      - {images: [registry.corp.example/team-a], keys: [\"%s\"]}\n"
+		 "      - {images: [registry.corp.example/prod/special, ghcr.io/acme], keys: [\"%s\"]}\n",
+		 release, team, team);
+	return harness_config(yaml);
+}
+
+static const struct sigcheck_rule *rule_of(const struct admitd_config *cfg, const char *image)
+{
+	struct arena a;
+	arena_init(&a);
+	const struct sigcheck_rule *r = sigcheck_rule(sigcheck_policy(cfg), &a, image);
+	arena_free(&a);
+	return r;
+}
+
+static void test_image_signatures_image_keys_pick_the_first_match(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = image_keys_config();
+	const struct sigcheck_policy *p = sigcheck_policy(cfg);
+	assert_non_null(p);
+	/* imageKeys' entries in order, then images */
+	assert_int_equal(p->nrules, 3);
+	assert_ptr_equal(rule_of(cfg, "registry.corp.example/team-a/web:1"), &p->rules[0]);
+	assert_ptr_equal(rule_of(cfg, "registry.corp.example/prod/web:1"), &p->rules[2]);
+	/* an entry wins over images, which matches it too */
+	assert_ptr_equal(rule_of(cfg, "registry.corp.example/prod/special/x@sha256:" D64),
+			 &p->rules[1]);
+	/* an entry's images are checked though images does not list them */
+	assert_ptr_equal(rule_of(cfg, "ghcr.io/acme/tool:2"), &p->rules[1]);
+	/* on whole components: team-a-evil is not team-a's */
+	assert_null(rule_of(cfg, "registry.corp.example/team-a-evil/web:1"));
+	assert_null(rule_of(cfg, "docker.io/library/nginx:1.25"));
+	/* an image that does not parse is checked (the verifier reports it) */
+	assert_ptr_equal(rule_of(cfg, "Not An Image"), &p->rules[0]);
+	/* each its own keys and fingerprint: the cache never hands one's verdict to another */
+	assert_int_equal(cosign_keys_count(p->rules[0].verify.keys), 1);
+	assert_string_not_equal(p->rules[0].verify.fingerprint, p->rules[2].verify.fingerprint);
+	assert_string_not_equal(cosign_keys_fingerprint(p->rules[0].verify.keys, 0),
+				cosign_keys_fingerprint(p->rules[2].verify.keys, 0));
+	/* the same keys and options are the same verdicts: one fingerprint */
+	assert_string_equal(p->rules[0].verify.fingerprint, p->rules[1].verify.fingerprint);
+	/* what every rule shares */
+	assert_true(p->rules[0].verify.cache_seconds == 300);
+	assert_true(p->rules[2].verify.tag_seconds == 30);
+	config_unref(cfg);
+
+	/* only imageKeys: valid, and nothing else is checked */
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+		 "registries:\n  - {host: registry.corp.example}\n"
+		 "policies:\n  - id: image-signatures\n"
+		 "    imageKeys: [{images: [registry.corp.example/team-a], keys: [\"%s\"]}]\n",
+		 harness_shared("conformance/cosign/cosign2.pub"));
+	cfg = harness_config(yaml);
+	p = sigcheck_policy(cfg);
+	assert_non_null(p);
+	assert_int_equal(p->nrules, 1);
+	assert_non_null(rule_of(cfg, "registry.corp.example/team-a/web:1"));
+	assert_null(rule_of(cfg, "registry.corp.example/prod/web:1"));
+	json_t *pod = harness_yaml("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+				   "  containers:\n"
+				   "    - {name: a, image: \"registry.corp.example/team-a/web:1\"}\n"
+				   "    - {name: b, image: \"registry.corp.example/prod/web:1\"}\n");
+	struct engine_input in = {
+	    .kind = "Pod", .operation = "CREATE", .namespace = "default", .name = "p",
+	    .username = "alice", .object = pod,
+	};
+	struct arena a;
+	arena_init(&a);
+	char **images = NULL;
+	size_t n = sigcheck_images(cfg, &in, &a, &images);
+	assert_int_equal(n, 1);
+	assert_string_equal(images[0], "registry.corp.example/team-a/web:1");
+	sigcheck_images_free(images, n);
+	arena_free(&a);
+	/* without a verdict for it: not checked, so not this policy's to deny */
+	const struct engine_verdict *v = harness_judge(cfg, "Pod", pod);
+	assert_false(harness_has(v, "image-signatures", "prod/web"));
+	assert_true(harness_has(v, "image-signatures", "team-a/web:1\": its signature was not checked"));
+	json_decref(pod);
+	config_unref(cfg);
+}
+
+/* the pod image_keys_judge judged last */
+static json_t *image_keys_pod;
+
+/* Judges a pod whose container "web" runs image, with this verdict for it. */
+static const struct engine_verdict *image_keys_judge(const struct admitd_config *cfg,
+						     const char *image, enum sigverify_status st,
+						     const char *reason)
+{
+	static char img[256];
+	static struct sigcheck_item item;
+	static struct sigcheck_results res = {.n = 1, .items = &item};
+	json_t *pod;
+	char yaml[512];
+	json_decref(image_keys_pod);
+	snprintf(yaml, sizeof(yaml),
+		 "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+		 "  containers: [{name: web, image: \"%s\"}]\n", image);
+	image_keys_pod = pod = harness_yaml(yaml);
+	snprintf(img, sizeof(img), "%s", image);
+	memset(&item, 0, sizeof(item));
+	item.image = img;
+	item.v.status = st;
+	snprintf(item.v.reason, sizeof(item.v.reason), "%s", reason);
+	struct engine_input in = {
+	    .kind = "Pod", .operation = "CREATE", .namespace = "default", .name = "p",
+	    .username = "alice", .object = pod, .signatures = &res,
+	};
+	return harness_judge_as(cfg, &in);
+}
+
+static void test_image_signatures_image_keys_denial_names_the_keys(void **state)
+{
+	(void)state;
+	struct admitd_config *cfg = image_keys_config();
+	char want[512];
+	/* team-a's image signed by the release key: which keys it needed, and why */
+	const struct engine_verdict *v = image_keys_judge(
+	    cfg, "registry.corp.example/team-a/web:1", SIGVERIFY_REJECTED,
+	    "image \"registry.corp.example/team-a/web:1\" (sha256:" D64 "): 1 signature found, "
+	    "none by a configured key for this image: ...");
+	assert_false(v->allowed);
+	snprintf(want, sizeof(want),
+		 "none by a configured key for this image: ...; the image matches imageKeys[0] "
+		 "(registry.corp.example/team-a), so only its keys count: %s",
+		 harness_shared("conformance/cosign/cosign2.pub"));
+	if (!harness_has(v, "image-signatures", want)) {
+		harness_dump(v);
+		fail_msg("expected %s", want);
+	}
+	v = image_keys_judge(cfg, "ghcr.io/acme/tool:2", SIGVERIFY_UNSIGNED, "unsigned");
+	assert_true(harness_has(v, "image-signatures",
+				"unsigned; the image matches imageKeys[1] "
+				"(registry.corp.example/prod/special, ghcr.io/acme), so only its "
+				"keys count: "));
+	/* an image of images: the policy's keys */
+	v = image_keys_judge(cfg, "registry.corp.example/prod/web:1", SIGVERIFY_UNSIGNED,
+			     "unsigned");
+	snprintf(want, sizeof(want),
+		 "unsigned; the image matches images (registry.corp.example/prod), so only the "
+		 "policy's keys count: %s",
+		 harness_shared("conformance/cosign/cosign.pub"));
+	assert_true(harness_has(v, "image-signatures", want));
+	/* a registry failure is not about keys: nothing added */
+	v = image_keys_judge(cfg, "registry.corp.example/team-a/web:1", SIGVERIFY_UNREACHABLE,
+			     "down");
+	assert_true(harness_has(v, "image-signatures", "down; while the registry fails"));
+	assert_false(harness_has(v, "image-signatures", "imageKeys"));
+	v = image_keys_judge(cfg, "registry.corp.example/team-a/web:1", SIGVERIFY_SIGNED, "ok");
+	assert_true(v->allowed);
+	config_unref(cfg);
+
+	/* without imageKeys the message is as it was */
+	cfg = signatures_config("deny", "deny");
+	v = image_keys_judge(cfg, "registry.corp.example/prod/web:1", SIGVERIFY_UNSIGNED,
+			     "unsigned");
+	assert_false(v->allowed);
+	assert_false(harness_has(v, "image-signatures", "the image matches"));
+	config_unref(cfg);
+	json_decref(image_keys_pod);
+	image_keys_pod = NULL;
+}
+
+static void test_image_signatures_image_keys_errors_name_the_entry(void **state)
+{
+	(void)state;
+	const char *pub = harness_shared("conformance/cosign/cosign.pub");
+	char yaml[2048], want[512];
+#define SIG_CFG "registries: [{host: registry.corp.example}]\npolicies:\n  - id: image-signatures\n"
+	snprintf(yaml, sizeof(yaml),
+		 SIG_CFG "    imageKeys:\n      - {images: [a.example/x], keys: [\"%s\"]}\n"
+		 "      - {images: [b.example/y], keys: [\"%s\", /nonexistent/team-b.pub]}\n",
+		 pub, pub);
+	load_fails(yaml, "policy \"image-signatures\": imageKeys[1].keys[1]: "
+			 "/nonexistent/team-b.pub: cannot open");
+	snprintf(yaml, sizeof(yaml),
+		 SIG_CFG "    imageKeys:\n      - {images: [a.example/x, \"bad pattern\"], keys: [\"%s\"]}\n",
+		 pub);
+	load_fails(yaml, "imageKeys[0].images[1] \"bad pattern\": not an image pattern");
+	snprintf(yaml, sizeof(yaml), SIG_CFG "    imageKeys: [{images: [a.example/x]}]\n");
+	load_fails(yaml, "imageKeys[0].keys must list at least one PEM public key file");
+	snprintf(yaml, sizeof(yaml), SIG_CFG "    imageKeys: [{keys: [\"%s\"], images: []}]\n", pub);
+	load_fails(yaml, "imageKeys[0].images must list the images its keys verify");
+	snprintf(yaml, sizeof(yaml),
+		 SIG_CFG "    imageKeys: [{images: [a.example/x], keys: [\"%s\"], key: x}]\n", pub);
+	load_fails(yaml, "unknown key \"key\" in policies[0].imageKeys[0]");
+	char *errs = harness_config_errors(SIG_CFG "    imageKeys: []\n");
+	assert_non_null(strstr(errs, "\"images\" must list the images whose signatures are checked"));
+	free(errs);
+	/* keys go with images: alone, they would verify nothing */
+	snprintf(yaml, sizeof(yaml),
+		 SIG_CFG "    keys: [\"%s\"]\n    imageKeys: [{images: [a.example/x], keys: [\"%s\"]}]\n",
+		 pub, pub);
+	load_fails(yaml, "\"keys\" verify the images of \"images\", which lists none");
+	/* images still need keys when imageKeys is there */
+	snprintf(yaml, sizeof(yaml),
+		 SIG_CFG "    images: [c.example]\n    imageKeys: [{images: [a.example/x], keys: [\"%s\"]}]\n",
+		 pub);
+	load_fails(yaml, "\"keys\" must list at least one PEM public key file");
+	/* the top-level keys name their item too */
+	snprintf(yaml, sizeof(yaml), SIG_CFG "    images: [c.example]\n    keys: [\"%s\", /nonexistent/k.pub]\n", pub);
+	snprintf(want, sizeof(want), "keys[1]: /nonexistent/k.pub: cannot open");
+	load_fails(yaml, want);
+#undef SIG_CFG
+}
+
 /* ---- all at once ---- */
 
 static void test_all_modules_together(void **state)
@@ -1001,6 +1225,9 @@ int main(void)
 		cmocka_unit_test(test_forbidden_ports),
 		cmocka_unit_test(test_forbidden_ports_parameters),
 		cmocka_unit_test(test_image_signatures_on_registry_error),
+		cmocka_unit_test(test_image_signatures_image_keys_pick_the_first_match),
+		cmocka_unit_test(test_image_signatures_image_keys_denial_names_the_keys),
+		cmocka_unit_test(test_image_signatures_image_keys_errors_name_the_entry),
 		cmocka_unit_test(test_all_modules_together),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -314,6 +314,53 @@ static void test_bad_names_are_refused_before_any_request(void **state)
 	oci_close(c);
 }
 
+/* an endpoint is asked instead of the host; the host stays the registry's name */
+static void test_an_endpoint_is_asked_instead_of_the_host(void **state)
+{
+	(void)state;
+	struct oci_error err;
+	struct oci_config cfg = {.host = "Registry.Corp.Example"};
+	struct oci_client *c = oci_open(&cfg, &err);
+	assert_non_null(c);
+	assert_string_equal(oci_endpoint(c), "registry.corp.example");
+	assert_string_equal(oci_name(c), "registry.corp.example");
+	oci_close(c);
+	/* Docker Hub's API is elsewhere, unless an endpoint says where */
+	cfg.host = "docker.io";
+	c = oci_open(&cfg, &err);
+	assert_string_equal(oci_endpoint(c), "registry-1.docker.io");
+	assert_string_equal(oci_name(c), "docker.io");
+	oci_close(c);
+	cfg.endpoint = "Mirror.Corp.Example:5000";
+	c = oci_open(&cfg, &err);
+	assert_non_null(c);
+	assert_string_equal(oci_endpoint(c), "mirror.corp.example:5000");
+	assert_string_equal(oci_name(c), "mirror.corp.example:5000 (endpoint of docker.io)");
+	oci_close(c);
+	/* asked there, and named so: the discard port refuses the connection */
+	cfg = (struct oci_config){
+		.host = "registry.corp.example", .endpoint = "127.0.0.1:9", .insecure_http = true};
+	c = oci_open(&cfg, &err);
+	if (c == NULL)
+		fail_msg("%s", err.reason);
+	char digest[OCI_DIGEST_MAX];
+	assert_int_equal(oci_resolve(c, "a/b", "latest", oci_deadline_in(2000), digest, &err),
+			 OCI_UNREACHABLE);
+	assert_non_null(strstr(err.reason, "127.0.0.1:9 (endpoint of registry.corp.example): "
+					   "digest of a/b:latest: "));
+	oci_close(c);
+	/* plain HTTP is for a loopback endpoint, whatever the host */
+	cfg = (struct oci_config){
+		.host = "127.0.0.1:5000", .endpoint = "mirror.corp.example", .insecure_http = true};
+	assert_null(oci_open(&cfg, &err));
+	assert_non_null(strstr(err.reason, "registry mirror.corp.example (endpoint of "
+					   "127.0.0.1:5000): insecure_http is allowed for loopback "
+					   "hosts only"));
+	cfg = (struct oci_config){.host = "registry.corp.example", .endpoint = "mirror.example/v2"};
+	assert_null(oci_open(&cfg, &err));
+	assert_non_null(strstr(err.reason, "endpoint \"mirror.example/v2\" is not a host[:port]"));
+}
+
 static void test_deadlines_are_valid_timespecs_even_in_the_past(void **state)
 {
 	(void)state;
@@ -419,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_insecure_http_is_refused_for_a_remote_host),
 		cmocka_unit_test(test_bad_hosts_and_credentials_files_are_refused_at_open),
 		cmocka_unit_test(test_bad_names_are_refused_before_any_request),
+		cmocka_unit_test(test_an_endpoint_is_asked_instead_of_the_host),
 		cmocka_unit_test(test_deadlines_are_valid_timespecs_even_in_the_past),
 		cmocka_unit_test(test_link_next_as_registries_page_lists),
 		cmocka_unit_test(test_link_without_next_or_malformed),

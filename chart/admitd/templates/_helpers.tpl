@@ -188,11 +188,20 @@ in /, the directory) the chart mounts for it, from VALUE when MOUNTED.
 {{- $keysMounted := or $s.inline $s.keysConfigMap $s.keysSecret -}}
 {{- range $i, $p := ($cfg.policies | default list) -}}
 {{- if and (kindIs "map" $p) (eq (toString $p.id) "image-signatures") -}}
-{{- range $j, $k := ($p.keys | default list) -}}
-{{- $what := printf "config.policies[%d] (image-signatures) keys[%d]" $i $j -}}
+{{- /* keys, and each imageKeys entry's keys: [name, list] */ -}}
+{{- $lists := list (list (printf "config.policies[%d] (image-signatures) keys" $i) ($p.keys | default list)) -}}
+{{- range $e, $entry := ($p.imageKeys | default list) -}}
+{{- if kindIs "map" $entry -}}
+{{- $lists = append $lists (list (printf "config.policies[%d] (image-signatures) imageKeys[%d].keys" $i $e) ($entry.keys | default list)) -}}
+{{- end -}}
+{{- end -}}
+{{- range $l := $lists -}}
+{{- range $j, $k := (index $l 1) -}}
+{{- $what := printf "%s[%d]" (index $l 0) $j -}}
 {{- include "admitd.checkPath" (list $what $k "/etc/admitd/keys/" $keysMounted "signatures.keys") -}}
 {{- if and $s.inline (hasPrefix "/etc/admitd/keys/" (toString $k)) (not (hasKey $s.inline (base (toString $k)))) -}}
 {{- fail (printf "%s is %s, but signatures.keys.inline has no %s (it has %s)" $what $k (base (toString $k)) (keys $s.inline | sortAlpha | join ", ")) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
