@@ -14,6 +14,7 @@
 #include "cfgtypes.h"
 #include "engine.h"
 #include "fnv.h"
+#include "metrics.h"
 #include "settings.h"
 #include "workload.h"
 
@@ -279,6 +280,7 @@ int imgcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
 		if ((it->image = strdup(images[i])) == NULL)
 			return -1;
 		imgfacts_get(cfg->sigverify, images[i], imgcheck_now(), deadline, &it->facts);
+		metrics_image_facts((int)it->facts.status, it->facts.cached);
 		out->n++;
 	}
 	return 0;
@@ -322,6 +324,9 @@ bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 		}
 		out->n++;
 	}
+	/* counted once all are at hand: a partial peek is redone by a worker, which counts */
+	for (size_t i = 0; i < out->n; i++)
+		metrics_image_facts((int)out->items[i].facts.status, true);
 	return true;
 }
 

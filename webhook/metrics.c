@@ -4,6 +4,8 @@
  */
 #include "metrics.h"
 
+#include "imgfacts.h"
+
 #include <dirent.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -29,6 +31,8 @@ static atomic_int metrics_restart_required; /* server keys changed that only a r
 /* image signatures: verdicts by status and whether the cache gave them; registry requests */
 static _Atomic uint64_t metrics_sig[SIGVERIFY_NSTATUS][2];
 static _Atomic uint64_t metrics_sig_requests;
+/* image contents: facts read, by status and whether the cache gave them */
+static _Atomic uint64_t metrics_facts[IMGFACTS_NSTATUS][2];
 static time_t metrics_start;
 static __thread struct metrics_thread *metrics_self;
 
@@ -678,6 +682,25 @@ static void metrics_render_hosts(struct metrics_buf *b)
 	}
 }
 
+void metrics_image_facts(int status, bool cached)
+{
+	if (status >= 0 && status < IMGFACTS_NSTATUS)
+		atomic_fetch_add_explicit(&metrics_facts[status][cached], 1, memory_order_relaxed);
+}
+
+static void metrics_render_facts(struct metrics_buf *b)
+{
+	metrics_put(b, "# HELP admitd_image_facts_total Image configurations read for the "
+		       "image-contents policies, by result and whether the cache gave them.\n"
+		       "# TYPE admitd_image_facts_total counter\n");
+	for (int s = 0; s < IMGFACTS_NSTATUS; s++)
+		for (int c = 0; c < 2; c++)
+			metrics_put(
+				b, "admitd_image_facts_total{result=\"%s\",cached=\"%s\"} %llu\n",
+				imgfacts_status_name((enum imgfacts_status)s), c ? "true" : "false",
+				(unsigned long long)atomic_load(&metrics_facts[s][c]));
+}
+
 static void metrics_render_signatures(struct metrics_buf *b, const struct admitd_config *cfg)
 {
 	metrics_put(b, "# HELP admitd_signature_verdicts_total Image signature verdicts of the "
@@ -724,6 +747,7 @@ char *metrics_render(const struct admitd_config *cfg, size_t *len)
 	metrics_render_others(&b, nt, cfg);
 	metrics_render_signatures(&b, cfg);
 	metrics_render_hosts(&b);
+	metrics_render_facts(&b);
 	metrics_process(&b);
 	if (b.failed) {
 		free(b.p);

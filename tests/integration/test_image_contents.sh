@@ -10,7 +10,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/registry.sh"
 
 registry_install || { fail "cannot install docker-registry"; exit 1; }
-trap 'registry_stop; cleanup' EXIT
+HOSTILE_PID=
+trap 'registry_stop; kill $HOSTILE_PID 2>/dev/null; cleanup' EXIT
 make_certs
 registry_serve || { fail "docker-registry serves TLS on $REG"; exit 1; }
 CURL=(curl -sS --fail --max-time 30 --cacert "$CA")
@@ -43,14 +44,22 @@ if [ -n "$ROOT" ] && [ -n "$MULTI" ] && [ -n "$NOTJSON" ] && [ -n "$SECRET" ]; t
 	pass "images with each kind of user, port and env, and a multi-arch index, are in $REG"
 else fail "images with each kind of user, port and env, and a multi-arch index, are in $REG"; fi
 
+HPORT=$(free_port)
+python3 "$TOP/tests/integration/hostile_registry.py" "$HPORT" "$WORK/certs/tls.crt" \
+	"$WORK/certs/tls.key" "$WORK/hostile.log" >"$WORK/hostile.out" 2>&1 &
+HOSTILE_PID=$!
+for _ in $(seq 1 50); do grep -q ready "$WORK/hostile.out" 2>/dev/null && break; sleep 0.1; done
+
 cat >"$WORK/admitd.yaml" <<YAML
 podSecurity: {level: privileged}
 registries:
   - {host: "$REG", caFile: "$CA"}
+  - {host: "127.0.0.1:$HPORT", caFile: "$CA", timeoutSeconds: 2}
 policies:
   - id: image-runs-as-root
     action: deny
-    images: ["$REG/app"]
+    images: ["$REG/app", "127.0.0.1:$HPORT"]
+    timeoutSeconds: 3
   - id: image-exposed-ports
     action: deny
     images: ["$REG/app"]
@@ -153,6 +162,27 @@ if denied_with "(no digest): its tag could not be resolved to a digest" && denie
 	denied_with "onRegistryError: deny"; then
 	pass "an image the registry does not have: denied, fail closed"
 else fail "an image the registry does not have: denied, fail closed" "$(message)"; fi
+# a registry that never answers holds up only its own review, which fails closed in time
+review silent "{\"containers\":[{\"name\":\"c\",\"image\":\"127.0.0.1:$HPORT/silent:1\"}]}"
+(post "$WORK/silent.json"; echo "$BODY" >"$WORK/silent.out") &
+SILENT=$!
+sleep 0.3
+post "$WORK/user.json"
+if allowed && kill -0 $SILENT 2>/dev/null; then
+	pass "while a registry is silent, another review is answered (the event loop never waits)"
+else fail "while a registry is silent, another review is answered (the event loop never waits)"; fi
+wait $SILENT
+BODY=$(cat "$WORK/silent.out")
+if denied_with "127.0.0.1:$HPORT/silent:1" && denied_with "(timeout)"; then
+	pass "the silent registry's review is denied when its time runs out, saying so"
+else fail "the silent registry's review is denied when its time runs out, saying so" "$(message)"; fi
+M=$(curl -s --max-time 5 --cacert "$CA" "$BASE/metrics")
+metric() { awk -v k="$1" '$1 == k {print $2}' <<<"$M"; }
+if [ "$(metric 'admitd_image_facts_total{result="ok",cached="false"}')" -ge 5 ] &&
+	[ "$(metric 'admitd_image_facts_total{result="ok",cached="true"}')" -ge 1 ] &&
+	[ "$(metric 'admitd_image_facts_total{result="malformed",cached="false"}')" -ge 1 ]; then
+	pass "metrics: image facts read by workers and from the cache are counted, by result"
+else fail "metrics: image facts read by workers and from the cache are counted, by result" "$(grep image_facts <<<"$M")"; fi
 rss=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
 if [ "${ADMITD_ASAN:-}" != 1 ]; then
 	check "the 50 MB configuration was never read: peak RSS ${rss} KB < 60 MB" [ "${rss:-999999}" -lt 61440 ]
