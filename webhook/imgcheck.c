@@ -14,6 +14,7 @@
 #include "cfgtypes.h"
 #include "engine.h"
 #include "fnv.h"
+#include "imagelist.h"
 #include "metrics.h"
 #include "settings.h"
 #include "workload.h"
@@ -211,21 +212,6 @@ static bool imgcheck_wanted_any(const struct admitd_config *cfg, struct arena *a
 	return wanted;
 }
 
-static int imgcheck_add(char ***list, size_t *n, const char *image)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*list)[i], image) == 0)
-			return 0;
-	char **more = realloc(*list, (*n + 1) * sizeof(*more));
-	if (more == NULL)
-		return -1;
-	*list = more;
-	if ((more[*n] = strdup(image)) == NULL)
-		return -1;
-	(*n)++;
-	return 0;
-}
-
 size_t imgcheck_images(const struct admitd_config *cfg, const struct engine_input *in,
 		       struct arena *a, char ***out)
 {
@@ -243,7 +229,7 @@ size_t imgcheck_images(const struct admitd_config *cfg, const struct engine_inpu
 	/* containers only: an image volume's configuration is never run */
 	for (size_t i = 0; i < pod.ncontainers; i++) {
 		const char *image = pod.containers[i].image;
-		if (imgcheck_wanted_any(cfg, a, image) && imgcheck_add(out, &n, image) < 0)
+		if (imgcheck_wanted_any(cfg, a, image) && imagelist_add(out, &n, image) < 0)
 			break; /* what could not be listed fails closed in the checks */
 	}
 	return n;
@@ -251,16 +237,7 @@ size_t imgcheck_images(const struct admitd_config *cfg, const struct engine_inpu
 
 void imgcheck_images_free(char **images, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(images[i]);
-	free(images);
-}
-
-static double imgcheck_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	imagelist_free(images, n);
 }
 
 static int imgcheck_alloc(struct imgcheck_results *out, size_t n)
@@ -279,7 +256,7 @@ int imgcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
 		struct imgcheck_item *it = &out->items[out->n];
 		if ((it->image = strdup(images[i])) == NULL)
 			return -1;
-		imgfacts_get(cfg->sigverify, images[i], imgcheck_now(), deadline, &it->facts);
+		imgfacts_get(cfg->sigverify, images[i], imagelist_now(), deadline, &it->facts);
 		metrics_image_facts((int)it->facts.status, it->facts.cached);
 		out->n++;
 	}
@@ -291,7 +268,7 @@ bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 {
 	if (cfg->sigverify == NULL || imgcheck_alloc(out, n) < 0)
 		return false;
-	double now = imgcheck_now();
+	double now = imagelist_now();
 	unsigned long gen = sigverify_generation(cfg->sigverify);
 	imgcheck_calls++;
 	for (size_t i = 0; i < n; i++) {

@@ -14,6 +14,7 @@
 #include "cfgtypes.h"
 #include "engine.h"
 #include "fnv.h"
+#include "imagelist.h"
 #include "metrics.h"
 #include "settings.h"
 #include "workload.h"
@@ -123,21 +124,6 @@ static bool sigcheck_wanted_memo(const struct admitd_config *cfg, const struct s
 	return rule != NULL;
 }
 
-static int sigcheck_add(char ***list, size_t *n, const char *image)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*list)[i], image) == 0)
-			return 0;
-	char **more = realloc(*list, (*n + 1) * sizeof(*more));
-	if (more == NULL)
-		return -1;
-	*list = more;
-	if ((more[*n] = strdup(image)) == NULL)
-		return -1;
-	(*n)++;
-	return 0;
-}
-
 size_t sigcheck_images(const struct admitd_config *cfg, const struct engine_input *in,
 		       struct arena *a, char ***out)
 {
@@ -153,12 +139,12 @@ size_t sigcheck_images(const struct admitd_config *cfg, const struct engine_inpu
 	for (size_t i = 0; i < pod.ncontainers; i++) {
 		const char *image =
 			json_string_value(json_object_get(pod.containers[i].json, "image"));
-		if (sigcheck_wanted_memo(cfg, p, a, image) && sigcheck_add(out, &n, image) < 0)
+		if (sigcheck_wanted_memo(cfg, p, a, image) && imagelist_add(out, &n, image) < 0)
 			goto nomem;
 	}
 	for (size_t i = 0; i < pod.nimage_volumes; i++) {
 		const char *image = json_string_value(pod.image_volumes[i].reference);
-		if (sigcheck_wanted_memo(cfg, p, a, image) && sigcheck_add(out, &n, image) < 0)
+		if (sigcheck_wanted_memo(cfg, p, a, image) && imagelist_add(out, &n, image) < 0)
 			goto nomem;
 	}
 	return n;
@@ -169,16 +155,7 @@ nomem:
 
 void sigcheck_images_free(char **images, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(images[i]);
-	free(images);
-}
-
-static double sigcheck_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	imagelist_free(images, n);
 }
 
 static int sigcheck_alloc(struct sigcheck_results *out, size_t n)
@@ -201,7 +178,7 @@ int sigcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
 			continue; /* not the policy's: it judges the image without a verdict */
 		if ((it->image = strdup(images[i])) == NULL)
 			return -1;
-		sigverify_image(cfg->sigverify, &rule->verify, images[i], sigcheck_now(), deadline,
+		sigverify_image(cfg->sigverify, &rule->verify, images[i], imagelist_now(), deadline,
 				&it->v);
 		metrics_signature((int)it->v.status, it->v.cached, it->v.requests);
 		out->n++;
@@ -215,7 +192,7 @@ bool sigcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 	const struct sigcheck_policy *p = sigcheck_policy(cfg);
 	if (p == NULL || sigcheck_alloc(out, n) < 0)
 		return false;
-	double now = sigcheck_now();
+	double now = imagelist_now();
 	unsigned long gen = sigverify_generation(cfg->sigverify);
 	unsigned memo_hits = 0;
 	for (size_t i = 0; i < n; i++) {
