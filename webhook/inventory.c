@@ -515,6 +515,11 @@ static void inv_merge_running(json_t *into, const json_t *pod)
 	}
 }
 
+static int inv_cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void inv_count(json_t *obj, const char *key)
 {
 	json_t *c = json_object_get(obj, key);
@@ -634,7 +639,7 @@ static json_t *inv_build(struct audit_run *run, json_t **index)
 	const char *key;
 	json_t *e;
 	json_object_foreach(idx, key, e) keys[k++] = key;
-	qsort(keys, nk, sizeof(*keys), (int (*)(const void *, const void *))strcmp);
+	qsort(keys, nk, sizeof(*keys), inv_cmp_key);
 	json_t *list = json_array(), *namespaces = json_object(), *cluster = inv_counts();
 	for (k = 0; k < nk; k++) {
 		e = json_object_get(idx, keys[k]);
@@ -770,12 +775,13 @@ static int inv_drift_reports(struct audit_run *run, const struct audit_format *f
 		for (unsigned c = 0; c < DRIFT_NCLASSES; c++)
 			if (strcmp(drift_class_names[c], inv_cstr(d, "class")) == 0)
 				cls = c;
-		json_t *v = json_pack("{s:s,s:s,s:O,s:s}", "policy", inv_cstr(d, "class"), "action",
-				      (fail_on & (1u << cls)) ? "deny" : "audit", "container",
-				      json_object_get(d, "container"), "message",
+		const json_t *container = json_object_get(d, "container");
+		json_t *v = json_pack("{s:s,s:s,s:s}", "policy", inv_cstr(d, "class"), "action",
+				      (fail_on & (1u << cls)) ? "deny" : "audit", "message",
 				      inv_cstr(d, "message"));
-		if (json_object_get(v, "container") == NULL)
-			json_object_set_new(v, "container", json_null());
+		json_object_set_new(v, "container",
+				    container != NULL ? json_incref((json_t *)container)
+						      : json_null());
 		json_t *res = json_pack("{s:s,s:s,s:s,s:[o],s:s}", "kind", inv_cstr(d, "kind"),
 					"namespace", inv_cstr(d, "namespace"), "name",
 					inv_cstr(d, "name"), "violations", v, "reportSource",
