@@ -91,6 +91,26 @@ static const char *dr_check_entry(const json_t *e)
 		    (caps != NULL && !json_is_array(caps)))
 			return "has container ports or capabilities that are not a list";
 	}
+	/* names are unique in a pod and a namespace: drift matches by them */
+	size_t j;
+	const json_t *o;
+	json_array_foreach(json_object_get(e, "containers"), k, c)
+	{
+		json_array_foreach(json_object_get(e, "containers"), j, o)
+		{
+			if (j < k && strcmp(dr_str(o, "list"), dr_str(c, "list")) == 0 &&
+			    strcmp(dr_str(o, "name"), dr_str(c, "name")) == 0)
+				return "names a container twice";
+		}
+	}
+	json_array_foreach(json_object_get(e, "services"), k, c)
+	{
+		json_array_foreach(json_object_get(e, "services"), j, o)
+		{
+			if (j < k && strcmp(dr_str(o, "name"), dr_str(c, "name")) == 0)
+				return "names a Service twice";
+		}
+	}
 	const json_t *np = json_object_get(e, "networkPolicies");
 	if (np != NULL && !json_is_object(np))
 		return "has networkPolicies that is not an object";
