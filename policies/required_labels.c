@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "selector.h"
 
 struct required_labels_label {
 	char *key;
@@ -266,6 +267,19 @@ static int required_labels_check(struct policy_ctx *ctx)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * The configured label keys, in configuration order: what `admitd
+ * inventory` reports as a workload's segmentation labels.
+ */
+size_t required_labels_keys(const void *state, const char **keys, size_t max)
+{
+	const struct required_labels_state *st = state;
+	size_t n = 0;
+	for (size_t i = 0; st != NULL && i < st->nrules && n < max; i++)
+		keys[n++] = st->rules[i].key;
+	return n;
 }
 
 const struct policy_desc policy_required_labels = {

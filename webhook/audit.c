@@ -136,7 +136,7 @@ static const char *audit_str(const json_t *obj, const char *path)
 
 /* ---- identities: 64-bit FNV-1a, enough to tell 10^6 objects apart ---- */
 
-static uint64_t audit_hash(const char *a, const char *b, const char *c)
+uint64_t audit_hash(const char *a, const char *b, const char *c)
 {
 	static const unsigned char sep = 0xff; /* a separator no string holds */
 	uint64_t h = FNV_OFFSET;
@@ -147,7 +147,7 @@ static uint64_t audit_hash(const char *a, const char *b, const char *c)
 }
 
 /* splitmix64's finaliser: sums of mixed hashes are order-free and still spread */
-static uint64_t audit_mix(uint64_t x)
+uint64_t audit_mix(uint64_t x)
 {
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ull;
@@ -165,7 +165,7 @@ static uint64_t audit_mix(uint64_t x)
  * stand, so that a document can name the template it came from (libyaml
  * does not report comments).
  */
-static bool audit_scan(FILE *f, struct audit_file *af)
+static bool audit_scan(FILE *f, struct audit_file *af, const char *const *words)
 {
 	static const char word[] = "NetworkPolicy", helm[] = "# Source: ";
 	char *line = NULL;
@@ -177,6 +177,8 @@ static bool audit_scan(FILE *f, struct audit_file *af)
 		lineno++;
 		if (!netpol && memmem(line, (size_t)n, word, sizeof(word) - 1) != NULL)
 			netpol = true;
+		for (size_t w = 0; !netpol && words != NULL && words[w] != NULL; w++)
+			netpol = memmem(line, (size_t)n, words[w], strlen(words[w])) != NULL;
 		bool source = strncmp(line, helm, sizeof(helm) - 1) == 0;
 		/* a separator matters only as the end of a source's documents */
 		if (!source && (strncmp(line, "---", 3) != 0 || af->nmarks == 0 ||
@@ -214,7 +216,7 @@ static const char *audit_template(const struct audit_file *af, int line)
 }
 
 /* The namespace an object is judged in: its own, else --namespace. */
-static const char *audit_namespace(const struct audit_run *run, const json_t *obj)
+const char *audit_namespace(const struct audit_run *run, const json_t *obj)
 {
 	const char *ns = audit_str(obj, "metadata.namespace");
 	return ns != NULL && ns[0] != '\0' ? ns : run->default_ns;
@@ -288,6 +290,57 @@ static int audit_spill(struct audit_run *run, struct audit_rec *r, const json_t 
 	return rc;
 }
 
+struct audit_rec *audit_rec_new(struct audit_run *run, const char *source, int line)
+{
+	if (run->nrecs == run->caprecs) {
+		size_t cap = run->caprecs ? run->caprecs * 2 : 1024;
+		struct audit_rec *n = realloc(run->recs, cap * sizeof(*n));
+		if (n == NULL) {
+			audit_add_error(run, source, line, "out of memory");
+			return NULL;
+		}
+		run->recs = n;
+		run->caprecs = cap;
+	}
+	struct audit_rec *r = &run->recs[run->nrecs];
+	memset(r, 0, sizeof(*r));
+	return r;
+}
+
+void audit_rec_identify(struct audit_run *run, struct audit_rec *r, const json_t *obj,
+			const char *kind, json_t *res)
+{
+	const char *ns = audit_namespace(run, obj);
+	/* its controller, for folding and for naming it when it is not folded */
+	size_t i;
+	const json_t *ref;
+	json_array_foreach(jp_get(obj, "metadata.ownerReferences"), i, ref)
+	{
+		if (!json_is_true(json_object_get(ref, "controller")))
+			continue;
+		const char *ok = audit_str(ref, "kind"), *on = audit_str(ref, "name");
+		if (res != NULL)
+			json_object_set_new(
+				res, "owner",
+				json_pack("{s:s,s:s}", "kind", ok ? ok : "", "name", on ? on : ""));
+		r->owner = audit_hash(ns, ok, on);
+		break;
+	}
+	r->id = audit_hash(ns, kind, audit_str(obj, "metadata.name"));
+	if (strcmp(kind, "Pod") == 0)
+		r->flags |= AUDIT_REC_POD;
+	r->ns = audit_intern_ns(run, ns);
+}
+
+void audit_rec_keep(struct audit_run *run, struct audit_rec *r, const json_t *res,
+		    const char *source, int line)
+{
+	if (res == NULL || audit_spill(run, r, res) < 0)
+		audit_add_error(run, source, line, "cannot keep the result: %s", strerror(errno));
+	else
+		run->nrecs++;
+}
+
 /*
  * The violation's key (violation_key) as it would read on the pod: a
  * message names the field where the object has it, `spec.template.spec.
@@ -348,21 +401,13 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 	engine_evaluate(run->cfg, &in, a, &v);
 	const char *tmpl = kd->template_path;
 
-	if (run->nrecs == run->caprecs) {
-		size_t cap = run->caprecs ? run->caprecs * 2 : 1024;
-		struct audit_rec *n = realloc(run->recs, cap * sizeof(*n));
-		if (n == NULL) {
-			audit_add_error(run, source, line, "out of memory");
-			sigcheck_results_free(&sig);
-			imgcheck_results_free(&contents);
-			arena_reset(a);
-			return;
-		}
-		run->recs = n;
-		run->caprecs = cap;
+	struct audit_rec *r = audit_rec_new(run, source, line);
+	if (r == NULL) {
+		sigcheck_results_free(&sig);
+		imgcheck_results_free(&contents);
+		arena_reset(a);
+		return;
 	}
-	struct audit_rec *r = &run->recs[run->nrecs];
-	memset(r, 0, sizeof(*r));
 	json_t *viol = json_array();
 	for (const struct violation *x = v.violations; x != NULL; x = x->next) {
 		json_t *vj = json_pack("{s:s,s:s,s:o,s:s}", "policy", x->policy->id, "action",
@@ -424,31 +469,11 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 	}
 	if (exemptions != NULL)
 		json_object_set_new(res, "exemptions", exemptions);
-	/* its controller, for folding and for naming it when it is not folded */
-	size_t i;
-	const json_t *ref;
-	json_array_foreach(jp_get(obj, "metadata.ownerReferences"), i, ref)
-	{
-		if (!json_is_true(json_object_get(ref, "controller")))
-			continue;
-		const char *ok = audit_str(ref, "kind"), *on = audit_str(ref, "name");
-		json_object_set_new(
-			res, "owner",
-			json_pack("{s:s,s:s}", "kind", ok ? ok : "", "name", on ? on : ""));
-		r->owner = audit_hash(ns, ok, on);
-		break;
-	}
-	r->id = audit_hash(ns, kind, name);
-	if (strcmp(kind, "Pod") == 0)
-		r->flags |= AUDIT_REC_POD;
-	r->ns = audit_intern_ns(run, ns);
+	audit_rec_identify(run, r, obj, kind, res);
 	audit_widen(run, 0, ns);
 	audit_widen(run, 1, kind);
 	audit_widen(run, 2, name);
-	if (res == NULL || audit_spill(run, r, res) < 0)
-		audit_add_error(run, source, line, "cannot keep the result: %s", strerror(errno));
-	else
-		run->nrecs++;
+	audit_rec_keep(run, r, res, source, line);
 	json_decref(res);
 	sigcheck_results_free(&sig);
 	imgcheck_results_free(&contents);
@@ -487,8 +512,11 @@ static void audit_take(struct audit_run *run, int pass, const char *source, int 
 			audit_keep_netpol(run, obj);
 		return;
 	}
-	if (pass == 1)
+	if (pass == 1) {
+		if (run->hooks != NULL && run->hooks->keep != NULL)
+			run->hooks->keep(run, obj, kind);
 		return;
+	}
 	/* by API group too, as the webhook: an example.com/v1 Deployment is a CRD */
 	char group[256];
 	const char *g = NULL;
@@ -502,7 +530,10 @@ static void audit_take(struct audit_run *run, int pass, const char *source, int 
 		audit_count_skipped(run, kind, av, kinds_named(run->cfg, kind));
 		return;
 	}
-	audit_judge(run, source, line, obj, kd);
+	if (run->hooks != NULL && run->hooks->judge != NULL)
+		run->hooks->judge(run, source, line, obj, kd);
+	else
+		audit_judge(run, source, line, obj, kd);
 }
 
 /* JSON when it begins like JSON: for the error message only, both are read alike */
@@ -554,7 +585,8 @@ void audit_read_files(struct audit_run *run)
 				continue;
 			}
 			run->reading = &run->files[i];
-			if (pass == 2 || audit_scan(f, &run->files[i]))
+			if (pass == 2 ||
+			    audit_scan(f, &run->files[i], run->hooks ? run->hooks->words : NULL))
 				audit_read_stream(run, pass, name, f);
 			run->reading = NULL;
 			fclose(f);
@@ -679,6 +711,7 @@ static const struct kind_desc audit_netpol_kind = {
 
 struct audit_page {
 	struct audit_run *run;
+	int pass; /* 1: kept before any workload is judged */
 	const struct kind_desc *kind;
 	const char *api_version;
 	char source[128];
@@ -697,7 +730,7 @@ static int audit_take_page(json_t *items, void *arg)
 		/* list items carry neither kind nor apiVersion */
 		json_object_set_new(item, "kind", json_string(pg->kind->kind));
 		json_object_set_new(item, "apiVersion", json_string(pg->api_version));
-		audit_take(pg->run, netpol ? 1 : 2, pg->source, 0, item, NULL);
+		audit_take(pg->run, pg->pass, pg->source, 0, item, NULL);
 	}
 	if (netpol)
 		pg->run->saw_netpols = true; /* listed: even none at all is knowledge */
@@ -705,7 +738,7 @@ static int audit_take_page(json_t *items, void *arg)
 }
 
 /* Lists one kind, its newest served version first. Returns 0, or -1 when fatal. */
-static int audit_list_kind(struct audit_run *run, const struct kind_desc *k)
+static int audit_list_kind(struct audit_run *run, const struct kind_desc *k, int pass)
 {
 	struct cluster *c = run->cluster;
 	char path[256], api_version[128];
@@ -713,7 +746,8 @@ static int audit_list_kind(struct audit_run *run, const struct kind_desc *k)
 	for (size_t v = 0; k->versions[v] != NULL && st == CLUSTER_NOT_FOUND; v++) {
 		kinds_paths(k, k->versions[v], path, sizeof(path), api_version,
 			    sizeof(api_version));
-		struct audit_page pg = {.run = run, .kind = k, .api_version = api_version};
+		struct audit_page pg = {
+			.run = run, .pass = pass, .kind = k, .api_version = api_version};
 		snprintf(pg.source, sizeof(pg.source), "cluster:%s", k->kind);
 		st = cluster_list(c, path, audit_take_page, &pg);
 	}
@@ -745,13 +779,16 @@ int audit_cluster(struct audit_run *run, const char *kubeconfig)
 		fprintf(stderr, "admitd audit: %s\n", why);
 		return -1;
 	}
-	if (audit_list_kind(run, &audit_netpol_kind) < 0)
+	if (audit_list_kind(run, &audit_netpol_kind, 1) < 0)
 		return -1;
+	for (size_t i = 0; run->hooks != NULL && i < run->hooks->nkinds; i++)
+		if (audit_list_kind(run, run->hooks->kinds[i], 1) < 0)
+			return -1;
 	for (size_t i = 0; i < kinds_count; i++)
-		if (audit_list_kind(run, &kinds_table[i]) < 0)
+		if (audit_list_kind(run, &kinds_table[i], 2) < 0)
 			return -1;
 	for (size_t i = 0; i < run->cfg->nworkloads; i++)
-		if (audit_list_kind(run, &run->cfg->workloads[i]) < 0)
+		if (audit_list_kind(run, &run->cfg->workloads[i], 2) < 0)
 			return -1;
 	return 0;
 }
@@ -785,7 +822,7 @@ static int audit_cmp_key(const void *key, const void *elem)
  * found by binary search in a sorted permutation: 4 bytes an object, no
  * hash table. Returns 0, or -1 when out of memory.
  */
-static int audit_fold(struct audit_run *run, uint32_t *top, uint32_t *pods)
+int audit_fold(struct audit_run *run, uint32_t *top, uint32_t *pods)
 {
 	size_t n = run->nrecs;
 	uint32_t *by_id = malloc((n ? n : 1) * sizeof(*by_id));
@@ -816,7 +853,7 @@ static int audit_fold(struct audit_run *run, uint32_t *top, uint32_t *pods)
 }
 
 /* The entry's result as spilled, with what folding adds. NULL on a read error. */
-static json_t *audit_load_entry(struct audit_run *run, size_t i, uint32_t pods)
+json_t *audit_load_entry(struct audit_run *run, size_t i, uint32_t pods)
 {
 	uint64_t off = run->recs[i].off;
 	uint64_t end = i + 1 < run->nrecs ? run->recs[i + 1].off : run->spill_end;

@@ -55,10 +55,33 @@ struct audit_rec {
 #define AUDIT_REC_FAILS 2u /* has a violation whose action is in --fail-on */
 #define AUDIT_REC_DENY  4u /* would be denied */
 
+struct audit_run;
+struct kind_desc;
+
+/*
+ * A command that reads its input as audit does (the same files, passes,
+ * cluster paging, records and folding) but makes something else of each
+ * workload: `admitd inventory`. NULL members keep audit's behaviour.
+ */
+struct audit_hooks {
+	/* pass 1 also reads a file that mentions one of these (NULL-terminated) */
+	const char *const *words;
+	/* --cluster: also listed before any workload, their objects going to keep */
+	const struct kind_desc *const *kinds;
+	size_t nkinds;
+	/* pass 1: an object that is neither a NetworkPolicy nor a judged kind */
+	void (*keep)(struct audit_run *run, json_t *obj, const char *kind);
+	/* pass 2: a workload, instead of judging it */
+	void (*judge)(struct audit_run *run, const char *source, int line, const json_t *obj,
+		      const struct kind_desc *kd);
+	void *arg;
+};
+
 struct audit_run {
 	const struct admitd_config *cfg;
-	const char *default_ns; /* --namespace: for objects without one */
-	unsigned fail_on;       /* bit per enum policy_action that makes exit 1 */
+	const struct audit_hooks *hooks; /* NULL: audit itself */
+	const char *default_ns;          /* --namespace: for objects without one */
+	unsigned fail_on;                /* bit per enum policy_action that makes exit 1 */
 	struct arena *arena;
 	json_t *netpols;    /* namespace -> [NetworkPolicy] */
 	json_t *no_netpols; /* an empty list: "this namespace has none" */
@@ -155,6 +178,34 @@ struct audit_out {
  * error or a report that could not be stored.
  */
 int audit_report(struct audit_run *run, const struct audit_format *fmt, FILE *out);
+
+/* ---- for the commands that read through audit_hooks ---- */
+
+/* The namespace an object is judged in: its own, else --namespace (NULL: none). */
+const char *audit_namespace(const struct audit_run *run, const json_t *obj);
+/* 64-bit FNV-1a of three strings (NULL as ""), never 0: an object's identity. */
+uint64_t audit_hash(const char *a, const char *b, const char *c);
+/* A mix of a hash whose sums are order-free digests. */
+uint64_t audit_mix(uint64_t x);
+/* The next record, zeroed, or NULL when out of memory (said as an input error). */
+struct audit_rec *audit_rec_new(struct audit_run *run, const char *source, int line);
+/*
+ * Fills r's identity (id, owner, ns, the Pod flag) from obj and names its
+ * controller in res ("owner"), as audit reports it.
+ */
+void audit_rec_identify(struct audit_run *run, struct audit_rec *r, const json_t *obj,
+			const char *kind, json_t *res);
+/* Spills res as r's result and keeps r (audit_rec_new's). */
+void audit_rec_keep(struct audit_run *run, struct audit_rec *r, const json_t *res,
+		    const char *source, int line);
+/*
+ * Folds owned objects into their controllers where their `findings` are
+ * equal: top[i] is the entry record i is reported under, pods[i] the pods
+ * folded into entry i. Returns 0, or -1 when out of memory.
+ */
+int audit_fold(struct audit_run *run, uint32_t *top, uint32_t *pods);
+/* Record i's result as spilled (podsAffected added when pods > 0); NULL on a read error. */
+json_t *audit_load_entry(struct audit_run *run, size_t i, uint32_t pods);
 
 /* `admitd audit` */
 int audit_main(int argc, char **argv);

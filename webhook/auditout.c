@@ -439,12 +439,14 @@ static void report_entry(struct audit_out *o, const json_t *r)
 					    json_sprintf("%lld", out_int(r, "podsAffected")));
 		if (json_is_string(json_object_get(r, "template")))
 			json_object_set(props, "template", json_object_get(r, "template"));
+		/* drift (inventory --baseline) names itself admitd-drift */
+		const char *tool = out_str(r, "reportSource", "admitd");
 		json_t *res = json_pack(
-			"{s:s,s:O,s:s,s:O,s:s,s:b,s:s,s:[O],s:o,s:{s:I,s:i}}", "source", "admitd",
+			"{s:s,s:O,s:s,s:O,s:s,s:b,s:s,s:[O],s:o,s:{s:I,s:i}}", "source", tool,
 			"policy", json_object_get(v, "policy"), "result", word, "message",
 			json_object_get(v, "message"), "severity", report_severity(action),
-			"scored", 1, "category", "admitd", "resources", resource, "properties",
-			props, "timestamp", "seconds", (json_int_t)st->now, "nanos", 0);
+			"scored", 1, "category", tool, "resources", resource, "properties", props,
+			"timestamp", "seconds", (json_int_t)st->now, "nanos", 0);
 		report_add(o, res, word);
 	}
 	json_decref(resource);

@@ -12,6 +12,7 @@
 
 #include "../policies/registry.h"
 #include "audit.h"
+#include "inventory.h"
 #include "cfgkeys.h"
 #include "config.h"
 #include "decision.h"
@@ -348,6 +349,9 @@ static const struct command commands[] = {
 	{"serve", "run the admission webhook over HTTPS", cmd_serve},
 	{"audit", "judge existing workloads (files or a cluster) and report what would be denied",
 	 audit_main},
+	{"inventory",
+	 "list workloads, images, ports, privileges and exposure; drift from a baseline",
+	 inventory_main},
 	{"test", "run policy test suites (YAML cases with expected verdicts)", suite_main},
 	{"check-config", "validate a configuration file without starting anything",
 	 cmd_check_config},

@@ -21,7 +21,7 @@ TOP=$(cd "$here/../.." && pwd)
 BUILD=$TOP/build/fuzz
 : "${RESULTS:=/dev/null}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_review fuzz_config fuzz_rules fuzz_image fuzz_yaml fuzz_cosign fuzz_oci fuzz_ocimf)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_review fuzz_config fuzz_rules fuzz_image fuzz_yaml fuzz_cosign fuzz_oci fuzz_ocimf fuzz_baseline)
 CLANG=${CLANG:-clang}
 NICE=${FUZZ_NICE:-nice -n 10}
 

@@ -28,7 +28,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$TOP/build/fuzz/corpus}
 SHARED=${ADMITD_SHARED:-$TOP/../shared}
-mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml,fuzz_cosign,fuzz_oci,fuzz_ocimf}
+mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml,fuzz_cosign,fuzz_oci,fuzz_ocimf,fuzz_baseline}
 
 python3 - "$TOP" "$OUT" "$SHARED" <<'PY'
 import glob, hashlib, json, os, sys
@@ -368,6 +368,22 @@ ocimf(0, {"architecture": "amd64", "os": "linux", "config": {
 ocimf(0, {"architecture": "arm64", "os": "linux"})
 ocimf(0, {"p": [{"platform": "linux/amd64", "os": "linux", "arch": "amd64", "user": None,
                  "ports": ["22/tcp"], "env": ["PATH=/bin", "A=b"]}]})
+
+# ---- fuzz_baseline ----
+W = {"kind": "Deployment", "namespace": "shop", "name": "web",
+     "containers": [{"list": "containers", "name": "c", "image": "nginx:1.25", "registry": "docker.io",
+                     "repository": "library/nginx", "tag": "1.25", "digest": D1, "privileged": True,
+                     "capabilities": ["NET_ADMIN"], "ports": [{"containerPort": 80, "hostPort": 80,
+                                                              "protocol": "TCP"}]}],
+     "hostNamespaces": {"hostNetwork": True}, "volumes": [{"name": "r", "type": "hostPath", "path": "/"}],
+     "networkPolicies": {"ingress": ["a"], "egress": []},
+     "services": [{"name": "s", "type": "NodePort", "external": True,
+                   "ports": [{"port": 80, "protocol": "TCP"}]}]}
+put("fuzz_baseline", json.dumps({"workloads": [W]}))
+put("fuzz_baseline", json.dumps({"workloads": [W, dict(W, name="other", namespace="ops")]}))
+put("fuzz_baseline", json.dumps({"workloads": []}))
+for p in sorted(glob.glob(os.path.join(top, "tests/data/inventory/*.json"))):
+    put("fuzz_baseline", read(p))
 
 for t in sorted(counts):
     print("seed.sh: %-12s %4d seeds" % (t, counts[t]))

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# admitd inventory over files: every entry field, stable json (twice, and
+# with the input reordered), and drift from a baseline by class and exit
+# status. Services, NetworkPolicies and the ServiceAccount come after the
+# workloads they concern (network.yaml is named after workloads.yaml).
+source "$(dirname "$0")/lib.sh"
+I=$DATA/inventory
+CFG=$I/config.yaml
+inv() { "$ADMITD" inventory --config "$CFG" "$@"; }
+q() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+W='[w for w in d["workloads"] if w["name"]=="%s"][0]'
+web=$(printf "$W" web); agent=$(printf "$W" agent); debug=$(printf "$W" debug)
+
+inv --output json "$I/workloads.yaml" "$I/network.yaml" > "$WORK/base.json"; rc=$?
+check "inventory over files exits 0" [ "$rc" = 0 ]
+B=$WORK/base.json
+check "the Deployment's ReplicaSet and pod fold into it" \
+	[ "$(q "$B" '",".join(sorted(w["kind"]+"/"+w["name"] for w in d["workloads"]))')" = "DaemonSet/agent,Deployment/web,Pod/debug" ]
+check "container: image as written, registry, repository, tag" \
+	[ "$(q "$B" "[(c['image'],c['registry'],c['repository'],c['tag']) for c in $web['containers']][0]")" = "('nginx:1.25', 'docker.io', 'library/nginx', '1.25')" ]
+check "container: digest from the reference" \
+	[ "$(q "$B" "$web['containers'][1]['digest']")" = "sha256:$(printf '1%.0s' {1..64})" ]
+check "container: digest from a folded pod's status imageID" \
+	[ "$(q "$B" "$web['containers'][0]['digest']")" = "sha256:$(printf 'a%.0s' {1..64})" ]
+check "init containers are listed" [ "$(q "$B" "$web['containers'][1]['list']")" = initContainers ]
+check "container ports and hostPorts" \
+	[ "$(q "$B" "$agent['containers'][0]['ports']")" = "[{'containerPort': 9100, 'hostPort': 9100, 'protocol': 'TCP'}]" ]
+check "host namespaces" [ "$(q "$B" "$agent['hostNamespaces']['hostNetwork']")" = True ]
+check "added capabilities" [ "$(q "$B" "$web['containers'][0]['capabilities']")" = "['NET_BIND_SERVICE']" ]
+check "privileged" [ "$(q "$B" "$web['containers'][0]['privileged']")" = False ]
+check "effective user: the pod's runAsNonRoot" [ "$(q "$B" "$web['containers'][0]['user']")" = non-root ]
+check "effective user: the container's runAsUser 0 over the pod's" [ "$(q "$B" "$web['containers'][1]['user']")" = root ]
+check "effective user: unspecified" [ "$(q "$B" "$debug['containers'][0]['user']")" = "image default" ]
+check "hostPath volumes are listed, configMap not" \
+	[ "$(q "$B" "$agent['volumes']")" = "[{'name': 'root', 'path': '/', 'type': 'hostPath'}]" ]
+check "service account and its token: the SA (later in the input) says no" \
+	[ "$(q "$B" "($web['serviceAccount']['name'],$web['serviceAccount']['tokenMounted'],$web['serviceAccount']['tokenMountedBy'])")" = "('web-sa', False, 'serviceAccount')" ]
+check "service account token: the pod says no" [ "$(q "$B" "$agent['serviceAccount']['tokenMountedBy']")" = pod ]
+check "service account token: mounted by default" [ "$(q "$B" "$debug['serviceAccount']['tokenMounted']")" = True ]
+check "segmentation labels: required-labels' keys" \
+	[ "$(q "$B" "$web['segmentationLabels']")" = "{'segment': 'frontend', 'team': 'shop'}" ]
+check "NetworkPolicy coverage by name and direction" \
+	[ "$(q "$B" "($web['networkPolicies']['ingress'],$web['networkPolicies']['egress'])")" = "(['web-in'], ['deny-egress'])" ]
+check "a pod only the empty selector covers: egress only" \
+	[ "$(q "$B" "($debug['networkPolicies']['ingress'],$debug['networkPolicies']['egress'])")" = "([], ['deny-egress'])" ]
+check "Services that select it, with type and ports; LoadBalancer external" \
+	[ "$(q "$B" "[(s['name'],s['type'],s['external'],s['ports'][0]['port']) for s in $web['services']]")" = "[('web', 'ClusterIP', False, 80), ('web-public', 'LoadBalancer', True, 443)]" ]
+check "exposed: an external Service, or a hostPort" [ "$(q "$B" "d['cluster']['exposed']")" = "['ops/DaemonSet/agent', 'shop/Deployment/web']" ]
+check "namespaces without a NetworkPolicy" [ "$(q "$B" "d['cluster']['namespacesWithoutNetworkPolicy']")" = "['ops']" ]
+check "registries with counts" [ "$(q "$B" "d['cluster']['registries']['docker.io']")" = 1 ]
+check "images per namespace" [ "$(q "$B" "sorted(d['namespaces']['shop']['images'])[0]")" = docker.io/library/nginx:1.25 ]
+
+# stable: twice, and with the input reordered
+inv --output json "$I/workloads.yaml" "$I/network.yaml" > "$WORK/again.json"
+check "json is identical on a second run" cmp -s "$B" "$WORK/again.json"
+python3 - "$I/workloads.yaml" "$I/network.yaml" "$WORK/reordered.yaml" <<'PY'
+import sys
+docs = []
+for f in sys.argv[1:3]:
+    docs += [d for d in open(f).read().split("\n---\n")]
+open(sys.argv[3], "w").write("\n---\n".join(reversed(docs)) + "\n")
+PY
+inv --output json "$WORK/reordered.yaml" > "$WORK/reordered.json"
+check "json is identical with the input reversed" cmp -s "$B" "$WORK/reordered.json"
+check "no timestamps" bash -c "! grep -qi 'time' '$B'"
+
+out=$(inv --output table "$I/workloads.yaml" "$I/network.yaml")
+check "table: a row per container" grep -q '^ops *DaemonSet *agent *agent *quay.io/acme/agent:2.0 *9100(host 9100)' <<<"$out"
+
+# drift: nothing changed
+inv --baseline "$B" --output json "$I/workloads.yaml" "$I/network.yaml" > "$WORK/d0.json"; rc=$?
+check "unchanged: exit 0" [ "$rc" = 0 ]
+check "unchanged: no drift" [ "$(q "$WORK/d0.json" "len(d['drift'])")" = 0 ]
+
+# drift: an image, a hostPort, a NodePort Service, a NetworkPolicy removed, a privileged DaemonSet
+sed -e 's/image: nginx:1.25/image: nginx:1.26/' -e 's/ports: \[{containerPort: 8080}\]/ports: [{containerPort: 8080, hostPort: 8443}]/' \
+	"$I/workloads.yaml" > "$WORK/w2.yaml"
+python3 - "$I/network.yaml" "$WORK/n2.yaml" <<'PY'
+import sys
+docs = open(sys.argv[1]).read().split("\n---\n")
+docs = [d for d in docs if "name: web-in" not in d]
+docs.append("""apiVersion: v1
+kind: Service
+metadata: {name: agent-np, namespace: ops}
+spec:
+  type: NodePort
+  selector: {app: agent}
+  ports: [{port: 9100, nodePort: 30910}]""")
+docs.append("""apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: root-shell, namespace: ops}
+spec:
+  template:
+    metadata: {labels: {app: root-shell}}
+    spec:
+      containers:
+        - {name: sh, image: quay.io/acme/agent:2.0, securityContext: {privileged: true}}""")
+open(sys.argv[2], "w").write("\n---\n".join(docs) + "\n")
+PY
+inv --baseline "$B" --output json "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/d1.json"; rc=$?
+check "drift: exit 1" [ "$rc" = 1 ]
+D=$WORK/d1.json
+has() { [ "$(q "$D" "len([x for x in d['drift'] if x['class']=='$1' and x['name']=='$2'])")" -ge 1 ]; }
+check "drift: the changed image is new-image" has new-image web
+check "drift: the hostPort is new-port" has new-port web
+check "drift: the NodePort Service is new-external-service" has new-external-service agent
+check "drift: the removed NetworkPolicy is lost-network-policy" has lost-network-policy web
+check "drift: the privileged DaemonSet is new-workload" has new-workload root-shell
+check "drift: and new-privilege" has new-privilege root-shell
+check "drift: the json is sorted" [ "$(q "$D" "d['drift']==sorted(d['drift'],key=lambda x:(x['namespace'],x['kind'],x['name'],x['class'],x.get('container',''),x['message']))")" = True ]
+
+out=$(inv --baseline "$B" --fail-on none --output json "$WORK/w2.yaml" "$WORK/n2.yaml"); rc=$?
+check "--fail-on none: exit 0" [ "$rc" = 0 ]
+inv --baseline "$B" --output json "$I/network.yaml" > "$WORK/d2.json"; rc=$?
+check "removals only: exit 0 by default" [ "$rc" = 0 ]
+check "removals only: removed-workload listed" [ "$(q "$WORK/d2.json" "sorted(set(x['class'] for x in d['drift']))")" = "['removed-workload']" ]
+inv --baseline "$B" --fail-on removed-workload --output json "$I/network.yaml" >/dev/null; rc=$?
+check "--fail-on removed-workload: exit 1" [ "$rc" = 1 ]
+inv --fail-on nonsense "$I/network.yaml" >/dev/null 2>&1; rc=$?
+check "--fail-on with an unknown class: exit 2" [ "$rc" = 2 ]
+
+# same tag, another digest: a pod's status imageID
+sed 's/sha256:aaaaaaaa/sha256:bbbbbbbb/' "$I/workloads.yaml" > "$WORK/w3.yaml"
+inv --baseline "$B" --output json "$WORK/w3.yaml" "$I/network.yaml" > "$WORK/d3.json"; rc=$?
+check "digest-changed from pod status: exit 1" [ "$rc" = 1 ]
+check "digest-changed is the only drift" [ "$(q "$WORK/d3.json" "[x['class'] for x in d['drift']]")" = "['digest-changed']" ]
+
+# drift as PolicyReports
+out=$(inv --baseline "$B" --output policyreport "$WORK/w2.yaml" "$WORK/n2.yaml"); rc=$?
+check "drift as policyreport: exit 1" [ "$rc" = 1 ]
+check "drift results have source admitd-drift" \
+	[ "$(json_get "$out" '["items"][0]["results"][0]["source"]')" = admitd-drift ]
+
+# a baseline that is not an inventory
+echo '{"results": []}' > "$WORK/bad.json"
+inv --baseline "$WORK/bad.json" "$I/network.yaml" >/dev/null 2>"$WORK/err"; rc=$?
+check "a baseline that is not an inventory: exit 2, said" \
+	bash -c "[ $rc = 2 ] && grep -q 'not an inventory' '$WORK/err'"
+cleanup

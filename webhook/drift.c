@@ -1,0 +1,429 @@
+/*
+ * drift.c: what changed between an earlier json inventory (the baseline)
+ * and now, classified by how it widens the attack surface. A workload is
+ * matched by namespace/Kind/name, a container by its list and name; a new
+ * workload is compared with nothing, so that a new privileged DaemonSet is
+ * new-workload and new-privilege.
+ */
+#include "inventory.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const drift_class_names[DRIFT_NCLASSES] = {
+	"new-registry",         "new-image",        "digest-changed",  "new-port",
+	"new-external-service", "new-privilege",    "new-host-access", "lost-network-policy",
+	"new-workload",         "removed-workload",
+};
+
+int drift_parse_classes(const char *text, unsigned *out)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", text);
+	*out = 0;
+	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w != NULL;
+	     w = strtok_r(NULL, ",", &save)) {
+		if (strcmp(w, "none") == 0)
+			continue;
+		if (strcmp(w, "all") == 0) {
+			*out = (1u << DRIFT_NCLASSES) - 1;
+			continue;
+		}
+		unsigned c = 0;
+		while (c < DRIFT_NCLASSES && strcmp(w, drift_class_names[c]) != 0)
+			c++;
+		if (c == DRIFT_NCLASSES)
+			return -1;
+		*out |= 1u << c;
+	}
+	return 0;
+}
+
+static const char *dr_str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return s != NULL ? s : "";
+}
+
+/* ---- the baseline ---- */
+
+static bool dr_string_or_null(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	return v == NULL || json_is_string(v) || json_is_null(v);
+}
+
+/* the shape drift reads; anything else in an entry is ignored */
+static const char *dr_check_entry(const json_t *e)
+{
+	if (!json_is_object(e))
+		return "is not an object";
+	if (!json_is_string(json_object_get(e, "kind")) ||
+	    !json_is_string(json_object_get(e, "name")) ||
+	    !json_is_string(json_object_get(e, "namespace")))
+		return "lacks kind, namespace or name";
+	static const char *const arrays[] = {"containers", "volumes", "services"};
+	for (size_t i = 0; i < 3; i++) {
+		const json_t *v = json_object_get(e, arrays[i]);
+		if (v != NULL && !json_is_array(v))
+			return "has a containers, volumes or services that is not a list";
+		size_t k;
+		const json_t *x;
+		json_array_foreach(v, k, x)
+		{
+			if (!json_is_object(x))
+				return "has an item that is not an object";
+		}
+	}
+	size_t k;
+	const json_t *c;
+	json_array_foreach(json_object_get(e, "containers"), k, c)
+	{
+		static const char *const strs[] = {"list",       "name", "image", "registry",
+						   "repository", "tag",  "digest"};
+		for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+			if (!dr_string_or_null(c, strs[i]))
+				return "has a container field that is not a string";
+		const json_t *ports = json_object_get(c, "ports");
+		const json_t *caps = json_object_get(c, "capabilities");
+		if ((ports != NULL && !json_is_array(ports)) ||
+		    (caps != NULL && !json_is_array(caps)))
+			return "has container ports or capabilities that are not a list";
+	}
+	/* names are unique in a pod and a namespace: drift matches by them */
+	size_t j;
+	const json_t *o;
+	json_array_foreach(json_object_get(e, "containers"), k, c)
+	{
+		json_array_foreach(json_object_get(e, "containers"), j, o)
+		{
+			if (j < k && strcmp(dr_str(o, "list"), dr_str(c, "list")) == 0 &&
+			    strcmp(dr_str(o, "name"), dr_str(c, "name")) == 0)
+				return "names a container twice";
+		}
+	}
+	json_array_foreach(json_object_get(e, "services"), k, c)
+	{
+		json_array_foreach(json_object_get(e, "services"), j, o)
+		{
+			if (j < k && strcmp(dr_str(o, "name"), dr_str(c, "name")) == 0)
+				return "names a Service twice";
+		}
+	}
+	const json_t *np = json_object_get(e, "networkPolicies");
+	if (np != NULL && !json_is_object(np))
+		return "has networkPolicies that is not an object";
+	const json_t *h = json_object_get(e, "hostNamespaces");
+	if (h != NULL && !json_is_object(h))
+		return "has hostNamespaces that is not an object";
+	return NULL;
+}
+
+json_t *drift_baseline_parse(const char *text, size_t len, char *why, size_t whylen)
+{
+	json_error_t err;
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+	if (doc == NULL) {
+		snprintf(why, whylen, "line %d: not JSON: %s", err.line, err.text);
+		return NULL;
+	}
+	const json_t *list = json_object_get(doc, "workloads");
+	if (!json_is_array(list)) {
+		snprintf(why, whylen,
+			 "not an inventory (no \"workloads\" list): write it with `admitd "
+			 "inventory --output json`");
+		json_decref(doc);
+		return NULL;
+	}
+	json_t *idx = json_object();
+	size_t i;
+	json_t *e;
+	json_array_foreach(list, i, e)
+	{
+		const char *bad = dr_check_entry(e);
+		if (bad != NULL) {
+			snprintf(why, whylen, "workloads[%zu] %s", i, bad);
+			json_decref(idx);
+			json_decref(doc);
+			return NULL;
+		}
+		char key[1024];
+		snprintf(key, sizeof(key), "%s/%s/%s", dr_str(e, "namespace"), dr_str(e, "kind"),
+			 dr_str(e, "name"));
+		json_object_set(idx, key, e);
+	}
+	json_decref(doc);
+	return idx;
+}
+
+/* ---- comparing ---- */
+
+struct dr_ctx {
+	json_t *items;
+	const json_t *registries; /* every registry of the baseline */
+	const json_t *images;     /* every image (no digest) of the baseline */
+};
+
+static void dr_add(struct dr_ctx *x, enum drift_class c, const json_t *e, const char *container,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void dr_add(struct dr_ctx *x, enum drift_class c, const json_t *e, const char *container,
+		   const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_t *it = json_pack("{s:s,s:s,s:s,s:s,s:s}", "class", drift_class_names[c], "namespace",
+			       dr_str(e, "namespace"), "kind", dr_str(e, "kind"), "name",
+			       dr_str(e, "name"), "message", msg);
+	if (container != NULL)
+		json_object_set_new(it, "container", json_string(container));
+	json_array_append_new(x->items, it);
+}
+
+static void dr_image_key(const json_t *c, char *buf, size_t len)
+{
+	const char *reg = json_string_value(json_object_get(c, "registry"));
+	const char *repo = json_string_value(json_object_get(c, "repository"));
+	const char *tag = json_string_value(json_object_get(c, "tag"));
+	if (reg == NULL || repo == NULL)
+		snprintf(buf, len, "%s", dr_str(c, "image"));
+	else
+		snprintf(buf, len, "%s/%s%s%s", reg, repo, tag ? ":" : "", tag ? tag : "");
+}
+
+static const json_t *dr_container(const json_t *e, const json_t *c)
+{
+	size_t i;
+	const json_t *b;
+	json_array_foreach(json_object_get(e, "containers"), i, b)
+	{
+		if (strcmp(dr_str(b, "list"), dr_str(c, "list")) == 0 &&
+		    strcmp(dr_str(b, "name"), dr_str(c, "name")) == 0)
+			return b;
+	}
+	return NULL;
+}
+
+static bool dr_has_string(const json_t *list, const char *s)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool dr_has_host_port(const json_t *c, json_int_t port, const char *proto)
+{
+	size_t i;
+	const json_t *p;
+	json_array_foreach(json_object_get(c, "ports"), i, p)
+	{
+		if (json_integer_value(json_object_get(p, "hostPort")) == port &&
+		    strcmp(dr_str(p, "protocol"), proto) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const json_t *dr_service(const json_t *e, const char *name)
+{
+	size_t i;
+	const json_t *s;
+	json_array_foreach(json_object_get(e, "services"), i, s)
+	{
+		if (json_is_object(s) && strcmp(dr_str(s, "name"), name) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static bool dr_service_has_port(const json_t *s, const json_t *p)
+{
+	size_t i;
+	const json_t *q;
+	json_array_foreach(json_object_get(s, "ports"), i, q)
+	{
+		if (json_integer_value(json_object_get(q, "port")) ==
+			    json_integer_value(json_object_get(p, "port")) &&
+		    strcmp(dr_str(q, "protocol"), dr_str(p, "protocol")) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* b: the baseline's entry, or an empty object for a new workload */
+static void dr_workload(struct dr_ctx *x, const json_t *b, const json_t *e, bool is_new)
+{
+	if (is_new)
+		dr_add(x, DRIFT_NEW_WORKLOAD, e, NULL, "new workload");
+	size_t i, k;
+	const json_t *c;
+	json_array_foreach(json_object_get(e, "containers"), i, c)
+	{
+		const char *cn = dr_str(c, "name");
+		const json_t *bc = dr_container(b, c);
+		char img[1024], bimg[1024] = "";
+		dr_image_key(c, img, sizeof(img));
+		if (bc != NULL)
+			dr_image_key(bc, bimg, sizeof(bimg));
+		const char *reg = json_string_value(json_object_get(c, "registry"));
+		if (reg != NULL && json_object_get(x->registries, reg) == NULL)
+			dr_add(x, DRIFT_NEW_REGISTRY, e, cn, "registry %s (image %s) is new", reg,
+			       dr_str(c, "image"));
+		else if (bc != NULL ? strcmp(img, bimg) != 0
+				    : json_object_get(x->images, img) == NULL)
+			dr_add(x, DRIFT_NEW_IMAGE, e, cn, "image %s%s%s", dr_str(c, "image"),
+			       bc != NULL ? ", was " : " is new",
+			       bc != NULL ? dr_str(bc, "image") : "");
+		const char *d = json_string_value(json_object_get(c, "digest"));
+		const char *bd =
+			bc != NULL ? json_string_value(json_object_get(bc, "digest")) : NULL;
+		if (bc != NULL && strcmp(img, bimg) == 0 && d != NULL && bd != NULL &&
+		    strcmp(d, bd) != 0)
+			dr_add(x, DRIFT_DIGEST_CHANGED, e, cn, "%s is now %s, was %s", img, d, bd);
+		const json_t *p;
+		json_array_foreach(json_object_get(c, "ports"), k, p)
+		{
+			const json_t *hp = json_object_get(p, "hostPort");
+			if (json_is_integer(hp) &&
+			    (bc == NULL ||
+			     !dr_has_host_port(bc, json_integer_value(hp), dr_str(p, "protocol"))))
+				dr_add(x, DRIFT_NEW_PORT, e, cn, "hostPort %lld/%s",
+				       (long long)json_integer_value(hp), dr_str(p, "protocol"));
+		}
+		if (json_is_true(json_object_get(c, "privileged")) &&
+		    (bc == NULL || !json_is_true(json_object_get(bc, "privileged"))))
+			dr_add(x, DRIFT_NEW_PRIVILEGE, e, cn, "privileged");
+		const json_t *cap;
+		json_array_foreach(json_object_get(c, "capabilities"), k, cap)
+		{
+			if (json_is_string(cap) &&
+			    (bc == NULL || !dr_has_string(json_object_get(bc, "capabilities"),
+							  json_string_value(cap))))
+				dr_add(x, DRIFT_NEW_PRIVILEGE, e, cn, "adds capability %s",
+				       json_string_value(cap));
+		}
+	}
+	/* Services: new external ones, and ports newly exposed through any */
+	const json_t *s;
+	json_array_foreach(json_object_get(e, "services"), i, s)
+	{
+		const json_t *bs = dr_service(b, dr_str(s, "name"));
+		bool ext = json_is_true(json_object_get(s, "external"));
+		if (ext && (bs == NULL || !json_is_true(json_object_get(bs, "external"))))
+			dr_add(x, DRIFT_NEW_EXTERNAL_SERVICE, e, NULL, "Service %s (%s) selects it",
+			       dr_str(s, "name"), dr_str(s, "type"));
+		const json_t *p;
+		json_array_foreach(json_object_get(s, "ports"), k, p)
+		{
+			if (bs == NULL || !dr_service_has_port(bs, p))
+				dr_add(x, DRIFT_NEW_PORT, e, NULL, "Service %s port %lld/%s",
+				       dr_str(s, "name"),
+				       (long long)json_integer_value(json_object_get(p, "port")),
+				       dr_str(p, "protocol"));
+		}
+	}
+	/* host access */
+	static const char *const hostns[] = {"hostNetwork", "hostPID", "hostIPC"};
+	const json_t *h = json_object_get(e, "hostNamespaces");
+	const json_t *bh = json_object_get(b, "hostNamespaces");
+	for (size_t n = 0; n < 3; n++)
+		if (json_is_true(json_object_get(h, hostns[n])) &&
+		    !json_is_true(json_object_get(bh, hostns[n])))
+			dr_add(x, DRIFT_NEW_HOST_ACCESS, e, NULL, "%s", hostns[n]);
+	const json_t *v;
+	json_array_foreach(json_object_get(e, "volumes"), i, v)
+	{
+		if (strcmp(dr_str(v, "type"), "hostPath") != 0)
+			continue;
+		bool had = false;
+		const json_t *bv;
+		json_array_foreach(json_object_get(b, "volumes"), k, bv) had |=
+			strcmp(dr_str(bv, "type"), "hostPath") == 0 &&
+			strcmp(dr_str(bv, "path"), dr_str(v, "path")) == 0;
+		if (!had)
+			dr_add(x, DRIFT_NEW_HOST_ACCESS, e, NULL, "hostPath %s (volume %s)",
+			       dr_str(v, "path"), dr_str(v, "name"));
+	}
+	/* coverage lost */
+	static const char *const dirs[] = {"ingress", "egress"};
+	const json_t *np = json_object_get(e, "networkPolicies");
+	const json_t *bnp = json_object_get(b, "networkPolicies");
+	for (size_t n = 0; n < 2; n++) {
+		const json_t *was = json_object_get(bnp, dirs[n]);
+		if (json_array_size(was) > 0 && json_array_size(json_object_get(np, dirs[n])) == 0)
+			dr_add(x, DRIFT_LOST_NETWORK_POLICY, e, NULL,
+			       "no NetworkPolicy covers its %s any more (was: %s)", dirs[n],
+			       json_is_string(json_array_get(was, 0))
+				       ? json_string_value(json_array_get(was, 0))
+				       : "?");
+	}
+}
+
+static int dr_cmp(const void *a, const void *b)
+{
+	static const char *const keys[] = {"namespace", "kind",      "name",
+					   "class",     "container", "message"};
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		int c = strcmp(dr_str(x, keys[i]), dr_str(y, keys[i]));
+		if (c != 0)
+			return c;
+	}
+	return 0;
+}
+
+json_t *drift_compare(const json_t *base, const json_t *cur)
+{
+	json_t *regs = json_object(), *imgs = json_object();
+	const char *key;
+	const json_t *e;
+	json_object_foreach((json_t *)base, key, e)
+	{
+		size_t i;
+		const json_t *c;
+		json_array_foreach(json_object_get(e, "containers"), i, c)
+		{
+			const char *reg = json_string_value(json_object_get(c, "registry"));
+			if (reg != NULL)
+				json_object_set_new(regs, reg, json_true());
+			char img[1024];
+			dr_image_key(c, img, sizeof(img));
+			json_object_set_new(imgs, img, json_true());
+		}
+	}
+	struct dr_ctx x = {.items = json_array(), .registries = regs, .images = imgs};
+	json_t *empty = json_object();
+	json_object_foreach((json_t *)cur, key, e)
+	{
+		const json_t *b = json_object_get(base, key);
+		dr_workload(&x, b != NULL ? b : empty, e, b == NULL);
+	}
+	json_object_foreach((json_t *)base, key, e)
+	{
+		if (json_object_get(cur, key) == NULL)
+			dr_add(&x, DRIFT_REMOVED_WORKLOAD, e, NULL, "workload removed");
+	}
+	json_decref(empty);
+	json_decref(regs);
+	json_decref(imgs);
+	size_t n = json_array_size(x.items);
+	json_t **v = malloc((n ? n : 1) * sizeof(*v));
+	if (v == NULL)
+		return x.items;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(x.items, i));
+	qsort(v, n, sizeof(*v), dr_cmp);
+	json_array_clear(x.items);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(x.items, v[i]);
+	free(v);
+	return x.items;
+}

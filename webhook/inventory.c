@@ -1,0 +1,1054 @@
+/*
+ * inventory.c: `admitd inventory`. Reads through audit (audit_hooks): the
+ * first pass keeps NetworkPolicies (audit's), Services and ServiceAccounts,
+ * which may come after the workloads they concern; the second makes each
+ * workload's entry, which goes to audit's spill file with a record whose
+ * `findings` digest everything the entry says but its identity, so that
+ * audit_fold folds a pod or ReplicaSet into its controller only when it
+ * adds nothing. The status digests a pod reports (imageID) are merged into
+ * the entry it is folded into.
+ */
+#include "inventory.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../policies/image.h"
+#include "../policies/registry.h"
+#include "../policies/selector.h"
+#include "audit.h"
+#include "kinds.h"
+#include "readall.h"
+#include "workload.h"
+
+#define INV_MAX_LABEL_KEYS 64
+
+struct inv {
+	struct audit_hooks hooks;
+	struct arena arena;
+	json_t *services; /* namespace -> [{name, type, selector, ports}] */
+	json_t *accounts; /* "namespace/name" -> automountServiceAccountToken (true, false, null) */
+	const char *label_keys[INV_MAX_LABEL_KEYS];
+	size_t nlabel_keys;
+};
+
+static const char *inv_str(const json_t *obj, const char *path)
+{
+	const char *s = NULL;
+	return jp_string(obj, path, &s) == JP_OK ? s : NULL;
+}
+
+static const char *inv_ns(const struct audit_run *run, const json_t *obj)
+{
+	const char *ns = audit_namespace(run, obj);
+	return ns != NULL ? ns : "default";
+}
+
+/* core v1 only: a Service of another group is somebody's CRD */
+static bool inv_core(const json_t *obj)
+{
+	const char *av = inv_str(obj, "apiVersion");
+	return av == NULL || strcmp(av, "v1") == 0;
+}
+
+/* ---- pass 1: Services and ServiceAccounts ---- */
+
+static void inv_keep(struct audit_run *run, json_t *obj, const char *kind)
+{
+	struct inv *inv = run->hooks->arg;
+	const char *ns = inv_ns(run, obj), *name = inv_str(obj, "metadata.name");
+	if (name == NULL || !inv_core(obj))
+		return;
+	if (strcmp(kind, "ServiceAccount") == 0) {
+		char key[600];
+		snprintf(key, sizeof(key), "%s/%s", ns, name);
+		const json_t *am = json_object_get(obj, "automountServiceAccountToken");
+		json_object_set_new(inv->accounts, key,
+				    json_is_boolean(am) ? json_boolean(json_is_true(am))
+							: json_null());
+		return;
+	}
+	if (strcmp(kind, "Service") != 0)
+		return;
+	const json_t *sel = jp_get(obj, "spec.selector");
+	if (!json_is_object(sel) || json_object_size(sel) == 0)
+		return; /* selects no pod (endpoints written by hand, ExternalName) */
+	const char *type = inv_str(obj, "spec.type");
+	type = type != NULL ? type : "ClusterIP";
+	json_t *ports = json_array();
+	size_t i;
+	const json_t *p;
+	json_array_foreach(jp_get(obj, "spec.ports"), i, p)
+	{
+		json_t *pj = json_object();
+		const json_t *v;
+		if (json_is_integer(v = json_object_get(p, "port")))
+			json_object_set(pj, "port", (json_t *)v);
+		const char *proto = inv_str(p, "protocol");
+		json_object_set_new(pj, "protocol", json_string(proto != NULL ? proto : "TCP"));
+		if ((v = json_object_get(p, "targetPort")) != NULL &&
+		    (json_is_integer(v) || json_is_string(v)))
+			json_object_set(pj, "targetPort", (json_t *)v);
+		if (json_is_integer(v = json_object_get(p, "nodePort")))
+			json_object_set(pj, "nodePort", (json_t *)v);
+		json_array_append_new(ports, pj);
+	}
+	bool external = strcmp(type, "NodePort") == 0 || strcmp(type, "LoadBalancer") == 0;
+	json_t *svc = json_pack("{s:s,s:s,s:O,s:o,s:b}", "name", name, "type", type, "selector",
+				sel, "ports", ports, "external", external);
+	json_t *list = json_object_get(inv->services, ns);
+	if (list == NULL) {
+		list = json_array();
+		json_object_set_new(inv->services, ns, list);
+	}
+	json_array_append_new(list, svc);
+}
+
+/* ---- pass 2: a workload's entry ---- */
+
+static bool inv_selects(const json_t *sel, const json_t *labels)
+{
+	const char *k;
+	const json_t *v;
+	json_object_foreach((json_t *)sel, k, v)
+	{
+		const json_t *have = json_object_get(labels, k);
+		if (!json_is_string(v) || !json_is_string(have) ||
+		    strcmp(json_string_value(v), json_string_value(have)) != 0)
+			return false;
+	}
+	return true;
+}
+
+static int inv_cmp_str(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
+}
+
+/* a list of strings, sorted and without repeats: entries must not depend on input order */
+static json_t *inv_sorted(json_t *list)
+{
+	size_t n = json_array_size(list);
+	if (n < 2)
+		return list;
+	json_t **v = malloc(n * sizeof(*v));
+	if (v == NULL)
+		return list;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(list, i));
+	qsort(v, n, sizeof(*v), inv_cmp_str);
+	json_array_clear(list);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0 || !json_equal(v[i], v[i - 1]))
+			json_array_append(list, v[i]);
+		json_decref(v[i]);
+	}
+	free(v);
+	return list;
+}
+
+static int inv_cmp_name(const void *a, const void *b)
+{
+	const char *x = json_string_value(json_object_get(*(json_t *const *)a, "name"));
+	const char *y = json_string_value(json_object_get(*(json_t *const *)b, "name"));
+	return strcmp(x != NULL ? x : "", y != NULL ? y : "");
+}
+
+static void inv_sort_by_name(json_t *list)
+{
+	size_t n = json_array_size(list);
+	json_t **v = malloc((n ? n : 1) * sizeof(*v));
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(list, i));
+	qsort(v, n, sizeof(*v), inv_cmp_name);
+	json_array_clear(list);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, v[i]);
+	free(v);
+}
+
+/* "docker-pullable://nginx@sha256:..." -> "sha256:..." */
+static const char *inv_image_id_digest(const char *id)
+{
+	const char *at = id != NULL ? strrchr(id, '@') : NULL;
+	if (at != NULL)
+		return strncmp(at + 1, "sha256:", 7) == 0 ? at + 1 : NULL;
+	return id != NULL && strncmp(id, "sha256:", 7) == 0 ? id : NULL;
+}
+
+/* the digests a pod's status reports for the container `name` of list */
+static json_t *inv_status_digests(const json_t *obj, const char *list, const char *name)
+{
+	const char *key = strcmp(list, "initContainers") == 0 ? "status.initContainerStatuses"
+			  : strcmp(list, "ephemeralContainers") == 0
+				  ? "status.ephemeralContainerStatuses"
+				  : "status.containerStatuses";
+	json_t *out = json_array();
+	size_t i;
+	const json_t *st;
+	json_array_foreach(jp_get(obj, key), i, st)
+	{
+		const char *n = inv_str(st, "name");
+		const char *d = inv_image_id_digest(inv_str(st, "imageID"));
+		if (n != NULL && d != NULL && strcmp(n, name) == 0)
+			json_array_append_new(out, json_string(d));
+	}
+	return out;
+}
+
+/* image as written, and its parts */
+static void inv_image(struct arena *a, json_t *c, const char *image)
+{
+	struct image_ref ref;
+	json_object_set_new(c, "image", image != NULL ? json_string(image) : json_null());
+	bool ok = image != NULL && image_parse(a, image, &ref) == 0;
+	json_object_set_new(c, "registry", ok ? json_string(ref.host) : json_null());
+	json_object_set_new(c, "repository", ok ? json_string(ref.path) : json_null());
+	json_object_set_new(c, "tag", ok && ref.tag != NULL ? json_string(ref.tag) : json_null());
+	json_object_set_new(c, "digest",
+			    ok && ref.digest != NULL ? json_string(ref.digest) : json_null());
+}
+
+static const json_t *inv_ctx_field(const json_t *c, const json_t *spec, const char *field,
+				   bool *from_pod)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "securityContext.%s", field);
+	const json_t *v = jp_get(c, path);
+	*from_pod = false;
+	if (v == NULL || json_is_null(v)) {
+		v = jp_get(spec, path);
+		*from_pod = v != NULL && !json_is_null(v);
+	}
+	return v != NULL && !json_is_null(v) ? v : NULL;
+}
+
+static json_t *inv_container(struct arena *a, const struct container_ref *cr, const json_t *spec)
+{
+	const json_t *c = cr->json;
+	json_t *out = json_pack("{s:s,s:s}", "list", cr->list, "name", cr->name);
+	inv_image(a, out, cr->image);
+	json_t *ports = json_array();
+	size_t i;
+	const json_t *p;
+	json_array_foreach(json_object_get(c, "ports"), i, p)
+	{
+		json_t *pj = json_object();
+		const json_t *v;
+		if (json_is_integer(v = json_object_get(p, "containerPort")))
+			json_object_set(pj, "containerPort", (json_t *)v);
+		if (json_is_integer(v = json_object_get(p, "hostPort")) &&
+		    json_integer_value(v) > 0)
+			json_object_set(pj, "hostPort", (json_t *)v);
+		if (json_is_string(v = json_object_get(p, "name")))
+			json_object_set(pj, "name", (json_t *)v);
+		const char *proto = inv_str(p, "protocol");
+		json_object_set_new(pj, "protocol", json_string(proto != NULL ? proto : "TCP"));
+		json_array_append_new(ports, pj);
+	}
+	json_object_set_new(out, "ports", ports);
+	bool priv = false;
+	jp_bool(c, "securityContext.privileged", &priv);
+	json_object_set_new(out, "privileged", json_boolean(priv));
+	json_t *caps = json_array();
+	const json_t *cap;
+	json_array_foreach(jp_get(c, "securityContext.capabilities.add"), i, cap)
+	{
+		if (json_is_string(cap))
+			json_array_append(caps, (json_t *)cap);
+	}
+	json_object_set_new(out, "capabilities", inv_sorted(caps));
+	/* the effective user as far as the spec tells: the container's, else the pod's */
+	bool from_pod;
+	const json_t *uid = inv_ctx_field(c, spec, "runAsUser", &from_pod);
+	const json_t *nonroot = inv_ctx_field(c, spec, "runAsNonRoot", &from_pod);
+	json_object_set_new(out, "runAsUser",
+			    json_is_integer(uid) ? json_integer(json_integer_value(uid))
+						 : json_null());
+	json_object_set_new(out, "runAsNonRoot",
+			    json_is_boolean(nonroot) ? json_boolean(json_is_true(nonroot))
+						     : json_null());
+	const char *user = "image default";
+	if (json_is_integer(uid))
+		user = json_integer_value(uid) == 0 ? "root" : "non-root";
+	else if (json_is_true(nonroot))
+		user = "non-root";
+	json_object_set_new(out, "user", json_string(user));
+	return out;
+}
+
+/* the volume kinds Pod Security's restricted level allows: all others are listed */
+static bool inv_restricted_volume(const char *type)
+{
+	static const char *const ok[] = {"configMap", "csi",       "downwardAPI",
+					 "emptyDir",  "ephemeral", "persistentVolumeClaim",
+					 "projected", "secret"};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(type, ok[i]) == 0)
+			return true;
+	return false;
+}
+
+static json_t *inv_volumes(const json_t *spec)
+{
+	json_t *out = json_array();
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(spec, "volumes"), i, v)
+	{
+		const char *k;
+		const json_t *src;
+		json_object_foreach((json_t *)v, k, src)
+		{
+			if (strcmp(k, "name") == 0 || strcmp(k, "image") == 0 ||
+			    inv_restricted_volume(k))
+				continue;
+			json_t *vj =
+				json_pack("{s:s,s:s}", "name",
+					  inv_str(v, "name") ? inv_str(v, "name") : "", "type", k);
+			if (strcmp(k, "hostPath") == 0 && inv_str(src, "path") != NULL)
+				json_object_set_new(vj, "path", json_string(inv_str(src, "path")));
+			json_array_append_new(out, vj);
+		}
+	}
+	return out;
+}
+
+static json_t *inv_coverage(struct audit_run *run, const char *ns, const json_t *labels)
+{
+	json_t *in = json_array(), *out = json_array();
+	size_t i;
+	const json_t *np;
+	const json_t *list = json_object_get(run->netpols, ns);
+	json_array_foreach(list, i, np)
+	{
+		const json_t *spec = json_object_get(np, "spec");
+		if (!json_is_object(spec) ||
+		    !selector_matches(json_object_get(spec, "podSelector"), labels))
+			continue;
+		bool ingress, egress;
+		selector_netpol_directions(np, &ingress, &egress);
+		const char *name = inv_str(np, "metadata.name");
+		if (ingress)
+			json_array_append_new(in, json_string(name != NULL ? name : ""));
+		if (egress)
+			json_array_append_new(out, json_string(name != NULL ? name : ""));
+	}
+	return json_pack("{s:o,s:o,s:b}", "ingress", inv_sorted(in), "egress", inv_sorted(out),
+			 "namespaceHasPolicies", json_array_size(list) > 0);
+}
+
+static json_t *inv_services(struct inv *inv, const char *ns, const json_t *labels, bool *external)
+{
+	json_t *out = json_array();
+	size_t i;
+	const json_t *svc;
+	json_array_foreach(json_object_get(inv->services, ns), i, svc)
+	{
+		if (!inv_selects(json_object_get(svc, "selector"), labels))
+			continue;
+		json_t *s = json_deep_copy(svc);
+		json_object_del(s, "selector");
+		*external |= json_is_true(json_object_get(svc, "external"));
+		json_array_append_new(out, s);
+	}
+	inv_sort_by_name(out);
+	return out;
+}
+
+static json_t *inv_account(struct inv *inv, const char *ns, const json_t *spec)
+{
+	const char *sa = inv_str(spec, "serviceAccountName");
+	if (sa == NULL || sa[0] == '\0')
+		sa = inv_str(spec, "serviceAccount"); /* the deprecated spelling */
+	if (sa == NULL || sa[0] == '\0')
+		sa = "default";
+	char key[600];
+	snprintf(key, sizeof(key), "%s/%s", ns, sa);
+	const json_t *pod = json_object_get(spec, "automountServiceAccountToken");
+	const json_t *acct = json_object_get(inv->accounts, key);
+	bool mounted = true;
+	const char *why = "default";
+	if (json_is_boolean(pod)) {
+		mounted = json_is_true(pod);
+		why = "pod";
+	} else if (json_is_boolean(acct)) {
+		mounted = json_is_true(acct);
+		why = "serviceAccount";
+	}
+	return json_pack("{s:s,s:b,s:s,s:b}", "name", sa, "tokenMounted", mounted, "tokenMountedBy",
+			 why, "known", acct != NULL);
+}
+
+static void inv_judge(struct audit_run *run, const char *source, int line, const json_t *obj,
+		      const struct kind_desc *kd)
+{
+	struct inv *inv = run->hooks->arg;
+	struct arena *a = &inv->arena;
+	struct pod_view pv;
+	const char *why = NULL;
+	enum workload_result wr = workload_pod_view(kd, obj, a, &pv, &why);
+	if (wr != WORKLOAD_OK) {
+		audit_add_error(run, source, line, "%s: %s", kd->kind,
+				why != NULL ? why : "out of memory");
+		arena_reset(a);
+		return;
+	}
+	const char *ns = inv_ns(run, obj);
+	const json_t *spec = pv.spec;
+	const json_t *labels = pv.pod_labels != NULL ? pv.pod_labels : json_object();
+	json_t *tmp_labels = pv.pod_labels == NULL ? (json_t *)labels : NULL;
+
+	json_t *body = json_object();
+	json_t *containers = json_array();
+	for (size_t i = 0; i < pv.ncontainers; i++)
+		json_array_append_new(containers, inv_container(a, &pv.containers[i], spec));
+	for (size_t i = 0; i < pv.nimage_volumes; i++) {
+		const struct image_volume_ref *v = &pv.image_volumes[i];
+		json_t *c = json_pack("{s:s,s:s}", "list", "imageVolumes", "name", v->name);
+		inv_image(a, c, json_string_value(v->reference));
+		json_array_append_new(containers, c);
+	}
+	json_object_set_new(body, "containers", containers);
+	json_t *host = json_object();
+	static const char *const hostns[] = {"hostNetwork", "hostPID", "hostIPC"};
+	for (size_t i = 0; i < 3; i++)
+		json_object_set_new(host, hostns[i],
+				    json_boolean(json_is_true(json_object_get(spec, hostns[i]))));
+	json_object_set_new(body, "hostNamespaces", host);
+	json_object_set_new(body, "volumes", inv_volumes(spec));
+	json_object_set_new(body, "serviceAccount", inv_account(inv, ns, spec));
+	json_t *seg = json_object();
+	for (size_t i = 0; i < inv->nlabel_keys; i++) {
+		const json_t *v = json_object_get(labels, inv->label_keys[i]);
+		json_object_set_new(seg, inv->label_keys[i],
+				    json_is_string(v) ? json_incref((json_t *)v) : json_null());
+	}
+	json_object_set_new(body, "segmentationLabels", seg);
+	json_object_set_new(body, "networkPolicies", inv_coverage(run, ns, labels));
+	bool external = false;
+	json_object_set_new(body, "services", inv_services(inv, ns, labels, &external));
+	bool host_port = false;
+	size_t i;
+	const json_t *c;
+	json_array_foreach(containers, i, c)
+	{
+		size_t k;
+		const json_t *p;
+		json_array_foreach(json_object_get(c, "ports"), k, p) host_port |=
+			json_object_get(p, "hostPort") != NULL;
+	}
+	json_object_set_new(body, "exposed", json_boolean(external || host_port));
+
+	struct audit_rec *r = audit_rec_new(run, source, line);
+	if (r != NULL) {
+		/* what the entry says, but who it is: equal bodies fold */
+		char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+		r->findings = audit_hash(text, NULL, NULL);
+		free(text);
+		const char *name = inv_str(obj, "metadata.name");
+		json_object_set_new(body, "kind", json_string(kd->kind));
+		json_object_set_new(body, "namespace", json_string(ns));
+		json_object_set_new(body, "name", json_string(name != NULL ? name : ""));
+		const char *api = inv_str(obj, "apiVersion");
+		if (api != NULL)
+			json_object_set_new(body, "apiVersion", json_string(api));
+		audit_rec_identify(run, r, obj, kd->kind, body);
+		/* a pod's running digests: not part of what folding compares */
+		if (strcmp(kd->kind, "Pod") == 0)
+			json_array_foreach(containers, i, c)
+			{
+				const char *list = json_string_value(json_object_get(c, "list"));
+				json_t *d = inv_status_digests(
+					obj, list, json_string_value(json_object_get(c, "name")));
+				if (json_array_size(d) > 0)
+					json_object_set_new((json_t *)c, "runningDigests",
+							    inv_sorted(d));
+				else
+					json_decref(d);
+			}
+		audit_rec_keep(run, r, body, source, line);
+	}
+	json_decref(body);
+	json_decref(tmp_labels);
+	arena_reset(a);
+}
+
+/* ---- the inventory: folded entries, sorted, with counts ---- */
+
+static const char *inv_cstr(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	return s != NULL ? s : "";
+}
+
+/* pod's running digests into the entry it was folded into, container by container */
+static void inv_merge_running(json_t *into, const json_t *pod)
+{
+	size_t i, k;
+	const json_t *pc;
+	json_t *c;
+	json_array_foreach(json_object_get(pod, "containers"), i, pc)
+	{
+		const json_t *d = json_object_get(pc, "runningDigests");
+		if (d == NULL)
+			continue;
+		json_array_foreach(json_object_get(into, "containers"), k, c)
+		{
+			if (strcmp(inv_cstr(c, "list"), inv_cstr(pc, "list")) != 0 ||
+			    strcmp(inv_cstr(c, "name"), inv_cstr(pc, "name")) != 0)
+				continue;
+			json_t *have = json_object_get(c, "runningDigests");
+			if (have == NULL) {
+				have = json_array();
+				json_object_set_new(c, "runningDigests", have);
+			}
+			json_array_extend(have, (json_t *)d);
+			inv_sorted(have);
+		}
+	}
+}
+
+static int inv_cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void inv_count(json_t *obj, const char *key)
+{
+	json_t *c = json_object_get(obj, key);
+	json_object_set_new(obj, key, json_integer(c != NULL ? json_integer_value(c) + 1 : 1));
+}
+
+/* registry/repository:tag@digest, normalised; the image as written when it does not parse */
+static char *inv_image_key(const json_t *c, bool with_digest)
+{
+	const char *reg = json_string_value(json_object_get(c, "registry"));
+	const char *repo = json_string_value(json_object_get(c, "repository"));
+	const char *tag = json_string_value(json_object_get(c, "tag"));
+	const char *dig = json_string_value(json_object_get(c, "digest"));
+	char *out = NULL;
+	if (reg == NULL || repo == NULL) {
+		const char *img = json_string_value(json_object_get(c, "image"));
+		return strdup(img != NULL ? img : "");
+	}
+	if (asprintf(&out, "%s/%s%s%s%s%s", reg, repo, tag ? ":" : "", tag ? tag : "",
+		     with_digest && dig ? "@" : "", with_digest && dig ? dig : "") < 0)
+		return NULL;
+	return out;
+}
+
+/* Finishes an entry: the digest a pod reported where the reference names none. */
+static void inv_finish(json_t *e)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(e, "containers"), i, c)
+	{
+		const json_t *run = json_object_get(c, "runningDigests");
+		if (json_is_null(json_object_get(c, "digest")) && json_array_size(run) == 1)
+			json_object_set(c, "digest", json_array_get(run, 0));
+	}
+}
+
+static void inv_tally(json_t *where, const json_t *e)
+{
+	json_t *regs = json_object_get(where, "registries");
+	json_t *imgs = json_object_get(where, "images");
+	size_t i;
+	const json_t *c;
+	json_array_foreach(json_object_get(e, "containers"), i, c)
+	{
+		const char *reg = json_string_value(json_object_get(c, "registry"));
+		inv_count(regs, reg != NULL ? reg : "(unparsed)");
+		char *k = inv_image_key(c, false);
+		if (k != NULL)
+			inv_count(imgs, k);
+		free(k);
+	}
+	inv_count(where, "workloads");
+	if (json_is_true(json_object_get(e, "exposed")))
+		json_array_append_new(json_object_get(where, "exposed"),
+				      json_sprintf("%s/%s/%s", inv_cstr(e, "namespace"),
+						   inv_cstr(e, "kind"), inv_cstr(e, "name")));
+}
+
+static json_t *inv_counts(void)
+{
+	return json_pack("{s:i,s:{},s:{},s:[]}", "workloads", 0, "registries", "images", "exposed");
+}
+
+/*
+ * The inventory: {workloads: [...] sorted by namespace, kind, name;
+ * namespaces: {...}; cluster: {...}}. Returns NULL when out of memory;
+ * *index gets "namespace/Kind/name" -> entry, as drift reads a baseline.
+ */
+static json_t *inv_build(struct audit_run *run, json_t **index)
+{
+	size_t n = run->nrecs;
+	uint32_t *top = malloc((n ? n : 1) * sizeof(*top));
+	uint32_t *pods = malloc((n ? n : 1) * sizeof(*pods));
+	json_t **ent = calloc(n ? n : 1, sizeof(*ent));
+	if (top == NULL || pods == NULL || ent == NULL || audit_fold(run, top, pods) < 0) {
+		free(top);
+		free(pods);
+		free(ent);
+		return NULL;
+	}
+	if (run->spill != NULL)
+		fflush(run->spill);
+	bool read_failed = false;
+	for (size_t i = 0; i < n; i++)
+		if (top[i] == i && (ent[i] = audit_load_entry(run, i, 0)) == NULL)
+			read_failed = true;
+	for (size_t i = 0; i < n; i++) {
+		if (top[i] == i || !(run->recs[i].flags & AUDIT_REC_POD) || ent[top[i]] == NULL)
+			continue;
+		json_t *pod = audit_load_entry(run, i, 0);
+		if (pod == NULL)
+			read_failed = true;
+		else
+			inv_merge_running(ent[top[i]], pod);
+		json_decref(pod);
+	}
+	if (read_failed)
+		audit_add_error(run, "inventory", 0, "the spill file could not be read back");
+	json_t *idx = json_object();
+	for (size_t i = 0; i < n; i++) {
+		if (ent[i] == NULL)
+			continue;
+		inv_finish(ent[i]);
+		char key[1024];
+		snprintf(key, sizeof(key), "%s/%s/%s", inv_cstr(ent[i], "namespace"),
+			 inv_cstr(ent[i], "kind"), inv_cstr(ent[i], "name"));
+		json_object_set_new(idx, key, ent[i]);
+	}
+	free(ent);
+	free(top);
+	free(pods);
+
+	/* sorted by key: namespace, kind, name */
+	size_t nk = json_object_size(idx), k = 0;
+	const char **keys = malloc((nk ? nk : 1) * sizeof(*keys));
+	const char *key;
+	json_t *e;
+	json_object_foreach(idx, key, e) keys[k++] = key;
+	qsort(keys, nk, sizeof(*keys), inv_cmp_key);
+	json_t *list = json_array(), *namespaces = json_object(), *cluster = inv_counts();
+	for (k = 0; k < nk; k++) {
+		e = json_object_get(idx, keys[k]);
+		json_array_append(list, e);
+		const char *ns = inv_cstr(e, "namespace");
+		json_t *nsc = json_object_get(namespaces, ns);
+		if (nsc == NULL) {
+			nsc = inv_counts();
+			json_object_set_new(nsc, "networkPolicies",
+					    json_integer((json_int_t)json_array_size(
+						    json_object_get(run->netpols, ns))));
+			json_object_set_new(namespaces, ns, nsc);
+		}
+		inv_tally(nsc, e);
+		inv_tally(cluster, e);
+	}
+	free(keys);
+	json_t *without = json_array();
+	const char *ns;
+	json_t *nsc;
+	json_object_foreach(namespaces, ns, nsc)
+	{
+		if (json_integer_value(json_object_get(nsc, "networkPolicies")) == 0)
+			json_array_append_new(without, json_string(ns));
+	}
+	json_object_set_new(cluster, "namespacesWithoutNetworkPolicy", inv_sorted(without));
+	json_object_set_new(cluster, "namespaces",
+			    json_integer((json_int_t)json_object_size(namespaces)));
+	*index = idx;
+	return json_pack("{s:s,s:o,s:o,s:o}", "apiVersion", "admitd.io/inventory/v1", "workloads",
+			 list, "namespaces", namespaces, "cluster", cluster);
+}
+
+/* ---- output ---- */
+
+static json_t *inv_errors(const struct audit_run *run)
+{
+	json_t *errors = json_array();
+	for (size_t i = 0; i < run->nerrors; i++) {
+		json_t *err = json_pack("{s:s,s:s}", "source", run->errors[i].source, "message",
+					run->errors[i].message);
+		if (run->errors[i].line > 0)
+			json_object_set_new(err, "line", json_integer(run->errors[i].line));
+		json_array_append_new(errors, err);
+		if (run->errors[i].line > 0)
+			fprintf(stderr, "%s:%d: %s\n", run->errors[i].source, run->errors[i].line,
+				run->errors[i].message);
+		else
+			fprintf(stderr, "%s: %s\n", run->errors[i].source, run->errors[i].message);
+	}
+	return errors;
+}
+
+static void inv_ports_text(const json_t *c, char *buf, size_t len)
+{
+	size_t n = 0, i;
+	const json_t *p;
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(c, "ports"), i, p)
+	{
+		const json_t *hp = json_object_get(p, "hostPort");
+		int w = hp != NULL ? snprintf(buf + n, len - n, "%s%lld(host %lld)", n ? "," : "",
+					      (long long)json_integer_value(
+						      json_object_get(p, "containerPort")),
+					      (long long)json_integer_value(hp))
+				   : snprintf(buf + n, len - n, "%s%lld", n ? "," : "",
+					      (long long)json_integer_value(
+						      json_object_get(p, "containerPort")));
+		if (w < 0 || (size_t)w >= len - n)
+			break;
+		n += (size_t)w;
+	}
+	if (n == 0)
+		snprintf(buf, len, "-");
+}
+
+static void inv_table(FILE *out, const json_t *inv)
+{
+	fprintf(out, "%-16s %-12s %-24s %-16s %-40s %-16s %-5s %-13s %-9s %s\n", "NAMESPACE",
+		"KIND", "NAME", "CONTAINER", "IMAGE", "PORTS", "PRIV", "USER", "NETPOL", "EXPOSED");
+	size_t i, k;
+	const json_t *e, *c;
+	json_array_foreach(json_object_get(inv, "workloads"), i, e)
+	{
+		const json_t *np = json_object_get(e, "networkPolicies");
+		char netpol[16];
+		snprintf(netpol, sizeof(netpol), "%s/%s",
+			 json_array_size(json_object_get(np, "ingress")) ? "in" : "-",
+			 json_array_size(json_object_get(np, "egress")) ? "out" : "-");
+		json_array_foreach(json_object_get(e, "containers"), k, c)
+		{
+			char ports[128];
+			inv_ports_text(c, ports, sizeof(ports));
+			const char *user = inv_cstr(c, "user");
+			fprintf(out, "%-16s %-12s %-24s %-16s %-40s %-16s %-5s %-13s %-9s %s\n",
+				inv_cstr(e, "namespace"), inv_cstr(e, "kind"), inv_cstr(e, "name"),
+				inv_cstr(c, "name"), inv_cstr(c, "image"), ports,
+				json_is_true(json_object_get(c, "privileged")) ? "yes" : "-",
+				user[0] ? user : "-", netpol,
+				json_is_true(json_object_get(e, "exposed")) ? "yes" : "-");
+		}
+	}
+	const json_t *cl = json_object_get(inv, "cluster");
+	fprintf(out, "\nRegistries:\n");
+	const char *key;
+	const json_t *v;
+	json_object_foreach((json_t *)json_object_get(cl, "registries"), key, v)
+		fprintf(out, "  %-40s %lld\n", key, (long long)json_integer_value(v));
+	fprintf(out, "\nImages:\n");
+	json_object_foreach((json_t *)json_object_get(cl, "images"), key, v)
+		fprintf(out, "  %-60s %lld\n", key, (long long)json_integer_value(v));
+	fprintf(out, "\nNamespaces without a NetworkPolicy:");
+	json_array_foreach(json_object_get(cl, "namespacesWithoutNetworkPolicy"), i, v)
+		fprintf(out, " %s", json_string_value(v));
+	fprintf(out, "\nExposed outside the cluster:");
+	json_array_foreach(json_object_get(cl, "exposed"), i, v)
+		fprintf(out, " %s", json_string_value(v));
+	fprintf(out, "\n");
+}
+
+/* Drift as audit results, so that the report writers (policyreport, openreports) take it. */
+static int inv_drift_reports(struct audit_run *run, const struct audit_format *fmt,
+			     const json_t *drift, unsigned fail_on, FILE *out)
+{
+	struct audit_out o = {.out = out, .run = run, .fmt = fmt};
+	fmt->begin(&o);
+	/* drift is sorted by namespace first: one result per item, grouped by object */
+	size_t i;
+	const json_t *d;
+	json_array_foreach(drift, i, d)
+	{
+		unsigned cls = 0;
+		for (unsigned c = 0; c < DRIFT_NCLASSES; c++)
+			if (strcmp(drift_class_names[c], inv_cstr(d, "class")) == 0)
+				cls = c;
+		const json_t *container = json_object_get(d, "container");
+		json_t *v = json_pack("{s:s,s:s,s:s}", "policy", inv_cstr(d, "class"), "action",
+				      (fail_on & (1u << cls)) ? "deny" : "audit", "message",
+				      inv_cstr(d, "message"));
+		json_object_set_new(v, "container",
+				    container != NULL ? json_incref((json_t *)container)
+						      : json_null());
+		json_t *res = json_pack("{s:s,s:s,s:s,s:[o],s:s}", "kind", inv_cstr(d, "kind"),
+					"namespace", inv_cstr(d, "namespace"), "name",
+					inv_cstr(d, "name"), "violations", v, "reportSource",
+					"admitd-drift");
+		fmt->entry(&o, res);
+		json_decref(res);
+	}
+	json_t *summary = json_object();
+	int rc = fmt->end(&o, summary);
+	json_decref(summary);
+	return rc;
+}
+
+/* ---- the command ---- */
+
+static const struct kind_desc inv_service_kind = {
+	"Service", "", NULL, "services", {"v1", NULL}, NULL,
+};
+static const struct kind_desc inv_account_kind = {
+	"ServiceAccount", "", NULL, "serviceaccounts", {"v1", NULL}, NULL,
+};
+static const struct kind_desc *const inv_kinds[] = {&inv_service_kind, &inv_account_kind};
+static const char *const inv_words[] = {"Service", NULL}; /* ServiceAccount too */
+
+static void inv_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: admitd inventory [OPTIONS] PATH...\n"
+		"       admitd inventory --cluster [OPTIONS]\n\n"
+		"Lists every workload with its images, ports, privileges, host access, service\n"
+		"account, NetworkPolicy coverage and Services; with --baseline, the drift from an\n"
+		"earlier json inventory. PATH is a file, a directory or -.\n\n"
+		"options:\n"
+		"  -c, --config FILE       the configuration (required-labels' keys are the\n"
+		"                          segmentation labels)\n"
+		"  -o, --output FORMAT     json (stable: keep it in git as the baseline) or table;\n"
+		"                          with --baseline also policyreport or openreports\n"
+		"                          (default: table on a terminal, json otherwise)\n"
+		"      --baseline FILE     report the drift from this earlier json inventory\n"
+		"      --fail-on CLASSES   drift classes that make the exit status 1, comma-\n"
+		"                          separated, all or none (default: all but\n"
+		"                          removed-workload); classes:\n"
+		"                          ");
+	for (size_t i = 0; i < DRIFT_NCLASSES; i++)
+		fprintf(f, "%s%s", drift_class_names[i],
+			i + 1 < DRIFT_NCLASSES
+				? (i % 4 == 3 ? ",\n                          " : ", ")
+				: "\n");
+	fprintf(f, "      --cluster           read the cluster instead of files\n"
+		   "      --kubeconfig FILE   (default: $KUBECONFIG, ~/.kube/config, the service "
+		   "account)\n"
+		   "  -h, --help              this help\n\n"
+		   "exit status: 0 no failing drift, 1 drift of a class in --fail-on, 2 a usage,\n"
+		   "configuration or input error.\n");
+}
+
+static json_t *inv_load_baseline(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "admitd inventory: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	char buf[65536];
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			char *t = realloc(text, cap);
+			if (t == NULL) {
+				free(text);
+				fclose(f);
+				fprintf(stderr, "admitd inventory: out of memory\n");
+				return NULL;
+			}
+			text = t;
+		}
+		memcpy(text + len, buf, n);
+		len += n;
+	}
+	fclose(f);
+	char why[300];
+	json_t *base = drift_baseline_parse(text != NULL ? text : "", len, why, sizeof(why));
+	free(text);
+	if (base == NULL)
+		fprintf(stderr, "admitd inventory: %s: %s\n", path, why);
+	return base;
+}
+
+int inventory_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"output", required_argument, NULL, 'o'},
+		{"baseline", required_argument, NULL, 'b'},
+		{"fail-on", required_argument, NULL, 'f'},
+		{"cluster", no_argument, NULL, 'C'},
+		{"kubeconfig", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config_path = NULL, *output = NULL, *kubeconfig = NULL, *baseline = NULL;
+	const char *fail_on = NULL;
+	bool cluster = false;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:o:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'b':
+			baseline = optarg;
+			break;
+		case 'f':
+			fail_on = optarg;
+			break;
+		case 'C':
+			cluster = true;
+			break;
+		case 'k':
+			kubeconfig = optarg;
+			break;
+		case 'h':
+			inv_usage(stdout);
+			return 0;
+		default:
+			inv_usage(stderr);
+			return 2;
+		}
+	}
+	if (output == NULL)
+		output = isatty(STDOUT_FILENO) ? "table" : "json";
+	const struct audit_format *report = NULL;
+	if (strcmp(output, "json") != 0 && strcmp(output, "table") != 0) {
+		report = audit_format_find(output);
+		if (baseline == NULL || report == NULL || !report->by_namespace) {
+			fprintf(stderr, "admitd inventory: --output is json or table (with "
+					"--baseline also policyreport or openreports)\n");
+			return 2;
+		}
+	}
+	unsigned fail_bits = DRIFT_FAIL_DEFAULT;
+	if (fail_on != NULL && drift_parse_classes(fail_on, &fail_bits) < 0) {
+		fprintf(stderr,
+			"admitd inventory: --fail-on takes drift classes (see --help), all "
+			"or none, comma-separated, not \"%s\"\n",
+			fail_on);
+		return 2;
+	}
+	if (!cluster && optind >= argc) {
+		fprintf(stderr, "admitd inventory: name at least one PATH (a file, a directory or "
+				"-), or --cluster\n");
+		return 2;
+	}
+	json_t *base = NULL;
+	if (baseline != NULL && (base = inv_load_baseline(baseline)) == NULL)
+		return 2;
+	struct yamlconf_errors errs = {0};
+	struct admitd_config *cfg = config_load_or_default(config_path, &errs);
+	for (size_t i = 0; i < errs.count; i++)
+		fprintf(stderr, "%s\n", errs.lines[i]);
+	yamlconf_errors_free(&errs);
+	if (cfg == NULL) {
+		json_decref(base);
+		return 2;
+	}
+	workload_init();
+	struct inv inv = {
+		.hooks = {.words = inv_words,
+			  .kinds = inv_kinds,
+			  .nkinds = sizeof(inv_kinds) / sizeof(inv_kinds[0]),
+			  .keep = inv_keep,
+			  .judge = inv_judge},
+		.services = json_object(),
+		.accounts = json_object(),
+	};
+	inv.hooks.arg = &inv;
+	arena_init(&inv.arena);
+	int rl = registry_find("required-labels");
+	if (rl >= 0)
+		inv.nlabel_keys = required_labels_keys(cfg->settings[rl].state, inv.label_keys,
+						       INV_MAX_LABEL_KEYS);
+	struct audit_run run;
+	audit_init(&run, cfg);
+	run.hooks = &inv.hooks;
+	int rc = 0;
+	for (int i = optind; i < argc; i++)
+		audit_add_path(&run, argv[i]);
+	audit_read_files(&run);
+	if (cluster && audit_cluster(&run, kubeconfig) < 0)
+		rc = 2;
+	json_t *index = NULL, *doc = rc == 0 ? inv_build(&run, &index) : NULL;
+	if (rc == 0 && doc == NULL) {
+		fprintf(stderr, "admitd inventory: out of memory\n");
+		rc = 2;
+	}
+	if (doc != NULL) {
+		json_t *errors = inv_errors(&run);
+		if (base == NULL) {
+			json_object_set_new(doc, "errors", errors);
+			if (strcmp(output, "table") == 0)
+				inv_table(stdout, doc);
+			else
+				json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+			if (strcmp(output, "json") == 0)
+				fputc('\n', stdout);
+		} else {
+			json_t *drift = drift_compare(base, index);
+			bool fails = false;
+			json_t *by_class = json_object();
+			size_t i;
+			const json_t *d;
+			json_array_foreach(drift, i, d)
+			{
+				const char *cls = inv_cstr(d, "class");
+				inv_count(by_class, cls);
+				for (unsigned c = 0; c < DRIFT_NCLASSES; c++)
+					if (strcmp(drift_class_names[c], cls) == 0 &&
+					    (fail_bits & (1u << c)))
+						fails = true;
+			}
+			if (report != NULL) {
+				if (inv_drift_reports(&run, report, drift, fail_bits, stdout) < 0)
+					rc = 2;
+			} else if (strcmp(output, "table") == 0) {
+				printf("%-22s %-16s %-12s %-24s %-16s %s\n", "CLASS", "NAMESPACE",
+				       "KIND", "NAME", "CONTAINER", "MESSAGE");
+				json_array_foreach(drift, i, d)
+					printf("%-22s %-16s %-12s %-24s %-16s %s\n",
+					       inv_cstr(d, "class"), inv_cstr(d, "namespace"),
+					       inv_cstr(d, "kind"), inv_cstr(d, "name"),
+					       json_is_string(json_object_get(d, "container"))
+						       ? inv_cstr(d, "container")
+						       : "-",
+					       inv_cstr(d, "message"));
+				printf("\n%zu drift item%s\n", json_array_size(drift),
+				       json_array_size(drift) == 1 ? "" : "s");
+			} else {
+				json_t *out = json_pack("{s:O,s:{s:O,s:I,s:b},s:O}", "drift", drift,
+							"summary", "byClass", by_class, "items",
+							(json_int_t)json_array_size(drift), "fails",
+							fails, "errors", errors);
+				json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+				fputc('\n', stdout);
+				json_decref(out);
+			}
+			json_decref(by_class);
+			json_decref(drift);
+			json_decref(errors);
+			if (fails && rc == 0)
+				rc = 1;
+		}
+		if (run.nerrors > 0)
+			rc = 2;
+	}
+	json_decref(doc);
+	json_decref(index);
+	json_decref(base);
+	audit_free(&run);
+	arena_free(&inv.arena);
+	json_decref(inv.services);
+	json_decref(inv.accounts);
+	config_unref(cfg);
+	return rc;
+}
