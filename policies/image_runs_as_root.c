@@ -82,13 +82,14 @@ static int image_runs_as_root_prepare(const void *params, void **state, char *er
 	return 0;
 }
 
-/* The container's setting, else the pod's: JP_OK with *out, or JP_ABSENT. */
+/* Whether the container or the pod sets field in its securityContext (any value). */
 static bool image_runs_as_root_sets(const struct policy_ctx *ctx, const struct container_ref *c,
 				    const char *field)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "securityContext.%s", field);
-	return jp_get(c->json, path) != NULL || jp_get(ctx->pod->spec, path) != NULL;
+	const json_t *mine = json_object_get(json_object_get(c->json, "securityContext"), field);
+	const json_t *pods =
+		json_object_get(json_object_get(ctx->pod->spec, "securityContext"), field);
+	return (mine != NULL && !json_is_null(mine)) || (pods != NULL && !json_is_null(pods));
 }
 
 static bool image_runs_as_root_non_root(const struct policy_ctx *ctx, const struct container_ref *c)

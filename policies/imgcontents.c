@@ -37,6 +37,8 @@ int imgcontents_visit(struct policy_ctx *ctx, const struct imgcheck_policy *pol,
 		return 0; /* Windows images say nothing these checks read */
 	if (ctx->contents != NULL && ctx->contents->skipped)
 		return 0; /* audit --offline: reported as skipped, not as a verdict */
+	/* most pods pin no architecture: then every platform is judged, without asking each */
+	bool narrowed = imgcheck_arch_narrowed(ctx->pod);
 	for (size_t i = 0; i < ctx->pod->ncontainers; i++) {
 		const struct container_ref *c = &ctx->pod->containers[i];
 		if (c->image == NULL)
@@ -58,7 +60,7 @@ int imgcontents_visit(struct policy_ctx *ctx, const struct imgcheck_policy *pol,
 			details[k] = NULL;
 			verdicts[k] = IMGCONTENTS_OK;
 			if (strcmp(f->platforms[k].os, "linux") != 0 ||
-			    !imgcheck_arch_allowed(ctx->pod, f->platforms[k].arch))
+			    (narrowed && !imgcheck_arch_allowed(ctx->pod, f->platforms[k].arch)))
 				continue;
 			verdicts[k] = fn(ctx, c, &f->platforms[k], &details[k]);
 		}

@@ -422,3 +422,15 @@ bool imgcheck_arch_allowed(const struct pod_view *pod, const char *arch)
 	return imgcheck_node_allows(pod->spec, "kubernetes.io/arch", arch) &&
 	       imgcheck_node_allows(pod->spec, "beta.kubernetes.io/arch", arch);
 }
+
+bool imgcheck_arch_narrowed(const struct pod_view *pod)
+{
+	const json_t *sel = json_object_get(pod->spec, "nodeSelector");
+	if (json_object_get(sel, "kubernetes.io/arch") != NULL ||
+	    json_object_get(sel, "beta.kubernetes.io/arch") != NULL)
+		return true;
+	/* any required term: asking costs what answering does */
+	return json_object_get(
+		       json_object_get(json_object_get(pod->spec, "affinity"), "nodeAffinity"),
+		       "requiredDuringSchedulingIgnoredDuringExecution") != NULL;
+}

@@ -101,5 +101,7 @@ void imgcheck_results_free(struct imgcheck_results *r);
  */
 bool imgcheck_pod_windows(const struct pod_view *pod);
 bool imgcheck_arch_allowed(const struct pod_view *pod, const char *arch);
+/* Whether the pod narrows architectures at all (else imgcheck_arch_allowed is always true). */
+bool imgcheck_arch_narrowed(const struct pod_view *pod);
 
 #endif
