@@ -788,6 +788,92 @@ assert items[0]["summary"]["fail"] >= 4, items[0]["summary"]' "$OUT"
 }
 check "admitd audit --cluster --write-reports stores the PolicyReports (and again, idempotently)" write_reports
 
+section "admitd inventory --cluster: a baseline, then drift"
+# still in dry-run mode: every change below is admitted, so the drift is the cluster's own
+kk create namespace e2e-inv
+kk apply -f - <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: e2e-inv}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - {name: app, image: "registry.corp.example/shop/web:1.0", ports: [{containerPort: 8080}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-in, namespace: e2e-inv}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress: [{from: [{podSelector: {}}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: e2e-inv}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+YAML
+check "a Deployment, its NetworkPolicy and a ClusterIP Service are created" ok_rc
+inventory() { # ARGS...: admitd inventory of the cluster; INV_RC and $WORK/inv.out
+	timeout 60 "$ADMITD" inventory --cluster --kubeconfig "$KC" --config "$WORK/enforce.yaml" "$@" \
+		>"$WORK/inv.out" 2>"$WORK/inv.err"
+	INV_RC=$?
+}
+inventory --output json
+cp "$WORK/inv.out" "$WORK/baseline.json"
+check "admitd inventory --cluster writes a json inventory (exit 0)" [ "$INV_RC" -eq 0 ]
+inv_web() {
+	python3 - "$WORK/baseline.json" <<-'PY'
+	import json, sys
+	d = json.load(open(sys.argv[1]))
+	web = [e for e in d["workloads"] if e["namespace"] == "e2e-inv" and e["name"] == "web"]
+	assert len(web) == 1, [e["name"] for e in d["workloads"]]
+	print("     web:", json.dumps(web[0], sort_keys=True)[:300])
+	PY
+}
+check "  it has the web Deployment" inv_web
+inventory --output json --baseline "$WORK/baseline.json"
+drift_classes() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(sorted({"%s:%s" % (x["class"], x["name"]) for x in d["drift"]})))' "$WORK/inv.out"; }
+check "an unchanged cluster: no drift, exit 0" bash -c "[ $INV_RC -eq 0 ] && [ -z '$(drift_classes)' ]"
+kk -n e2e-inv set image deployment/web app=registry.corp.example/shop/web:2.0
+check "the image is changed" ok_rc
+kk -n e2e-inv patch deployment web --type=json -p '[{"op":"add","path":"/spec/template/spec/containers/0/ports/0/hostPort","value":30080}]'
+check "a hostPort is added" ok_rc
+kk -n e2e-inv apply -f - <<'YAML'
+apiVersion: v1
+kind: Service
+metadata: {name: web-ext, namespace: e2e-inv}
+spec: {type: NodePort, selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+YAML
+check "a NodePort Service is added" ok_rc
+kk -n e2e-inv delete networkpolicy web-in
+check "the NetworkPolicy is removed" ok_rc
+kk apply -f - <<'YAML'
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: e2e-inv}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers:
+        - {name: agent, image: "registry.corp.example/ops/agent:1", securityContext: {privileged: true}}
+YAML
+check "a privileged DaemonSet is added" ok_rc
+inventory --output json --baseline "$WORK/baseline.json"
+DRIFT=$(drift_classes)
+echo "     drift: $DRIFT"
+for want in new-image:web new-port:web new-external-service:web lost-network-policy:web \
+	new-workload:agent new-privilege:agent; do
+	check "drift: $want" grep -qw -- "$want" <<<"$DRIFT"
+done
+check "drift that widens the attack surface exits 1" [ "$INV_RC" -eq 1 ]
+
 section "OpenReports (openreports.io/v1alpha1), split reports and their clean-up"
 OPENREPORTS=${ADMITD_SHARED:-$HERE/../../../shared}/conformance/openreports
 kk apply -f "$OPENREPORTS/openreports.io_reports.yaml" -f "$OPENREPORTS/openreports.io_clusterreports.yaml"
