@@ -19,7 +19,7 @@ run() { "$PEAK_RSS" "$@"; }
 echo
 echo "admitd audit (pods as kubectl shows them, every tenth privileged)"
 printf '%-26s %7s %10s %7s %7s %7s %9s %9s\n' "input" "MB" "objects/s" "MB/s" "events" "values" "audit/ev" "audit/val"
-declare -A rss
+declare -A rss inv
 for n in $SIZES; do
 	python3 "$here/make_manifests.py" "$work" "$n"
 	for ext in yaml json; do
@@ -37,6 +37,9 @@ for n in $SIZES; do
 		read -r secs kib < <(run "$ADMITD" audit --output $fmt "$work/pods-$n.yaml")
 		rss[$n-yaml-$fmt]=$kib
 	done
+	# admitd inventory reads the same way (issue 18: the same targets as audit)
+	read -r secs kib < <(run "$ADMITD" inventory --output json "$work/pods-$n.yaml")
+	inv[$n]="$(python3 -c "print(round($n / $secs))") $kib"
 	rm -f "$work/pods-$n.json"
 done
 echo "  (events: libyaml's events alone, MB/s; values: the events made into jansson values,"
@@ -59,4 +62,14 @@ if [ $# -ge 2 ]; then
 	echo
 	printf '%-34s %12s KiB (json input %s KiB), target <= 102400\n' "peak RSS at $2 pods, yaml" \
 		"${rss[$2-yaml-json]}" "${rss[$2-json-json]}"
+fi
+echo
+echo "admitd inventory --output json (the same yaml input)"
+for n in $SIZES; do
+	printf '%-34s %10s objects/s, peak RSS %s KiB\n' "$n pods" ${inv[$n]}
+done
+set -- $SIZES
+if [ $# -ge 2 ]; then
+	printf '%-34s %10.2f   target <= 2.00\n' "RSS ratio ($2 / $1)" \
+		"$(python3 -c "print(${inv[$2]#* } / ${inv[$1]#* })")"
 fi
