@@ -8,28 +8,12 @@
 source "$(dirname "$0")/lib.sh"
 HC() { python3 "$TOP/tests/integration/html_check.py" "$@"; }
 
-# the hostile object: markup in its namespace, name, label value and image
+# the hostile object (tests/data/html): markup in its namespace, name, label value,
+# container name and image
 XSS='<script>alert(1)</script>'
 IMG='"><img src=x onerror="window.__pwned=1">'
-cat >"$WORK/cfg.yaml" <<'YAML'
-podSecurity: {level: baseline, action: deny}
-policies:
-  - {id: required-labels, action: deny, labels: [{key: segment, values: [frontend]}]}
-  - {id: allowed-registries, action: warn, registries: [registry.corp.example]}
-YAML
-python3 - "$WORK/hostile.json" "$XSS" "$IMG" <<'PY'
-import json, sys
-out, xss, img = sys.argv[1:]
-def dep(name, ns, image):
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": ns, "annotations": {"a": xss}},
-            "spec": {"selector": {"matchLabels": {"app": "x"}}, "template": {
-                "metadata": {"labels": {"app": "x", "segment": xss}},
-                "spec": {"containers": [{"name": img, "image": image,
-                                          "securityContext": {"privileged": True}}]}}}}
-items = [dep(xss, xss, img), dep(img, "shop", xss), dep("plain", "shop", "nginx:1.25")]
-json.dump({"apiVersion": "v1", "kind": "List", "items": items}, open(out, "w"))
-PY
+cp "$DATA/html/config.yaml" "$WORK/cfg.yaml"
+cp "$DATA/html/hostile.json" "$WORK/hostile.json"
 
 "$ADMITD" audit --config "$WORK/cfg.yaml" --output html "$WORK/hostile.json" >"$WORK/audit.html"; rc=$?
 check "audit html: would-deny findings exit 1, as every format" [ "$rc" = 1 ]
