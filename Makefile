@@ -3,7 +3,9 @@
 #   make          build build/admitd
 #   make run      install what is missing, build, start on https://localhost:8443
 #   make test     install what is missing, build, run every test (also under ASan+UBSan,
-#                 the deployment checks and the end-to-end run against a real kube-apiserver)
+#                 the deployment checks, the html pages in a browser and the end-to-end
+#                 run against a real kube-apiserver)
+#   make browser  only the --output html pages in headless chromium
 #   make e2e      only the end-to-end run (the first one builds kube-apiserver 1.20, cached)
 #   make bench    figures: throughput, latency, memory
 #   make fuzz     libFuzzer targets, 300 s each
@@ -39,7 +41,7 @@ UNIT_HOBJS := $(UNIT_HELP:%.c=$(BUILD)/%.o)
 # keep test objects between runs (make would delete them as intermediates)
 .SECONDARY:
 
-.PHONY: all deps run test test-run unit race integration asan check-format-result clean check-format docs bench deploy e2e fuzz fuzz-quick
+.PHONY: all deps run test test-run unit race integration asan check-format-result clean check-format docs bench deploy e2e fuzz fuzz-quick browser
 
 all: $(BUILD)/admitd
 
@@ -136,6 +138,13 @@ test: deps
 deploy: $(BUILD)/admitd
 	@ADMITD=$(CURDIR)/$(BUILD)/admitd ./tests/deploy/test_deploy.sh
 
+# The --output html pages in headless chromium (Debian's, installed as root when
+# missing) driven by playwright-core (npm, pinned, cached in ~/.cache/admitd);
+# screenshots in $(BUILD)/artifacts/browser. Once, never under the sanitizers.
+browser: $(BUILD)/admitd
+	@ADMITD=$(CURDIR)/$(BUILD)/admitd ARTIFACTS=$(CURDIR)/$(BUILD)/artifacts/browser \
+		./tests/browser/test_browser.sh
+
 # End to end: admitd behind a real kube-apiserver v1.20.2 and etcd, all on
 # loopback (tests/e2e/). The first run builds the API server from Debian's
 # source package (7 minutes or more), cached in ~/.cache/admitd.
@@ -152,6 +161,7 @@ test-run:
 	$(MAKE) --no-print-directory race || st=1; \
 	$(MAKE) --no-print-directory integration || st=1; \
 	$(MAKE) --no-print-directory deploy || st=1; \
+	$(MAKE) --no-print-directory browser || st=1; \
 	$(MAKE) --no-print-directory asan || st=1; \
 	$(MAKE) --no-print-directory fuzz-quick || st=1; \
 	$(MAKE) --no-print-directory e2e || st=1; \

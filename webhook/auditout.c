@@ -12,6 +12,7 @@
 #include "../policies/registry.h"
 #include "audit.h"
 #include "cluster.h"
+#include "html.h"
 #include "rules.h"
 #include "settings.h"
 #include "version.h"
@@ -889,6 +890,193 @@ static int junit_end(struct audit_out *o, const json_t *summary)
 	return 0;
 }
 
+/*
+ * ---- html: one self-contained page ----
+ *
+ * The summary comes first on the page but last from audit_report, so the
+ * rows (the first HTML_MAX_ROWS; the rest are only counted) wait in
+ * memory as the JSON the page's script reads, already escaped.
+ */
+struct html_state {
+	FILE *rows; /* open_memstream over text */
+	char *text;
+	size_t len;
+	size_t shown, total;
+	bool failed;
+};
+
+static void html_begin_audit(struct audit_out *o)
+{
+	struct html_state *st = calloc(1, sizeof(*st));
+	o->state = st;
+	if (st != NULL && (st->rows = open_memstream(&st->text, &st->len)) == NULL)
+		st->failed = true;
+}
+
+static void html_row(struct audit_out *o, const json_t *r, const char *container,
+		     const char *policy, const char *action, const char *message)
+{
+	struct html_state *st = o->state;
+	if (st == NULL || st->rows == NULL)
+		return;
+	if (st->total++ >= HTML_MAX_ROWS)
+		return;
+	char workload[600];
+	int n = snprintf(workload, sizeof(workload), "%s/%s", out_str(r, "kind", "-"),
+			 out_str(r, "name", "-"));
+	if (n > 0 && (size_t)n < sizeof(workload) && json_object_get(r, "podsAffected") != NULL)
+		n += snprintf(workload + n, sizeof(workload) - (size_t)n, " (%lld pods)",
+			      out_int(r, "podsAffected"));
+	const json_t *owner = json_object_get(r, "owner");
+	if (n > 0 && (size_t)n < sizeof(workload) && owner != NULL)
+		snprintf(workload + n, sizeof(workload) - (size_t)n, " (owned by %s %s)",
+			 out_str(owner, "kind", ""), out_str(owner, "name", ""));
+	json_t *row = json_pack("[s,s,s,s,s,s]", out_str(r, "namespace", "-"), workload, container,
+				policy, action, message);
+	if (st->shown > 0)
+		fputc(',', st->rows);
+	if (row == NULL || html_json(st->rows, row) < 0)
+		st->failed = true;
+	json_decref(row);
+	st->shown++;
+}
+
+/* The same rows as the table: a violation each, an exempt object, its exemptions. */
+static void html_entry_audit(struct audit_out *o, const json_t *r)
+{
+	size_t k;
+	json_t *v;
+	json_array_foreach(json_object_get(r, "violations"), k, v)
+		html_row(o, r, out_str(v, "container", "-"), out_str(v, "policy", "-"),
+			 out_str(v, "action", "-"), out_str(v, "message", ""));
+	if (json_object_get(r, "exempt") != NULL)
+		html_row(o, r, "-", "(exempt)", "-", out_str(r, "exempt", ""));
+	json_array_foreach(json_object_get(r, "exemptions"), k, v)
+		html_row(o, r, "-", out_str(v, "policy", "-"), "exempt", out_str(v, "reason", ""));
+}
+
+/* The "How to fix:" paragraph of a policy's page, as one line; NULL when it has none. */
+static json_t *html_fix(const char *doc)
+{
+	const char *at = doc != NULL ? strstr(doc, "How to fix:") : NULL;
+	if (at == NULL)
+		return NULL;
+	at += strlen("How to fix:");
+	const char *end = strstr(at, "\n\n");
+	size_t len = end != NULL ? (size_t)(end - at) : strlen(at);
+	char *text = malloc(len + 1);
+	if (text == NULL)
+		return NULL;
+	size_t w = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = at[i] == '\n' ? ' ' : at[i];
+		if (c == ' ' && (w == 0 || text[w - 1] == ' '))
+			continue;
+		text[w++] = c;
+	}
+	while (w > 0 && text[w - 1] == ' ')
+		w--;
+	text[w] = '\0';
+	json_t *v = json_string(text);
+	free(text);
+	return v;
+}
+
+static void html_notes(FILE *out, const char *title, const json_t *notes)
+{
+	size_t i;
+	json_t *n;
+	json_array_foreach(notes, i, n)
+	{
+		if (i == 0) {
+			fputs("<h2>", out);
+			html_escape(out, title);
+			fputs("</h2>\n<ul>\n", out);
+		}
+		fputs("<li>", out);
+		html_escape(out, out_str(n, "source", ""));
+		if (json_object_get(n, "line") != NULL)
+			fprintf(out, ":%lld", out_int(n, "line"));
+		fputs(": ", out);
+		html_escape(out, out_str(n, "message", ""));
+		fputs("</li>\n", out);
+	}
+	if (json_array_size(notes) > 0)
+		fputs("</ul>\n", out);
+}
+
+static void html_count(FILE *out, const char *cls, long long n, const char *what)
+{
+	fprintf(out, "<li%s%s%s><b>%lld</b>", cls ? " class=\"" : "", cls ? cls : "",
+		cls ? "\"" : "", n);
+	html_escape(out, what);
+	fputs("</li>\n", out);
+}
+
+static int html_end_audit(struct audit_out *o, const json_t *s)
+{
+	struct html_state *st = o->state;
+	if (st == NULL) {
+		fprintf(stderr, "admitd audit: out of memory\n");
+		return -1;
+	}
+	FILE *out = o->out;
+	int rc = 0;
+	if (st->rows != NULL && fclose(st->rows) != 0)
+		st->failed = true;
+	st->rows = NULL;
+	if (st->failed || html_begin(out, "admitd audit",
+				     "what the webhook would do to "
+				     "these objects, with the same policies") < 0) {
+		fprintf(stderr, "admitd audit: out of memory while writing the page\n");
+		rc = -1;
+		goto done;
+	}
+	fputs("<section id=\"summary\">\n<ul class=\"counts\">\n", out);
+	html_count(out, "deny", out_int(s, "wouldDeny"), "would be denied");
+	html_count(out, NULL, out_int(s, "violations"), "violations");
+	html_count(out, NULL, out_int(s, "judged"), "objects judged");
+	if (out_int(s, "entries") != out_int(s, "judged"))
+		html_count(out, NULL, out_int(s, "entries"),
+			   "entries (owned objects with their controller's findings folded)");
+	html_count(out, NULL, out_int(s, "exempt"), "exempt");
+	fputs("</ul>\n", out);
+	html_bars(out, "Violations by policy", json_object_get(s, "byPolicy"), "violations");
+	html_bars(out, "Violations by namespace", json_object_get(s, "byNamespace"), "violations");
+	html_notes(out, "Input errors", json_object_get(s, "errors"));
+	html_notes(out, "Not listed (audit incomplete)", json_object_get(s, "notListed"));
+	html_notes(out, "Read once (reached again through a link)", json_object_get(s, "ignored"));
+	fputs("</section>\n", out);
+	html_table(out, "findings", "Findings", st->shown, st->total,
+		   "For all of them: admitd audit --output json (or table).");
+	/* the fix of each policy that is on, from its page; the script looks it up */
+	json_t *fixes = json_object();
+	struct out_policy p;
+	for (size_t i = 0; out_policy_at(o->run->cfg, i, &p); i++) {
+		json_t *fix = html_fix(p.doc);
+		if (fix != NULL)
+			json_object_set_new(fixes, p.desc->id, fix);
+	}
+	html_data_begin(out);
+	fputs("{\"maps\":{\"fixes\":", out);
+	if (html_json(out, fixes) < 0)
+		rc = -1;
+	json_decref(fixes);
+	fputs("},\"tables\":[{\"id\":\"findings\",\"columns\":[\"Namespace\",\"Workload\","
+	      "\"Container\",\"Policy\",\"Action\",\"Message\"],\"derived\":[{\"name\":\"Fix\","
+	      "\"from\":3,\"map\":\"fixes\"}],\"rows\":[",
+	      out);
+	if (st->text != NULL)
+		fwrite(st->text, 1, st->len, out);
+	fputs("]}]}", out);
+	html_end(out);
+done:
+	free(st->text);
+	free(st);
+	o->state = NULL;
+	return rc;
+}
+
 const struct audit_format audit_formats[] = {
 	{"table", "one row per violation, then counts", false, table_begin, table_entry, table_end,
 	 NULL},
@@ -901,6 +1089,8 @@ const struct audit_format audit_formats[] = {
 	 NULL},
 	{"junit", "JUnit XML, a suite per object and a case per policy", false, junit_begin,
 	 junit_entry, junit_end, NULL},
+	{"html", "one self-contained HTML page: summary, charts, a sortable table", false,
+	 html_begin_audit, html_entry_audit, html_end_audit, NULL},
 };
 const size_t audit_nformats = sizeof(audit_formats) / sizeof(audit_formats[0]);
 

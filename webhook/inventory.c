@@ -20,6 +20,7 @@
 #include "../policies/registry.h"
 #include "../policies/selector.h"
 #include "audit.h"
+#include "html.h"
 #include "kinds.h"
 #include "readall.h"
 #include "workload.h"
@@ -795,6 +796,247 @@ static int inv_drift_reports(struct audit_run *run, const struct audit_format *f
 	return rc;
 }
 
+/*
+ * ---- html: one self-contained page (html.h) ----
+ *
+ * Drift first when there is a baseline, then the registries, what is
+ * exposed outside the cluster and every container. Each table shows its
+ * first HTML_MAX_ROWS rows.
+ */
+
+/* Appends a row (taken) to a table's rows, counting the ones past the limit. */
+static void inv_html_add(json_t *rows, size_t *total, json_t *row)
+{
+	if ((*total)++ < HTML_MAX_ROWS)
+		json_array_append_new(rows, row);
+	else
+		json_decref(row);
+}
+
+static void inv_html_table_data(FILE *out, bool *first, const char *id, const char *const *cols,
+				const json_t *rows)
+{
+	fprintf(out, "%s{\"id\":\"%s\",\"columns\":[", *first ? "" : ",", id);
+	for (size_t i = 0; cols[i] != NULL; i++)
+		fprintf(out, "%s\"%s\"", i ? "," : "", cols[i]);
+	fputs("],\"rows\":", out);
+	html_json(out, rows);
+	fputc('}', out);
+	*first = false;
+}
+
+static void inv_html_count(FILE *out, long long n, const char *what, bool bad)
+{
+	fprintf(out, "<li%s><b>%lld</b>", bad ? " class=\"deny\"" : "", n);
+	html_escape(out, what);
+	fputs("</li>\n", out);
+}
+
+/* "web(ClusterIP 80), web-public(LoadBalancer 443 node 30443)" */
+static void inv_services_text(const json_t *services, bool external_only, char *buf, size_t len)
+{
+	size_t n = 0, i, k;
+	const json_t *sv, *p;
+	buf[0] = '\0';
+	json_array_foreach(services, i, sv)
+	{
+		if (external_only && !json_is_true(json_object_get(sv, "external")))
+			continue;
+		int w = snprintf(buf + n, len - n, "%s%s (%s", n ? ", " : "", inv_cstr(sv, "name"),
+				 inv_cstr(sv, "type"));
+		if (w < 0 || (size_t)w >= len - n)
+			return;
+		n += (size_t)w;
+		json_array_foreach(json_object_get(sv, "ports"), k, p)
+		{
+			const json_t *np = json_object_get(p, "nodePort");
+			w = np != NULL ? snprintf(buf + n, len - n, " %lld node %lld",
+						  (long long)json_integer_value(
+							  json_object_get(p, "port")),
+						  (long long)json_integer_value(np))
+				       : snprintf(buf + n, len - n, " %lld",
+						  (long long)json_integer_value(
+							  json_object_get(p, "port")));
+			if (w < 0 || (size_t)w >= len - n)
+				return;
+			n += (size_t)w;
+		}
+		if (n + 2 >= len)
+			return;
+		buf[n++] = ')';
+		buf[n] = '\0';
+	}
+}
+
+static int inv_html(FILE *out, const json_t *doc, const json_t *drift, const json_t *by_class,
+		    unsigned fail_bits)
+{
+	if (html_begin(out, drift != NULL ? "admitd inventory: drift" : "admitd inventory",
+		       drift != NULL ? "what changed since the baseline, then what runs now"
+				     : "what runs, and how it is exposed") < 0)
+		return -1;
+	const json_t *cl = json_object_get(doc, "cluster");
+	json_t *drift_rows = json_array(), *exp_rows = json_array(), *ctr_rows = json_array();
+	size_t ndrift = 0, nexp = 0, nctr = 0, nfails = 0, nexposed = 0, npriv = 0, i, k;
+	const json_t *d, *e, *c;
+	json_array_foreach(drift, i, d)
+	{
+		const char *cls = inv_cstr(d, "class");
+		bool fails = false;
+		for (unsigned b = 0; b < DRIFT_NCLASSES; b++)
+			if (strcmp(drift_class_names[b], cls) == 0 && (fail_bits & (1u << b)))
+				fails = true;
+		nfails += fails;
+		char workload[600];
+		snprintf(workload, sizeof(workload), "%s/%s", inv_cstr(d, "kind"),
+			 inv_cstr(d, "name"));
+		const char *container = json_is_string(json_object_get(d, "container"))
+						? inv_cstr(d, "container")
+						: "-";
+		inv_html_add(drift_rows, &ndrift,
+			     json_pack("[s,s,s,s,s,s]", cls, fails ? "fails" : "listed",
+				       inv_cstr(d, "namespace"), workload, container,
+				       inv_cstr(d, "message")));
+	}
+	json_array_foreach(json_object_get(doc, "workloads"), i, e)
+	{
+		char workload[600], text[1024];
+		snprintf(workload, sizeof(workload), "%s/%s", inv_cstr(e, "kind"),
+			 inv_cstr(e, "name"));
+		const json_t *np = json_object_get(e, "networkPolicies");
+		char netpol[16];
+		snprintf(netpol, sizeof(netpol), "%s/%s",
+			 json_array_size(json_object_get(np, "ingress")) ? "in" : "-",
+			 json_array_size(json_object_get(np, "egress")) ? "out" : "-");
+		/* the segmentation labels, key=value, "key=(missing)" */
+		char labels[1024];
+		size_t ln = 0;
+		const char *key;
+		const json_t *v;
+		labels[0] = '\0';
+		json_object_foreach((json_t *)json_object_get(e, "segmentationLabels"), key, v)
+		{
+			int w = snprintf(labels + ln, sizeof(labels) - ln, "%s%s=%s", ln ? " " : "",
+					 key,
+					 json_is_string(v) ? json_string_value(v) : "(missing)");
+			if (w < 0 || (size_t)w >= sizeof(labels) - ln)
+				break;
+			ln += (size_t)w;
+		}
+		bool exposed = json_is_true(json_object_get(e, "exposed"));
+		nexposed += exposed;
+		char hostports[256];
+		size_t hn = 0;
+		hostports[0] = '\0';
+		json_array_foreach(json_object_get(e, "containers"), k, c)
+		{
+			char ports[128];
+			inv_ports_text(c, ports, sizeof(ports));
+			bool priv = json_is_true(json_object_get(c, "privileged"));
+			npriv += priv;
+			inv_html_add(ctr_rows, &nctr,
+				     json_pack("[s,s,s,s,s,s,s,s,s,s,s]", inv_cstr(e, "namespace"),
+					       workload, inv_cstr(c, "name"), inv_cstr(c, "image"),
+					       inv_cstr(c, "registry"), ports, priv ? "yes" : "-",
+					       inv_cstr(c, "user")[0] ? inv_cstr(c, "user") : "-",
+					       netpol, exposed ? "yes" : "-", labels));
+			size_t pi;
+			const json_t *p;
+			json_array_foreach(json_object_get(c, "ports"), pi, p)
+			{
+				const json_t *hp = json_object_get(p, "hostPort");
+				if (hp == NULL)
+					continue;
+				int w = snprintf(hostports + hn, sizeof(hostports) - hn,
+						 "%s%s:%lld", hn ? ", " : "", inv_cstr(c, "name"),
+						 (long long)json_integer_value(hp));
+				if (w < 0 || (size_t)w >= sizeof(hostports) - hn)
+					break;
+				hn += (size_t)w;
+			}
+		}
+		if (!exposed)
+			continue;
+		inv_services_text(json_object_get(e, "services"), true, text, sizeof(text));
+		const json_t *hns = json_object_get(e, "hostNamespaces");
+		inv_html_add(
+			exp_rows, &nexp,
+			json_pack("[s,s,s,s,s]", inv_cstr(e, "namespace"), workload,
+				  text[0] ? text : "-", hostports[0] ? hostports : "-",
+				  json_is_true(json_object_get(hns, "hostNetwork")) ? "yes" : "-"));
+	}
+	fputs("<section id=\"summary\">\n<ul class=\"counts\">\n", out);
+	if (drift != NULL) {
+		inv_html_count(out, (long long)json_array_size(drift), "changes", false);
+		inv_html_count(out, (long long)nfails, "fail (--fail-on)", nfails > 0);
+	}
+	inv_html_count(out, (long long)json_integer_value(json_object_get(cl, "workloads")),
+		       "workloads", false);
+	inv_html_count(out, (long long)nctr, "containers", false);
+	inv_html_count(out, (long long)json_object_size(json_object_get(cl, "registries")),
+		       "registries", false);
+	inv_html_count(out, (long long)nexposed, "exposed outside the cluster", nexposed > 0);
+	inv_html_count(out, (long long)npriv, "privileged containers", npriv > 0);
+	inv_html_count(
+		out,
+		(long long)json_array_size(json_object_get(cl, "namespacesWithoutNetworkPolicy")),
+		"namespaces without a NetworkPolicy", false);
+	fputs("</ul>\n", out);
+	if (drift != NULL)
+		html_bars(out, "Changes by class", by_class, "changes");
+	html_bars(out, "Containers by registry", json_object_get(cl, "registries"), "containers");
+	const json_t *errors = json_object_get(doc, "errors");
+	json_array_foreach(errors, i, e)
+	{
+		fputs(i == 0 ? "<h2>Input errors</h2>\n<ul>\n<li>" : "<li>", out);
+		html_escape(out, inv_cstr(e, "source"));
+		if (json_object_get(e, "line") != NULL)
+			fprintf(out, ":%lld",
+				(long long)json_integer_value(json_object_get(e, "line")));
+		fputs(": ", out);
+		html_escape(out, inv_cstr(e, "message"));
+		fputs(i + 1 == json_array_size(errors) ? "</li>\n</ul>\n" : "</li>\n", out);
+	}
+	const json_t *bare = json_object_get(cl, "namespacesWithoutNetworkPolicy");
+	json_array_foreach(bare, i, e)
+	{
+		fputs(i == 0 ? "<h2>Namespaces without a NetworkPolicy</h2>\n<ul class=\"list\">\n<li>"
+			     : "<li>",
+		      out);
+		html_escape(out, json_string_value(e));
+		fputs(i + 1 == json_array_size(bare) ? "</li>\n</ul>\n" : "</li>\n", out);
+	}
+	fputs("</section>\n", out);
+	const char *rest = "For all of them: admitd inventory --output json.";
+	if (drift != NULL)
+		html_table(out, "drift", "Changes since the baseline", json_array_size(drift_rows),
+			   ndrift, rest);
+	html_table(out, "exposed", "Exposed outside the cluster", json_array_size(exp_rows), nexp,
+		   rest);
+	html_table(out, "containers", "Containers", json_array_size(ctr_rows), nctr, rest);
+	static const char *const drift_cols[] = {"Class",     "Drift",   "Namespace", "Workload",
+						 "Container", "Message", NULL};
+	static const char *const exp_cols[] = {"Namespace",  "Workload",    "External Services",
+					       "Host ports", "hostNetwork", NULL};
+	static const char *const ctr_cols[] = {
+		"Namespace",     "Workload", "Container",           "Image",
+		"Registry",      "Ports",    "Privileged",          "User",
+		"NetworkPolicy", "Exposed",  "Segmentation labels", NULL};
+	html_data_begin(out);
+	fputs("{\"tables\":[", out);
+	bool first = true;
+	if (drift != NULL)
+		inv_html_table_data(out, &first, "drift", drift_cols, drift_rows);
+	inv_html_table_data(out, &first, "exposed", exp_cols, exp_rows);
+	inv_html_table_data(out, &first, "containers", ctr_cols, ctr_rows);
+	fputs("]}", out);
+	html_end(out);
+	json_decref(drift_rows);
+	json_decref(exp_rows);
+	json_decref(ctr_rows);
+	return 0;
+}
+
 /* ---- the command ---- */
 
 static const struct kind_desc inv_service_kind = {
@@ -817,8 +1059,9 @@ static void inv_usage(FILE *f)
 		"options:\n"
 		"  -c, --config FILE       the configuration (required-labels' keys are the\n"
 		"                          segmentation labels)\n"
-		"  -o, --output FORMAT     json (stable: keep it in git as the baseline) or table;\n"
-		"                          with --baseline also policyreport or openreports\n"
+		"  -o, --output FORMAT     json (stable: keep it in git as the baseline), table or\n"
+		"                          html (one self-contained page); with --baseline also\n"
+		"                          policyreport or openreports\n"
 		"                          (default: table on a terminal, json otherwise)\n"
 		"      --baseline FILE     report the drift from this earlier json inventory\n"
 		"      --fail-on CLASSES   drift classes that make the exit status 1, comma-\n"
@@ -920,10 +1163,11 @@ int inventory_main(int argc, char **argv)
 	if (output == NULL)
 		output = isatty(STDOUT_FILENO) ? "table" : "json";
 	const struct audit_format *report = NULL;
-	if (strcmp(output, "json") != 0 && strcmp(output, "table") != 0) {
+	bool html = strcmp(output, "html") == 0;
+	if (strcmp(output, "json") != 0 && strcmp(output, "table") != 0 && !html) {
 		report = audit_format_find(output);
 		if (baseline == NULL || report == NULL || !report->by_namespace) {
-			fprintf(stderr, "admitd inventory: --output is json or table (with "
+			fprintf(stderr, "admitd inventory: --output is json, table or html (with "
 					"--baseline also policyreport or openreports)\n");
 			return 2;
 		}
@@ -987,7 +1231,10 @@ int inventory_main(int argc, char **argv)
 		json_t *errors = inv_errors(&run);
 		if (base == NULL) {
 			json_object_set_new(doc, "errors", errors);
-			if (strcmp(output, "table") == 0)
+			if (html) {
+				if (inv_html(stdout, doc, NULL, NULL, 0) < 0)
+					rc = 2;
+			} else if (strcmp(output, "table") == 0)
 				inv_table(stdout, doc);
 			else
 				json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -1008,7 +1255,11 @@ int inventory_main(int argc, char **argv)
 					    (fail_bits & (1u << c)))
 						fails = true;
 			}
-			if (report != NULL) {
+			if (html) {
+				json_object_set(doc, "errors", errors);
+				if (inv_html(stdout, doc, drift, by_class, fail_bits) < 0)
+					rc = 2;
+			} else if (report != NULL) {
 				if (inv_drift_reports(&run, report, drift, fail_bits, stdout) < 0)
 					rc = 2;
 			} else if (strcmp(output, "table") == 0) {
