@@ -1012,6 +1012,64 @@ done:
 	return v;
 }
 
+/* The largest bundle or envelope accepted under o. */
+static size_t cosign_max_bytes(const struct cosign_options *o)
+{
+	return o != NULL && o->max_bytes > 0 ? o->max_bytes : COSIGN_BUNDLE_MAX;
+}
+
+/* n bytes as a person reads a cap: "1 MiB", "640 KiB", "1000 bytes". */
+static const char *cosign_size(size_t n, char *buf, size_t len)
+{
+	if (n >= (1u << 20) && n % (1u << 20) == 0)
+		snprintf(buf, len, "%zu MiB", n >> 20);
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(buf, len, "%zu KiB", n >> 10);
+	else
+		snprintf(buf, len, "%zu bytes", n);
+	return buf;
+}
+
+/* A DSSE envelope's signature, then its statement (steps 3 to 6 in cosign.h). */
+static enum cosign_verdict cosign_envelope(struct cosign_args *a, const json_t *env,
+					   const struct cosign_options *options,
+					   struct cosign_result *res)
+{
+	unsigned char *payload = NULL, *pae = NULL;
+	size_t plen = 0, paelen = 0;
+	const char *b64 = json_string_value(json_object_get(env, "payload"));
+	const char *ptype = json_string_value(json_object_get(env, "payloadType"));
+	const json_t *sigs = json_object_get(env, "signatures");
+	if (b64 == NULL || ptype == NULL || !json_is_array(sigs)) {
+		cosign_set(res, COSIGN_MALFORMED,
+			   "the DSSE envelope lacks a payload, payloadType or signatures list");
+		goto done;
+	}
+	payload = cosign_b64(b64, strlen(b64), &plen);
+	if (payload == NULL) {
+		cosign_set(res, COSIGN_MALFORMED, "the DSSE payload is not base64");
+		goto done;
+	}
+	pae = cosign_pae(ptype, payload, plen, &paelen);
+	if (pae == NULL) {
+		cosign_set(res, COSIGN_MALFORMED, "out of memory");
+		goto done;
+	}
+	const struct cosign_key *k = NULL;
+	if (cosign_dsse_verify(a->keys, sigs, pae, paelen, &k, res) != COSIGN_VALID)
+		goto done;
+	if (k == NULL) {
+		cosign_unverified(res, a->keys, "DSSE envelope");
+		goto done;
+	}
+	memcpy(res->key, k->fingerprint, sizeof(res->key));
+	cosign_statement(a, ptype, payload, plen, options, k, res);
+done:
+	free(payload);
+	free(pae);
+	return res->verdict;
+}
+
 enum cosign_verdict cosign_verify_bundle(const struct cosign_keys *keys, const void *bundle,
 					 size_t len, const char *expected_digest,
 					 const char *expected_repo,
@@ -1020,8 +1078,6 @@ enum cosign_verdict cosign_verify_bundle(const struct cosign_keys *keys, const v
 {
 	struct cosign_args a = {0};
 	json_t *doc = NULL;
-	unsigned char *payload = NULL, *pae = NULL;
-	size_t plen = 0, paelen = 0;
 	char shown[COSIGN_SHOWN + 8];
 	json_error_t jerr;
 	memset(res, 0, sizeof(*res));
@@ -1029,10 +1085,10 @@ enum cosign_verdict cosign_verify_bundle(const struct cosign_keys *keys, const v
 	if (cosign_args_read(&a, keys, expected_digest, expected_repo, options, res) !=
 	    COSIGN_VALID)
 		goto done;
-	if (len > COSIGN_BUNDLE_MAX) {
+	if (len > cosign_max_bytes(options)) {
 		cosign_set(res, COSIGN_MALFORMED,
-			   "the bundle is %zu bytes, more than the %u MiB a bundle may have", len,
-			   COSIGN_BUNDLE_MAX >> 20);
+			   "the bundle is %zu bytes, more than the %s a bundle may have", len,
+			   cosign_size(cosign_max_bytes(options), shown, sizeof(shown)));
 		goto done;
 	}
 	doc = json_loadb(bundle != NULL ? bundle : "", len, JSON_REJECT_DUPLICATES, &jerr);
@@ -1071,37 +1127,44 @@ enum cosign_verdict cosign_verify_bundle(const struct cosign_keys *keys, const v
 			cosign_set(res, COSIGN_MALFORMED, "the bundle has no dsseEnvelope");
 		goto done;
 	}
-	const char *b64 = json_string_value(json_object_get(env, "payload"));
-	const char *ptype = json_string_value(json_object_get(env, "payloadType"));
-	const json_t *sigs = json_object_get(env, "signatures");
-	if (b64 == NULL || ptype == NULL || !json_is_array(sigs)) {
-		cosign_set(res, COSIGN_MALFORMED,
-			   "the DSSE envelope lacks a payload, payloadType or signatures list");
-		goto done;
-	}
-	payload = cosign_b64(b64, strlen(b64), &plen);
-	if (payload == NULL) {
-		cosign_set(res, COSIGN_MALFORMED, "the DSSE payload is not base64");
-		goto done;
-	}
-	pae = cosign_pae(ptype, payload, plen, &paelen);
-	if (pae == NULL) {
-		cosign_set(res, COSIGN_MALFORMED, "out of memory");
-		goto done;
-	}
-	const struct cosign_key *k = NULL;
-	if (cosign_dsse_verify(keys, sigs, pae, paelen, &k, res) != COSIGN_VALID)
-		goto done;
-	if (k == NULL) {
-		cosign_unverified(res, keys, "DSSE envelope");
-		goto done;
-	}
-	memcpy(res->key, k->fingerprint, sizeof(res->key));
-	cosign_statement(&a, ptype, payload, plen, options, k, res);
+	cosign_envelope(&a, env, options, res);
 done:
 	json_decref(doc);
-	free(payload);
-	free(pae);
+	arena_free(&a.arena);
+	return res->verdict;
+}
+
+enum cosign_verdict cosign_verify_dsse(const struct cosign_keys *keys, const void *envelope,
+				       size_t len, const char *expected_digest,
+				       const char *expected_repo,
+				       const struct cosign_options *options,
+				       struct cosign_result *res)
+{
+	struct cosign_args a = {0};
+	json_t *doc = NULL;
+	char shown[COSIGN_SHOWN + 8];
+	json_error_t jerr;
+	memset(res, 0, sizeof(*res));
+	arena_init(&a.arena);
+	if (cosign_args_read(&a, keys, expected_digest, expected_repo, options, res) !=
+	    COSIGN_VALID)
+		goto done;
+	if (len > cosign_max_bytes(options)) {
+		cosign_set(res, COSIGN_MALFORMED,
+			   "the DSSE envelope is %zu bytes, more than the %s an envelope may have",
+			   len, cosign_size(cosign_max_bytes(options), shown, sizeof(shown)));
+		goto done;
+	}
+	doc = json_loadb(envelope != NULL ? envelope : "", len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(doc)) {
+		cosign_set(res, COSIGN_MALFORMED, "the DSSE envelope is not a JSON object (%s)",
+			   doc != NULL ? "another JSON value"
+				       : cosign_shown(jerr.text, shown, sizeof(shown)));
+		goto done;
+	}
+	cosign_envelope(&a, doc, options, res);
+done:
+	json_decref(doc);
 	arena_free(&a.arena);
 	return res->verdict;
 }

@@ -5,7 +5,8 @@
  * this file only says whether the bytes are a valid signature, by which
  * key, for which digest and repository.
  *
- * Two formats, the two that cosign writes:
+ * Two formats, the two that cosign writes (and cosign 2.x's attestations,
+ * bare DSSE envelopes: cosign_verify_dsse()):
  *
  *   cosign 2.x  the `sha256-<hex>.sig` manifest; each layer is a
  *               simple-signing JSON blob (media type
@@ -134,6 +135,9 @@ struct cosign_options {
 	const char *predicate_type;
 	/* Bundles only: on VALID, hand the statement's predicate out (result.predicate). */
 	bool keep_predicate;
+	/* Bundles and envelopes: the most bytes accepted; 0: COSIGN_BUNDLE_MAX. An
+	 * attestation carrying a scanner's report is larger than a signature. */
+	size_t max_bytes;
 };
 
 struct cosign_result {
@@ -198,5 +202,18 @@ enum cosign_verdict cosign_verify_bundle(const struct cosign_keys *keys, const v
 					 const char *expected_repo,
 					 const struct cosign_options *options,
 					 struct cosign_result *res);
+
+/*
+ * A bare DSSE envelope (len bytes), as cosign 2.x stores an attestation:
+ * a layer of media type application/vnd.dsse.envelope.v1+json in the
+ * manifest tagged sha256-<hex>.att, {"payloadType", "payload", "signatures"}.
+ * The arguments and caps of cosign_verify_bundle, then its steps 3 to 6;
+ * there is no verification material to read: every configured key is tried.
+ */
+enum cosign_verdict cosign_verify_dsse(const struct cosign_keys *keys, const void *envelope,
+				       size_t len, const char *expected_digest,
+				       const char *expected_repo,
+				       const struct cosign_options *options,
+				       struct cosign_result *res);
 
 #endif

@@ -1002,6 +1002,99 @@ static void test_bundle_oversize_refused(void **state)
 	EVP_PKEY_free(k);
 }
 
+/* The bundle's dsseEnvelope alone, as cosign 2.x stores an attestation layer. */
+static char *envelope_of(const char *bundle)
+{
+	json_t *b = json_loads(bundle, 0, NULL);
+	assert_non_null(b);
+	char *out = json_dumps(json_object_get(b, "dsseEnvelope"), JSON_COMPACT);
+	assert_non_null(out);
+	json_decref(b);
+	return out;
+}
+
+/* cosign 2.x attestations: a bare DSSE envelope, checked as a bundle's is */
+static void test_dsse_envelope_as_cosign2_attests(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256"), *other = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	struct bspec s = {.key = k, .payload = st};
+	char *b = bundle_make(&s), *env = envelope_of(b);
+	struct cosign_options o = {
+		.any_identity = true, .predicate_type = VULN_TYPE, .keep_predicate = true};
+	struct cosign_result r;
+	cosign_verify_dsse(keys, env, strlen(env), "sha256:" HEX_A, NULL, &o, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	assert_string_equal(r.predicate_type, VULN_TYPE);
+	assert_non_null(json_object_get(r.predicate, "scanner"));
+	cosign_result_release(&r);
+	/* another digest, another predicate type, another key, not an envelope */
+	cosign_verify_dsse(keys, env, strlen(env), "sha256:" HEX_B, NULL, &o, &r);
+	assert_verdict(&r, COSIGN_WRONG_DIGEST);
+	assert_null(r.predicate);
+	o.predicate_type = "https://slsa.dev/provenance/v1";
+	cosign_verify_dsse(keys, env, strlen(env), "sha256:" HEX_A, NULL, &o, &r);
+	assert_verdict(&r, COSIGN_WRONG_TYPE);
+	o.predicate_type = VULN_TYPE;
+	struct bspec s2 = {.key = other, .payload = st};
+	char *b2 = bundle_make(&s2), *env2 = envelope_of(b2);
+	cosign_verify_dsse(keys, env2, strlen(env2), "sha256:" HEX_A, NULL, &o, &r);
+	assert_verdict(&r, COSIGN_BAD_SIGNATURE);
+	cosign_verify_dsse(keys, "[1]", 3, "sha256:" HEX_A, NULL, &o, &r);
+	assert_verdict(&r, COSIGN_MALFORMED);
+	assert_reason(&r, "not a JSON object");
+	/* a whole bundle is not an envelope */
+	cosign_verify_dsse(keys, b, strlen(b), "sha256:" HEX_A, NULL, &o, &r);
+	assert_verdict(&r, COSIGN_MALFORMED);
+	/* strict identity reads the subject name as for bundles */
+	cosign_verify_dsse(keys, env, strlen(env), "sha256:" HEX_A, "ghcr.io/acme/other", NULL, &r);
+	assert_verdict(&r, COSIGN_WRONG_IDENTITY);
+	free(b2);
+	free(env2);
+	free(b);
+	free(env);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
+}
+
+/* options.max_bytes: an attestation's cap, above or below the bundle default */
+static void test_max_bytes_option_moves_the_cap(void **state)
+{
+	(void)state;
+	EVP_PKEY *k = gen_key("EC", "P-256");
+	struct cosign_keys *keys = keys_of(k);
+	char *st = statement("ghcr.io/acme/app", HEX_A, VULN_TYPE);
+	struct bspec s = {.key = k, .payload = st};
+	char *b = bundle_make(&s), *env = envelope_of(b);
+	size_t big = COSIGN_BUNDLE_MAX + 4096;
+	char *padded = malloc(big);
+	assert_non_null(padded);
+	memcpy(padded, b, strlen(b));
+	memset(padded + strlen(b), ' ', big - strlen(b));
+	struct cosign_options o = {.any_identity = true, .max_bytes = 2u << 20};
+	struct cosign_result r;
+	cosign_verify_bundle(keys, padded, big, "sha256:" HEX_A, NULL, &o, &r);
+	assert_verdict(&r, COSIGN_VALID);
+	o.max_bytes = 300;
+	cosign_verify_bundle(keys, b, strlen(b), "sha256:" HEX_A, NULL, &o, &r);
+	assert_verdict(&r, COSIGN_MALFORMED);
+	assert_reason(&r, "more than the 300 bytes a bundle may have");
+	o.max_bytes = 100;
+	cosign_verify_dsse(keys, env, strlen(env), "sha256:" HEX_A, NULL, &o, &r);
+	assert_verdict(&r, COSIGN_MALFORMED);
+	assert_reason(&r, "more than the 100 bytes an envelope may have");
+	free(padded);
+	free(b);
+	free(env);
+	free(st);
+	cosign_keys_free(keys);
+	EVP_PKEY_free(k);
+}
+
 static void check_bundle_signed_by(EVP_PKEY *k, int padding)
 {
 	struct cosign_keys *keys = keys_of(k);
@@ -1208,6 +1301,8 @@ int main(void)
 		cmocka_unit_test(test_bundle_unknown_key_is_bad_signature),
 		cmocka_unit_test(test_bundle_keyless_is_not_signed_by_configured_key),
 		cmocka_unit_test(test_bundle_oversize_refused),
+		cmocka_unit_test(test_dsse_envelope_as_cosign2_attests),
+		cmocka_unit_test(test_max_bytes_option_moves_the_cap),
 		cmocka_unit_test(test_ed25519_and_rsa_keys_load_and_verify),
 		cmocka_unit_test(test_ecdsa_p384_either_digest),
 		cmocka_unit_test(test_bundle_subject_name_is_the_identity),
