@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../policies/registry.h"
+#include "arena.h"
 #include "cfgtypes.h"
 #include "engine.h"
 #include "fnv.h"
@@ -26,8 +27,12 @@ const cyaml_strval_t imgcheck_on_error_strings[2] = {{"deny", 0}, {"allow", 1}};
 
 /* The contents modules, looked up once in the registry. */
 static const char *const imgcheck_ids[] = {"image-runs-as-root", "image-exposed-ports",
-					   "image-env-secrets"};
+					   "image-env-secrets", "image-vulnerabilities"};
 #define IMGCHECK_NIDS (sizeof(imgcheck_ids) / sizeof(imgcheck_ids[0]))
+#define IMGCHECK_VULN 3 /* the one that reads signed scans; the others read configurations */
+
+/* What some policy reads of an image: bits. */
+enum { IMGCHECK_WANT_FACTS = 1, IMGCHECK_WANT_VULN = 2 };
 static int imgcheck_index[IMGCHECK_NIDS];
 static pthread_once_t imgcheck_index_once = PTHREAD_ONCE_INIT;
 
@@ -126,11 +131,23 @@ bool imgcheck_wanted(const struct imgcheck_policy *p, struct arena *a, const cha
 	return false;
 }
 
+/* What the contents policies on in cfg read of image: IMGCHECK_WANT_* bits. */
+static unsigned imgcheck_wants(const struct admitd_config *cfg, struct arena *a, const char *image)
+{
+	unsigned w = 0;
+	for (size_t i = 0; i < IMGCHECK_NIDS; i++) {
+		unsigned bit = i == IMGCHECK_VULN ? IMGCHECK_WANT_VULN : IMGCHECK_WANT_FACTS;
+		if (!(w & bit) && imgcheck_wanted(imgcheck_policy_at(cfg, i), a, image))
+			w |= bit;
+	}
+	return w;
+}
+
 /*
  * The event loop's memo, one per thread, as sigcheck.c keeps for
- * signatures: whether some contents policy reads an image, and its last
- * fresh facts, for one verifier generation and only until the cache
- * would have expired them or their tag.
+ * signatures: what the contents policies read of an image, and its last
+ * fresh facts and scan, for one verifier generation and only until the
+ * cache would have expired them or their tag.
  */
 #define IMGCHECK_MEMO       32
 #define IMGCHECK_MEMO_IMAGE 240
@@ -138,9 +155,11 @@ struct imgcheck_memo {
 	unsigned long generation; /* 0: empty */
 	unsigned long lent;       /* the imgcheck_cached call whose results use these facts */
 	char image[IMGCHECK_MEMO_IMAGE];
-	bool wanted;
+	unsigned char wanted; /* IMGCHECK_WANT_* bits */
 	bool has_facts;
 	struct imgfacts facts;
+	bool has_vuln;
+	struct vulnattest vuln;
 };
 static __thread struct imgcheck_memo imgcheck_memo[IMGCHECK_MEMO];
 /*
@@ -158,11 +177,16 @@ static pthread_once_t imgcheck_memo_once = PTHREAD_ONCE_INIT;
 static void imgcheck_memo_clear(void *memo)
 {
 	struct imgcheck_memo *m = memo;
-	for (size_t i = 0; i < IMGCHECK_MEMO; i++)
+	for (size_t i = 0; i < IMGCHECK_MEMO; i++) {
 		if (m[i].has_facts) {
 			imgfacts_release(&m[i].facts);
 			m[i].has_facts = false;
 		}
+		if (m[i].has_vuln) {
+			vulnattest_release(&m[i].vuln);
+			m[i].has_vuln = false;
+		}
+	}
 }
 
 static void imgcheck_memo_key_make(void)
@@ -189,25 +213,28 @@ static void imgcheck_memo_take(struct imgcheck_memo *m, unsigned long gen, const
 	if (m->has_facts)
 		imgfacts_release(&m->facts);
 	m->has_facts = false;
+	if (m->has_vuln)
+		vulnattest_release(&m->vuln);
+	m->has_vuln = false;
 	m->generation = gen;
 	strcpy(m->image, image);
 }
 
-static bool imgcheck_wanted_any(const struct admitd_config *cfg, struct arena *a, const char *image)
+/* imgcheck_wants through the memo. */
+static unsigned imgcheck_wanted_any(const struct admitd_config *cfg, struct arena *a,
+				    const char *image)
 {
 	if (image == NULL)
-		return false;
+		return 0;
 	unsigned long gen = sigverify_generation(cfg->sigverify);
 	bool hit;
 	struct imgcheck_memo *m = imgcheck_memo_slot(gen, image, &hit);
 	if (hit)
 		return m->wanted;
-	bool wanted = false;
-	for (size_t i = 0; i < IMGCHECK_NIDS && !wanted; i++)
-		wanted = imgcheck_wanted(imgcheck_policy_at(cfg, i), a, image);
+	unsigned wanted = imgcheck_wants(cfg, a, image);
 	if (m != NULL) {
 		imgcheck_memo_take(m, gen, image);
-		m->wanted = wanted;
+		m->wanted = (unsigned char)wanted;
 	}
 	return wanted;
 }
@@ -222,14 +249,16 @@ size_t imgcheck_images(const struct admitd_config *cfg, const struct engine_inpu
 	const char *why = NULL;
 	const struct kind_desc *kd = engine_kind(cfg, in);
 	if (kd == NULL || in->object == NULL ||
-	    workload_pod_view(kd, in->object, a, &pod, &why) != WORKLOAD_OK ||
-	    imgcheck_pod_windows(&pod))
+	    workload_pod_view(kd, in->object, a, &pod, &why) != WORKLOAD_OK)
 		return 0;
+	/* a Windows image's configuration says nothing these checks read; its scan does */
+	unsigned judged = imgcheck_pod_windows(&pod) ? IMGCHECK_WANT_VULN : ~0u;
 	size_t n = 0;
 	/* containers only: an image volume's configuration is never run */
 	for (size_t i = 0; i < pod.ncontainers; i++) {
 		const char *image = pod.containers[i].image;
-		if (imgcheck_wanted_any(cfg, a, image) && imagelist_add(out, &n, image) < 0)
+		if ((imgcheck_wanted_any(cfg, a, image) & judged) != 0 &&
+		    imagelist_add(out, &n, image) < 0)
 			break; /* what could not be listed fails closed in the checks */
 	}
 	return n;
@@ -252,15 +281,78 @@ int imgcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
 {
 	if (imgcheck_alloc(out, n) < 0)
 		return -1;
+	struct arena a;
+	arena_init(&a);
+	const struct imgcheck_policy *vp = imgcheck_policy_at(cfg, IMGCHECK_VULN);
 	for (size_t i = 0; i < n && cfg->sigverify != NULL; i++) {
 		struct imgcheck_item *it = &out->items[out->n];
-		if ((it->image = strdup(images[i])) == NULL)
+		if ((it->image = strdup(images[i])) == NULL) {
+			arena_free(&a);
 			return -1;
-		imgfacts_get(cfg->sigverify, images[i], imagelist_now(), deadline, &it->facts);
-		metrics_image_facts((int)it->facts.status, it->facts.cached);
+		}
 		out->n++;
+		unsigned w = imgcheck_wants(cfg, &a, images[i]);
+		if (w & IMGCHECK_WANT_FACTS) {
+			imgfacts_get(cfg->sigverify, images[i], imagelist_now(), deadline,
+				     &it->facts);
+			it->has_facts = true;
+			metrics_image_facts((int)it->facts.status, it->facts.cached);
+		}
+		if ((w & IMGCHECK_WANT_VULN) && vp != NULL) {
+			vulnattest_get(cfg->sigverify, vp->keys, images[i], imagelist_now(),
+				       deadline, &it->vuln);
+			it->has_vuln = true;
+		}
 	}
+	arena_free(&a);
 	return 0;
+}
+
+/*
+ * An image's facts for imgcheck_cached: lent from the memo m when it holds
+ * fresh ones, else peeked from the cache (and memoized). false when not
+ * at hand without waiting.
+ */
+static bool imgcheck_cached_facts(const struct admitd_config *cfg, struct imgcheck_memo *m,
+				  const char *image, double now, struct imgcheck_item *it)
+{
+	if (m != NULL && m->has_facts && m->facts.fresh_until > now) {
+		it->facts = m->facts;
+		it->borrowed = true;
+		m->lent = imgcheck_calls;
+		return true;
+	}
+	if (!imgfacts_peek(cfg->sigverify, image, now, &it->facts))
+		return false;
+	if (m != NULL) {
+		if (m->has_facts)
+			imgfacts_release(&m->facts);
+		m->has_facts = imgfacts_copy(&m->facts, &it->facts) == 0;
+	}
+	return true;
+}
+
+/* The same for the image's vulnerability scan. */
+static bool imgcheck_cached_vuln(const struct admitd_config *cfg, struct imgcheck_memo *m,
+				 const char *image, double now, struct imgcheck_item *it)
+{
+	const struct imgcheck_policy *vp = imgcheck_policy_at(cfg, IMGCHECK_VULN);
+	if (vp == NULL)
+		return false;
+	if (m != NULL && m->has_vuln && m->vuln.fresh_until > now) {
+		it->vuln = m->vuln;
+		it->vuln_borrowed = true;
+		m->lent = imgcheck_calls;
+		return true;
+	}
+	if (!vulnattest_peek(cfg->sigverify, vp->keys, image, now, &it->vuln))
+		return false;
+	if (m != NULL) {
+		if (m->has_vuln)
+			vulnattest_release(&m->vuln);
+		m->has_vuln = vulnattest_copy(&m->vuln, &it->vuln) == 0;
+	}
+	return true;
 }
 
 bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_t n,
@@ -271,39 +363,35 @@ bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 	double now = imagelist_now();
 	unsigned long gen = sigverify_generation(cfg->sigverify);
 	imgcheck_calls++;
-	for (size_t i = 0; i < n; i++) {
+	bool ok = true;
+	struct arena a;
+	arena_init(&a);
+	for (size_t i = 0; i < n && ok; i++) {
 		struct imgcheck_item *it = &out->items[out->n];
 		bool hit;
 		struct imgcheck_memo *m = imgcheck_memo_slot(gen, images[i], &hit);
-		if (hit && m->has_facts && m->facts.fresh_until > now) {
-			it->facts = m->facts;
-			it->borrowed = true;
-			m->lent = imgcheck_calls;
-		} else if (imgfacts_peek(cfg->sigverify, images[i], now, &it->facts)) {
-			if (m != NULL && m->lent == imgcheck_calls && !hit)
-				m = NULL; /* lent to an earlier image of this review: left alone */
-			if (m != NULL) {
-				if (!hit) {
-					imgcheck_memo_take(m, gen, images[i]);
-					m->wanted = true; /* listed: some policy reads it */
-				} else if (m->has_facts) {
-					imgfacts_release(&m->facts);
-				}
-				m->has_facts = imgfacts_copy(&m->facts, &it->facts) == 0;
-			}
-		} else {
-			return false;
+		unsigned w = hit ? m->wanted : imgcheck_wants(cfg, &a, images[i]);
+		if (m != NULL && !hit && m->lent == imgcheck_calls)
+			m = NULL; /* lent to an earlier image of this review: left alone */
+		if (m != NULL && !hit) {
+			imgcheck_memo_take(m, gen, images[i]);
+			m->wanted = (unsigned char)w;
 		}
-		if ((it->image = strdup(images[i])) == NULL) {
-			if (!it->borrowed)
-				imgfacts_release(&it->facts);
-			return false;
-		}
+		if ((it->image = strdup(images[i])) == NULL)
+			break;
 		out->n++;
+		if (w & IMGCHECK_WANT_FACTS)
+			ok = it->has_facts = imgcheck_cached_facts(cfg, m, images[i], now, it);
+		if (ok && (w & IMGCHECK_WANT_VULN))
+			ok = it->has_vuln = imgcheck_cached_vuln(cfg, m, images[i], now, it);
 	}
+	arena_free(&a);
+	if (!ok || out->n < n)
+		return false;
 	/* counted once all are at hand: a partial peek is redone by a worker, which counts */
 	for (size_t i = 0; i < out->n; i++)
-		metrics_image_facts((int)out->items[i].facts.status, true);
+		if (out->items[i].has_facts)
+			metrics_image_facts((int)out->items[i].facts.status, true);
 	return true;
 }
 
@@ -324,12 +412,25 @@ bool imgcheck_gather(const struct admitd_config *cfg, const struct engine_input 
 	return true;
 }
 
-const struct imgfacts *imgcheck_find(const struct imgcheck_results *r, const char *image)
+static const struct imgcheck_item *imgcheck_item_of(const struct imgcheck_results *r,
+						    const char *image)
 {
 	for (size_t i = 0; r != NULL && image != NULL && i < r->n; i++)
 		if (strcmp(r->items[i].image, image) == 0)
-			return &r->items[i].facts;
+			return &r->items[i];
 	return NULL;
+}
+
+const struct imgfacts *imgcheck_find(const struct imgcheck_results *r, const char *image)
+{
+	const struct imgcheck_item *it = imgcheck_item_of(r, image);
+	return it != NULL && it->has_facts ? &it->facts : NULL;
+}
+
+const struct vulnattest *imgcheck_find_vuln(const struct imgcheck_results *r, const char *image)
+{
+	const struct imgcheck_item *it = imgcheck_item_of(r, image);
+	return it != NULL && it->has_vuln ? &it->vuln : NULL;
 }
 
 void imgcheck_results_free(struct imgcheck_results *r)
@@ -340,6 +441,8 @@ void imgcheck_results_free(struct imgcheck_results *r)
 		free(r->items[i].image);
 		if (!r->items[i].borrowed)
 			imgfacts_release(&r->items[i].facts);
+		if (!r->items[i].vuln_borrowed)
+			vulnattest_release(&r->items[i].vuln);
 	}
 	free(r->items);
 	memset(r, 0, sizeof(*r));

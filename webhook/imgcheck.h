@@ -7,7 +7,9 @@
  *
  * The contents policies (image-runs-as-root, image-exposed-ports,
  * image-env-secrets) each choose their images; an image is read once for
- * all of them.
+ * all of them. image-vulnerabilities reads, for its images, the image's
+ * signed vulnerability scan instead (vulnattest.h); an image's
+ * configuration is read only for the policies that read it.
  */
 #ifndef ADMITD_IMGCHECK_H
 #define ADMITD_IMGCHECK_H
@@ -21,6 +23,7 @@
 
 #include "../policies/image.h"
 #include "imgfacts.h"
+#include "vulnattest.h"
 
 struct admitd_config;
 struct engine_input;
@@ -33,6 +36,8 @@ struct imgcheck_policy {
 	size_t npatterns;
 	long timeout_ms; /* the most one review waits for registries */
 	bool allow_on_registry_error;
+	/* a policy that reads signed attestations (image-vulnerabilities): its keys */
+	const struct cosign_keys *keys;
 };
 
 /* The common parameters, for the modules' libcyaml schemas. */
@@ -59,9 +64,13 @@ void imgcheck_release(struct image_pattern *patterns, size_t n);
 
 struct imgcheck_item {
 	char *image;
-	struct imgfacts facts;
+	struct imgfacts facts; /* when has_facts: a configuration policy reads the image */
+	bool has_facts;
 	/* imgcheck_cached: the facts are the thread's memo's, lent until the results are freed */
 	bool borrowed;
+	struct vulnattest vuln; /* when has_vuln: image-vulnerabilities reads it */
+	bool has_vuln;
+	bool vuln_borrowed; /* the same, for the scan */
 };
 
 struct imgcheck_results {
@@ -88,7 +97,10 @@ bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 /* audit and test: gathered now, or marked skipped offline; false when no policy is on. */
 bool imgcheck_gather(const struct admitd_config *cfg, const struct engine_input *in,
 		     struct arena *a, bool offline, struct imgcheck_results *out);
+/* An image's facts; NULL when they were not gathered (no configuration policy reads it). */
 const struct imgfacts *imgcheck_find(const struct imgcheck_results *r, const char *image);
+/* An image's vulnerability scan; NULL when it was not gathered. */
+const struct vulnattest *imgcheck_find_vuln(const struct imgcheck_results *r, const char *image);
 void imgcheck_results_free(struct imgcheck_results *r);
 
 /*
