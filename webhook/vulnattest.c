@@ -683,11 +683,9 @@ static void vulnattest_read(struct vulnattest_search *s, const char *host, struc
 			"keys (trivy image --format cosign-vuln, then cosign attest --type vuln)",
 			host);
 	} else {
-		vulnattest_say(
-			out, VULNATTEST_REJECTED,
-			"%u vulnerability attestation%s found, none verified by a configured "
-			"key for this digest: %s",
-			s->found, s->found == 1 ? "" : "s", s->reason);
+		vulnattest_say(out, VULNATTEST_REJECTED,
+			       "%u vulnerability attestation%s found, none usable: %s", s->found,
+			       s->found == 1 ? "" : "s", s->reason);
 	}
 }
 
