@@ -556,7 +556,8 @@ static bool vulnattest_v2(struct vulnattest_search *s)
 	}
 	bool ok = true;
 	size_t looked = 0;
-	for (size_t i = 0; i < m.n && ok; i++) {
+	/* cosign attest appends: the newest are last, and those are the ones looked at */
+	for (size_t i = m.n; i-- > 0 && ok;) {
 		const struct ocimf_desc *layer = &m.entries[i];
 		if (layer->media_type == NULL ||
 		    strcmp(layer->media_type, VULNATTEST_MT_DSSE) != 0 ||
@@ -599,6 +600,31 @@ static bool vulnattest_referrer(struct vulnattest_search *s, const struct ocimf_
 	return ok;
 }
 
+/* The index whose entries are being ordered (qsort has no context argument). */
+static __thread const struct ocimf *vulnattest_sorting;
+
+/* Newest first: by org.opencontainers.image.created (cosign writes it, in UTC), then later
+ * in the list first (cosign's tag fallback appends, and drops the annotation). */
+static int vulnattest_by_created(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const char *cx = ocimf_annotation(&vulnattest_sorting->entries[x],
+					  "org.opencontainers.image.created");
+	const char *cy = ocimf_annotation(&vulnattest_sorting->entries[y],
+					  "org.opencontainers.image.created");
+	int c = strcmp(cy != NULL ? cy : "", cx != NULL ? cx : "");
+	return c != 0 ? c : (x < y) - (x > y);
+}
+
+static void vulnattest_newest_first(const struct ocimf *m, size_t *order)
+{
+	if (order == NULL || m->n < 2)
+		return;
+	vulnattest_sorting = m;
+	qsort(order, m->n, sizeof(*order), vulnattest_by_created);
+	vulnattest_sorting = NULL;
+}
+
 /*
  * cosign 3.x: the referrers whose artifactType is a Sigstore bundle, from
  * the referrers API, or from the index tagged sha256-<hex> where the
@@ -630,10 +656,17 @@ static bool vulnattest_v3(struct vulnattest_search *s)
 		oci_content_free(&idx);
 		return true;
 	}
-	size_t looked = 0;
+	size_t looked = 0, *order = malloc((m.n ? m.n : 1) * sizeof(*order));
 	bool ok = true;
-	for (size_t i = 0; i < m.n && ok; i++) {
-		const struct ocimf_desc *desc = &m.entries[i];
+	if (order == NULL) {
+		struct oci_error nomem = {.category = OCI_INTERNAL, .reason = "out of memory"};
+		ok = vulnattest_fail(s, &nomem);
+	}
+	for (size_t i = 0; ok && i < m.n; i++)
+		order[i] = i;
+	vulnattest_newest_first(&m, order);
+	for (size_t k = 0; k < m.n && ok; k++) {
+		const struct ocimf_desc *desc = &m.entries[order[k]];
 		/* cosign's own tag fallback drops the annotations: then every bundle is read */
 		if (desc->artifact_type == NULL ||
 		    strcmp(desc->artifact_type, VULNATTEST_MT_BUNDLE) != 0 ||
@@ -643,6 +676,7 @@ static bool vulnattest_v3(struct vulnattest_search *s)
 			break;
 		ok = vulnattest_referrer(s, desc);
 	}
+	free(order);
 	ocimf_free(&m);
 	oci_content_free(&idx);
 	return ok;

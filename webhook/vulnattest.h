@@ -21,10 +21,11 @@
  * for a registry and a scan goes stale while it is cached.
  *
  * Bounded: at most VULNATTEST_MAX_ATTESTATIONS attestations of each format
- * are fetched and verified; an envelope or bundle larger than
- * VULNATTEST_ENVELOPE_MAX is refused before it is fetched; at most
- * VULNATTEST_MAX_FINDINGS findings are kept (the most severe; the counts
- * per severity are always whole). Blocking and thread-safe, bounded by a
+ * are fetched and verified, the newest first (cosign appends: a pipeline
+ * that rescans without --replace leaves the old ones before); an envelope
+ * or bundle larger than VULNATTEST_ENVELOPE_MAX is refused before it is
+ * fetched; at most VULNATTEST_MAX_FINDINGS findings are kept (the most
+ * severe; the counts per severity are always whole). Blocking and thread-safe, bounded by a
  * deadline: called from workers and audit, never an event loop (which
  * uses vulnattest_peek).
  */

@@ -220,9 +220,15 @@ statement "$WORK/st-un" "$REG/prod/unsigned" "${UNSIGNED#sha256:}" 1 v0.1 &&
 statement "$WORK/st-n1" "$REG/prod/newest" "${NEWEST#sha256:}" 30 v0.1 && envelope "$WORK/st-n1" "$WORK/scanner.key"
 statement "$WORK/st-n2" "$REG/prod/newest" "${NEWEST#sha256:}" 1 v0.1 "${CRIT2[@]}" && envelope "$WORK/st-n2" "$WORK/scanner.key"
 attest_v2 prod/newest "$NEWEST" "$WORK/st-n1.dsse" "$WORK/st-n2.dsse"
-statement "$WORK/st-r1" "$REG/prod/rescanned" "${RESCANNED#sha256:}" 500 v0.1 && envelope "$WORK/st-r1" "$WORK/scanner.key"
-statement "$WORK/st-r2" "$REG/prod/rescanned" "${RESCANNED#sha256:}" 5 v0.1 && envelope "$WORK/st-r2" "$WORK/scanner.key"
-attest_v2 prod/rescanned "$RESCANNED" "$WORK/st-r1.dsse" "$WORK/st-r2.dsse"
+# a daily rescan without --replace: twelve stale scans before the fresh one, more than
+# the eight admitd reads: the newest are read
+RES=()
+for d in $(seq 20 -1 9); do
+	statement "$WORK/st-r$d" "$REG/prod/rescanned" "${RESCANNED#sha256:}" $((d * 24)) v0.1 "${CRIT2[@]}" &&
+		envelope "$WORK/st-r$d" "$WORK/scanner.key" && RES+=("$WORK/st-r$d.dsse")
+done
+statement "$WORK/st-r0" "$REG/prod/rescanned" "${RESCANNED#sha256:}" 5 v0.1 && envelope "$WORK/st-r0" "$WORK/scanner.key"
+attest_v2 prod/rescanned "$RESCANNED" "${RES[@]}" "$WORK/st-r0.dsse"
 # a predicate of 8 MB (a report with 2000 long findings): more than admitd reads
 HUGEV=()
 for i in $(seq 1 2000); do HUGEV+=("CVE-2023-$((10000 + i)):LOW:pkg$i"); done
@@ -344,7 +350,7 @@ if denied_with "2 CRITICAL"; then
 	pass "a rescan that found criticals, appended after a clean scan: the newest is judged (denied)"
 else fail "a rescan that found criticals, appended after a clean scan: the newest is judged (denied)" "$(message)"; fi
 ask rescanned
-check "a stale scan and a fresh rescan: the newest is judged (allowed)" allowed
+check "twelve old scans (with criticals) then a fresh clean rescan, appended: the newest is judged (allowed)" allowed
 ask multi
 check "a multi-arch image: its index digest's attestation is judged (allowed)" allowed
 ask bundled
