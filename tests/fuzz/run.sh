@@ -21,7 +21,7 @@ TOP=$(cd "$here/../.." && pwd)
 BUILD=$TOP/build/fuzz
 : "${RESULTS:=/dev/null}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_review fuzz_config fuzz_rules fuzz_image fuzz_yaml fuzz_cosign fuzz_oci fuzz_ocimf fuzz_baseline)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_review fuzz_config fuzz_rules fuzz_image fuzz_yaml fuzz_cosign fuzz_oci fuzz_ocimf fuzz_baseline fuzz_vulnattest)
 CLANG=${CLANG:-clang}
 NICE=${FUZZ_NICE:-nice -n 10}
 
@@ -86,6 +86,7 @@ for t in "${built[@]}"; do
 	: >"$log"
 	case $t in
 	fuzz_review | fuzz_config | fuzz_yaml) maxlen=65536 ;;
+	fuzz_vulnattest) maxlen=32768 ;; # a Trivy finding is about 1 KB
 	*) maxlen=4096 ;;
 	esac
 	dict=()

@@ -21,6 +21,12 @@
 #   fuzz_ocimf   a Content-Type byte + the real image manifests of
 #                ../shared/conformance/cosign, signature manifests,
 #                indexes (Docker, OCI, referrers) and image configurations
+#   fuzz_vulnattest  MODE byte + input (see fuzz_vulnattest.c): cosign-vuln
+#                predicates with Trivy reports (clean, every severity, an id
+#                in two packages, missing and odd fields), RFC 3339 times as
+#                Go writes them, the cache's form of scans, in-toto
+#                statements (v0.1, v1, another predicate type or digest) and
+#                DSSE envelopes
 #
 # Needs python3 with PyYAML (Debian: python3-yaml) for the YAML inputs;
 # without it the JSON inputs still seed every target.
@@ -28,7 +34,7 @@ set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${1:-$TOP/build/fuzz/corpus}
 SHARED=${ADMITD_SHARED:-$TOP/../shared}
-mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml,fuzz_cosign,fuzz_oci,fuzz_ocimf,fuzz_baseline}
+mkdir -p "$OUT"/{fuzz_review,fuzz_config,fuzz_rules,fuzz_image,fuzz_yaml,fuzz_cosign,fuzz_oci,fuzz_ocimf,fuzz_baseline,fuzz_vulnattest}
 
 python3 - "$TOP" "$OUT" "$SHARED" <<'PY'
 import glob, hashlib, json, os, sys
@@ -384,6 +390,77 @@ put("fuzz_baseline", json.dumps({"workloads": [W, dict(W, name="other", namespac
 put("fuzz_baseline", json.dumps({"workloads": []}))
 for p in sorted(glob.glob(os.path.join(top, "tests/data/inventory/*.json"))):
     put("fuzz_baseline", read(p))
+# ---- fuzz_vulnattest ----
+# modes: 0 predicate, 1 time, 2 cache form, 3 statement (signed here), 4 envelope as given
+def vulnattest(mode, data):
+    put("fuzz_vulnattest", bytes([mode]) + (data.encode() if isinstance(data, str) else data))
+def finding(vid, sev, pkg, i):
+    v = {"VulnerabilityID": vid, "PkgID": "%s@1.%d" % (pkg, i), "PkgName": pkg,
+         "PkgIdentifier": {"PURL": "pkg:deb/debian/%s@1.%d?arch=amd64&distro=debian-12.8" % (pkg, i)},
+         "InstalledVersion": "1.%d" % i, "FixedVersion": "1.%d" % (i + 1), "Status": "fixed",
+         "SeveritySource": "nvd", "PrimaryURL": "https://avd.aquasec.com/nvd/" + vid.lower(),
+         "DataSource": {"ID": "debian", "Name": "Debian Security Tracker"},
+         "Title": "%s: a flaw" % pkg, "CweIDs": ["CWE-787"], "VendorSeverity": {"nvd": 3},
+         "CVSS": {"nvd": {"V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "V3Score": 9.8}},
+         "References": ["https://nvd.nist.gov/vuln/detail/" + vid],
+         "PublishedDate": "2024-03-29T17:15:21.15Z"}
+    if sev is not None:
+        v["Severity"] = sev
+    return v
+def vuln_predicate(finished, results, schema=2):
+    report = {"SchemaVersion": schema, "CreatedAt": finished, "ArtifactName": "ghcr.io/acme/app:1",
+              "ArtifactType": "container_image", "Metadata": {"OS": {"Family": "debian", "Name": "12.8"}}}
+    if results is not None:
+        report["Results"] = results
+    return {"invocation": {"parameters": None, "uri": "", "event_id": "", "builder.id": ""},
+            "scanner": {"uri": "pkg:github/aquasecurity/trivy@0.58.1", "version": "0.58.1",
+                        "db": {"uri": "", "version": ""}, "result": report},
+            "metadata": {"scanStartedOn": finished, "scanFinishedOn": finished}}
+sevs = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"]
+mixed = [{"Target": "app (debian 12.8)", "Class": "os-pkgs", "Type": "debian",
+          "Vulnerabilities": [finding("CVE-2024-%04d" % i, sevs[i % 5], "pkg%d" % i, i)
+                              for i in range(12)] + [finding("CVE-2024-0001", "LOW", "libx", 99)]},
+         {"Target": "app/package-lock.json", "Class": "lang-pkgs", "Type": "npm",
+          "Vulnerabilities": [finding("GHSA-c2qf-rxjj-qqgw", "HIGH", "semver", 1),
+                              finding("TEMP-0841856-B18BAF", None, "bash", 2)]},
+         {"Target": "usr/bin/tool", "Class": "lang-pkgs", "Type": "gobinary"},
+         {"Target": "other", "Vulnerabilities": None}]
+preds = [vuln_predicate("2026-12-01T10:20:30.123456789Z", mixed),
+         vuln_predicate("2026-12-01T12:20:30+02:00", None),
+         vuln_predicate("2026-12-01T10:20:30Z", [{"Target": "x", "Class": "os-pkgs"}]),
+         vuln_predicate("0001-01-01T00:00:00Z", []),
+         vuln_predicate("2026-12-01T10:20:30Z", mixed, schema=1),
+         vuln_predicate("2026-12-01T10:20:30Z",
+                        [{"Vulnerabilities": [finding("CVE-1", "SEVERE", "a", 1),
+                                              {"PkgName": "no-id"}]}])]
+for p_ in preds:
+    vulnattest(0, compact(p_))
+vulnattest(0, compact({"metadata": {"scanFinishedOn": "2026-12-01T10:20:30Z"},
+                       "scanner": {"result": {"SchemaVersion": 2, "Results": {}}}}))
+for t_ in ["2026-12-01T10:20:30Z", "2026-12-01T10:20:30.123456789Z", "2026-12-01T12:20:30+02:00",
+           "2024-02-29T00:00:00-04:30", "1970-01-01T00:00:00Z", "9999-12-31T23:59:59-23:59",
+           "2023-02-29T10:20:30Z", "2026-12-01T10:20:60Z", "2026-12-01t10:20:30z"]:
+    vulnattest(1, t_)
+for c_ in ['{"t":1796120430,"c":[1,1,1,1,2],"f":[["CVE-2024-0001",4],["CVE-2024-0002",4],'
+           '["CVE-2024-0003",3],["GHSA-c2qf-rxjj-qqgw",2],["CVE-2024-0004",1],["TEMP-1",0]]}',
+           '{"t":1796120430,"c":[0,0,0,0,0],"f":[]}',
+           '{"t":1796120430,"c":[0,0,0,0,1],"f":[["CVE-1",4],["CVE-2",4]]}']:
+    vulnattest(2, c_)
+def vuln_statement(digest=FD, typ="https://in-toto.io/Statement/v0.1",
+                   ptype="https://cosign.sigstore.dev/attestation/vuln/v1", pred=None):
+    return compact({"_type": typ, "predicateType": ptype,
+                    "subject": [{"name": "ghcr.io/acme/app", "digest": {"sha256": digest}}],
+                    "predicate": pred if pred is not None else preds[0]})
+for s_ in (vuln_statement(), vuln_statement(typ="https://in-toto.io/Statement/v1", pred=preds[1]),
+           vuln_statement(digest="f" * 64), vuln_statement(ptype="https://slsa.dev/provenance/v1"),
+           vuln_statement(pred=preds[3])):
+    vulnattest(3, s_)
+vulnattest(4, compact({"payloadType": "application/vnd.in-toto+json",
+                       "payload": base64.b64encode(vuln_statement().encode()).decode(),
+                       "signatures": [{"keyid": "", "sig": "MEUCIQDmtamqYPjMg81nqeBhptrPls44aA=="}]}))
+vulnattest(4, compact({"payloadType": "application/vnd.in-toto+json",
+                       "payload": base64.b64encode(vuln_statement().encode()).decode(),
+                       "signatures": []}))
 
 for t in sorted(counts):
     print("seed.sh: %-12s %4d seeds" % (t, counts[t]))
