@@ -307,7 +307,7 @@ int vulnattest_predicate_read(const json_t *pred, struct vulnattest_scan *out, c
 	if (distinct > 1)
 		qsort(raw, distinct, sizeof(*raw), vulnattest_by_severity);
 	size_t keep = distinct < VULNATTEST_MAX_FINDINGS ? distinct : VULNATTEST_MAX_FINDINGS;
-	if (keep > 0 && (out->findings = malloc(keep * sizeof(*out->findings))) == NULL) {
+	if (keep > 0 && (out->findings = calloc(keep, sizeof(*out->findings))) == NULL) {
 		free(raw);
 		memset(out, 0, sizeof(*out));
 		return vulnattest_why(why, whylen, "out of memory");
