@@ -302,6 +302,7 @@ int imgcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
 			vulnattest_get(cfg->sigverify, vp->keys, images[i], imagelist_now(),
 				       deadline, &it->vuln);
 			it->has_vuln = true;
+			metrics_vuln_attestation((int)it->vuln.status, it->vuln.cached);
 		}
 	}
 	arena_free(&a);
@@ -389,9 +390,12 @@ bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 	if (!ok || out->n < n)
 		return false;
 	/* counted once all are at hand: a partial peek is redone by a worker, which counts */
-	for (size_t i = 0; i < out->n; i++)
+	for (size_t i = 0; i < out->n; i++) {
 		if (out->items[i].has_facts)
 			metrics_image_facts((int)out->items[i].facts.status, true);
+		if (out->items[i].has_vuln)
+			metrics_vuln_attestation((int)out->items[i].vuln.status, true);
+	}
 	return true;
 }
 

@@ -18,6 +18,7 @@
 
 #include "../policies/registry.h"
 #include "sigverify.h"
+#include "vulnattest.h"
 
 #define METRICS_MAX_THREADS 256
 
@@ -33,6 +34,8 @@ static _Atomic uint64_t metrics_sig[SIGVERIFY_NSTATUS][2];
 static _Atomic uint64_t metrics_sig_requests;
 /* image contents: facts read, by status and whether the cache gave them */
 static _Atomic uint64_t metrics_facts[IMGFACTS_NSTATUS][2];
+/* image-vulnerabilities: scans read, by status and whether the cache gave them */
+static _Atomic uint64_t metrics_vulns[VULNATTEST_NSTATUS][2];
 static time_t metrics_start;
 static __thread struct metrics_thread *metrics_self;
 
@@ -688,6 +691,12 @@ void metrics_image_facts(int status, bool cached)
 		atomic_fetch_add_explicit(&metrics_facts[status][cached], 1, memory_order_relaxed);
 }
 
+void metrics_vuln_attestation(int status, bool cached)
+{
+	if (status >= 0 && status < VULNATTEST_NSTATUS)
+		atomic_fetch_add_explicit(&metrics_vulns[status][cached], 1, memory_order_relaxed);
+}
+
 static void metrics_render_facts(struct metrics_buf *b)
 {
 	metrics_put(b, "# HELP admitd_image_facts_total Image configurations read for the "
@@ -699,6 +708,18 @@ static void metrics_render_facts(struct metrics_buf *b)
 				b, "admitd_image_facts_total{result=\"%s\",cached=\"%s\"} %llu\n",
 				imgfacts_status_name((enum imgfacts_status)s), c ? "true" : "false",
 				(unsigned long long)atomic_load(&metrics_facts[s][c]));
+	metrics_put(b, "# HELP admitd_vulnerability_attestations_total Images' signed "
+		       "vulnerability scans read for image-vulnerabilities, by result and whether "
+		       "the cache gave them.\n"
+		       "# TYPE admitd_vulnerability_attestations_total counter\n");
+	for (int s = 0; s < VULNATTEST_NSTATUS; s++)
+		for (int c = 0; c < 2; c++)
+			metrics_put(b,
+				    "admitd_vulnerability_attestations_total{result=\"%s\","
+				    "cached=\"%s\"} %llu\n",
+				    vulnattest_status_name((enum vulnattest_status)s),
+				    c ? "true" : "false",
+				    (unsigned long long)atomic_load(&metrics_vulns[s][c]));
 }
 
 static void metrics_render_signatures(struct metrics_buf *b, const struct admitd_config *cfg)

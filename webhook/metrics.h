@@ -79,6 +79,8 @@ void metrics_signature(int status, bool cached, unsigned requests);
 void metrics_registry_request(const char *host, double seconds, enum oci_category cat);
 /* One image's facts for the contents policies (status: enum imgfacts_status), any thread. */
 void metrics_image_facts(int status, bool cached);
+/* One image's vulnerability scan (status: enum vulnattest_status), any thread. */
+void metrics_vuln_attestation(int status, bool cached);
 /* A connection refused at accept: its peer was caught flooding lately. */
 void metrics_h2_flood_refused(struct metrics_thread *t);
 /* TLS: counts completed handshakes and open connections (any thread). */

@@ -388,6 +388,15 @@ if denied_with "2 CRITICAL, 5 HIGH" && [ -n "$before" ] && [ "$before" = "$after
 	pass "the same image again: the same verdict from the cache, no registry request ($before requests in all)"
 else fail "the same image again: the same verdict from the cache, no registry request" "$before -> $after $(message)"; fi
 
+M=$(curl -s --max-time 5 --cacert "$CA" "$BASE/metrics")
+metric() { awk -v k="$1" '$1 == k {print $2}' <<<"$M"; }
+if [ "$(metric 'admitd_vulnerability_attestations_total{result="ok",cached="false"}')" -ge 8 ] &&
+	[ "$(metric 'admitd_vulnerability_attestations_total{result="ok",cached="true"}')" -ge 1 ] &&
+	[ "$(metric 'admitd_vulnerability_attestations_total{result="none",cached="false"}')" -ge 1 ] &&
+	[ "$(metric 'admitd_vulnerability_attestations_total{result="rejected",cached="false"}')" -ge 4 ]; then
+	pass "metrics: scans read, by result and whether the cache gave them"
+else fail "metrics: scans read, by result and whether the cache gave them" "$(grep vulnerability_attestations <<<"$M")"; fi
+
 # the registry down: a scan read before still judges (cached), anything else fails closed
 registry_stop
 ask clean2 clean
