@@ -386,6 +386,21 @@ check "chart refuses an imageKeys entry's key the inline keys lack" \
 	refused -f "$SIG/inline-values.yaml" --set 'config.policies[0].id=image-signatures' \
 	--set 'config.policies[0].imageKeys[0].images[0]=registry.corp.example/team-a' \
 	--set 'config.policies[0].imageKeys[0].keys[0]=/etc/admitd/keys/team-a.pub'
+# image-vulnerabilities' scanner key is mounted with the release keys and checked alike
+vuln_values() { # NAME KEY: the inline values plus image-vulnerabilities with that key
+	"$PYTHON" - "$SIG/inline-values.yaml" "$2" >"$SIG/$1.yaml" <<'EOF'
+import sys, yaml
+v = yaml.safe_load(open(sys.argv[1]))
+v["config"]["policies"].append({"id": "image-vulnerabilities", "action": "deny",
+                                "images": ["registry.corp.example/prod"], "keys": [sys.argv[2]]})
+yaml.safe_dump(v, sys.stdout)
+EOF
+}
+vuln_values vuln-mounted /etc/admitd/keys/release.pub && vuln_values vuln-missing /etc/admitd/keys/scanner.pub
+check "helm template, image-vulnerabilities with a key among the inline keys" \
+	render chart-vuln -f "$SIG/vuln-mounted.yaml"
+check "chart refuses an image-vulnerabilities key the inline keys lack" \
+	refused -f "$SIG/vuln-missing.yaml"
 check "chart refuses a caFile under /etc/admitd/ that it does not mount (registry-ca.pem)" \
 	refused -f "$SIG/inline-values.yaml" --set 'config.registries[0].host=registry.corp.example' \
 	--set 'config.registries[0].caFile=/etc/admitd/registry-ca.pem'

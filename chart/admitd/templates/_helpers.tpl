@@ -187,12 +187,12 @@ in /, the directory) the chart mounts for it, from VALUE when MOUNTED.
 {{- $cfg := .Values.config | default dict -}}
 {{- $keysMounted := or $s.inline $s.keysConfigMap $s.keysSecret -}}
 {{- range $i, $p := ($cfg.policies | default list) -}}
-{{- if and (kindIs "map" $p) (eq (toString $p.id) "image-signatures") -}}
-{{- /* keys, and each imageKeys entry's keys: [name, list] */ -}}
-{{- $lists := list (list (printf "config.policies[%d] (image-signatures) keys" $i) ($p.keys | default list)) -}}
+{{- if and (kindIs "map" $p) (has (toString $p.id) (list "image-signatures" "image-vulnerabilities")) -}}
+{{- /* keys, and each imageKeys entry's keys: [name, list]; a scanner's key is mounted beside the release keys */ -}}
+{{- $lists := list (list (printf "config.policies[%d] (%s) keys" $i $p.id) ($p.keys | default list)) -}}
 {{- range $e, $entry := ($p.imageKeys | default list) -}}
 {{- if kindIs "map" $entry -}}
-{{- $lists = append $lists (list (printf "config.policies[%d] (image-signatures) imageKeys[%d].keys" $i $e) ($entry.keys | default list)) -}}
+{{- $lists = append $lists (list (printf "config.policies[%d] (%s) imageKeys[%d].keys" $i $p.id $e) ($entry.keys | default list)) -}}
 {{- end -}}
 {{- end -}}
 {{- range $l := $lists -}}
