@@ -254,9 +254,11 @@ static int image_vulnerabilities_judge(struct policy_ctx *ctx,
 				       const struct container_ref *c, const struct vulnattest *v,
 				       time_t now)
 {
+	/* the scan's time is formatted only for a message: strftime is most of a pass's cost */
 	char when[40];
-	vulnattest_time_format(v->scan.finished, when, sizeof(when));
 	long long age = (long long)now - (long long)v->scan.finished;
+	if (age < -IMAGE_VULNERABILITIES_SKEW || age > st->max_age_s)
+		vulnattest_time_format(v->scan.finished, when, sizeof(when));
 	if (age < -IMAGE_VULNERABILITIES_SKEW)
 		return policy_fail(ctx, c,
 				   "image \"%s\" (%s): its vulnerability scan finished %s, %lld "
@@ -272,6 +274,7 @@ static int image_vulnerabilities_judge(struct policy_ctx *ctx,
 	const char *found = image_vulnerabilities_findings(ctx, st, &v->scan);
 	if (found == NULL)
 		return 0;
+	vulnattest_time_format(v->scan.finished, when, sizeof(when));
 	return policy_fail(ctx, c,
 			   "image \"%s\" (%s): its vulnerability scan of %s found %s; update the "
 			   "affected packages or base image, then scan and attest again, or accept "
