@@ -185,9 +185,13 @@ $(BUILD)/audit_parse_rate: tests/bench/audit_parse_rate.c $(BUILD)/webhook/yamlj
 $(BUILD)/hotpath: $(BUILD)/tests/bench/hotpath.o $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# the review path with the contents policies' facts and scans cached (tests/bench/fastpath.sh)
+$(BUILD)/fastpath: $(BUILD)/tests/bench/fastpath.o $(LIB_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/admitd $(BUILD)/parse_rate $(BUILD)/audit_parse_rate \
-		$(BUILD)/peak_rss
+		$(BUILD)/peak_rss $(BUILD)/fastpath
 	@ADMITD=$(CURDIR)/$(BUILD)/admitd PARSE_RATE=$(CURDIR)/$(BUILD)/parse_rate \
 		AUDIT_PARSE_RATE=$(CURDIR)/$(BUILD)/audit_parse_rate PEAK_RSS=$(CURDIR)/$(BUILD)/peak_rss \
 		./tests/bench/run.sh

@@ -167,6 +167,7 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | 
 
 "$here/audit.sh"
 "$here/signatures.sh"
+"$here/fastpath.sh"
 
 [ "${BENCH_PODS:-1000}" = 0 ] && exit 0
 echo

@@ -34,113 +34,6 @@ manifest_size() { # REPO DIGEST
 		"https://$REG/v2/$1/manifests/$2"
 }
 
-# statement OUT REPO DIGEST HOURS-AGO STATEMENT-VERSION FINDING...: an in-toto statement
-# of a cosign-vuln predicate, as trivy writes the predicate (its JSON report under
-# scanner.result) and cosign wraps it; FINDING is ID:SEVERITY:PACKAGE (os packages) or
-# ID:SEVERITY:PACKAGE:npm (a language package). Writes OUT and OUT.pae (the DSSE PAE).
-statement() {
-	python3 - "$@" <<-'PY'
-	import base64, datetime, hashlib, json, sys
-	out, repo, digest, hours, version = sys.argv[1:6]
-	findings = [f.split(":") for f in sys.argv[6:]]
-	now = datetime.datetime.now(datetime.timezone.utc)
-	fin = now - datetime.timedelta(hours=float(hours))
-	# Go writes time.Time in its location, to the nanosecond: a laptop's +02:00, a runner's Z
-	def go_time(t, tz):
-	    t = t.astimezone(tz)
-	    off = t.strftime("%z")
-	    off = "Z" if off == "+0000" else off[:3] + ":" + off[3:]
-	    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%06d417" % t.microsecond + off
-	tz = datetime.timezone(datetime.timedelta(hours=2)) if int(float(hours)) % 2 else datetime.timezone.utc
-	layer = "sha256:" + hashlib.sha256(repo.encode()).hexdigest()
-	def vuln(i, f):
-	    vid, sev, pkg = f[0], f[1], f[2]
-	    npm = len(f) > 3 and f[3] == "npm"
-	    v = {"VulnerabilityID": vid, "PkgID": "%s@1.2.%d" % (pkg, i), "PkgName": pkg,
-	         "PkgIdentifier": {"PURL": ("pkg:npm/%s@1.2.%d" if npm else
-	                                    "pkg:deb/debian/%s@1.2.%d?arch=amd64&distro=debian-12.8") % (pkg, i),
-	                           "UID": "%016x" % (i * 7919)},
-	         "InstalledVersion": "1.2.%d" % i, "FixedVersion": "1.2.%d" % (i + 1), "Status": "fixed",
-	         "Layer": {"DiffID": layer}, "SeveritySource": "ghsa" if npm else "nvd",
-	         "PrimaryURL": "https://avd.aquasec.com/nvd/" + vid.lower(),
-	         "DataSource": ({"ID": "ghsa", "Name": "GitHub Security Advisory npm",
-	                         "URL": "https://github.com/advisories?query=type%3Areviewed+ecosystem%3Anpm"}
-	                        if npm else {"ID": "debian", "Name": "Debian Security Tracker",
-	                                     "URL": "https://salsa.debian.org/security-tracker-team/security-tracker"}),
-	         "Title": "%s: a flaw in %s" % (pkg, pkg),
-	         "Description": "A flaw was found in %s that allows an attacker to do harm. " % pkg * 3,
-	         "Severity": sev, "CweIDs": ["CWE-787"],
-	         "VendorSeverity": {"nvd": 4 if sev == "CRITICAL" else 3, "redhat": 3},
-	         "CVSS": {"nvd": {"V3Vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "V3Score": 9.8}},
-	         "References": ["https://www.cve.org/CVERecord?id=" + vid,
-	                        "https://nvd.nist.gov/vuln/detail/" + vid],
-	         "PublishedDate": "2024-03-29T17:15:21.15Z", "LastModifiedDate": "2024-11-21T09:16:45.803Z"}
-	    return npm, v
-	os_v, npm_v = [], []
-	for i, f in enumerate(findings):
-	    npm, v = vuln(i, f)
-	    (npm_v if npm else os_v).append(v)
-	results = [{"Target": "%s (debian 12.8)" % repo, "Class": "os-pkgs", "Type": "debian"}]
-	if os_v:
-	    results[0]["Vulnerabilities"] = os_v
-	results.append({"Target": "usr/src/app/package-lock.json", "Class": "lang-pkgs", "Type": "npm"})
-	if npm_v:
-	    results[1]["Vulnerabilities"] = npm_v
-	report = {"SchemaVersion": 2, "CreatedAt": go_time(fin, tz), "ArtifactName": repo + ":1",
-	          "ArtifactType": "container_image",
-	          "Metadata": {"OS": {"Family": "debian", "Name": "12.8"},
-	                       "ImageID": "sha256:" + hashlib.sha256(digest.encode()).hexdigest(),
-	                       "DiffIDs": [layer], "RepoTags": [repo + ":1"],
-	                       "RepoDigests": [repo + "@sha256:" + digest],
-	                       "ImageConfig": {"architecture": "amd64", "os": "linux",
-	                                       "rootfs": {"type": "layers", "diff_ids": [layer]},
-	                                       "config": {"User": "1000"}}},
-	          "Results": results}
-	predicate = {"invocation": {"parameters": None, "uri": "", "event_id": "", "builder.id": ""},
-	             "scanner": {"uri": "pkg:github/aquasecurity/trivy@0.58.1", "version": "0.58.1",
-	                         "db": {"uri": "", "version": ""}, "result": report},
-	             "metadata": {"scanStartedOn": go_time(fin - datetime.timedelta(seconds=9), tz),
-	                          "scanFinishedOn": go_time(fin, tz)}}
-	if version == "v1":   # cosign 3.x
-	    st = {"_type": "https://in-toto.io/Statement/v1",
-	          "subject": [{"name": repo, "digest": {"sha256": digest}}],
-	          "predicateType": "https://cosign.sigstore.dev/attestation/vuln/v1", "predicate": predicate}
-	else:                 # cosign 2.x: in-toto-golang's Statement v0.1, in its field order
-	    st = {"_type": "https://in-toto.io/Statement/v0.1",
-	          "predicateType": "https://cosign.sigstore.dev/attestation/vuln/v1",
-	          "subject": [{"name": repo, "digest": {"sha256": digest}}], "predicate": predicate}
-	body = json.dumps(st, separators=(",", ":")).encode()
-	t = b"application/vnd.in-toto+json"
-	open(out, "wb").write(body)
-	open(out + ".pae", "wb").write(b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body))
-	PY
-}
-
-# envelope STATEMENT KEY: the DSSE envelope cosign 2.x stores (KEY "none": no signature)
-envelope() {
-	local sigs='[]'
-	[ "$2" != none ] && sigs="[{\"keyid\":\"\",\"sig\":\"$(openssl dgst -sha256 -sign "$2" "$1.pae" | base64 -w0)\"}]"
-	printf '{"payloadType":"application/vnd.in-toto+json","payload":"%s","signatures":%s}' \
-		"$(base64 -w0 <"$1")" "$sigs" >"$1.dsse"
-}
-
-# attest_v2 REPO DIGEST ENVELOPE...: cosign 2.x's attestation manifest, one layer per
-# envelope (cosign attest appends), under the tag sha256-<hex>.att
-attest_v2() {
-	local repo=$1 digest=$2 layers="" sep="" e f=$WORK/att-${2#sha256:}
-	shift 2
-	printf '{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":[]},"config":{}}' >"$f.config"
-	push_blob "$repo" "$f.config" || return 1
-	for e in "$@"; do
-		push_blob "$repo" "$e" || return 1
-		layers+="$sep{\"mediaType\":\"application/vnd.dsse.envelope.v1+json\",\"size\":$(size "$e"),\"digest\":\"sha256:$(sha "$e")\",\"annotations\":{\"dev.cosignproject.cosign/signature\":\"\",\"predicateType\":\"$VULN\"}}"
-		sep=,
-	done
-	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":%s,"digest":"sha256:%s"},"layers":[%s]}' \
-		"$(size "$f.config")" "$(sha "$f.config")" "$layers" >"$f.manifest"
-	push_manifest "$repo" "sha256-${digest#sha256:}.att" "$f.manifest" application/vnd.oci.image.manifest.v1+json
-}
-
 # bundle_v3 STATEMENT KEY PUB OUT: a key-based v0.3 bundle by sigstore-js's DSSEBundleBuilder
 bundle_v3() {
 	SIGSTORE_MODULES=$SIGSTORE node "$TOP/tests/integration/sigstore_bundle.mjs" "$1" "$2" "$3" >"$4"
@@ -173,8 +66,8 @@ referrers_v3() {
 v2() {
 	local name=$1 digest=$2 hours=$3 key=$4 s=$WORK/st-$1-$RANDOM
 	shift 4
-	statement "$s" "$REG/prod/$name" "${digest#sha256:}" "$hours" v0.1 "$@" &&
-		envelope "$s" "$key" && attest_v2 "prod/$name" "$digest" "$s.dsse"
+	vuln_statement "$s" "$REG/prod/$name" "${digest#sha256:}" "$hours" v0.1 "$@" &&
+		dsse_envelope "$s" "$key" && cosign_attest_v2 "prod/$name" "$digest" "$s.dsse"
 }
 
 # the findings: a few at each severity; CVE-2024-3094 in two packages counts once
@@ -211,28 +104,28 @@ v2 ignored "$IGNORED" 1 "$WORK/scanner.key" CVE-2024-0001:CRITICAL:openssl "${ME
 v2 stale "$STALE" 200 "$WORK/scanner.key"
 v2 otherkey "$OTHERKEY" 1 "$WORK/other.key"
 # signed by the scanner's key, but a statement about another image's digest
-statement "$WORK/st-od" "$REG/prod/clean" "${CLEAN#sha256:}" 1 v0.1 &&
-	envelope "$WORK/st-od" "$WORK/scanner.key" && attest_v2 prod/otherdigest "$OTHERDIG" "$WORK/st-od.dsse"
+vuln_statement "$WORK/st-od" "$REG/prod/clean" "${CLEAN#sha256:}" 1 v0.1 &&
+	dsse_envelope "$WORK/st-od" "$WORK/scanner.key" && cosign_attest_v2 prod/otherdigest "$OTHERDIG" "$WORK/st-od.dsse"
 # the signature stripped off the envelope
-statement "$WORK/st-un" "$REG/prod/unsigned" "${UNSIGNED#sha256:}" 1 v0.1 &&
-	envelope "$WORK/st-un" none && attest_v2 prod/unsigned "$UNSIGNED" "$WORK/st-un.dsse"
+vuln_statement "$WORK/st-un" "$REG/prod/unsigned" "${UNSIGNED#sha256:}" 1 v0.1 &&
+	dsse_envelope "$WORK/st-un" none && cosign_attest_v2 prod/unsigned "$UNSIGNED" "$WORK/st-un.dsse"
 # a rescan appended to an older clean scan: the newest wins, both ways
-statement "$WORK/st-n1" "$REG/prod/newest" "${NEWEST#sha256:}" 30 v0.1 && envelope "$WORK/st-n1" "$WORK/scanner.key"
-statement "$WORK/st-n2" "$REG/prod/newest" "${NEWEST#sha256:}" 1 v0.1 "${CRIT2[@]}" && envelope "$WORK/st-n2" "$WORK/scanner.key"
-attest_v2 prod/newest "$NEWEST" "$WORK/st-n1.dsse" "$WORK/st-n2.dsse"
+vuln_statement "$WORK/st-n1" "$REG/prod/newest" "${NEWEST#sha256:}" 30 v0.1 && dsse_envelope "$WORK/st-n1" "$WORK/scanner.key"
+vuln_statement "$WORK/st-n2" "$REG/prod/newest" "${NEWEST#sha256:}" 1 v0.1 "${CRIT2[@]}" && dsse_envelope "$WORK/st-n2" "$WORK/scanner.key"
+cosign_attest_v2 prod/newest "$NEWEST" "$WORK/st-n1.dsse" "$WORK/st-n2.dsse"
 # a daily rescan without --replace: twelve stale scans before the fresh one, more than
 # the eight admitd reads: the newest are read
 RES=()
 for d in $(seq 20 -1 9); do
-	statement "$WORK/st-r$d" "$REG/prod/rescanned" "${RESCANNED#sha256:}" $((d * 24)) v0.1 "${CRIT2[@]}" &&
-		envelope "$WORK/st-r$d" "$WORK/scanner.key" && RES+=("$WORK/st-r$d.dsse")
+	vuln_statement "$WORK/st-r$d" "$REG/prod/rescanned" "${RESCANNED#sha256:}" $((d * 24)) v0.1 "${CRIT2[@]}" &&
+		dsse_envelope "$WORK/st-r$d" "$WORK/scanner.key" && RES+=("$WORK/st-r$d.dsse")
 done
-statement "$WORK/st-r0" "$REG/prod/rescanned" "${RESCANNED#sha256:}" 5 v0.1 && envelope "$WORK/st-r0" "$WORK/scanner.key"
-attest_v2 prod/rescanned "$RESCANNED" "${RES[@]}" "$WORK/st-r0.dsse"
+vuln_statement "$WORK/st-r0" "$REG/prod/rescanned" "${RESCANNED#sha256:}" 5 v0.1 && dsse_envelope "$WORK/st-r0" "$WORK/scanner.key"
+cosign_attest_v2 prod/rescanned "$RESCANNED" "${RES[@]}" "$WORK/st-r0.dsse"
 # a predicate of 8 MB (a report with 2000 long findings): more than admitd reads
 HUGEV=()
 for i in $(seq 1 2000); do HUGEV+=("CVE-2023-$((10000 + i)):LOW:pkg$i"); done
-statement "$WORK/st-huge" "$REG/prod/huge" "${HUGE#sha256:}" 1 v0.1 "${HUGEV[@]}"
+vuln_statement "$WORK/st-huge" "$REG/prod/huge" "${HUGE#sha256:}" 1 v0.1 "${HUGEV[@]}"
 python3 - "$WORK/st-huge" <<-'PY'
 	import json, sys
 	p = sys.argv[1]
@@ -245,7 +138,7 @@ python3 - "$WORK/st-huge" <<-'PY'
 	open(p, "wb").write(body)
 	open(p + ".pae", "wb").write(b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body))
 	PY
-envelope "$WORK/st-huge" "$WORK/scanner.key" && attest_v2 prod/huge "$HUGE" "$WORK/st-huge.dsse"
+dsse_envelope "$WORK/st-huge" "$WORK/scanner.key" && cosign_attest_v2 prod/huge "$HUGE" "$WORK/st-huge.dsse"
 # a large real report within the cap: 1500 findings, 300 at each severity, about 3 MB
 SEV=(UNKNOWN LOW MEDIUM HIGH CRITICAL)
 LARGEV=()
@@ -260,7 +153,7 @@ openssl ec -in "$WORK/release.key" -pubout -out "$WORK/release.pub" 2>/dev/null
 v3() { # NAME DIGEST FINDING...
 	local name=$1 digest=$2 s=$WORK/st3-$1
 	shift 2
-	statement "$s" "$REG/prod/$name" "${digest#sha256:}" 2 v1 "$@" || return 1
+	vuln_statement "$s" "$REG/prod/$name" "${digest#sha256:}" 2 v1 "$@" || return 1
 	bundle_v3 "$s" "$WORK/scanner.key" "$WORK/scanner.pub" "$s.bundle" || return 1
 	printf '{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"%s","digest":{"sha256":"%s"}}],"predicateType":"https://sigstore.dev/cosign/sign/v1","predicate":{}}' \
 		"$REG/prod/$name" "${digest#sha256:}" >"$s.sig"
