@@ -349,23 +349,12 @@ static bool imgfacts_from_cache(const struct sigcache_value *v, struct imgfacts 
 	return v->blob != NULL && imgfacts_decode(v->blob, out) == 0;
 }
 
-/* The image parsed, its registry's client and its digest; false (out filled) when not. */
-static bool imgfacts_locate(struct sigverify *sv, struct arena *a, const char *image,
-			    struct image_ref *r, struct oci_client **c, struct imgfacts *out)
+/* What stopped sigverify_target, as a status of these. */
+static enum imgfacts_status imgfacts_at_status(enum sigverify_at at)
 {
-	if (image_parse(a, image, r) < 0) {
-		imgfacts_say(out, IMGFACTS_BAD_IMAGE, "\"%s\" is not an image reference", image);
-		return false;
-	}
-	if ((*c = sigverify_registry(sv, r->host)) == NULL) {
-		imgfacts_say(out, IMGFACTS_NO_REGISTRY,
-			     "its registry %s is not under registries: in the configuration, so "
-			     "its configuration cannot be read; add the registry or use an image "
-			     "from a configured one",
-			     r->host);
-		return false;
-	}
-	return true;
+	return at == SIGVERIFY_AT_BAD_IMAGE     ? IMGFACTS_BAD_IMAGE
+	       : at == SIGVERIFY_AT_NO_REGISTRY ? IMGFACTS_NO_REGISTRY
+						: IMGFACTS_UNREACHABLE;
 }
 
 enum imgfacts_status imgfacts_get(struct sigverify *sv, const char *image, double now,
@@ -374,26 +363,18 @@ enum imgfacts_status imgfacts_get(struct sigverify *sv, const char *image, doubl
 	memset(out, 0, sizeof(*out));
 	struct arena a;
 	arena_init(&a);
-	struct image_ref r;
-	struct oci_client *c;
-	if (!imgfacts_locate(sv, &a, image, &r, &c, out))
+	struct sigverify_target t;
+	enum sigverify_at at = sigverify_target(sv, &a, image, "its configuration",
+						IMGFACTS_TAG_TTL, now, &deadline, &t);
+	out->requests += t.requests;
+	if (at != SIGVERIFY_AT_OK) {
+		out->failure = t.failure;
+		imgfacts_say(out, imgfacts_at_status(at), "%s", t.why);
 		goto done;
-	if (r.digest != NULL) {
-		snprintf(out->digest, sizeof(out->digest), "%s", r.digest);
-	} else {
-		struct sigverify_verdict v;
-		bool ok = sigverify_tag(sv, &r, image, IMGFACTS_TAG_TTL, now, deadline, &v);
-		out->requests += v.requests;
-		if (!ok) {
-			out->failure = OCI_UNREACHABLE;
-			/* sigverify's words begin with the image, which the policy's message names
-			 */
-			const char *why = strstr(v.reason, "its tag could not be resolved");
-			imgfacts_say(out, IMGFACTS_UNREACHABLE, "%s", why != NULL ? why : v.reason);
-			goto done;
-		}
-		snprintf(out->digest, sizeof(out->digest), "%s", v.digest);
 	}
+	const struct image_ref r = *t.ref;
+	struct oci_client *c = t.client;
+	snprintf(out->digest, sizeof(out->digest), "%s", t.digest);
 	if (!ocimf_digest_ok(out->digest)) {
 		imgfacts_say(out, IMGFACTS_BAD_IMAGE, "\"%s\" is not a digest", out->digest);
 		goto done;
@@ -444,21 +425,21 @@ bool imgfacts_peek(struct sigverify *sv, const char *image, double now, struct i
 	memset(out, 0, sizeof(*out));
 	struct arena a;
 	arena_init(&a);
-	struct image_ref r;
-	struct oci_client *c;
 	bool fresh = false;
-	out->fresh_until = INFINITY;
-	if (!imgfacts_locate(sv, &a, image, &r, &c, out)) {
+	struct sigverify_target t;
+	enum sigverify_at at = sigverify_target(sv, &a, image, "its configuration",
+						IMGFACTS_TAG_TTL, now, NULL, &t);
+	out->fresh_until = t.until;
+	if (at == SIGVERIFY_AT_BAD_IMAGE || at == SIGVERIFY_AT_NO_REGISTRY) {
+		imgfacts_say(out, imgfacts_at_status(at), "%s", t.why);
 		fresh = true; /* decided by the configuration alone */
 		goto done;
 	}
-	if (r.digest != NULL) {
-		snprintf(out->digest, sizeof(out->digest), "%s", r.digest);
-	} else if (!sigverify_tag_peek(sv, &r, now, out->digest, &out->fresh_until)) {
+	if (at != SIGVERIFY_AT_OK)
 		goto done;
-	}
+	snprintf(out->digest, sizeof(out->digest), "%s", t.digest);
 	char key[SIGCACHE_KEY_MAX];
-	imgfacts_key(key, &r, out->digest);
+	imgfacts_key(key, t.ref, out->digest);
 	struct sigcache_value v = {0};
 	if (sigcache_peek(sigverify_cache(sv), key, now, &v)) {
 		fresh = imgfacts_from_cache(&v, out);

@@ -590,3 +590,45 @@ bool sigverify_tag_peek(struct sigverify *sv, const struct image_ref *r, double 
 	free(v.blob);
 	return true;
 }
+
+enum sigverify_at sigverify_target(struct sigverify *sv, struct arena *a, const char *image,
+				   const char *what, double tag_seconds, double now,
+				   const struct timespec *deadline, struct sigverify_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->until = INFINITY;
+	if ((t->ref = arena_alloc(a, sizeof(*t->ref))) == NULL ||
+	    image_parse(a, image, t->ref) < 0) {
+		snprintf(t->why, sizeof(t->why), "\"%s\" is not an image reference", image);
+		return SIGVERIFY_AT_BAD_IMAGE;
+	}
+	const struct image_ref *r = t->ref;
+	if ((t->client = sigverify_client(sv, r->host)) == NULL) {
+		snprintf(t->why, sizeof(t->why),
+			 "its registry %s is not under registries: in the configuration, so %s "
+			 "cannot be read; add the registry or use an image from a configured one",
+			 r->host, what);
+		return SIGVERIFY_AT_NO_REGISTRY;
+	}
+	if (r->digest != NULL) {
+		snprintf(t->digest, sizeof(t->digest), "%s", r->digest);
+		return SIGVERIFY_AT_OK;
+	}
+	if (deadline == NULL)
+		return sigverify_tag_peek(sv, r, now, t->digest, &t->until)
+			       ? SIGVERIFY_AT_OK
+			       : SIGVERIFY_AT_NOT_CACHED;
+	struct sigverify_verdict v;
+	bool ok = sigverify_tag(sv, r, image, tag_seconds, now, *deadline, &v);
+	t->requests = v.requests;
+	if (!ok) {
+		t->failure = v.failure != OCI_OK ? v.failure : OCI_UNREACHABLE;
+		/* sigverify's words begin with the image, which the caller's message names */
+		const char *why = strstr(v.reason, "its tag could not be resolved");
+		snprintf(t->why, sizeof(t->why), "%.*s", (int)sizeof(t->why) - 1,
+			 why != NULL ? why : v.reason);
+		return SIGVERIFY_AT_UNRESOLVED;
+	}
+	snprintf(t->digest, sizeof(t->digest), "%s", v.digest);
+	return SIGVERIFY_AT_OK;
+}

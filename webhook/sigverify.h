@@ -104,6 +104,35 @@ struct sigcache *sigverify_cache(struct sigverify *sv);
 bool sigverify_tag(struct sigverify *sv, const struct image_ref *r, const char *image,
 		   double tag_seconds, double now, struct timespec deadline,
 		   struct sigverify_verdict *out);
+/*
+ * Where an image is for those readers, in one place: the reference parsed
+ * (into a), its registry's client, and the digest it names or its tag
+ * resolves to now, through the shared tag cache (tag_seconds). With
+ * deadline NULL nothing is asked: a tag's digest comes from the cache only
+ * (SIGVERIFY_AT_NOT_CACHED otherwise). what ("its configuration") is what
+ * could not be read, for the NO_REGISTRY reason. On anything but OK, why
+ * says what, in words that follow the image's name.
+ */
+enum sigverify_at {
+	SIGVERIFY_AT_OK = 0,
+	SIGVERIFY_AT_BAD_IMAGE,
+	SIGVERIFY_AT_NO_REGISTRY,
+	SIGVERIFY_AT_UNRESOLVED, /* the tag could not be resolved (failure says how) */
+	SIGVERIFY_AT_NOT_CACHED,
+};
+struct sigverify_target {
+	struct image_ref *ref; /* in the caller's arena */
+	struct oci_client *client;
+	char digest[OCI_DIGEST_MAX];
+	double until;      /* until when the digest holds (INFINITY for a digest reference) */
+	unsigned requests; /* registry requests made */
+	enum oci_category failure; /* UNRESOLVED: what the registry did */
+	char why[512];
+};
+struct arena;
+enum sigverify_at sigverify_target(struct sigverify *sv, struct arena *a, const char *image,
+				   const char *what, double tag_seconds, double now,
+				   const struct timespec *deadline, struct sigverify_target *t);
 /* The cached digest of r's tag, without asking: true with digest and *until. */
 bool sigverify_tag_peek(struct sigverify *sv, const struct image_ref *r, double now,
 			char digest[OCI_DIGEST_MAX], double *until);

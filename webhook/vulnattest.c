@@ -744,23 +744,12 @@ static bool vulnattest_from_cache(const struct sigcache_value *v, struct vulnatt
 }
 
 /* The image parsed and its registry's client; false (out filled) when not. */
-static bool vulnattest_locate(struct sigverify *sv, struct arena *a, const char *image,
-			      struct image_ref *r, struct oci_client **c, struct vulnattest *out)
+/* What stopped sigverify_target, as a status of these. */
+static enum vulnattest_status vulnattest_at_status(enum sigverify_at at)
 {
-	if (image_parse(a, image, r) < 0) {
-		vulnattest_say(out, VULNATTEST_BAD_IMAGE, "\"%s\" is not an image reference",
-			       image);
-		return false;
-	}
-	if ((*c = sigverify_registry(sv, r->host)) == NULL) {
-		vulnattest_say(out, VULNATTEST_NO_REGISTRY,
-			       "its registry %s is not under registries: in the configuration, so "
-			       "its attestations cannot be read; add the registry or use an image "
-			       "from a configured one",
-			       r->host);
-		return false;
-	}
-	return true;
+	return at == SIGVERIFY_AT_BAD_IMAGE     ? VULNATTEST_BAD_IMAGE
+	       : at == SIGVERIFY_AT_NO_REGISTRY ? VULNATTEST_NO_REGISTRY
+						: VULNATTEST_UNREACHABLE;
 }
 
 enum vulnattest_status vulnattest_get(struct sigverify *sv, const struct cosign_keys *keys,
@@ -770,27 +759,18 @@ enum vulnattest_status vulnattest_get(struct sigverify *sv, const struct cosign_
 	memset(out, 0, sizeof(*out));
 	struct arena a;
 	arena_init(&a);
-	struct image_ref r;
-	struct oci_client *c;
-	if (!vulnattest_locate(sv, &a, image, &r, &c, out))
+	struct sigverify_target t;
+	enum sigverify_at at = sigverify_target(sv, &a, image, "its attestations",
+						VULNATTEST_TAG_TTL, now, &deadline, &t);
+	out->requests += t.requests;
+	if (at != SIGVERIFY_AT_OK) {
+		out->failure = t.failure;
+		vulnattest_say(out, vulnattest_at_status(at), "%s", t.why);
 		goto done;
-	if (r.digest != NULL) {
-		snprintf(out->digest, sizeof(out->digest), "%s", r.digest);
-	} else {
-		struct sigverify_verdict v;
-		bool ok = sigverify_tag(sv, &r, image, VULNATTEST_TAG_TTL, now, deadline, &v);
-		out->requests += v.requests;
-		if (!ok) {
-			out->failure = v.failure != OCI_OK ? v.failure : OCI_UNREACHABLE;
-			/* sigverify's words begin with the image, which the policy's message names
-			 */
-			const char *why = strstr(v.reason, "its tag could not be resolved");
-			vulnattest_say(out, VULNATTEST_UNREACHABLE, "%s",
-				       why != NULL ? why : v.reason);
-			goto done;
-		}
-		snprintf(out->digest, sizeof(out->digest), "%s", v.digest);
 	}
+	const struct image_ref r = *t.ref;
+	struct oci_client *c = t.client;
+	snprintf(out->digest, sizeof(out->digest), "%s", t.digest);
 	if (strncmp(out->digest, "sha256:", 7) != 0 || !ocimf_digest_ok(out->digest)) {
 		vulnattest_say(out, VULNATTEST_BAD_IMAGE,
 			       "\"%s\" is not a sha256 digest (cosign attests sha256 digests only)",
@@ -855,21 +835,21 @@ bool vulnattest_peek(struct sigverify *sv, const struct cosign_keys *keys, const
 	memset(out, 0, sizeof(*out));
 	struct arena a;
 	arena_init(&a);
-	struct image_ref r;
-	struct oci_client *c;
 	bool fresh = false;
-	out->fresh_until = INFINITY;
-	if (!vulnattest_locate(sv, &a, image, &r, &c, out)) {
+	struct sigverify_target t;
+	enum sigverify_at at = sigverify_target(sv, &a, image, "its attestations",
+						VULNATTEST_TAG_TTL, now, NULL, &t);
+	out->fresh_until = t.until;
+	if (at == SIGVERIFY_AT_BAD_IMAGE || at == SIGVERIFY_AT_NO_REGISTRY) {
+		vulnattest_say(out, vulnattest_at_status(at), "%s", t.why);
 		fresh = true; /* decided by the configuration alone */
 		goto done;
 	}
-	if (r.digest != NULL) {
-		snprintf(out->digest, sizeof(out->digest), "%s", r.digest);
-	} else if (!sigverify_tag_peek(sv, &r, now, out->digest, &out->fresh_until)) {
+	if (at != SIGVERIFY_AT_OK)
 		goto done;
-	}
+	snprintf(out->digest, sizeof(out->digest), "%s", t.digest);
 	char key[SIGCACHE_KEY_MAX];
-	vulnattest_key(key, &r, out->digest, keys);
+	vulnattest_key(key, t.ref, out->digest, keys);
 	struct sigcache_value v = {0};
 	if (sigcache_peek(sigverify_cache(sv), key, now, &v)) {
 		fresh = vulnattest_from_cache(&v, out);
