@@ -387,6 +387,9 @@ static void audit_judge(struct audit_run *run, const char *source, int line, con
 	}
 	/* image-signatures: the registries first (blocking here: audit judges one object at a time)
 	 */
+	struct pod_view pod; /* one view for the gatherers and the engine */
+	if (sigcheck_gathers(run->cfg))
+		in.pod = engine_pod_view(run->cfg, &in, a, &pod);
 	struct sigcheck_results sig;
 	if (sigcheck_gather(run->cfg, &in, a, run->offline, &sig)) {
 		in.signatures = &sig;

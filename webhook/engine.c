@@ -216,6 +216,7 @@ static int engine_mark_preexisting(const struct admitd_config *cfg, const struct
 	struct engine_input old_in = *in;
 	old_in.object = in->old_object;
 	old_in.old_object = NULL;
+	old_in.pod = NULL; /* in->pod is the new object's */
 	old_in.operation = "CREATE";
 	struct engine_verdict ov;
 	if (engine_evaluate(cfg, &old_in, a, &ov) < 0)
@@ -516,7 +517,12 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	bool dry_run = cfg->mode == ADMITD_MODE_DRY_RUN;
 
 	const char *why = NULL;
-	switch (workload_pod_view(kd, in->object, a, &out->pod, &why)) {
+	enum workload_result wr = WORKLOAD_OK;
+	if (in->pod != NULL)
+		out->pod = *in->pod;
+	else
+		wr = workload_pod_view(kd, in->object, a, &out->pod, &why);
+	switch (wr) {
 	case WORKLOAD_NOT_JUDGED:
 		return 0;
 	case WORKLOAD_OK:
@@ -582,4 +588,17 @@ nomem:
 	out->error = "out of memory";
 	out->message = "admitd: out of memory while judging the object";
 	return -1;
+}
+
+const struct pod_view *engine_pod_view(const struct admitd_config *cfg,
+				       const struct engine_input *in, struct arena *a,
+				       struct pod_view *space)
+{
+	if (in->pod != NULL)
+		return in->pod;
+	const struct kind_desc *kd = in->object != NULL ? engine_kind(cfg, in) : NULL;
+	const char *why = NULL;
+	if (kd == NULL || workload_pod_view(kd, in->object, a, space, &why) != WORKLOAD_OK)
+		return NULL;
+	return space;
 }

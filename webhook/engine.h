@@ -38,6 +38,11 @@ struct engine_input {
 	const struct sigcheck_results *signatures;
 	/* the image-contents policies: the facts gathered for this object's images (imgcheck.h) */
 	const struct imgcheck_results *contents;
+	/*
+	 * object's pod view when the caller built it already (engine_pod_view), so
+	 * that the registry gatherers and the engine read one; NULL: built where needed
+	 */
+	const struct pod_view *pod;
 	bool audit; /* judged by `admitd audit`: ENGINE_EXEMPT_ANNOTATION counts in every namespace
 		     */
 };
@@ -63,6 +68,15 @@ struct engine_verdict {
 	const char *warning; /* about the request itself (its exempt annotation), or NULL */
 	struct pod_view pod;
 };
+
+/*
+ * in->object's pod view: in->pod when the caller built it, else built into
+ * space (in a). NULL when the object is not judged, malformed, or out of
+ * memory: the engine says which.
+ */
+const struct pod_view *engine_pod_view(const struct admitd_config *cfg,
+				       const struct engine_input *in, struct arena *a,
+				       struct pod_view *space);
 
 /*
  * The update rule (configuration key `updates`, docs/configuration.md).

@@ -245,18 +245,16 @@ size_t imgcheck_images(const struct admitd_config *cfg, const struct engine_inpu
 	*out = NULL;
 	if (!imgcheck_enabled(cfg))
 		return 0;
-	struct pod_view pod;
-	const char *why = NULL;
-	const struct kind_desc *kd = engine_kind(cfg, in);
-	if (kd == NULL || in->object == NULL ||
-	    workload_pod_view(kd, in->object, a, &pod, &why) != WORKLOAD_OK)
+	struct pod_view space;
+	const struct pod_view *pod = engine_pod_view(cfg, in, a, &space);
+	if (pod == NULL)
 		return 0;
 	/* a Windows image's configuration says nothing these checks read; its scan does */
-	unsigned judged = imgcheck_pod_windows(&pod) ? IMGCHECK_WANT_VULN : ~0u;
+	unsigned judged = imgcheck_pod_windows(pod) ? IMGCHECK_WANT_VULN : ~0u;
 	size_t n = 0;
 	/* containers only: an image volume's configuration is never run */
-	for (size_t i = 0; i < pod.ncontainers; i++) {
-		const char *image = pod.containers[i].image;
+	for (size_t i = 0; i < pod->ncontainers; i++) {
+		const char *image = pod->containers[i].image;
 		if ((imgcheck_wanted_any(cfg, a, image) & judged) != 0 &&
 		    imagelist_add(out, &n, image) < 0)
 			break; /* what could not be listed fails closed in the checks */

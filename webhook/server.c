@@ -312,7 +312,12 @@ static int server_judge(struct server_thread *t, h2o_req_t *req, struct admitd_c
 	const struct imgcheck_results *contents = done != NULL ? &done->contents : NULL;
 	struct sigcheck_results cached = {0};
 	struct imgcheck_results ccached = {0};
+	struct pod_view pod;
 	if (done == NULL && review_judged(&rv)) {
+		/* one pod view for the registry gatherers and the engine, when a gatherer reads it
+		 */
+		if (sigcheck_gathers(cfg))
+			rv.in.pod = engine_pod_view(cfg, &rv.in, &t->arena, &pod);
 		char **images = NULL, **cimages = NULL;
 		size_t n = sigcheck_images(cfg, &rv.in, &t->arena, &images);
 		size_t cn = imgcheck_images(cfg, &rv.in, &t->arena, &cimages);

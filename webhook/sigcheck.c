@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "fnv.h"
 #include "imagelist.h"
+#include "imgcheck.h"
 #include "metrics.h"
 #include "settings.h"
 #include "workload.h"
@@ -129,21 +130,19 @@ size_t sigcheck_images(const struct admitd_config *cfg, const struct engine_inpu
 {
 	*out = NULL;
 	const struct sigcheck_policy *p = sigcheck_policy(cfg);
-	struct pod_view pod;
-	const char *why = NULL;
-	const struct kind_desc *kd = p != NULL ? engine_kind(cfg, in) : NULL;
-	if (kd == NULL || in->object == NULL ||
-	    workload_pod_view(kd, in->object, a, &pod, &why) != WORKLOAD_OK)
+	struct pod_view space;
+	const struct pod_view *pod = p != NULL ? engine_pod_view(cfg, in, a, &space) : NULL;
+	if (pod == NULL)
 		return 0;
 	size_t n = 0;
-	for (size_t i = 0; i < pod.ncontainers; i++) {
+	for (size_t i = 0; i < pod->ncontainers; i++) {
 		const char *image =
-			json_string_value(json_object_get(pod.containers[i].json, "image"));
+			json_string_value(json_object_get(pod->containers[i].json, "image"));
 		if (sigcheck_wanted_memo(cfg, p, a, image) && imagelist_add(out, &n, image) < 0)
 			goto nomem;
 	}
-	for (size_t i = 0; i < pod.nimage_volumes; i++) {
-		const char *image = json_string_value(pod.image_volumes[i].reference);
+	for (size_t i = 0; i < pod->nimage_volumes; i++) {
+		const char *image = json_string_value(pod->image_volumes[i].reference);
 		if (sigcheck_wanted_memo(cfg, p, a, image) && imagelist_add(out, &n, image) < 0)
 			goto nomem;
 	}
@@ -263,4 +262,9 @@ void sigcheck_results_free(struct sigcheck_results *r)
 		free(r->items[i].image);
 	free(r->items);
 	memset(r, 0, sizeof(*r));
+}
+
+bool sigcheck_gathers(const struct admitd_config *cfg)
+{
+	return sigcheck_policy(cfg) != NULL || imgcheck_enabled(cfg);
 }

@@ -54,6 +54,12 @@ struct sigcheck_results {
 /* The policy's state when image-signatures is on in cfg and registries exist; else NULL. */
 const struct sigcheck_policy *sigcheck_policy(const struct admitd_config *cfg);
 /*
+ * Whether a registry gatherer (this one, or the image-contents policies')
+ * reads cfg's pods: then the caller builds one pod view for the gatherers
+ * and the engine (engine_input.pod) instead of one each.
+ */
+bool sigcheck_gathers(const struct admitd_config *cfg);
+/*
  * The rule image is checked under (the first whose patterns match it), or
  * NULL when the policy does not check it. An image that does not parse is
  * checked (the verifier reports it) under the first rule.

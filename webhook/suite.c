@@ -330,6 +330,9 @@ static void suite_case(const struct admitd_config *cfg, const char *dir, const c
 	struct arena a;
 	arena_init(&a);
 	/* image-signatures: asked of the registries as the webhook's workers would */
+	struct pod_view pod; /* one view for the gatherers and the engine */
+	if (sigcheck_gathers(cfg))
+		in.pod = engine_pod_view(cfg, &in, &a, &pod);
 	struct sigcheck_results sig;
 	if (sigcheck_gather(cfg, &in, &a, false, &sig))
 		in.signatures = &sig;

@@ -22,6 +22,7 @@
 #include "../../webhook/jsonarena.h"
 #include "../../webhook/oci.h"
 #include "../../webhook/review.h"
+#include "../../webhook/sigcheck.h"
 #include "../../webhook/workload.h"
 
 int main(int argc, char **argv)
@@ -55,10 +56,15 @@ int main(int argc, char **argv)
 			jsonarena_begin(&a);
 		struct review rv;
 		char why[256];
-		if (review_decode(body, len, cfg->limits.max_json_depth, &rv, why, sizeof(why)) < 0) {
+		if (review_decode(body, len, cfg->limits.max_json_depth, &rv, why, sizeof(why)) <
+		    0) {
 			fprintf(stderr, "%s\n", why);
 			return 1;
 		}
+		struct pod_view
+			pod; /* as server_judge: one view for the gatherers and the engine */
+		if (sigcheck_gathers(cfg))
+			rv.in.pod = engine_pod_view(cfg, &rv.in, &a, &pod);
 		char **images = NULL;
 		size_t ni = imgcheck_images(cfg, &rv.in, &a, &images);
 		struct imgcheck_results r = {0};
