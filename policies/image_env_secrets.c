@@ -94,17 +94,13 @@ static enum imgcontents_verdict image_env_secrets_platform(struct policy_ctx *ct
 		const char *eq = strchr(p->env[i], '=');
 		if (eq == NULL || eq[1] == '\0')
 			continue; /* no value: discloses nothing */
-		char *name = arena_strndup(ctx->arena, p->env[i], (size_t)(eq - p->env[i]));
-		if (name == NULL)
-			return IMGCONTENTS_OK;
+		int len = (int)(eq - p->env[i]);
 		const char *kind = secretnames_value_kind(eq + 1);
-		const char *what = kind != NULL ? arena_printf(ctx->arena, "%s (%s)", name, kind)
-				   : secretnames_match(&st->names, name) ? name
-									 : NULL;
-		if (what == NULL)
+		if (kind == NULL && !secretnames_match_n(&st->names, p->env[i], (size_t)len))
 			continue;
-		found = arena_printf(ctx->arena, "%s%s%s", found ? found : "", found ? ", " : "",
-				     what);
+		found = arena_printf(ctx->arena, "%s%s%.*s%s%s%s", found ? found : "",
+				     found ? ", " : "", len, p->env[i], kind ? " (" : "",
+				     kind ? kind : "", kind ? ")" : "");
 		if (found == NULL)
 			return IMGCONTENTS_OK;
 	}

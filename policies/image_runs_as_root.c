@@ -122,16 +122,19 @@ static enum imgcontents_verdict image_runs_as_root_platform(struct policy_ctx *c
 							    const char **detail)
 {
 	const struct image_runs_as_root_state *st = ctx->state;
+	const char *user = p->user != NULL ? p->user : "";
+	size_t n = image_runs_as_root_user_len(user);
+	bool numeric = image_runs_as_root_numeric(user, n);
+	/* a numeric non-zero USER is fine whatever the pod sets: asked first, as most are */
+	if (numeric && strtoul(user, NULL, 10) != 0)
+		return IMGCONTENTS_OK;
 	if (image_runs_as_root_sets(ctx, c, "runAsUser"))
 		return IMGCONTENTS_OK; /* the pod decides the user; run-as-user judges its value */
 	bool non_root = image_runs_as_root_non_root(ctx, c);
-	const char *user = p->user != NULL ? p->user : "";
-	size_t n = image_runs_as_root_user_len(user);
 	const char *refused = non_root ? "; with runAsNonRoot: true the kubelet will refuse to "
 					 "start it (CreateContainerConfigError)"
 				       : "";
-	if (n == 0 || image_runs_as_root_is(user, n, "root") ||
-	    (image_runs_as_root_numeric(user, n) && strtoul(user, NULL, 10) == 0)) {
+	if (n == 0 || image_runs_as_root_is(user, n, "root") || numeric) {
 		*detail = arena_printf(
 			ctx->arena,
 			"runs as root: %s%s%s and the pod sets no runAsUser%s; set "
@@ -141,8 +144,6 @@ static enum imgcontents_verdict image_runs_as_root_platform(struct policy_ctx *c
 			n == 0 ? "" : user, n == 0 ? "" : "\"", refused);
 		return IMGCONTENTS_FAIL;
 	}
-	if (image_runs_as_root_numeric(user, n))
-		return IMGCONTENTS_OK;
 	/* a name: which UID it is lives in the image's /etc/passwd */
 	if (non_root) {
 		*detail = arena_printf(

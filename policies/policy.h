@@ -56,15 +56,21 @@ struct image_volume_ref {
 	size_t index;            /* position in spec.volumes */
 };
 
+struct kind_desc;
+
 /* What checks read: the same shape for a Pod and for every workload. */
 struct pod_view {
-	const char *kind;         /* "Pod", "Deployment", ... */
-	const json_t *object;     /* the object as sent */
+	const char *kind;             /* "Pod", "Deployment", ... */
+	const struct kind_desc *desc; /* the kinds table's entry the view was built by */
+	const json_t *object;         /* the object as sent */
 	const json_t *pod_meta;   /* the pod's metadata (template's for workloads); may be NULL */
 	const json_t *pod_labels; /* pod_meta.labels when an object, else NULL */
 	const json_t *spec;       /* the pod spec; an object, never NULL */
 	const char *spec_path;    /* "spec", "spec.template.spec", ... for messages */
 	bool windows;             /* spec.os.name == "windows" */
+	/* spec.nodeSelector or spec.affinity is set: without them, no node label narrows where
+	 * the pod lands (the image-contents checks then judge every platform unasked) */
+	bool node_constrained;
 	struct container_ref *containers;
 	size_t ncontainers;
 	struct image_volume_ref *image_volumes;

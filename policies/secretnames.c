@@ -15,7 +15,9 @@ void secretnames_free(struct secretnames *s)
 	for (size_t i = 0; i < s->npatterns; i++)
 		free(s->patterns[i]);
 	free(s->patterns);
+	free(s->lengths);
 	s->patterns = NULL;
+	s->lengths = NULL;
 	s->npatterns = 0;
 }
 
@@ -35,11 +37,13 @@ int secretnames_prepare(char *const *given, size_t n, struct secretnames *out, c
 			return -1;
 		}
 	}
-	if ((out->patterns = calloc(n, sizeof(*out->patterns))) == NULL)
+	if ((out->patterns = calloc(n, sizeof(*out->patterns))) == NULL ||
+	    (out->lengths = calloc(n, sizeof(*out->lengths))) == NULL)
 		goto nomem;
 	for (size_t i = 0; i < n; i++) {
 		if ((out->patterns[i] = strdup(own ? given[i] : secretnames_defaults[i])) == NULL)
 			goto nomem;
+		out->lengths[i] = strlen(out->patterns[i]);
 		out->npatterns = i + 1;
 	}
 	return 0;
@@ -55,9 +59,8 @@ static char secretnames_upper(char c)
 }
 
 /* ASCII-only case folding: strcasestr follows the locale, and a locale must not unmask a name. */
-static bool secretnames_contains(const char *name, const char *pattern)
+static bool secretnames_contains(const char *name, size_t n, const char *pattern, size_t m)
 {
-	size_t n = strlen(name), m = strlen(pattern);
 	for (size_t i = 0; m <= n && i <= n - m; i++) {
 		size_t k = 0;
 		while (k < m && secretnames_upper(name[i + k]) == secretnames_upper(pattern[k]))
@@ -68,12 +71,17 @@ static bool secretnames_contains(const char *name, const char *pattern)
 	return false;
 }
 
-bool secretnames_match(const struct secretnames *s, const char *name)
+bool secretnames_match_n(const struct secretnames *s, const char *name, size_t len)
 {
 	for (size_t i = 0; i < s->npatterns; i++)
-		if (secretnames_contains(name, s->patterns[i]))
+		if (secretnames_contains(name, len, s->patterns[i], s->lengths[i]))
 			return true;
 	return false;
+}
+
+bool secretnames_match(const struct secretnames *s, const char *name)
+{
+	return secretnames_match_n(s, name, strlen(name));
 }
 
 /* n characters of s from set (a strspn over a prefix of exactly n). */
@@ -132,6 +140,9 @@ const char *secretnames_value_kind(const char *v)
 	if (strstr(v, "-----BEGIN ") != NULL && strstr(v, "PRIVATE KEY-----") != NULL)
 		return "a private key";
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (v[0] != formats[i].prefix[0])
+			continue; /* most values (paths, numbers) end here: this runs per image
+				     variable */
 		size_t n = strlen(formats[i].prefix);
 		if (strncmp(v, formats[i].prefix, n) == 0 &&
 		    secretnames_run(v + n, formats[i].run, formats[i].set))

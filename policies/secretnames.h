@@ -12,6 +12,7 @@
 
 struct secretnames {
 	char **patterns;
+	size_t *lengths; /* each pattern's: matching runs for every variable of every image */
 	size_t npatterns;
 };
 
@@ -25,6 +26,8 @@ int secretnames_prepare(char *const *given, size_t n, struct secretnames *out, c
 void secretnames_free(struct secretnames *s);
 /* Whether name contains one of the patterns (ASCII case folding, never the locale's). */
 bool secretnames_match(const struct secretnames *s, const char *name);
+/* The same for the first len bytes of name ("NAME=value" as an image's ENV holds it). */
+bool secretnames_match_n(const struct secretnames *s, const char *name, size_t len);
 /*
  * What value looks like when it has a well-known credential format ("a
  * private key", "an AWS access key id", "a GitHub token", "a GitLab

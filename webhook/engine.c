@@ -495,7 +495,8 @@ int engine_evaluate(const struct admitd_config *cfg, const struct engine_input *
 	    (strcmp(in->operation, "DELETE") == 0 || strcmp(in->operation, "CONNECT") == 0))
 		return 0;
 
-	const struct kind_desc *kd = engine_kind(cfg, in);
+	/* a view built already (engine_pod_view) was built by this lookup: not made twice */
+	const struct kind_desc *kd = in->pod != NULL ? in->pod->desc : engine_kind(cfg, in);
 	if (kd == NULL)
 		return 0;
 	/* a deletion in progress (finalizers being removed) must be able to finish */

@@ -203,7 +203,7 @@ static struct imgcheck_memo *imgcheck_memo_slot(unsigned long gen, const char *i
 	*hit = false;
 	if (len >= IMGCHECK_MEMO_IMAGE)
 		return NULL;
-	struct imgcheck_memo *m = &imgcheck_memo[fnv_str(FNV_OFFSET, image) % IMGCHECK_MEMO];
+	struct imgcheck_memo *m = &imgcheck_memo[fnv_words(image, len) % IMGCHECK_MEMO];
 	*hit = m->generation == gen && memcmp(m->image, image, len + 1) == 0;
 	return m;
 }
@@ -282,52 +282,67 @@ int imgcheck_run(const struct admitd_config *cfg, char *const *images, size_t n,
 	struct arena a;
 	arena_init(&a);
 	const struct imgcheck_policy *vp = imgcheck_policy_at(cfg, IMGCHECK_VULN);
+	int rc = 0;
 	for (size_t i = 0; i < n && cfg->sigverify != NULL; i++) {
 		struct imgcheck_item *it = &out->items[out->n];
-		if ((it->image = strdup(images[i])) == NULL) {
-			arena_free(&a);
-			return -1;
+		if ((it->image = it->own_image = strdup(images[i])) == NULL) {
+			rc = -1;
+			break;
 		}
 		out->n++;
 		unsigned w = imgcheck_wants(cfg, &a, images[i]);
 		if (w & IMGCHECK_WANT_FACTS) {
+			if ((it->own_facts = calloc(1, sizeof(*it->own_facts))) == NULL) {
+				rc = -1; /* not gathered: the checks fail closed */
+				break;
+			}
 			imgfacts_get(cfg->sigverify, images[i], imagelist_now(), deadline,
-				     &it->facts);
-			it->has_facts = true;
-			metrics_image_facts((int)it->facts.status, it->facts.cached);
+				     it->own_facts);
+			it->facts = it->own_facts;
+			metrics_image_facts((int)it->facts->status, it->facts->cached);
 		}
 		if ((w & IMGCHECK_WANT_VULN) && vp != NULL) {
+			if ((it->own_vuln = calloc(1, sizeof(*it->own_vuln))) == NULL) {
+				rc = -1;
+				break;
+			}
 			vulnattest_get(cfg->sigverify, vp->keys, images[i], imagelist_now(),
-				       deadline, &it->vuln);
-			it->has_vuln = true;
-			metrics_vuln_attestation((int)it->vuln.status, it->vuln.cached);
+				       deadline, it->own_vuln);
+			it->vuln = it->own_vuln;
+			metrics_vuln_attestation((int)it->vuln->status, it->vuln->cached);
 		}
 	}
 	arena_free(&a);
-	return 0;
+	return rc;
 }
 
 /*
  * An image's facts for imgcheck_cached: lent from the memo m when it holds
- * fresh ones, else peeked from the cache (and memoized). false when not
- * at hand without waiting.
+ * fresh ones, else peeked from the cache into the memo (or into the item
+ * when there is no slot for it). false when not at hand without waiting.
  */
 static bool imgcheck_cached_facts(const struct admitd_config *cfg, struct imgcheck_memo *m,
 				  const char *image, double now, struct imgcheck_item *it)
 {
 	if (m != NULL && m->has_facts && m->facts.fresh_until > now) {
-		it->facts = m->facts;
-		it->borrowed = true;
+		it->facts = &m->facts;
 		m->lent = imgcheck_calls;
 		return true;
 	}
-	if (!imgfacts_peek(cfg->sigverify, image, now, &it->facts))
-		return false;
 	if (m != NULL) {
 		if (m->has_facts)
 			imgfacts_release(&m->facts);
-		m->has_facts = imgfacts_copy(&m->facts, &it->facts) == 0;
+		if (!(m->has_facts = imgfacts_peek(cfg->sigverify, image, now, &m->facts)))
+			return false;
+		it->facts = &m->facts;
+		m->lent = imgcheck_calls;
+		return true;
 	}
+	if ((it->own_facts = calloc(1, sizeof(*it->own_facts))) == NULL)
+		return false;
+	if (!imgfacts_peek(cfg->sigverify, image, now, it->own_facts))
+		return false;
+	it->facts = it->own_facts;
 	return true;
 }
 
@@ -339,18 +354,25 @@ static bool imgcheck_cached_vuln(const struct admitd_config *cfg, struct imgchec
 	if (vp == NULL)
 		return false;
 	if (m != NULL && m->has_vuln && m->vuln.fresh_until > now) {
-		it->vuln = m->vuln;
-		it->vuln_borrowed = true;
+		it->vuln = &m->vuln;
 		m->lent = imgcheck_calls;
 		return true;
 	}
-	if (!vulnattest_peek(cfg->sigverify, vp->keys, image, now, &it->vuln))
-		return false;
 	if (m != NULL) {
 		if (m->has_vuln)
 			vulnattest_release(&m->vuln);
-		m->has_vuln = vulnattest_copy(&m->vuln, &it->vuln) == 0;
+		if (!(m->has_vuln =
+			      vulnattest_peek(cfg->sigverify, vp->keys, image, now, &m->vuln)))
+			return false;
+		it->vuln = &m->vuln;
+		m->lent = imgcheck_calls;
+		return true;
 	}
+	if ((it->own_vuln = calloc(1, sizeof(*it->own_vuln))) == NULL)
+		return false;
+	if (!vulnattest_peek(cfg->sigverify, vp->keys, image, now, it->own_vuln))
+		return false;
+	it->vuln = it->own_vuln;
 	return true;
 }
 
@@ -376,23 +398,26 @@ bool imgcheck_cached(const struct admitd_config *cfg, char *const *images, size_
 			imgcheck_memo_take(m, gen, images[i]);
 			m->wanted = (unsigned char)w;
 		}
-		if ((it->image = strdup(images[i])) == NULL)
+		if (m != NULL) {
+			it->image = m->image; /* lent, as its facts are */
+			m->lent = imgcheck_calls;
+		} else if ((it->image = it->own_image = strdup(images[i])) == NULL)
 			break;
 		out->n++;
 		if (w & IMGCHECK_WANT_FACTS)
-			ok = it->has_facts = imgcheck_cached_facts(cfg, m, images[i], now, it);
+			ok = imgcheck_cached_facts(cfg, m, images[i], now, it);
 		if (ok && (w & IMGCHECK_WANT_VULN))
-			ok = it->has_vuln = imgcheck_cached_vuln(cfg, m, images[i], now, it);
+			ok = imgcheck_cached_vuln(cfg, m, images[i], now, it);
 	}
 	arena_free(&a);
 	if (!ok || out->n < n)
 		return false;
 	/* counted once all are at hand: a partial peek is redone by a worker, which counts */
 	for (size_t i = 0; i < out->n; i++) {
-		if (out->items[i].has_facts)
-			metrics_image_facts((int)out->items[i].facts.status, true);
-		if (out->items[i].has_vuln)
-			metrics_vuln_attestation((int)out->items[i].vuln.status, true);
+		if (out->items[i].facts != NULL)
+			metrics_image_facts((int)out->items[i].facts->status, true);
+		if (out->items[i].vuln != NULL)
+			metrics_vuln_attestation((int)out->items[i].vuln->status, true);
 	}
 	return true;
 }
@@ -426,13 +451,13 @@ static const struct imgcheck_item *imgcheck_item_of(const struct imgcheck_result
 const struct imgfacts *imgcheck_find(const struct imgcheck_results *r, const char *image)
 {
 	const struct imgcheck_item *it = imgcheck_item_of(r, image);
-	return it != NULL && it->has_facts ? &it->facts : NULL;
+	return it != NULL ? it->facts : NULL;
 }
 
 const struct vulnattest *imgcheck_find_vuln(const struct imgcheck_results *r, const char *image)
 {
 	const struct imgcheck_item *it = imgcheck_item_of(r, image);
-	return it != NULL && it->has_vuln ? &it->vuln : NULL;
+	return it != NULL ? it->vuln : NULL;
 }
 
 void imgcheck_results_free(struct imgcheck_results *r)
@@ -440,11 +465,13 @@ void imgcheck_results_free(struct imgcheck_results *r)
 	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
-		free(r->items[i].image);
-		if (!r->items[i].borrowed)
-			imgfacts_release(&r->items[i].facts);
-		if (!r->items[i].vuln_borrowed)
-			vulnattest_release(&r->items[i].vuln);
+		free(r->items[i].own_image);
+		if (r->items[i].own_facts != NULL)
+			imgfacts_release(r->items[i].own_facts);
+		free(r->items[i].own_facts);
+		if (r->items[i].own_vuln != NULL)
+			vulnattest_release(r->items[i].own_vuln);
+		free(r->items[i].own_vuln);
 	}
 	free(r->items);
 	memset(r, 0, sizeof(*r));
@@ -519,7 +546,8 @@ static bool imgcheck_node_allows(const json_t *spec, const char *key, const char
 
 bool imgcheck_pod_windows(const struct pod_view *pod)
 {
-	return pod->windows || !imgcheck_node_allows(pod->spec, "kubernetes.io/os", "linux");
+	return pod->windows || (pod->node_constrained &&
+				!imgcheck_node_allows(pod->spec, "kubernetes.io/os", "linux"));
 }
 
 bool imgcheck_arch_allowed(const struct pod_view *pod, const char *arch)
@@ -530,6 +558,8 @@ bool imgcheck_arch_allowed(const struct pod_view *pod, const char *arch)
 
 bool imgcheck_arch_narrowed(const struct pod_view *pod)
 {
+	if (!pod->node_constrained)
+		return false;
 	const json_t *sel = json_object_get(pod->spec, "nodeSelector");
 	if (json_object_get(sel, "kubernetes.io/arch") != NULL ||
 	    json_object_get(sel, "beta.kubernetes.io/arch") != NULL)

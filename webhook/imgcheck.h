@@ -62,15 +62,19 @@ int imgcheck_prepare(const struct imgcheck_params *in, struct imgcheck_policy *p
 		     struct image_pattern **patterns, char *err, size_t errlen);
 void imgcheck_release(struct image_pattern *patterns, size_t n);
 
+/*
+ * An image, its facts and its scan (NULL where no policy reads them).
+ * They point at the item's own copies (own_*, heap) or, from
+ * imgcheck_cached, at the thread's memo's, lent until the results are
+ * freed: a review on the fast path copies nothing.
+ */
 struct imgcheck_item {
-	char *image;
-	struct imgfacts facts; /* when has_facts: a configuration policy reads the image */
-	bool has_facts;
-	/* imgcheck_cached: the facts are the thread's memo's, lent until the results are freed */
-	bool borrowed;
-	struct vulnattest vuln; /* when has_vuln: image-vulnerabilities reads it */
-	bool has_vuln;
-	bool vuln_borrowed; /* the same, for the scan */
+	const char *image;
+	const struct imgfacts *facts;
+	const struct vulnattest *vuln;
+	char *own_image;
+	struct imgfacts *own_facts;
+	struct vulnattest *own_vuln;
 };
 
 struct imgcheck_results {

@@ -99,7 +99,7 @@ static struct sigcheck_memo *sigcheck_memo_slot(unsigned long gen, const char *i
 	*hit = false;
 	if (len >= SIGCHECK_MEMO_IMAGE)
 		return NULL;
-	struct sigcheck_memo *m = &sigcheck_memo[fnv_str(FNV_OFFSET, image) % SIGCHECK_MEMO];
+	struct sigcheck_memo *m = &sigcheck_memo[fnv_words(image, len) % SIGCHECK_MEMO];
 	*hit = m->generation == gen && memcmp(m->image, image, len + 1) == 0;
 	return m;
 }

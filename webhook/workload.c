@@ -109,6 +109,7 @@ enum workload_result workload_pod_view(const struct kind_desc *wk, const json_t 
 	if (wk == NULL)
 		return WORKLOAD_NOT_JUDGED;
 	out->kind = wk->kind;
+	out->desc = wk;
 	out->object = object;
 	if (!json_is_object(object)) {
 		*why = "the object is not a JSON object";
@@ -159,6 +160,8 @@ enum workload_result workload_pod_view(const struct kind_desc *wk, const json_t 
 
 	const char *os = NULL;
 	out->windows = jp_string(spec, "os.name", &os) == JP_OK && strcmp(os, "windows") == 0;
+	out->node_constrained = json_object_get(spec, "nodeSelector") != NULL ||
+				json_object_get(spec, "affinity") != NULL;
 
 	size_t total = 0;
 	for (size_t l = 0; l < 3; l++) {

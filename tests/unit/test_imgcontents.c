@@ -14,8 +14,11 @@
 
 #include "../../policies/policy.h"
 #include "../../policies/secretnames.h"
+#include "../../webhook/arena.h"
 #include "../../webhook/imgcheck.h"
 #include "../../webhook/imgfacts.h"
+#include "../../webhook/kinds.h"
+#include "../../webhook/workload.h"
 
 static void test_value_formats_are_recognised_and_named(void **state)
 {
@@ -74,19 +77,33 @@ static void test_names_match_the_shared_defaults_case_insensitively(void **state
 	assert_true(secretnames_match(&s, "Stripe_Api_Key"));
 	assert_false(secretnames_match(&s, "PATH"));
 	assert_false(secretnames_match(&s, "LANG"));
+	/* in place over "NAME=value": the name only, never the value */
+	assert_true(secretnames_match_n(&s, "DB_PASSWORD=x", 11));
+	assert_false(secretnames_match_n(&s, "DB_PASSWORD=x", 6));
+	assert_false(secretnames_match_n(&s, "PATH=MY_TOKEN", 4));
 	secretnames_free(&s);
 	char *bad[] = {""};
 	assert_int_equal(secretnames_prepare(bad, 1, &s, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "non-empty"));
 }
 
-/* A pod_view over a spec written as JSON. */
+/* The pod view the server builds of a Pod whose spec is written as JSON. */
 static struct pod_view view(json_t **keep, const char *spec)
 {
-	struct pod_view v = {0};
-	*keep = json_loads(spec, 0, NULL);
+	static struct arena a;
+	static bool ready;
+	if (!ready) {
+		arena_init(&a);
+		workload_init();
+	}
+	ready = true;
+	json_t *s = json_loads(spec, 0, NULL);
+	assert_non_null(s);
+	*keep = json_pack("{s:s, s:{s:s}, s:o}", "kind", "Pod", "metadata", "name", "p", "spec", s);
 	assert_non_null(*keep);
-	v.spec = *keep;
+	struct pod_view v = {0};
+	const char *why = NULL;
+	assert_int_equal(workload_pod_view(kinds_find("Pod"), *keep, &a, &v, &why), WORKLOAD_OK);
 	return v;
 }
 
@@ -143,9 +160,13 @@ static void test_windows_pods_are_told_apart(void **state)
 	v = view(&j, "{\"nodeSelector\":{\"kubernetes.io/os\":\"linux\"}}");
 	assert_false(imgcheck_pod_windows(&v));
 	json_decref(j);
-	v = view(&j, "{}");
-	v.windows = true; /* spec.os.name: windows, as the pod view reads it */
+	v = view(&j, "{\"os\":{\"name\":\"windows\"}}");
 	assert_true(imgcheck_pod_windows(&v));
+	json_decref(j);
+	/* constrained on something else: still linux */
+	v = view(&j, "{\"nodeSelector\":{\"zone\":\"a\"},\"affinity\":{}}");
+	assert_false(imgcheck_pod_windows(&v));
+	assert_false(imgcheck_arch_narrowed(&v));
 	json_decref(j);
 }
 

@@ -338,6 +338,7 @@ static struct admitd_config *vuln_config(const char *extra)
 struct gathered {
 	struct imgcheck_results r;
 	struct imgcheck_item item;
+	struct vulnattest v;
 	struct vulnattest_finding f[8];
 };
 
@@ -345,22 +346,22 @@ static void gather(struct gathered *g, enum vulnattest_status st, long long age,
 		   const char *const *findings, size_t n)
 {
 	memset(g, 0, sizeof(*g));
-	g->item.image = (char *)IMAGE;
-	g->item.has_vuln = true;
-	g->item.vuln.status = st;
-	snprintf(g->item.vuln.digest, sizeof(g->item.vuln.digest), "%s", DIGEST);
-	snprintf(g->item.vuln.reason, sizeof(g->item.vuln.reason), "%s",
+	g->item.image = IMAGE;
+	g->item.vuln = &g->v;
+	g->v.status = st;
+	snprintf(g->v.digest, sizeof(g->v.digest), "%s", DIGEST);
+	snprintf(g->v.reason, sizeof(g->v.reason), "%s",
 		 st == VULNATTEST_OK ? "signed" : "its attestations could not be read: down");
-	g->item.vuln.scan.finished = (int64_t)time(NULL) - age;
+	g->v.scan.finished = (int64_t)time(NULL) - age;
 	for (size_t i = 0; i < n; i++) {
 		const char *colon = strchr(findings[i], ':');
 		snprintf(g->f[i].id, sizeof(g->f[i].id), "%.*s", (int)(colon - findings[i]),
 			 findings[i]);
 		g->f[i].severity = (unsigned char)vulnattest_severity_parse(colon + 1);
-		g->item.vuln.scan.counts[g->f[i].severity]++;
+		g->v.scan.counts[g->f[i].severity]++;
 	}
-	g->item.vuln.scan.findings = g->f;
-	g->item.vuln.scan.n = n;
+	g->v.scan.findings = g->f;
+	g->v.scan.n = n;
 	g->r.items = &g->item;
 	g->r.n = 1;
 }
