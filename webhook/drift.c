@@ -380,8 +380,23 @@ static int dr_cmp(const void *a, const void *b)
 	return 0;
 }
 
-json_t *drift_compare(const json_t *base, const json_t *cur)
+/*
+ * The comparison as entries stream by (inventory.c never holds the whole
+ * current inventory): the baseline's registries and images first, then each
+ * current entry against its baseline twin, then what was not seen.
+ */
+struct drift {
+	struct dr_ctx x;
+	const json_t *base;
+	json_t *seen; /* the baseline's keys met */
+	json_t *empty;
+};
+
+struct drift *drift_begin(const json_t *base)
 {
+	struct drift *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
 	json_t *regs = json_object(), *imgs = json_object();
 	const char *key;
 	const json_t *e;
@@ -399,31 +414,57 @@ json_t *drift_compare(const json_t *base, const json_t *cur)
 			json_object_set_new(imgs, img, json_true());
 		}
 	}
-	struct dr_ctx x = {.items = json_array(), .registries = regs, .images = imgs};
-	json_t *empty = json_object();
-	json_object_foreach((json_t *)cur, key, e)
+	d->x = (struct dr_ctx){.items = json_array(), .registries = regs, .images = imgs};
+	d->base = base;
+	d->seen = json_object();
+	d->empty = json_object();
+	return d;
+}
+
+void drift_entry(struct drift *d, const char *key, const json_t *e)
+{
+	const json_t *b = json_object_get(d->base, key);
+	if (b != NULL)
+		json_object_set_new(d->seen, key, json_true());
+	dr_workload(&d->x, b != NULL ? b : d->empty, e, b == NULL);
+}
+
+json_t *drift_end(struct drift *d)
+{
+	const char *key;
+	const json_t *e;
+	json_object_foreach((json_t *)d->base, key, e)
 	{
-		const json_t *b = json_object_get(base, key);
-		dr_workload(&x, b != NULL ? b : empty, e, b == NULL);
+		if (json_object_get(d->seen, key) == NULL)
+			dr_add(&d->x, DRIFT_REMOVED_WORKLOAD, e, NULL, "workload removed");
 	}
-	json_object_foreach((json_t *)base, key, e)
-	{
-		if (json_object_get(cur, key) == NULL)
-			dr_add(&x, DRIFT_REMOVED_WORKLOAD, e, NULL, "workload removed");
-	}
-	json_decref(empty);
-	json_decref(regs);
-	json_decref(imgs);
-	size_t n = json_array_size(x.items);
+	json_decref(d->seen);
+	json_decref(d->empty);
+	json_decref((json_t *)d->x.registries);
+	json_decref((json_t *)d->x.images);
+	json_t *items = d->x.items;
+	free(d);
+	size_t n = json_array_size(items);
 	json_t **v = malloc((n ? n : 1) * sizeof(*v));
 	if (v == NULL)
-		return x.items;
+		return items;
 	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(x.items, i));
+		v[i] = json_incref(json_array_get(items, i));
 	qsort(v, n, sizeof(*v), dr_cmp);
-	json_array_clear(x.items);
+	json_array_clear(items);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(x.items, v[i]);
+		json_array_append_new(items, v[i]);
 	free(v);
-	return x.items;
+	return items;
+}
+
+json_t *drift_compare(const json_t *base, const json_t *cur)
+{
+	struct drift *d = drift_begin(base);
+	if (d == NULL)
+		return json_array();
+	const char *key;
+	const json_t *e;
+	json_object_foreach((json_t *)cur, key, e) drift_entry(d, key, e);
+	return drift_end(d);
 }

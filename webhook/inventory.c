@@ -34,6 +34,20 @@ struct inv {
 	json_t *accounts; /* "namespace/name" -> automountServiceAccountToken (true, false, null) */
 	const char *label_keys[INV_MAX_LABEL_KEYS];
 	size_t nlabel_keys;
+	/*
+	 * Each record's key, "namespace/Kind/name", to sort the entries by
+	 * without holding them, in its parts: the namespace is audit's record's,
+	 * the kind a byte, the name NUL-terminated in names at name_off[i].
+	 * About 17 bytes a record: the entries stay in the spill file.
+	 */
+	char *names;
+	size_t names_len, names_cap;
+	uint32_t *name_off;
+	uint8_t *kind_of;
+	size_t nkeys, keys_cap;
+	const char *kind_names[32];
+	size_t nkind_names;
+	bool keys_failed;
 };
 
 static const char *inv_str(const json_t *obj, const char *path)
@@ -387,6 +401,58 @@ static json_t *inv_account(struct inv *inv, const char *ns, const json_t *spec)
 			 why, "known", acct != NULL);
 }
 
+/* The namespace of record i's key: audit's, "default" where it has none (inv_ns). */
+static const char *inv_key_ns(const struct audit_run *run, size_t i)
+{
+	uint32_t ns = run->recs[i].ns;
+	return ns != 0 ? run->namespaces[ns] : "default";
+}
+
+/* Notes the key of the record just kept (run->nrecs - 1). */
+static void inv_key_add(struct inv *inv, const struct audit_run *run, const char *ns,
+			const char *kind, const char *name)
+{
+	size_t need = strlen(name) + 1, k = 0;
+	if (strcmp(inv_key_ns(run, run->nrecs - 1), ns) != 0)
+		goto fail; /* audit could not keep the namespace: the key would be wrong */
+	while (k < inv->nkind_names && strcmp(inv->kind_names[k], kind) != 0)
+		k++;
+	if (k == inv->nkind_names) {
+		if (k == sizeof(inv->kind_names) / sizeof(inv->kind_names[0]))
+			goto fail; /* the kinds table has fewer */
+		inv->kind_names[inv->nkind_names++] = kind;
+	}
+	if (inv->nkeys == inv->keys_cap) {
+		size_t cap = inv->keys_cap ? inv->keys_cap * 2 : 1024;
+		uint32_t *off = realloc(inv->name_off, cap * sizeof(*off));
+		if (off == NULL)
+			goto fail;
+		inv->name_off = off;
+		uint8_t *kinds = realloc(inv->kind_of, cap);
+		if (kinds == NULL)
+			goto fail;
+		inv->kind_of = kinds;
+		inv->keys_cap = cap;
+	}
+	if (inv->names_len + need > UINT32_MAX)
+		goto fail; /* 4 GB of names: no cluster has them */
+	if (inv->names_len + need > inv->names_cap) {
+		size_t cap = (inv->names_len + need) * 2;
+		char *n = realloc(inv->names, cap);
+		if (n == NULL)
+			goto fail;
+		inv->names = n;
+		inv->names_cap = cap;
+	}
+	memcpy(inv->names + inv->names_len, name, need);
+	inv->name_off[inv->nkeys] = (uint32_t)inv->names_len;
+	inv->kind_of[inv->nkeys++] = (uint8_t)k;
+	inv->names_len += need;
+	return;
+fail:
+	inv->keys_failed = true;
+}
+
 static void inv_judge(struct audit_run *run, const char *source, int line, const json_t *obj,
 		      const struct kind_desc *kd)
 {
@@ -474,7 +540,10 @@ static void inv_judge(struct audit_run *run, const char *source, int line, const
 				else
 					json_decref(d);
 			}
+		size_t had = run->nrecs;
 		audit_rec_keep(run, r, body, source, line);
+		if (run->nrecs > had)
+			inv_key_add(inv, run, ns, kd->kind, name != NULL ? name : "");
 	}
 	json_decref(body);
 	json_decref(tmp_labels);
@@ -514,11 +583,6 @@ static void inv_merge_running(json_t *into, const json_t *pod)
 			inv_sorted(have);
 		}
 	}
-}
-
-static int inv_cmp_key(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static void inv_count(json_t *obj, const char *key)
@@ -585,95 +649,6 @@ static json_t *inv_counts(void)
 	return json_pack("{s:i,s:{},s:{},s:[]}", "workloads", 0, "registries", "images", "exposed");
 }
 
-/*
- * The inventory: {workloads: [...] sorted by namespace, kind, name;
- * namespaces: {...}; cluster: {...}}. Returns NULL when out of memory;
- * *index gets "namespace/Kind/name" -> entry, as drift reads a baseline.
- */
-static json_t *inv_build(struct audit_run *run, json_t **index)
-{
-	size_t n = run->nrecs;
-	uint32_t *top = malloc((n ? n : 1) * sizeof(*top));
-	uint32_t *pods = malloc((n ? n : 1) * sizeof(*pods));
-	json_t **ent = calloc(n ? n : 1, sizeof(*ent));
-	if (top == NULL || pods == NULL || ent == NULL || audit_fold(run, top, pods) < 0) {
-		free(top);
-		free(pods);
-		free(ent);
-		return NULL;
-	}
-	if (run->spill != NULL)
-		fflush(run->spill);
-	bool read_failed = false;
-	for (size_t i = 0; i < n; i++)
-		if (top[i] == i && (ent[i] = audit_load_entry(run, i, 0)) == NULL)
-			read_failed = true;
-	for (size_t i = 0; i < n; i++) {
-		if (top[i] == i || !(run->recs[i].flags & AUDIT_REC_POD) || ent[top[i]] == NULL)
-			continue;
-		json_t *pod = audit_load_entry(run, i, 0);
-		if (pod == NULL)
-			read_failed = true;
-		else
-			inv_merge_running(ent[top[i]], pod);
-		json_decref(pod);
-	}
-	if (read_failed)
-		audit_add_error(run, "inventory", 0, "the spill file could not be read back");
-	json_t *idx = json_object();
-	for (size_t i = 0; i < n; i++) {
-		if (ent[i] == NULL)
-			continue;
-		inv_finish(ent[i]);
-		char key[1024];
-		snprintf(key, sizeof(key), "%s/%s/%s", inv_cstr(ent[i], "namespace"),
-			 inv_cstr(ent[i], "kind"), inv_cstr(ent[i], "name"));
-		json_object_set_new(idx, key, ent[i]);
-	}
-	free(ent);
-	free(top);
-	free(pods);
-
-	/* sorted by key: namespace, kind, name */
-	size_t nk = json_object_size(idx), k = 0;
-	const char **keys = malloc((nk ? nk : 1) * sizeof(*keys));
-	const char *key;
-	json_t *e;
-	json_object_foreach(idx, key, e) keys[k++] = key;
-	qsort(keys, nk, sizeof(*keys), inv_cmp_key);
-	json_t *list = json_array(), *namespaces = json_object(), *cluster = inv_counts();
-	for (k = 0; k < nk; k++) {
-		e = json_object_get(idx, keys[k]);
-		json_array_append(list, e);
-		const char *ns = inv_cstr(e, "namespace");
-		json_t *nsc = json_object_get(namespaces, ns);
-		if (nsc == NULL) {
-			nsc = inv_counts();
-			json_object_set_new(nsc, "networkPolicies",
-					    json_integer((json_int_t)json_array_size(
-						    json_object_get(run->netpols, ns))));
-			json_object_set_new(namespaces, ns, nsc);
-		}
-		inv_tally(nsc, e);
-		inv_tally(cluster, e);
-	}
-	free(keys);
-	json_t *without = json_array();
-	const char *ns;
-	json_t *nsc;
-	json_object_foreach(namespaces, ns, nsc)
-	{
-		if (json_integer_value(json_object_get(nsc, "networkPolicies")) == 0)
-			json_array_append_new(without, json_string(ns));
-	}
-	json_object_set_new(cluster, "namespacesWithoutNetworkPolicy", inv_sorted(without));
-	json_object_set_new(cluster, "namespaces",
-			    json_integer((json_int_t)json_object_size(namespaces)));
-	*index = idx;
-	return json_pack("{s:s,s:o,s:o,s:o}", "apiVersion", "admitd.io/inventory/v1", "workloads",
-			 list, "namespaces", namespaces, "cluster", cluster);
-}
-
 /* ---- output ---- */
 
 static json_t *inv_errors(const struct audit_run *run)
@@ -717,33 +692,40 @@ static void inv_ports_text(const json_t *c, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-static void inv_table(FILE *out, const json_t *inv)
+static void inv_table_head(FILE *out)
 {
 	fprintf(out, "%-16s %-12s %-24s %-16s %-40s %-16s %-5s %-13s %-9s %s\n", "NAMESPACE",
 		"KIND", "NAME", "CONTAINER", "IMAGE", "PORTS", "PRIV", "USER", "NETPOL", "EXPOSED");
-	size_t i, k;
-	const json_t *e, *c;
-	json_array_foreach(json_object_get(inv, "workloads"), i, e)
+}
+
+/* An entry's rows: one per container. */
+static void inv_table_entry(FILE *out, const json_t *e)
+{
+	size_t k;
+	const json_t *c;
+	const json_t *np = json_object_get(e, "networkPolicies");
+	char netpol[16];
+	snprintf(netpol, sizeof(netpol), "%s/%s",
+		 json_array_size(json_object_get(np, "ingress")) ? "in" : "-",
+		 json_array_size(json_object_get(np, "egress")) ? "out" : "-");
+	json_array_foreach(json_object_get(e, "containers"), k, c)
 	{
-		const json_t *np = json_object_get(e, "networkPolicies");
-		char netpol[16];
-		snprintf(netpol, sizeof(netpol), "%s/%s",
-			 json_array_size(json_object_get(np, "ingress")) ? "in" : "-",
-			 json_array_size(json_object_get(np, "egress")) ? "out" : "-");
-		json_array_foreach(json_object_get(e, "containers"), k, c)
-		{
-			char ports[128];
-			inv_ports_text(c, ports, sizeof(ports));
-			const char *user = inv_cstr(c, "user");
-			fprintf(out, "%-16s %-12s %-24s %-16s %-40s %-16s %-5s %-13s %-9s %s\n",
-				inv_cstr(e, "namespace"), inv_cstr(e, "kind"), inv_cstr(e, "name"),
-				inv_cstr(c, "name"), inv_cstr(c, "image"), ports,
-				json_is_true(json_object_get(c, "privileged")) ? "yes" : "-",
-				user[0] ? user : "-", netpol,
-				json_is_true(json_object_get(e, "exposed")) ? "yes" : "-");
-		}
+		char ports[128];
+		inv_ports_text(c, ports, sizeof(ports));
+		const char *user = inv_cstr(c, "user");
+		fprintf(out, "%-16s %-12s %-24s %-16s %-40s %-16s %-5s %-13s %-9s %s\n",
+			inv_cstr(e, "namespace"), inv_cstr(e, "kind"), inv_cstr(e, "name"),
+			inv_cstr(c, "name"), inv_cstr(c, "image"), ports,
+			json_is_true(json_object_get(c, "privileged")) ? "yes" : "-",
+			user[0] ? user : "-", netpol,
+			json_is_true(json_object_get(e, "exposed")) ? "yes" : "-");
 	}
-	const json_t *cl = json_object_get(inv, "cluster");
+}
+
+/* After the rows: the cluster's counts. */
+static void inv_table_tail(FILE *out, const json_t *cl)
+{
+	size_t i;
 	fprintf(out, "\nRegistries:\n");
 	const char *key;
 	const json_t *v;
@@ -868,17 +850,89 @@ static void inv_services_text(const json_t *services, bool external_only, char *
 	}
 }
 
-static int inv_html(FILE *out, const json_t *doc, const json_t *drift, const json_t *by_class,
-		    unsigned fail_bits)
+/* What the page shows of the entries, gathered as they stream by: bounded rows, counts. */
+struct inv_html {
+	json_t *exp_rows, *ctr_rows;
+	size_t nexp, nctr, nexposed, npriv;
+};
+
+static void inv_html_entry(struct inv_html *h, const json_t *e)
+{
+	size_t k;
+	const json_t *c;
+	char workload[600], text[1024];
+	snprintf(workload, sizeof(workload), "%s/%s", inv_cstr(e, "kind"), inv_cstr(e, "name"));
+	const json_t *np = json_object_get(e, "networkPolicies");
+	char netpol[16];
+	snprintf(netpol, sizeof(netpol), "%s/%s",
+		 json_array_size(json_object_get(np, "ingress")) ? "in" : "-",
+		 json_array_size(json_object_get(np, "egress")) ? "out" : "-");
+	/* the segmentation labels, key=value, "key=(missing)" */
+	char labels[1024];
+	size_t ln = 0;
+	const char *key;
+	const json_t *v;
+	labels[0] = '\0';
+	json_object_foreach((json_t *)json_object_get(e, "segmentationLabels"), key, v)
+	{
+		int w = snprintf(labels + ln, sizeof(labels) - ln, "%s%s=%s", ln ? " " : "", key,
+				 json_is_string(v) ? json_string_value(v) : "(missing)");
+		if (w < 0 || (size_t)w >= sizeof(labels) - ln)
+			break;
+		ln += (size_t)w;
+	}
+	bool exposed = json_is_true(json_object_get(e, "exposed"));
+	h->nexposed += exposed;
+	char hostports[256];
+	size_t hn = 0;
+	hostports[0] = '\0';
+	json_array_foreach(json_object_get(e, "containers"), k, c)
+	{
+		char ports[128];
+		inv_ports_text(c, ports, sizeof(ports));
+		bool priv = json_is_true(json_object_get(c, "privileged"));
+		h->npriv += priv;
+		inv_html_add(h->ctr_rows, &h->nctr,
+			     json_pack("[s,s,s,s,s,s,s,s,s,s,s]", inv_cstr(e, "namespace"),
+				       workload, inv_cstr(c, "name"), inv_cstr(c, "image"),
+				       inv_cstr(c, "registry"), ports, priv ? "yes" : "-",
+				       inv_cstr(c, "user")[0] ? inv_cstr(c, "user") : "-", netpol,
+				       exposed ? "yes" : "-", labels));
+		size_t pi;
+		const json_t *p;
+		json_array_foreach(json_object_get(c, "ports"), pi, p)
+		{
+			const json_t *hp = json_object_get(p, "hostPort");
+			if (hp == NULL)
+				continue;
+			int w = snprintf(hostports + hn, sizeof(hostports) - hn, "%s%s:%lld",
+					 hn ? ", " : "", inv_cstr(c, "name"),
+					 (long long)json_integer_value(hp));
+			if (w < 0 || (size_t)w >= sizeof(hostports) - hn)
+				break;
+			hn += (size_t)w;
+		}
+	}
+	if (!exposed)
+		return;
+	inv_services_text(json_object_get(e, "services"), true, text, sizeof(text));
+	const json_t *hns = json_object_get(e, "hostNamespaces");
+	inv_html_add(h->exp_rows, &h->nexp,
+		     json_pack("[s,s,s,s,s]", inv_cstr(e, "namespace"), workload,
+			       text[0] ? text : "-", hostports[0] ? hostports : "-",
+			       json_is_true(json_object_get(hns, "hostNetwork")) ? "yes" : "-"));
+}
+
+static int inv_html(FILE *out, const struct inv_html *h, const json_t *cl, const json_t *errors,
+		    const json_t *drift, const json_t *by_class, unsigned fail_bits)
 {
 	if (html_begin(out, drift != NULL ? "admitd inventory: drift" : "admitd inventory",
 		       drift != NULL ? "what changed since the baseline, then what runs now"
 				     : "what runs, and how it is exposed") < 0)
 		return -1;
-	const json_t *cl = json_object_get(doc, "cluster");
-	json_t *drift_rows = json_array(), *exp_rows = json_array(), *ctr_rows = json_array();
-	size_t ndrift = 0, nexp = 0, nctr = 0, nfails = 0, nexposed = 0, npriv = 0, i, k;
-	const json_t *d, *e, *c;
+	json_t *drift_rows = json_array();
+	size_t ndrift = 0, nfails = 0, i;
+	const json_t *d, *e;
 	json_array_foreach(drift, i, d)
 	{
 		const char *cls = inv_cstr(d, "class");
@@ -898,73 +952,6 @@ static int inv_html(FILE *out, const json_t *doc, const json_t *drift, const jso
 				       inv_cstr(d, "namespace"), workload, container,
 				       inv_cstr(d, "message")));
 	}
-	json_array_foreach(json_object_get(doc, "workloads"), i, e)
-	{
-		char workload[600], text[1024];
-		snprintf(workload, sizeof(workload), "%s/%s", inv_cstr(e, "kind"),
-			 inv_cstr(e, "name"));
-		const json_t *np = json_object_get(e, "networkPolicies");
-		char netpol[16];
-		snprintf(netpol, sizeof(netpol), "%s/%s",
-			 json_array_size(json_object_get(np, "ingress")) ? "in" : "-",
-			 json_array_size(json_object_get(np, "egress")) ? "out" : "-");
-		/* the segmentation labels, key=value, "key=(missing)" */
-		char labels[1024];
-		size_t ln = 0;
-		const char *key;
-		const json_t *v;
-		labels[0] = '\0';
-		json_object_foreach((json_t *)json_object_get(e, "segmentationLabels"), key, v)
-		{
-			int w = snprintf(labels + ln, sizeof(labels) - ln, "%s%s=%s", ln ? " " : "",
-					 key,
-					 json_is_string(v) ? json_string_value(v) : "(missing)");
-			if (w < 0 || (size_t)w >= sizeof(labels) - ln)
-				break;
-			ln += (size_t)w;
-		}
-		bool exposed = json_is_true(json_object_get(e, "exposed"));
-		nexposed += exposed;
-		char hostports[256];
-		size_t hn = 0;
-		hostports[0] = '\0';
-		json_array_foreach(json_object_get(e, "containers"), k, c)
-		{
-			char ports[128];
-			inv_ports_text(c, ports, sizeof(ports));
-			bool priv = json_is_true(json_object_get(c, "privileged"));
-			npriv += priv;
-			inv_html_add(ctr_rows, &nctr,
-				     json_pack("[s,s,s,s,s,s,s,s,s,s,s]", inv_cstr(e, "namespace"),
-					       workload, inv_cstr(c, "name"), inv_cstr(c, "image"),
-					       inv_cstr(c, "registry"), ports, priv ? "yes" : "-",
-					       inv_cstr(c, "user")[0] ? inv_cstr(c, "user") : "-",
-					       netpol, exposed ? "yes" : "-", labels));
-			size_t pi;
-			const json_t *p;
-			json_array_foreach(json_object_get(c, "ports"), pi, p)
-			{
-				const json_t *hp = json_object_get(p, "hostPort");
-				if (hp == NULL)
-					continue;
-				int w = snprintf(hostports + hn, sizeof(hostports) - hn,
-						 "%s%s:%lld", hn ? ", " : "", inv_cstr(c, "name"),
-						 (long long)json_integer_value(hp));
-				if (w < 0 || (size_t)w >= sizeof(hostports) - hn)
-					break;
-				hn += (size_t)w;
-			}
-		}
-		if (!exposed)
-			continue;
-		inv_services_text(json_object_get(e, "services"), true, text, sizeof(text));
-		const json_t *hns = json_object_get(e, "hostNamespaces");
-		inv_html_add(
-			exp_rows, &nexp,
-			json_pack("[s,s,s,s,s]", inv_cstr(e, "namespace"), workload,
-				  text[0] ? text : "-", hostports[0] ? hostports : "-",
-				  json_is_true(json_object_get(hns, "hostNetwork")) ? "yes" : "-"));
-	}
 	fputs("<section id=\"summary\">\n<ul class=\"counts\">\n", out);
 	if (drift != NULL) {
 		inv_html_count(out, (long long)json_array_size(drift), "changes", false);
@@ -972,11 +959,11 @@ static int inv_html(FILE *out, const json_t *doc, const json_t *drift, const jso
 	}
 	inv_html_count(out, (long long)json_integer_value(json_object_get(cl, "workloads")),
 		       "workloads", false);
-	inv_html_count(out, (long long)nctr, "containers", false);
+	inv_html_count(out, (long long)h->nctr, "containers", false);
 	inv_html_count(out, (long long)json_object_size(json_object_get(cl, "registries")),
 		       "registries", false);
-	inv_html_count(out, (long long)nexposed, "exposed outside the cluster", nexposed > 0);
-	inv_html_count(out, (long long)npriv, "privileged containers", npriv > 0);
+	inv_html_count(out, (long long)h->nexposed, "exposed outside the cluster", h->nexposed > 0);
+	inv_html_count(out, (long long)h->npriv, "privileged containers", h->npriv > 0);
 	inv_html_count(
 		out,
 		(long long)json_array_size(json_object_get(cl, "namespacesWithoutNetworkPolicy")),
@@ -985,7 +972,6 @@ static int inv_html(FILE *out, const json_t *doc, const json_t *drift, const jso
 	if (drift != NULL)
 		html_bars(out, "Changes by class", by_class, "changes");
 	html_bars(out, "Containers by registry", json_object_get(cl, "registries"), "containers");
-	const json_t *errors = json_object_get(doc, "errors");
 	json_array_foreach(errors, i, e)
 	{
 		fputs(i == 0 ? "<h2>Input errors</h2>\n<ul>\n<li>" : "<li>", out);
@@ -1011,9 +997,9 @@ static int inv_html(FILE *out, const json_t *doc, const json_t *drift, const jso
 	if (drift != NULL)
 		html_table(out, "drift", "Changes since the baseline", json_array_size(drift_rows),
 			   ndrift, rest);
-	html_table(out, "exposed", "Exposed outside the cluster", json_array_size(exp_rows), nexp,
-		   rest);
-	html_table(out, "containers", "Containers", json_array_size(ctr_rows), nctr, rest);
+	html_table(out, "exposed", "Exposed outside the cluster", json_array_size(h->exp_rows),
+		   h->nexp, rest);
+	html_table(out, "containers", "Containers", json_array_size(h->ctr_rows), h->nctr, rest);
 	static const char *const drift_cols[] = {"Class",     "Drift",   "Namespace", "Workload",
 						 "Container", "Message", NULL};
 	static const char *const exp_cols[] = {"Namespace",  "Workload",    "External Services",
@@ -1027,14 +1013,272 @@ static int inv_html(FILE *out, const json_t *doc, const json_t *drift, const jso
 	bool first = true;
 	if (drift != NULL)
 		inv_html_table_data(out, &first, "drift", drift_cols, drift_rows);
-	inv_html_table_data(out, &first, "exposed", exp_cols, exp_rows);
-	inv_html_table_data(out, &first, "containers", ctr_cols, ctr_rows);
+	inv_html_table_data(out, &first, "exposed", exp_cols, h->exp_rows);
+	inv_html_table_data(out, &first, "containers", ctr_cols, h->ctr_rows);
 	fputs("]}", out);
 	html_end(out);
 	json_decref(drift_rows);
-	json_decref(exp_rows);
-	json_decref(ctr_rows);
 	return 0;
+}
+
+/*
+ * ---- the entries, streamed ----
+ *
+ * Memory grows with the records (their keys and fold links, tens of bytes
+ * each), never with what the entries say: each entry is read back from the
+ * spill file in key order, finished, given to its format and freed.
+ */
+
+enum inv_format { INV_JSON, INV_TABLE, INV_HTML, INV_REPORT };
+
+struct inv_out {
+	enum inv_format format;
+	FILE *out;
+	/* json: the entries' text, until the counts (whose keys sort first) are known */
+	FILE *workloads;
+	size_t nworkloads;
+	struct inv_html html;
+	struct drift *drift; /* --baseline: the entries are compared, not written */
+	const json_t *netpols;
+	json_t *namespaces, *cluster;
+};
+
+/* An entry in the json document's "workloads", indented as json_dumpf would at that depth. */
+static int inv_json_entry(struct inv_out *o, const json_t *e)
+{
+	char *t = json_dumps(e, JSON_INDENT(2) | JSON_SORT_KEYS);
+	if (t == NULL)
+		return -1;
+	fputs(o->nworkloads++ ? ",\n    " : "\n    ", o->workloads);
+	/* JSON strings hold no raw newline: each one starts a line of the entry */
+	for (const char *p = t, *nl; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL) {
+			fputs(p, o->workloads);
+			break;
+		}
+		fwrite(p, 1, (size_t)(nl - p), o->workloads);
+		fputs("\n    ", o->workloads);
+	}
+	free(t);
+	return ferror(o->workloads) ? -1 : 0;
+}
+
+/* The document: the counts and errors as json_dumpf sorts them, then the entries' text. */
+static int inv_json_write(struct inv_out *o, json_t *doc)
+{
+	char *head = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+	size_t hl = head != NULL ? strlen(head) : 0;
+	if (hl < 2 || strcmp(head + hl - 2, "\n}") != 0) {
+		free(head);
+		return -1;
+	}
+	fwrite(head, 1, hl - 2, o->out); /* "workloads" sorts last: it goes before the brace */
+	free(head);
+	fputs(",\n  \"workloads\": [", o->out);
+	if (o->nworkloads > 0) {
+		char buf[65536];
+		size_t n;
+		rewind(o->workloads);
+		while ((n = fread(buf, 1, sizeof(buf), o->workloads)) > 0)
+			fwrite(buf, 1, n, o->out);
+		if (ferror(o->workloads))
+			return -1;
+		fputs("\n  ", o->out);
+	}
+	fputs("]\n}\n", o->out);
+	return 0;
+}
+
+/* One finished entry: counted, compared or written. */
+static int inv_emit(struct inv_out *o, const char *key, const json_t *e)
+{
+	const char *ns = inv_cstr(e, "namespace");
+	json_t *nsc = json_object_get(o->namespaces, ns);
+	if (nsc == NULL) {
+		nsc = inv_counts();
+		json_object_set_new(
+			nsc, "networkPolicies",
+			json_integer((json_int_t)json_array_size(json_object_get(o->netpols, ns))));
+		json_object_set_new(o->namespaces, ns, nsc);
+	}
+	inv_tally(nsc, e);
+	inv_tally(o->cluster, e);
+	if (o->drift != NULL)
+		drift_entry(o->drift, key, e);
+	if (o->format == INV_HTML)
+		inv_html_entry(&o->html, e);
+	else if (o->drift == NULL && o->format == INV_TABLE)
+		inv_table_entry(o->out, e);
+	else if (o->drift == NULL && o->format == INV_JSON)
+		return inv_json_entry(o, e);
+	return 0;
+}
+
+/* A key's characters, as if its three parts were joined by '/'. */
+struct inv_key_chars {
+	const char *part[3];
+	size_t at;
+	const char *p;
+};
+
+static void inv_key_chars(const struct inv *inv, const struct audit_run *run, size_t i,
+			  struct inv_key_chars *k)
+{
+	k->part[0] = inv_key_ns(run, i);
+	k->part[1] = inv->kind_names[inv->kind_of[i]];
+	k->part[2] = inv->names + inv->name_off[i];
+	k->at = 0;
+	k->p = k->part[0];
+}
+
+static unsigned char inv_key_next(struct inv_key_chars *k)
+{
+	if (*k->p != '\0')
+		return (unsigned char)*k->p++;
+	if (k->at == 2)
+		return 0;
+	k->p = k->part[++k->at];
+	return '/';
+}
+
+struct inv_sort {
+	const struct inv *inv;
+	const struct audit_run *run;
+};
+
+/* strcmp of two records' keys, without writing them out. */
+static int inv_key_cmp(const struct inv_sort *s, size_t x, size_t y)
+{
+	struct inv_key_chars a, b;
+	inv_key_chars(s->inv, s->run, x, &a);
+	inv_key_chars(s->inv, s->run, y, &b);
+	for (;;) {
+		unsigned char ca = inv_key_next(&a), cb = inv_key_next(&b);
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+		if (ca == 0)
+			return 0;
+	}
+}
+
+/* Entries by key (namespace/Kind/name), then as read: the same object twice, the last wins. */
+static int inv_cmp_entry(const void *a, const void *b, void *arg)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = inv_key_cmp(arg, x, y);
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
+/* A pod folded into the entry `top`: what gives that entry the digests it runs. */
+struct inv_kid {
+	uint32_t top, pod;
+};
+
+static int inv_cmp_kid(const void *a, const void *b)
+{
+	const struct inv_kid *x = a, *y = b;
+	if (x->top != y->top)
+		return x->top < y->top ? -1 : 1;
+	return (x->pod > y->pod) - (x->pod < y->pod);
+}
+
+/*
+ * Every entry, folded as audit folds, in key order, to o; a pod folded into
+ * its controller gives it the digests it runs. -1 when out of memory.
+ */
+static int inv_stream(struct audit_run *run, struct inv *inv, struct inv_out *o)
+{
+	size_t n = run->nrecs, nent = 0, nkids = 0;
+	if (inv->keys_failed || inv->nkeys != n)
+		return -1;
+	size_t sz = (n ? n : 1) * sizeof(uint32_t);
+	/*
+	 * Two arrays of a record at a time, the sorting keys beside them: this
+	 * is most of what a record costs. The pods audit_fold counts per entry
+	 * are audit's business; order takes them, then is overwritten.
+	 */
+	uint32_t *top = malloc(sz), *order = malloc(sz);
+	struct inv_kid *kids = NULL;
+	struct inv_sort sort = {inv, run};
+	int rc = -1;
+	if (top == NULL || order == NULL || audit_fold(run, top, order) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		nkids += top[i] != i && (run->recs[i].flags & AUDIT_REC_POD);
+	if ((kids = malloc((nkids ? nkids : 1) * sizeof(*kids))) == NULL)
+		goto done;
+	nkids = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (top[i] == i)
+			order[nent++] = (uint32_t)i;
+		else if (run->recs[i].flags & AUDIT_REC_POD)
+			kids[nkids++] = (struct inv_kid){top[i], (uint32_t)i};
+	}
+	free(top);
+	top = NULL;
+	qsort(kids, nkids, sizeof(*kids), inv_cmp_kid);
+	qsort_r(order, nent, sizeof(*order), inv_cmp_entry, &sort);
+	if (run->spill != NULL)
+		fflush(run->spill);
+	bool read_failed = false;
+	rc = 0;
+	for (size_t k = 0; k < nent && rc == 0; k++) {
+		uint32_t i = order[k];
+		if (k + 1 < nent && inv_key_cmp(&sort, i, order[k + 1]) == 0)
+			continue;
+		json_t *e = audit_load_entry(run, i, 0);
+		if (e == NULL) {
+			read_failed = true;
+			continue;
+		}
+		/* its pods: the first kid of top i, by binary search, and those after it */
+		size_t lo = 0, hi = nkids;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (kids[mid].top < i)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < nkids && kids[lo].top == i; lo++) {
+			json_t *pod = audit_load_entry(run, kids[lo].pod, 0);
+			if (pod == NULL)
+				read_failed = true;
+			else
+				inv_merge_running(e, pod);
+			json_decref(pod);
+		}
+		inv_finish(e);
+		char key[1024];
+		snprintf(key, sizeof(key), "%s/%s/%s", inv_key_ns(run, i),
+			 inv->kind_names[inv->kind_of[i]], inv->names + inv->name_off[i]);
+		rc = inv_emit(o, key, e);
+		json_decref(e);
+	}
+	if (read_failed)
+		audit_add_error(run, "inventory", 0, "the spill file could not be read back");
+done:
+	free(top);
+	free(order);
+	free(kids);
+	return rc;
+}
+
+/* After the stream: the cluster's namespaces, and those without any NetworkPolicy. */
+static void inv_counts_finish(struct inv_out *o)
+{
+	json_t *without = json_array();
+	const char *ns;
+	json_t *nsc;
+	json_object_foreach(o->namespaces, ns, nsc)
+	{
+		if (json_integer_value(json_object_get(nsc, "networkPolicies")) == 0)
+			json_array_append_new(without, json_string(ns));
+	}
+	json_object_set_new(o->cluster, "namespacesWithoutNetworkPolicy", inv_sorted(without));
+	json_object_set_new(o->cluster, "namespaces",
+			    json_integer((json_int_t)json_object_size(o->namespaces)));
 }
 
 /* ---- the command ---- */
@@ -1222,26 +1466,55 @@ int inventory_main(int argc, char **argv)
 	audit_read_files(&run);
 	if (cluster && audit_cluster(&run, kubeconfig) < 0)
 		rc = 2;
-	json_t *index = NULL, *doc = rc == 0 ? inv_build(&run, &index) : NULL;
-	if (rc == 0 && doc == NULL) {
+	struct inv_out o = {
+		.format = html                           ? INV_HTML
+			  : report != NULL               ? INV_REPORT
+			  : strcmp(output, "table") == 0 ? INV_TABLE
+							 : INV_JSON,
+		.out = stdout,
+		.html = {.exp_rows = json_array(), .ctr_rows = json_array()},
+		.netpols = run.netpols,
+		.namespaces = json_object(),
+		.cluster = inv_counts(),
+	};
+	if (rc == 0 && base != NULL && (o.drift = drift_begin(base)) == NULL)
+		rc = -1;
+	if (rc == 0 && base == NULL && o.format == INV_JSON && (o.workloads = tmpfile()) == NULL) {
+		fprintf(stderr, "admitd inventory: a temporary file: %s\n", strerror(errno));
+		rc = 2;
+	}
+	if (rc == 0 && base == NULL && o.format == INV_TABLE)
+		inv_table_head(stdout);
+	if (rc == 0 && inv_stream(&run, &inv, &o) < 0)
+		rc = -1;
+	if (rc == -1) {
 		fprintf(stderr, "admitd inventory: out of memory\n");
 		rc = 2;
 	}
-	if (doc != NULL) {
+	if (rc == 0) {
+		inv_counts_finish(&o);
 		json_t *errors = inv_errors(&run);
 		if (base == NULL) {
-			json_object_set_new(doc, "errors", errors);
-			if (html) {
-				if (inv_html(stdout, doc, NULL, NULL, 0) < 0)
+			if (o.format == INV_HTML) {
+				if (inv_html(stdout, &o.html, o.cluster, errors, NULL, NULL, 0) < 0)
 					rc = 2;
-			} else if (strcmp(output, "table") == 0)
-				inv_table(stdout, doc);
-			else
-				json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-			if (strcmp(output, "json") == 0)
-				fputc('\n', stdout);
+			} else if (o.format == INV_TABLE) {
+				inv_table_tail(stdout, o.cluster);
+			} else {
+				json_t *doc =
+					json_pack("{s:s,s:O,s:O,s:O}", "apiVersion",
+						  "admitd.io/inventory/v1", "cluster", o.cluster,
+						  "errors", errors, "namespaces", o.namespaces);
+				if (doc == NULL || inv_json_write(&o, doc) < 0) {
+					fprintf(stderr, "admitd inventory: writing the inventory "
+							"failed\n");
+					rc = 2;
+				}
+				json_decref(doc);
+			}
 		} else {
-			json_t *drift = drift_compare(base, index);
+			json_t *drift = drift_end(o.drift);
+			o.drift = NULL;
 			bool fails = false;
 			json_t *by_class = json_object();
 			size_t i;
@@ -1255,14 +1528,14 @@ int inventory_main(int argc, char **argv)
 					    (fail_bits & (1u << c)))
 						fails = true;
 			}
-			if (html) {
-				json_object_set(doc, "errors", errors);
-				if (inv_html(stdout, doc, drift, by_class, fail_bits) < 0)
+			if (o.format == INV_HTML) {
+				if (inv_html(stdout, &o.html, o.cluster, errors, drift, by_class,
+					     fail_bits) < 0)
 					rc = 2;
 			} else if (report != NULL) {
 				if (inv_drift_reports(&run, report, drift, fail_bits, stdout) < 0)
 					rc = 2;
-			} else if (strcmp(output, "table") == 0) {
+			} else if (o.format == INV_TABLE) {
 				printf("%-22s %-16s %-12s %-24s %-16s %s\n", "CLASS", "NAMESPACE",
 				       "KIND", "NAME", "CONTAINER", "MESSAGE");
 				json_array_foreach(drift, i, d)
@@ -1286,18 +1559,27 @@ int inventory_main(int argc, char **argv)
 			}
 			json_decref(by_class);
 			json_decref(drift);
-			json_decref(errors);
 			if (fails && rc == 0)
 				rc = 1;
 		}
+		json_decref(errors);
 		if (run.nerrors > 0)
 			rc = 2;
 	}
-	json_decref(doc);
-	json_decref(index);
+	if (o.drift != NULL)
+		json_decref(drift_end(o.drift));
+	if (o.workloads != NULL)
+		fclose(o.workloads);
+	json_decref(o.html.exp_rows);
+	json_decref(o.html.ctr_rows);
+	json_decref(o.namespaces);
+	json_decref(o.cluster);
 	json_decref(base);
 	audit_free(&run);
 	arena_free(&inv.arena);
+	free(inv.names);
+	free(inv.name_off);
+	free(inv.kind_of);
 	json_decref(inv.services);
 	json_decref(inv.accounts);
 	config_unref(cfg);

@@ -49,6 +49,11 @@ json_t *drift_baseline_parse(const char *text, size_t len, char *why, size_t why
  * a sorted list of {class, namespace, kind, name, container?, message}.
  */
 json_t *drift_compare(const json_t *base, const json_t *cur);
+/* The same, the current entries one at a time (each key once): begin, entry..., end. */
+struct drift;
+struct drift *drift_begin(const json_t *base); /* NULL when out of memory */
+void drift_entry(struct drift *d, const char *key, const json_t *e);
+json_t *drift_end(struct drift *d); /* the sorted list; d is freed */
 
 /* `admitd inventory` */
 int inventory_main(int argc, char **argv);
