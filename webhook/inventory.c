@@ -21,6 +21,7 @@
 #include "../policies/selector.h"
 #include "audit.h"
 #include "html.h"
+#include "invresolve.h"
 #include "kinds.h"
 #include "readall.h"
 #include "workload.h"
@@ -34,6 +35,7 @@ struct inv {
 	json_t *accounts; /* "namespace/name" -> automountServiceAccountToken (true, false, null) */
 	const char *label_keys[INV_MAX_LABEL_KEYS];
 	size_t nlabel_keys;
+	struct invresolve *resolve; /* --resolve: each tag's digest now (invresolve.h); else NULL */
 };
 
 static const char *inv_str(const json_t *obj, const char *path)
@@ -592,6 +594,7 @@ static json_t *inv_counts(void)
  */
 static json_t *inv_build(struct audit_run *run, json_t **index)
 {
+	struct inv *inv = run->hooks->arg;
 	size_t n = run->nrecs;
 	uint32_t *top = malloc((n ? n : 1) * sizeof(*top));
 	uint32_t *pods = malloc((n ? n : 1) * sizeof(*pods));
@@ -625,6 +628,8 @@ static json_t *inv_build(struct audit_run *run, json_t **index)
 		if (ent[i] == NULL)
 			continue;
 		inv_finish(ent[i]);
+		if (inv->resolve != NULL)
+			invresolve_entry(inv->resolve, run, ent[i]);
 		char key[1024];
 		snprintf(key, sizeof(key), "%s/%s/%s", inv_cstr(ent[i], "namespace"),
 			 inv_cstr(ent[i], "kind"), inv_cstr(ent[i], "name"));
@@ -1063,6 +1068,9 @@ static void inv_usage(FILE *f)
 		"                          html (one self-contained page); with --baseline also\n"
 		"                          policyreport or openreports\n"
 		"                          (default: table on a terminal, json otherwise)\n"
+		"      --resolve           ask each tag's digest now from its registry (only those\n"
+		"                          under registries: in the configuration), so that a\n"
+		"                          re-pointed tag is digest-changed drift\n"
 		"      --baseline FILE     report the drift from this earlier json inventory\n"
 		"      --fail-on CLASSES   drift classes that make the exit status 1, comma-\n"
 		"                          separated, all or none (default: all but\n"
@@ -1123,13 +1131,14 @@ int inventory_main(int argc, char **argv)
 		{"baseline", required_argument, NULL, 'b'},
 		{"fail-on", required_argument, NULL, 'f'},
 		{"cluster", no_argument, NULL, 'C'},
+		{"resolve", no_argument, NULL, 'r'},
 		{"kubeconfig", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *output = NULL, *kubeconfig = NULL, *baseline = NULL;
 	const char *fail_on = NULL;
-	bool cluster = false;
+	bool cluster = false, resolve = false;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:o:", longopts, NULL)) != -1) {
@@ -1148,6 +1157,9 @@ int inventory_main(int argc, char **argv)
 			break;
 		case 'C':
 			cluster = true;
+			break;
+		case 'r':
+			resolve = true;
 			break;
 		case 'k':
 			kubeconfig = optarg;
@@ -1217,6 +1229,10 @@ int inventory_main(int argc, char **argv)
 	audit_init(&run, cfg);
 	run.hooks = &inv.hooks;
 	int rc = 0;
+	if (resolve && (inv.resolve = invresolve_new(cfg)) == NULL) {
+		fprintf(stderr, "admitd inventory: out of memory\n");
+		rc = 2;
+	}
 	for (int i = optind; i < argc; i++)
 		audit_add_path(&run, argv[i]);
 	audit_read_files(&run);
@@ -1300,6 +1316,7 @@ int inventory_main(int argc, char **argv)
 	arena_free(&inv.arena);
 	json_decref(inv.services);
 	json_decref(inv.accounts);
+	invresolve_free(inv.resolve);
 	config_unref(cfg);
 	return rc;
 }
