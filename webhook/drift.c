@@ -80,8 +80,9 @@ static const char *dr_check_entry(const json_t *e)
 	const json_t *c;
 	json_array_foreach(json_object_get(e, "containers"), k, c)
 	{
-		static const char *const strs[] = {"list",       "name", "image", "registry",
-						   "repository", "tag",  "digest"};
+		static const char *const strs[] = {"list",     "name",          "image",
+						   "registry", "repository",    "tag",
+						   "digest",   "resolvedDigest"};
 		for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 			if (!dr_string_or_null(c, strs[i]))
 				return "has a container field that is not a string";
@@ -258,6 +259,35 @@ static bool dr_service_has_port(const json_t *s, const json_t *p)
 	return false;
 }
 
+/*
+ * digest-changed, for a container whose image (registry/repository:tag)
+ * is the same: its digest (the reference's, else the pod status's) and
+ * the digest its tag resolved to (--resolve) are each compared only when
+ * both sides have one, like with like, so that a baseline taken without
+ * --resolve against a run with it (or the other way round, or a registry
+ * that failed once) reports nothing for want of a digest. When both say
+ * the same change (a pinned reference, a pod restarted on the new
+ * digest), it is one item.
+ */
+static void dr_digests(struct dr_ctx *x, const json_t *e, const json_t *c, const json_t *bc,
+		       const char *img, const char *bimg)
+{
+	if (bc == NULL || strcmp(img, bimg) != 0)
+		return;
+	const char *cn = dr_str(c, "name");
+	const char *d = json_string_value(json_object_get(c, "digest"));
+	const char *bd = json_string_value(json_object_get(bc, "digest"));
+	const char *rd = json_string_value(json_object_get(c, "resolvedDigest"));
+	const char *brd = json_string_value(json_object_get(bc, "resolvedDigest"));
+	bool runs = d != NULL && bd != NULL && strcmp(d, bd) != 0;
+	bool moved = rd != NULL && brd != NULL && strcmp(rd, brd) != 0;
+	if (runs)
+		dr_add(x, DRIFT_DIGEST_CHANGED, e, cn, "%s is now %s, was %s", img, d, bd);
+	if (moved && !(runs && strcmp(d, rd) == 0 && strcmp(bd, brd) == 0))
+		dr_add(x, DRIFT_DIGEST_CHANGED, e, cn,
+		       "%s now resolves to %s in its registry, was %s (--resolve)", img, rd, brd);
+}
+
 /* b: the baseline's entry, or an empty object for a new workload */
 static void dr_workload(struct dr_ctx *x, const json_t *b, const json_t *e, bool is_new)
 {
@@ -282,12 +312,7 @@ static void dr_workload(struct dr_ctx *x, const json_t *b, const json_t *e, bool
 			dr_add(x, DRIFT_NEW_IMAGE, e, cn, "image %s%s%s", dr_str(c, "image"),
 			       bc != NULL ? ", was " : " is new",
 			       bc != NULL ? dr_str(bc, "image") : "");
-		const char *d = json_string_value(json_object_get(c, "digest"));
-		const char *bd =
-			bc != NULL ? json_string_value(json_object_get(bc, "digest")) : NULL;
-		if (bc != NULL && strcmp(img, bimg) == 0 && d != NULL && bd != NULL &&
-		    strcmp(d, bd) != 0)
-			dr_add(x, DRIFT_DIGEST_CHANGED, e, cn, "%s is now %s, was %s", img, d, bd);
+		dr_digests(x, e, c, bc, img, bimg);
 		const json_t *p;
 		json_array_foreach(json_object_get(c, "ports"), k, p)
 		{

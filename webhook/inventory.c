@@ -21,6 +21,7 @@
 #include "../policies/selector.h"
 #include "audit.h"
 #include "html.h"
+#include "invresolve.h"
 #include "kinds.h"
 #include "readall.h"
 #include "workload.h"
@@ -48,6 +49,7 @@ struct inv {
 	const char *kind_names[32];
 	size_t nkind_names;
 	bool keys_failed;
+	struct invresolve *resolve; /* --resolve: each tag's digest now (invresolve.h); else NULL */
 };
 
 static const char *inv_str(const json_t *obj, const char *path)
@@ -1250,6 +1252,8 @@ static int inv_stream(struct audit_run *run, struct inv *inv, struct inv_out *o)
 			json_decref(pod);
 		}
 		inv_finish(e);
+		if (inv->resolve != NULL)
+			invresolve_entry(inv->resolve, run, e);
 		char key[1024];
 		snprintf(key, sizeof(key), "%s/%s/%s", inv_key_ns(run, i),
 			 inv->kind_names[inv->kind_of[i]], inv->names + inv->name_off[i]);
@@ -1307,6 +1311,9 @@ static void inv_usage(FILE *f)
 		"                          html (one self-contained page); with --baseline also\n"
 		"                          policyreport or openreports\n"
 		"                          (default: table on a terminal, json otherwise)\n"
+		"      --resolve           ask each tag's digest now from its registry (only those\n"
+		"                          under registries: in the configuration), so that a\n"
+		"                          re-pointed tag is digest-changed drift\n"
 		"      --baseline FILE     report the drift from this earlier json inventory\n"
 		"      --fail-on CLASSES   drift classes that make the exit status 1, comma-\n"
 		"                          separated, all or none (default: all but\n"
@@ -1367,13 +1374,14 @@ int inventory_main(int argc, char **argv)
 		{"baseline", required_argument, NULL, 'b'},
 		{"fail-on", required_argument, NULL, 'f'},
 		{"cluster", no_argument, NULL, 'C'},
+		{"resolve", no_argument, NULL, 'r'},
 		{"kubeconfig", required_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *output = NULL, *kubeconfig = NULL, *baseline = NULL;
 	const char *fail_on = NULL;
-	bool cluster = false;
+	bool cluster = false, resolve = false;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:o:", longopts, NULL)) != -1) {
@@ -1392,6 +1400,9 @@ int inventory_main(int argc, char **argv)
 			break;
 		case 'C':
 			cluster = true;
+			break;
+		case 'r':
+			resolve = true;
 			break;
 		case 'k':
 			kubeconfig = optarg;
@@ -1461,6 +1472,10 @@ int inventory_main(int argc, char **argv)
 	audit_init(&run, cfg);
 	run.hooks = &inv.hooks;
 	int rc = 0;
+	if (resolve && (inv.resolve = invresolve_new(cfg)) == NULL) {
+		fprintf(stderr, "admitd inventory: out of memory\n");
+		rc = 2;
+	}
 	for (int i = optind; i < argc; i++)
 		audit_add_path(&run, argv[i]);
 	audit_read_files(&run);
@@ -1582,6 +1597,7 @@ int inventory_main(int argc, char **argv)
 	free(inv.kind_of);
 	json_decref(inv.services);
 	json_decref(inv.accounts);
+	invresolve_free(inv.resolve);
 	config_unref(cfg);
 	return rc;
 }
