@@ -118,6 +118,10 @@ ask ephemeral "{\"containers\":[{\"name\":\"c\",\"image\":\"$REG/app/user:1\"}],
 if denied_with "container \"debug\"" && denied_with "22/tcp (SSH)"; then
 	pass "an ephemeral container whose image exposes SSH: denied, naming it"
 else fail "an ephemeral container whose image exposes SSH: denied, naming it" "$(message)"; fi
+ask sidecar "{\"initContainers\":[{\"name\":\"proxy\",\"image\":\"$REG/app/ssh:1\",\"restartPolicy\":\"Always\"}],\"containers\":[{\"name\":\"c\",\"image\":\"$REG/app/user:1\"}]}"
+if denied_with "container \"proxy\"" && denied_with "22/tcp (SSH)" && ! denied_with "container \"c\""; then
+	pass "a sidecar (restartPolicy: Always) whose image exposes SSH: denied, naming it"
+else fail "a sidecar (restartPolicy: Always) whose image exposes SSH: denied, naming it" "$(message)"; fi
 
 # multi-arch: linux/amd64 runs as root, linux/arm64 does not
 ask multi "$(one multi)"

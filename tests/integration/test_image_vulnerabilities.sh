@@ -186,13 +186,13 @@ policies:
 YAML
 start_server --config "$WORK/admitd.yaml" || { fail "admitd starts with image-vulnerabilities"; exit 1; }
 
-review() { # NAME IMAGE-NAME: a pod review in $WORK/NAME.json
+review() { # NAME IMAGE-NAME [SPEC]: a pod review in $WORK/NAME.json; by default one container "web"
 	cat >"$WORK/$1.json" <<JSON
 {"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-$1",
  "kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},
  "operation":"CREATE","namespace":"shop","name":"$1","userInfo":{"username":"alice"},
  "object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"$1","namespace":"shop"},
- "spec":{"containers":[{"name":"web","image":"$REG/prod/$2:1"}]}}}}
+ "spec":${3:-{\"containers\":[{\"name\":\"web\",\"image\":\"$REG/prod/$2:1\"\}]\}}}}}
 JSON
 }
 message() { json_get "$BODY" '["response"]["status"]["message"]' 2>/dev/null; }
@@ -216,6 +216,13 @@ if denied_with "[image-vulnerabilities] container \"web\"" && denied_with "($OVE
 	! denied_with "MEDIUM"; then
 	pass "2 CRITICAL, 5 HIGH (one CVE in two packages counted once): denied, counted by severity, the most severe named"
 else fail "2 CRITICAL, 5 HIGH (one CVE in two packages counted once): denied, counted by severity, the most severe named" "$(message)"; fi
+# init, sidecar and ephemeral containers are judged as containers are
+review lists clean "{\"initContainers\":[{\"name\":\"setup\",\"image\":\"$REG/prod/clean:1\"},{\"name\":\"proxy\",\"image\":\"$REG/prod/over:1\",\"restartPolicy\":\"Always\"}],\"containers\":[{\"name\":\"web\",\"image\":\"$REG/prod/clean:1\"}],\"ephemeralContainers\":[{\"name\":\"debug\",\"image\":\"$REG/prod/none:1\"}]}"
+post "$WORK/lists.json"
+if denied_with "container \"proxy\"" && denied_with "container \"debug\"" && denied_with "has no vulnerability attestation" &&
+	! denied_with "container \"setup\"" && ! denied_with "container \"web\""; then
+	pass "a sidecar with criticals and an ephemeral container without a scan: both denied by name, the clean init container not"
+else fail "a sidecar with criticals and an ephemeral container without a scan: both denied by name, the clean init container not" "$(message)"; fi
 ask ignored
 check "the only finding over the threshold is under ignore: allowed" allowed
 ask stale
