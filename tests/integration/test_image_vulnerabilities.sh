@@ -91,6 +91,7 @@ HUGE=$(image huge)
 LARGE=$(image large)
 NEWEST=$(image newest)
 RESCANNED=$(image rescanned)
+REBUNDLED=$(image rebundled)
 V3=$(image bundled)
 V3CLEAN=$(image bundledclean)
 AMD=$(make_image_config prod/multi amd "$I" "$(cfg multi amd64)")
@@ -161,6 +162,19 @@ v3() { # NAME DIGEST FINDING...
 	referrers_v3 "prod/$name" "$digest" "$s.sig.bundle:https://sigstore.dev/cosign/sign/v1" "$s.bundle:$VULN"
 }
 v3 bundled "$V3" "${CRIT2[@]}" "${HIGH5[@]}" "${LOW2[@]}"
+# cosign 3.x, rescanned: nine old bundles with criticals, then a fresh clean one, as the
+# tag fallback appends them (its entries carry no creation time): more than the 8 read,
+# so the newest must be read first
+REB=()
+for d in 1 2 3 4 5 6 7 8 9; do
+	vuln_statement "$WORK/st-b$d" "$REG/prod/rebundled" "${REBUNDLED#sha256:}" $((d * 12)) v1 "${CRIT2[@]}" &&
+		bundle_v3 "$WORK/st-b$d" "$WORK/scanner.key" "$WORK/scanner.pub" "$WORK/st-b$d.bundle" &&
+		REB=("$WORK/st-b$d.bundle:$VULN" "${REB[@]}")
+done
+vuln_statement "$WORK/st-b0" "$REG/prod/rebundled" "${REBUNDLED#sha256:}" 1 v1 "${LOW2[@]}" &&
+	bundle_v3 "$WORK/st-b0" "$WORK/scanner.key" "$WORK/scanner.pub" "$WORK/st-b0.bundle" &&
+	REB+=("$WORK/st-b0.bundle:$VULN")
+referrers_v3 prod/rebundled "$REBUNDLED" "${REB[@]}"
 v3 bundledclean "$V3CLEAN" "${LOW2[@]}"
 
 if "${CURL[@]}" -o /dev/null -H "Accept: application/vnd.oci.image.manifest.v1+json" \
@@ -259,6 +273,8 @@ if denied_with "found 2 CRITICAL, 5 HIGH at or above HIGH" && denied_with "($V3)
 else fail "a cosign 3.x bundle (sigstore-js), beside the image's signature bundle: its findings deny" "$(message)"; fi
 ask bundledclean
 check "a cosign 3.x bundle with LOW findings only: allowed" allowed
+ask rebundled
+check "ten cosign 3.x bundles (nine old with criticals, then a fresh clean one, tag fallback): the newest is read and judged (allowed)" allowed
 t1=$(date +%s%N)
 ask huge
 took=$((($(date +%s%N) - t1) / 1000000))
