@@ -846,9 +846,10 @@ int audit_fold(struct audit_run *run, uint32_t *top, uint32_t *pods)
 			cur = *at;
 		}
 		top[i] = (uint32_t)cur;
-		pods[i] = 0;
+		if (pods != NULL)
+			pods[i] = 0;
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && pods != NULL; i++)
 		if (top[i] != i && (run->recs[i].flags & AUDIT_REC_POD))
 			pods[top[i]]++;
 	free(by_id);

@@ -201,7 +201,8 @@ void audit_rec_keep(struct audit_run *run, struct audit_rec *r, const json_t *re
 /*
  * Folds owned objects into their controllers where their `findings` are
  * equal: top[i] is the entry record i is reported under, pods[i] the pods
- * folded into entry i. Returns 0, or -1 when out of memory.
+ * folded into entry i (pods may be NULL: not counted). Returns 0, or -1
+ * when out of memory.
  */
 int audit_fold(struct audit_run *run, uint32_t *top, uint32_t *pods);
 /* Record i's result as spilled (podsAffected added when pods > 0); NULL on a read error. */

@@ -1196,19 +1196,20 @@ static int inv_stream(struct audit_run *run, struct inv *inv, struct inv_out *o)
 		return -1;
 	size_t sz = (n ? n : 1) * sizeof(uint32_t);
 	/*
-	 * Two arrays of a record at a time, the sorting keys beside them: this
-	 * is most of what a record costs. The pods audit_fold counts per entry
-	 * are audit's business; order takes them, then is overwritten.
+	 * Two arrays of a record at a time at most, the sorting keys beside
+	 * them: this is most of what a record costs. How many pods an entry
+	 * folds is audit's business: not counted here.
 	 */
-	uint32_t *top = malloc(sz), *order = malloc(sz);
+	uint32_t *top = malloc(sz), *order = NULL;
 	struct inv_kid *kids = NULL;
 	struct inv_sort sort = {inv, run};
 	int rc = -1;
-	if (top == NULL || order == NULL || audit_fold(run, top, order) < 0)
+	if (top == NULL || audit_fold(run, top, NULL) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		nkids += top[i] != i && (run->recs[i].flags & AUDIT_REC_POD);
-	if ((kids = malloc((nkids ? nkids : 1) * sizeof(*kids))) == NULL)
+	if ((order = malloc(sz)) == NULL ||
+	    (kids = malloc((nkids ? nkids : 1) * sizeof(*kids))) == NULL)
 		goto done;
 	nkids = 0;
 	for (size_t i = 0; i < n; i++) {
