@@ -44,35 +44,25 @@ static const cyaml_schema_field_t image_env_secrets_fields[] = {
 
 struct image_env_secrets_state {
 	struct imgcheck_policy public; /* first: imgcheck reads it through the state pointer */
-	struct image_pattern *patterns;
 	struct secretnames names;
 };
 
 static void image_env_secrets_release(void *state)
 {
 	struct image_env_secrets_state *st = state;
-	if (st == NULL)
-		return;
-	imgcheck_release(st->patterns, st->public.npatterns);
-	secretnames_free(&st->names);
-	free(st);
+	if (st != NULL)
+		secretnames_free(&st->names);
+	imgcheck_state_free(st);
 }
 
 static int image_env_secrets_prepare(const void *params, void **state, char *err, size_t errlen)
 {
 	const struct image_env_secrets_params *p = params;
-	static const struct image_env_secrets_params none;
 	*state = NULL;
-	struct image_env_secrets_state *st = calloc(1, sizeof(*st));
-	if (st == NULL) {
-		snprintf(err, errlen, "out of memory");
+	struct image_env_secrets_state *st =
+		imgcheck_state_new(sizeof(*st), p != NULL ? &p->common : NULL, err, errlen);
+	if (st == NULL)
 		return -1;
-	}
-	if (imgcheck_prepare(p != NULL ? &p->common : &none.common, &st->public, &st->patterns, err,
-			     errlen) < 0) {
-		free(st);
-		return -1;
-	}
 	if (secretnames_prepare(p != NULL ? p->patterns : NULL, p != NULL ? p->patterns_count : 0,
 				&st->names, err, errlen) < 0) {
 		image_env_secrets_release(st);

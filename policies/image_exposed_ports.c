@@ -40,20 +40,10 @@ static const cyaml_schema_field_t image_exposed_ports_fields[] = {
 
 #define EXPOSED_PORTS_MAX 256
 struct image_exposed_ports_state {
-	struct imgcheck_policy public; /* first: imgcheck reads it through the state pointer */
-	struct image_pattern *patterns;
+	struct imgcheck_policy public;     /* first: imgcheck reads it through the state pointer */
 	char ports[EXPOSED_PORTS_MAX][16]; /* "22/tcp" */
 	size_t nports;
 };
-
-static void image_exposed_ports_release(void *state)
-{
-	struct image_exposed_ports_state *st = state;
-	if (st == NULL)
-		return;
-	imgcheck_release(st->patterns, st->public.npatterns);
-	free(st);
-}
 
 /* "22", "22/tcp", "53/UDP" as "N/proto"; -1 when not a port. */
 static int image_exposed_ports_norm(const char *s, char out[16])
@@ -85,19 +75,12 @@ static int image_exposed_ports_norm(const char *s, char out[16])
 static int image_exposed_ports_prepare(const void *params, void **state, char *err, size_t errlen)
 {
 	const struct image_exposed_ports_params *p = params;
-	static const struct image_exposed_ports_params none;
 	static const char *const defaults[] = {"22/tcp", "23/tcp"};
 	*state = NULL;
-	struct image_exposed_ports_state *st = calloc(1, sizeof(*st));
-	if (st == NULL) {
-		snprintf(err, errlen, "out of memory");
+	struct image_exposed_ports_state *st =
+		imgcheck_state_new(sizeof(*st), p != NULL ? &p->common : NULL, err, errlen);
+	if (st == NULL)
 		return -1;
-	}
-	if (imgcheck_prepare(p != NULL ? &p->common : &none.common, &st->public, &st->patterns, err,
-			     errlen) < 0) {
-		free(st);
-		return -1;
-	}
 	size_t n = p != NULL && p->ports_count > 0 ? p->ports_count : 2;
 	for (size_t i = 0; i < n; i++) {
 		const char *s = p != NULL && p->ports_count > 0 ? p->ports[i] : defaults[i];
@@ -106,7 +89,7 @@ static int image_exposed_ports_prepare(const void *params, void **state, char *e
 				 "ports[%zu] \"%s\" is not PORT or PORT/PROTO (tcp, udp, sctp), "
 				 "e.g. \"22/tcp\"",
 				 i, s);
-			image_exposed_ports_release(st);
+			imgcheck_state_free(st);
 			return -1;
 		}
 		st->nports = i + 1;
@@ -168,6 +151,6 @@ const struct policy_desc policy_image_exposed_ports = {
 	.params_fields = image_exposed_ports_fields,
 	.params_size = sizeof(struct image_exposed_ports_params),
 	.prepare = image_exposed_ports_prepare,
-	.release = image_exposed_ports_release,
+	.release = imgcheck_state_free,
 	.check = image_exposed_ports_check,
 };

@@ -49,36 +49,17 @@ static const cyaml_schema_field_t image_runs_as_root_fields[] = {
 
 struct image_runs_as_root_state {
 	struct imgcheck_policy public; /* first: imgcheck reads it through the state pointer */
-	struct image_pattern *patterns;
 	int unknown_user;
 };
-
-static void image_runs_as_root_release(void *state)
-{
-	struct image_runs_as_root_state *st = state;
-	if (st == NULL)
-		return;
-	imgcheck_release(st->patterns, st->public.npatterns);
-	free(st);
-}
 
 static int image_runs_as_root_prepare(const void *params, void **state, char *err, size_t errlen)
 {
 	const struct image_runs_as_root_params *p = params;
-	static const struct image_runs_as_root_params none;
-	*state = NULL;
-	struct image_runs_as_root_state *st = calloc(1, sizeof(*st));
-	if (st == NULL) {
-		snprintf(err, errlen, "out of memory");
+	struct image_runs_as_root_state *st =
+		imgcheck_state_new(sizeof(*st), p != NULL ? &p->common : NULL, err, errlen);
+	if ((*state = st) == NULL)
 		return -1;
-	}
-	if (imgcheck_prepare(p != NULL ? &p->common : &none.common, &st->public, &st->patterns, err,
-			     errlen) < 0) {
-		free(st);
-		return -1;
-	}
 	st->unknown_user = p != NULL ? p->unknown_user : RUNS_AS_ROOT_WARN;
-	*state = st;
 	return 0;
 }
 
@@ -179,6 +160,6 @@ const struct policy_desc policy_image_runs_as_root = {
 	.params_fields = image_runs_as_root_fields,
 	.params_size = sizeof(struct image_runs_as_root_params),
 	.prepare = image_runs_as_root_prepare,
-	.release = image_runs_as_root_release,
+	.release = imgcheck_state_free,
 	.check = image_runs_as_root_check,
 };

@@ -79,7 +79,6 @@ static const cyaml_schema_field_t image_vulnerabilities_fields[] = {
 
 struct image_vulnerabilities_state {
 	struct imgcheck_policy public; /* first: imgcheck reads it through the state pointer */
-	struct image_pattern *patterns;
 	struct cosign_keys *keys;
 	enum vulnattest_severity max_severity;
 	long long max_age_s;
@@ -92,12 +91,11 @@ static void image_vulnerabilities_release(void *state)
 	struct image_vulnerabilities_state *st = state;
 	if (st == NULL)
 		return;
-	imgcheck_release(st->patterns, st->public.npatterns);
 	cosign_keys_free(st->keys);
 	for (size_t i = 0; i < st->nignore; i++)
 		free(st->ignore[i]);
 	free(st->ignore);
-	free(st);
+	imgcheck_state_free(st);
 }
 
 static int image_vulnerabilities_strcmp(const void *a, const void *b)
@@ -135,15 +133,13 @@ static int image_vulnerabilities_prepare(const void *params, void **state, char 
 		snprintf(err, errlen, "\"maxAgeHours\" must be from 1 to 8760 (a year)");
 		return -1;
 	}
-	struct image_vulnerabilities_state *st = calloc(1, sizeof(*st));
-	if (st == NULL || (st->ignore = calloc(p->ignore_count + 1, sizeof(char *))) == NULL) {
-		free(st);
-		snprintf(err, errlen, "out of memory");
+	struct image_vulnerabilities_state *st =
+		imgcheck_state_new(sizeof(*st), &p->common, err, errlen);
+	if (st == NULL)
 		return -1;
-	}
-	if (imgcheck_prepare(&p->common, &st->public, &st->patterns, err, errlen) < 0) {
-		free(st->ignore);
-		free(st);
+	if ((st->ignore = calloc(p->ignore_count + 1, sizeof(char *))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		image_vulnerabilities_release(st);
 		return -1;
 	}
 	char why[512];

@@ -55,48 +55,53 @@ static const struct imgcheck_policy *imgcheck_policy_at(const struct admitd_conf
 	return (const struct imgcheck_policy *)s->state;
 }
 
-int imgcheck_prepare(const struct imgcheck_params *in, struct imgcheck_policy *p,
-		     struct image_pattern **patterns, char *err, size_t errlen)
+void *imgcheck_state_new(size_t size, const struct imgcheck_params *in, char *err, size_t errlen)
 {
-	*patterns = NULL;
+	static const struct imgcheck_params none;
+	if (in == NULL)
+		in = &none;
 	if (in->images_count == 0) {
 		snprintf(err, errlen,
 			 "\"images\" must list the images whose contents are read, e.g. "
 			 "images: [registry.corp.example]");
-		return -1;
+		return NULL;
 	}
 	if (in->timeout_seconds != NULL &&
 	    (*in->timeout_seconds < 1 || *in->timeout_seconds > 25)) {
 		snprintf(err, errlen,
 			 "\"timeoutSeconds\" must be from 1 to 25 (the API server waits at most "
 			 "30 s for a webhook)");
-		return -1;
+		return NULL;
 	}
-	if ((*patterns = calloc(in->images_count, sizeof(**patterns))) == NULL) {
+	struct imgcheck_policy *p = calloc(1, size);
+	if (p == NULL || (p->patterns = calloc(in->images_count, sizeof(*p->patterns))) == NULL) {
+		free(p);
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
 	for (unsigned i = 0; i < in->images_count; i++) {
 		char why[256] = "";
-		if (image_pattern_compile(in->images[i], &(*patterns)[i], why, sizeof(why)) < 0) {
+		if (image_pattern_compile(in->images[i], &p->patterns[i], why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "images[%u] \"%s\": %s", i, in->images[i], why);
-			imgcheck_release(*patterns, i);
-			*patterns = NULL;
-			return -1;
+			imgcheck_state_free(p);
+			return NULL;
 		}
+		p->npatterns = i + 1;
 	}
-	p->patterns = *patterns;
-	p->npatterns = in->images_count;
 	p->timeout_ms = (in->timeout_seconds != NULL ? *in->timeout_seconds : 8) * 1000L;
 	p->allow_on_registry_error = in->on_registry_error == 1;
-	return 0;
+	return p;
 }
 
-void imgcheck_release(struct image_pattern *patterns, size_t n)
+void imgcheck_state_free(void *state)
 {
-	for (size_t i = 0; patterns != NULL && i < n; i++)
-		image_pattern_free(&patterns[i]);
-	free(patterns);
+	struct imgcheck_policy *p = state;
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->npatterns; i++)
+		image_pattern_free(&p->patterns[i]);
+	free(p->patterns);
+	free(p);
 }
 
 bool imgcheck_enabled(const struct admitd_config *cfg)

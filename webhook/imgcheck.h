@@ -32,7 +32,7 @@ struct pod_view;
 
 /* The common part of a contents policy's state: its first member. */
 struct imgcheck_policy {
-	const struct image_pattern *patterns; /* the images the policy checks */
+	struct image_pattern *patterns; /* the images the policy checks (owned) */
 	size_t npatterns;
 	long timeout_ms; /* the most one review waits for registries */
 	bool allow_on_registry_error;
@@ -57,10 +57,16 @@ struct imgcheck_params {
 extern const cyaml_schema_value_t imgcheck_string_schema;
 extern const cyaml_strval_t imgcheck_on_error_strings[2];
 
-/* Fills p from the parameters (patterns compiled into *patterns); -1 with err. */
-int imgcheck_prepare(const struct imgcheck_params *in, struct imgcheck_policy *p,
-		     struct image_pattern **patterns, char *err, size_t errlen);
-void imgcheck_release(struct image_pattern *patterns, size_t n);
+/*
+ * A contents policy's state: size bytes (zeroed) whose first member is its
+ * imgcheck_policy, filled from the common parameters (NULL when the module
+ * was given none: "images" is required, so that is an error). NULL with err.
+ * imgcheck_state_free releases the common part and the state; a module
+ * releases its own members first.
+ */
+void *imgcheck_state_new(size_t size, const struct imgcheck_params *common, char *err,
+			 size_t errlen);
+void imgcheck_state_free(void *state);
 
 /*
  * An image, its facts and its scan (NULL where no policy reads them).
