@@ -278,18 +278,21 @@ static int imgfacts_config(struct imgfacts_fetch *k, const struct ocimf *m,
 /* A manifest by digest, parsed. */
 static int imgfacts_manifest(struct imgfacts_fetch *k, const char *digest, struct ocimf *m)
 {
-	struct oci_content man = {0};
 	struct oci_error e;
-	k->out->requests++;
-	if (oci_manifest(k->client, k->path, digest, k->deadline, &man, &e) != OCI_OK)
-		return imgfacts_failed(k, "manifest", &e);
 	char why[256];
-	int rc = ocimf_parse(man.data, man.len, man.media_type, m, why, sizeof(why));
-	oci_content_free(&man);
-	if (rc < 0)
+	switch (sigverify_manifest(k->client, k->path, digest, k->deadline, &k->out->requests, m,
+				   &e, why, sizeof(why))) {
+	case SIGVERIFY_GOT_NONE:
+	case SIGVERIFY_GOT_FAILED:
+		return imgfacts_failed(k, "manifest", &e);
+	case SIGVERIFY_GOT_MALFORMED:
 		imgfacts_say(k->out, IMGFACTS_MALFORMED, "its manifest %s is malformed: %s", digest,
 			     why);
-	return rc;
+		return -1;
+	case SIGVERIFY_GOT:
+		break;
+	}
+	return 0;
 }
 
 /* Everything under digest: one platform, or every linux platform of an index. */

@@ -181,26 +181,69 @@ static enum oci_category sigverify_blob(struct sigverify_search *s, const struct
 	return oci_blob(s->client, s->path, d->digest, (size_t)d->size, max, s->deadline, out, e);
 }
 
+enum sigverify_got sigverify_manifest(struct oci_client *c, const char *path, const char *ref,
+				      struct timespec deadline, unsigned *requests, struct ocimf *m,
+				      struct oci_error *e, char *why, size_t whylen)
+{
+	struct oci_content man = {0};
+	(*requests)++;
+	enum oci_category cat = oci_manifest(c, path, ref, deadline, &man, e);
+	if (cat != OCI_OK)
+		return cat == OCI_NOT_FOUND ? SIGVERIFY_GOT_NONE : SIGVERIFY_GOT_FAILED;
+	/* the parsed document is a copy: the bytes go at once */
+	int rc = ocimf_parse(man.data, man.len, man.media_type, m, why, whylen);
+	oci_content_free(&man);
+	return rc < 0 ? SIGVERIFY_GOT_MALFORMED : SIGVERIFY_GOT;
+}
+
+enum sigverify_got sigverify_referrers(struct oci_client *c, const char *path, const char *digest,
+				       const char *artifact_type, struct timespec deadline,
+				       unsigned *requests, struct ocimf *m, struct oci_error *e,
+				       char *why, size_t whylen)
+{
+	struct oci_content idx = {0};
+	enum oci_category cat = oci_referrers(c, path, digest, artifact_type, deadline, &idx, e);
+	*requests += idx.pages > 1 ? idx.pages : 1; /* the list, or each of its pages */
+	if (cat == OCI_NOT_SUPPORTED) {
+		char tag[OCI_DIGEST_MAX + 8];
+		snprintf(tag, sizeof(tag), "sha256-%s", digest + 7);
+		(*requests)++;
+		cat = oci_manifest(c, path, tag, deadline, &idx, e);
+	}
+	if (cat != OCI_OK) {
+		oci_content_free(&idx);
+		return cat == OCI_NOT_FOUND ? SIGVERIFY_GOT_NONE : SIGVERIFY_GOT_FAILED;
+	}
+	int rc = ocimf_parse(idx.data, idx.len, OCI_MT_INDEX, m, why, whylen);
+	oci_content_free(&idx);
+	if (rc == 0 && !m->index) {
+		ocimf_free(m);
+		snprintf(why, whylen, "not an index");
+		rc = -1;
+	}
+	return rc < 0 ? SIGVERIFY_GOT_MALFORMED : SIGVERIFY_GOT;
+}
+
 /* cosign 2.x: the layers of the manifest tagged sha256-<hex>.sig. false on a registry failure. */
 static bool sigverify_v2(struct sigverify_search *s)
 {
 	char tag[OCI_DIGEST_MAX + 8];
 	snprintf(tag, sizeof(tag), "sha256-%s.sig", s->digest + 7);
-	struct oci_content man = {0};
 	struct oci_error e;
-	s->requests++;
-	enum oci_category cat = oci_manifest(s->client, s->path, tag, s->deadline, &man, &e);
-	if (cat == OCI_NOT_FOUND)
-		return true; /* no cosign 2.x signature */
-	if (cat != OCI_OK)
-		return sigverify_fail(s, &e);
 	struct ocimf m;
 	char why[256];
 	bool ok = true;
-	if (ocimf_parse(man.data, man.len, man.media_type, &m, why, sizeof(why)) < 0) {
+	switch (sigverify_manifest(s->client, s->path, tag, s->deadline, &s->requests, &m, &e, why,
+				   sizeof(why))) {
+	case SIGVERIFY_GOT_NONE:
+		return true; /* no cosign 2.x signature */
+	case SIGVERIFY_GOT_FAILED:
+		return sigverify_fail(s, &e);
+	case SIGVERIFY_GOT_MALFORMED:
 		sigverify_malformed(s, "the signature manifest", why, "cosign 2.x signature");
-		oci_content_free(&man);
 		return true;
+	case SIGVERIFY_GOT:
+		break;
 	}
 	size_t looked = 0;
 	for (size_t i = 0; i < m.n; i++) {
@@ -224,24 +267,25 @@ static bool sigverify_v2(struct sigverify_search *s)
 		oci_content_free(&blob);
 	}
 	ocimf_free(&m);
-	oci_content_free(&man);
 	return ok;
 }
 
 /* One cosign 3.x referrer: its manifest, its bundle layer. false on a registry failure. */
 static bool sigverify_bundle(struct sigverify_search *s, const struct ocimf_desc *desc)
 {
-	struct oci_content man = {0};
 	struct oci_error e;
-	s->requests++;
-	if (oci_manifest(s->client, s->path, desc->digest, s->deadline, &man, &e) != OCI_OK)
-		return sigverify_fail(s, &e);
 	struct ocimf m;
 	char why[256];
-	if (ocimf_parse(man.data, man.len, man.media_type, &m, why, sizeof(why)) < 0) {
+	switch (sigverify_manifest(s->client, s->path, desc->digest, s->deadline, &s->requests, &m,
+				   &e, why, sizeof(why))) {
+	case SIGVERIFY_GOT_NONE: /* listed, yet not there */
+	case SIGVERIFY_GOT_FAILED:
+		return sigverify_fail(s, &e);
+	case SIGVERIFY_GOT_MALFORMED:
 		sigverify_malformed(s, "a bundle's manifest", why, "cosign 3.x bundle");
-		oci_content_free(&man);
 		return true;
+	case SIGVERIFY_GOT:
+		break;
 	}
 	bool ok = true;
 	const struct ocimf_desc *layer = m.n > 0 && !m.index ? &m.entries[0] : NULL;
@@ -260,7 +304,6 @@ static bool sigverify_bundle(struct sigverify_search *s, const struct ocimf_desc
 		oci_content_free(&blob);
 	}
 	ocimf_free(&m);
-	oci_content_free(&man);
 	return ok;
 }
 
@@ -271,29 +314,20 @@ static bool sigverify_bundle(struct sigverify_search *s, const struct ocimf_desc
  */
 static bool sigverify_v3(struct sigverify_search *s)
 {
-	struct oci_content idx = {0};
 	struct oci_error e;
-	enum oci_category cat = oci_referrers(s->client, s->path, s->digest, SIGVERIFY_MT_BUNDLE,
-					      s->deadline, &idx, &e);
-	s->requests += idx.pages > 1 ? idx.pages : 1; /* the list, or each of its pages */
-	if (cat == OCI_NOT_SUPPORTED) {
-		char tag[OCI_DIGEST_MAX + 8];
-		snprintf(tag, sizeof(tag), "sha256-%s", s->digest + 7);
-		s->requests++;
-		cat = oci_manifest(s->client, s->path, tag, s->deadline, &idx, &e);
-	}
-	if (cat == OCI_NOT_FOUND)
-		return true;
-	if (cat != OCI_OK)
-		return sigverify_fail(s, &e);
 	struct ocimf m;
 	char why[256];
-	if (ocimf_parse(idx.data, idx.len, OCI_MT_INDEX, &m, why, sizeof(why)) < 0 || !m.index) {
-		sigverify_malformed(s, "the referrers index", m.doc == NULL ? why : "not an index",
-				    "cosign 3.x bundle");
-		ocimf_free(&m);
-		oci_content_free(&idx);
+	switch (sigverify_referrers(s->client, s->path, s->digest, SIGVERIFY_MT_BUNDLE, s->deadline,
+				    &s->requests, &m, &e, why, sizeof(why))) {
+	case SIGVERIFY_GOT_NONE:
 		return true;
+	case SIGVERIFY_GOT_FAILED:
+		return sigverify_fail(s, &e);
+	case SIGVERIFY_GOT_MALFORMED:
+		sigverify_malformed(s, "the referrers index", why, "cosign 3.x bundle");
+		return true;
+	case SIGVERIFY_GOT:
+		break;
 	}
 	size_t looked = 0;
 	bool ok = true;
@@ -308,7 +342,6 @@ static bool sigverify_v3(struct sigverify_search *s)
 			break;
 	}
 	ocimf_free(&m);
-	oci_content_free(&idx);
 	return ok;
 }
 

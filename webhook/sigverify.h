@@ -137,4 +137,30 @@ enum sigverify_at sigverify_target(struct sigverify *sv, struct arena *a, const 
 bool sigverify_tag_peek(struct sigverify *sv, const struct image_ref *r, double now,
 			char digest[OCI_DIGEST_MAX], double *until);
 
+/*
+ * ---- fetching what cosign stores, for signatures, attestations and
+ * configurations alike ----
+ */
+struct ocimf;
+enum sigverify_got {
+	SIGVERIFY_GOT,           /* m is parsed (ocimf_free it) */
+	SIGVERIFY_GOT_NONE,      /* the registry has none (404): e says so */
+	SIGVERIFY_GOT_FAILED,    /* the registry failed: e */
+	SIGVERIFY_GOT_MALFORMED, /* what came is not a manifest or index admitd reads: why */
+};
+/* The manifest or index ref (a tag or a digest) of path, parsed; *requests counts the ask. */
+enum sigverify_got sigverify_manifest(struct oci_client *c, const char *path, const char *ref,
+				      struct timespec deadline, unsigned *requests, struct ocimf *m,
+				      struct oci_error *e, char *why, size_t whylen);
+/*
+ * cosign 3.x: the index of digest's referrers of artifact_type, from the
+ * referrers API, or the index tagged sha256-<hex> where the registry has
+ * none (distribution 2.8, GHCR); MALFORMED when it is not an index.
+ * *requests counts each page asked.
+ */
+enum sigverify_got sigverify_referrers(struct oci_client *c, const char *path, const char *digest,
+				       const char *artifact_type, struct timespec deadline,
+				       unsigned *requests, struct ocimf *m, struct oci_error *e,
+				       char *why, size_t whylen);
+
 #endif

@@ -536,22 +536,23 @@ static bool vulnattest_v2(struct vulnattest_search *s)
 {
 	char tag[OCI_DIGEST_MAX + 8];
 	snprintf(tag, sizeof(tag), "sha256-%s.att", s->digest + 7);
-	struct oci_content man = {0};
 	struct oci_error e;
-	s->requests++;
-	enum oci_category cat = oci_manifest(s->client, s->path, tag, s->deadline, &man, &e);
-	if (cat == OCI_NOT_FOUND)
-		return true; /* no cosign 2.x attestation */
-	if (cat != OCI_OK)
-		return vulnattest_fail(s, &e);
 	struct ocimf m;
 	char why[256];
-	if (ocimf_parse(man.data, man.len, man.media_type, &m, why, sizeof(why)) < 0 || m.index) {
-		vulnattest_note(s, 1, "cosign 2.x attestation",
-				"the attestation manifest %s is malformed: %s", tag,
-				m.doc == NULL ? why : "an index");
+	enum sigverify_got got = sigverify_manifest(s->client, s->path, tag, s->deadline,
+						    &s->requests, &m, &e, why, sizeof(why));
+	if (got == SIGVERIFY_GOT_NONE)
+		return true; /* no cosign 2.x attestation */
+	if (got == SIGVERIFY_GOT_FAILED)
+		return vulnattest_fail(s, &e);
+	if (got == SIGVERIFY_GOT && m.index) {
 		ocimf_free(&m);
-		oci_content_free(&man);
+		snprintf(why, sizeof(why), "an index");
+		got = SIGVERIFY_GOT_MALFORMED;
+	}
+	if (got == SIGVERIFY_GOT_MALFORMED) {
+		vulnattest_note(s, 1, "cosign 2.x attestation",
+				"the attestation manifest %s is malformed: %s", tag, why);
 		return true;
 	}
 	bool ok = true;
@@ -568,26 +569,27 @@ static bool vulnattest_v2(struct vulnattest_search *s)
 		ok = vulnattest_one(s, layer, false);
 	}
 	ocimf_free(&m);
-	oci_content_free(&man);
 	return ok;
 }
 
 /* One cosign 3.x referrer: its manifest, its bundle layer. false on a registry failure. */
 static bool vulnattest_referrer(struct vulnattest_search *s, const struct ocimf_desc *desc)
 {
-	struct oci_content man = {0};
 	struct oci_error e;
-	s->requests++;
-	if (oci_manifest(s->client, s->path, desc->digest, s->deadline, &man, &e) != OCI_OK)
-		return vulnattest_fail(s, &e);
 	struct ocimf m;
 	char why[256];
 	bool ok = true;
-	if (ocimf_parse(man.data, man.len, man.media_type, &m, why, sizeof(why)) < 0) {
+	switch (sigverify_manifest(s->client, s->path, desc->digest, s->deadline, &s->requests, &m,
+				   &e, why, sizeof(why))) {
+	case SIGVERIFY_GOT_NONE: /* listed, yet not there */
+	case SIGVERIFY_GOT_FAILED:
+		return vulnattest_fail(s, &e);
+	case SIGVERIFY_GOT_MALFORMED:
 		vulnattest_note(s, 1, "cosign 3.x bundle", "a bundle's manifest is malformed: %s",
 				why);
-		oci_content_free(&man);
 		return true;
+	case SIGVERIFY_GOT:
+		break;
 	}
 	const struct ocimf_desc *layer = m.n > 0 && !m.index ? &m.entries[0] : NULL;
 	if (layer != NULL && layer->media_type != NULL &&
@@ -596,7 +598,6 @@ static bool vulnattest_referrer(struct vulnattest_search *s, const struct ocimf_
 				   VULNATTEST_ANNOTATION_V3))
 		ok = vulnattest_one(s, layer, true);
 	ocimf_free(&m);
-	oci_content_free(&man);
 	return ok;
 }
 
@@ -632,29 +633,21 @@ static void vulnattest_newest_first(const struct ocimf *m, size_t *order)
  */
 static bool vulnattest_v3(struct vulnattest_search *s)
 {
-	struct oci_content idx = {0};
 	struct oci_error e;
-	enum oci_category cat = oci_referrers(s->client, s->path, s->digest, VULNATTEST_MT_BUNDLE,
-					      s->deadline, &idx, &e);
-	s->requests += idx.pages > 1 ? idx.pages : 1;
-	if (cat == OCI_NOT_SUPPORTED) {
-		char tag[OCI_DIGEST_MAX + 8];
-		snprintf(tag, sizeof(tag), "sha256-%s", s->digest + 7);
-		s->requests++;
-		cat = oci_manifest(s->client, s->path, tag, s->deadline, &idx, &e);
-	}
-	if (cat == OCI_NOT_FOUND)
-		return true;
-	if (cat != OCI_OK)
-		return vulnattest_fail(s, &e);
 	struct ocimf m;
 	char why[256];
-	if (ocimf_parse(idx.data, idx.len, OCI_MT_INDEX, &m, why, sizeof(why)) < 0 || !m.index) {
-		vulnattest_note(s, 1, "cosign 3.x bundle", "the referrers index is malformed: %s",
-				m.doc == NULL ? why : "not an index");
-		ocimf_free(&m);
-		oci_content_free(&idx);
+	switch (sigverify_referrers(s->client, s->path, s->digest, VULNATTEST_MT_BUNDLE,
+				    s->deadline, &s->requests, &m, &e, why, sizeof(why))) {
+	case SIGVERIFY_GOT_NONE:
 		return true;
+	case SIGVERIFY_GOT_FAILED:
+		return vulnattest_fail(s, &e);
+	case SIGVERIFY_GOT_MALFORMED:
+		vulnattest_note(s, 1, "cosign 3.x bundle", "the referrers index is malformed: %s",
+				why);
+		return true;
+	case SIGVERIFY_GOT:
+		break;
 	}
 	size_t looked = 0, *order = malloc((m.n ? m.n : 1) * sizeof(*order));
 	bool ok = true;
@@ -678,7 +671,6 @@ static bool vulnattest_v3(struct vulnattest_search *s)
 	}
 	free(order);
 	ocimf_free(&m);
-	oci_content_free(&idx);
 	return ok;
 }
 
