@@ -1216,6 +1216,8 @@ int inventory_main(int argc, char **argv)
 	struct audit_run run;
 	audit_init(&run, cfg);
 	run.hooks = &inv.hooks;
+	/* the report writers store drift's reports (admitd-drift-NS), beside audit's */
+	run.report_of = AUDIT_REPORT_DRIFT;
 	int rc = 0;
 	for (int i = optind; i < argc; i++)
 		audit_add_path(&run, argv[i]);

@@ -131,6 +131,50 @@ check "drift as policyreport: exit 1" [ "$rc" = 1 ]
 check "drift results have source admitd-drift" \
 	[ "$(json_get "$out" '["items"][0]["results"][0]["source"]')" = admitd-drift ]
 
+# drift's reports are named and labelled as drift's, never as audit's, so
+# that both can be stored side by side and each sweep deletes only its own
+items() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+inv --baseline "$B" --output policyreport "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/pr.json"
+inv --baseline "$B" --output json "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/pr-drift.json"
+check "drift reports are named admitd-drift-NS" \
+	[ "$(items "$WORK/pr.json" '" ".join(i["metadata"]["name"] for i in d["items"])')" = "admitd-drift-ops admitd-drift-shop" ]
+check "  labelled admitd.io/report: drift, managed by admitd" \
+	[ "$(items "$WORK/pr.json" 'sorted({(i["metadata"]["labels"]["admitd.io/report"], i["metadata"]["labels"]["app.kubernetes.io/managed-by"]) for i in d["items"]})')" = "[('drift', 'admitd')]" ]
+check "  every result's source is admitd-drift" \
+	[ "$(items "$WORK/pr.json" 'sorted({r["source"] for i in d["items"] for r in i["results"]})')" = "['admitd-drift']" ]
+one_per_item() { # one result per drift item: (namespace, name, class, message) as the json lists them
+	python3 - "$WORK/pr.json" "$WORK/pr-drift.json" <<'PY'
+import json, sys
+rep = json.load(open(sys.argv[1]))["items"]
+drift = json.load(open(sys.argv[2]))["drift"]
+got = sorted((r["resources"][0]["namespace"], r["resources"][0]["name"], r["policy"], r["message"])
+             for i in rep for r in i["results"])
+want = sorted((x["namespace"], x["name"], x["class"], x["message"]) for x in drift)
+assert got == want and len(got) > 5, (got, want)
+PY
+}
+check "  one result per drift item" one_per_item
+inv --baseline "$B" --output openreports "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/or.json"
+check "drift OpenReports: Report admitd-drift-NS with source admitd-drift" \
+	[ "$(items "$WORK/or.json" '[(i["kind"], i["metadata"]["name"], i["source"]) for i in d["items"]][0]')" = "('Report', 'admitd-drift-ops', 'admitd-drift')" ]
+"$ADMITD" audit --config "$CFG" --output policyreport "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/audit-pr.json"
+check "audit's reports keep their names, label and source (admitd-NS, audit, admitd)" \
+	[ "$(items "$WORK/audit-pr.json" 'sorted({(i["metadata"]["name"], i["metadata"]["labels"]["admitd.io/report"]) + tuple({r["source"] for r in i["results"]}) for i in d["items"]})')" = "[('admitd-ops', 'audit', 'admitd'), ('admitd-shop', 'audit', 'admitd')]" ]
+# a namespace's drift past one report's bytes: chunks admitd-drift-NS-2, ...
+python3 - "$WORK/many.json" <<'PY'
+import json, sys
+ws = [{"kind": "Deployment", "namespace": "big", "name": "app-%04d" % i, "containers": []} for i in range(4000)]
+json.dump({"workloads": ws}, open(sys.argv[1], "w"))
+PY
+inv --baseline "$WORK/many.json" --output policyreport "$I/network.yaml" > "$WORK/many-pr.json"; rc=$?
+check "4,000 removed workloads: exit 0 (removals are listed, not failed)" [ "$rc" = 0 ]
+check "  in chunks admitd-drift-big, admitd-drift-big-2, ..., one result each" \
+	python3 -c 'import json,sys
+items = [i for i in json.load(open(sys.argv[1]))["items"] if i["metadata"]["namespace"] == "big"]
+names = [i["metadata"]["name"] for i in items]
+assert len(items) > 1 and names == ["admitd-drift-big"] + ["admitd-drift-big-%d" % k for k in range(2, len(items) + 1)], names
+assert sum(len(i["results"]) for i in items) == 4000' "$WORK/many-pr.json"
+
 # a baseline that is not an inventory
 echo '{"results": []}' > "$WORK/bad.json"
 inv --baseline "$WORK/bad.json" "$I/network.yaml" >/dev/null 2>"$WORK/err"; rc=$?
