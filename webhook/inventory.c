@@ -1064,6 +1064,8 @@ static void inv_usage(FILE *f)
 		"                          policyreport or openreports\n"
 		"                          (default: table on a terminal, json otherwise)\n"
 		"      --baseline FILE     report the drift from this earlier json inventory\n"
+		"      --write-reports     with --cluster, --baseline and a report format, store\n"
+		"                          the drift reports (admitd-drift-NS) in the cluster\n"
 		"      --fail-on CLASSES   drift classes that make the exit status 1, comma-\n"
 		"                          separated, all or none (default: all but\n"
 		"                          removed-workload); classes:\n"
@@ -1124,12 +1126,13 @@ int inventory_main(int argc, char **argv)
 		{"fail-on", required_argument, NULL, 'f'},
 		{"cluster", no_argument, NULL, 'C'},
 		{"kubeconfig", required_argument, NULL, 'k'},
+		{"write-reports", no_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *output = NULL, *kubeconfig = NULL, *baseline = NULL;
 	const char *fail_on = NULL;
-	bool cluster = false;
+	bool cluster = false, write_reports = false;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:o:", longopts, NULL)) != -1) {
@@ -1152,6 +1155,9 @@ int inventory_main(int argc, char **argv)
 		case 'k':
 			kubeconfig = optarg;
 			break;
+		case 'w':
+			write_reports = true;
+			break;
 		case 'h':
 			inv_usage(stdout);
 			return 0;
@@ -1171,6 +1177,11 @@ int inventory_main(int argc, char **argv)
 					"--baseline also policyreport or openreports)\n");
 			return 2;
 		}
+	}
+	if (write_reports && (!cluster || baseline == NULL || report == NULL)) {
+		fprintf(stderr, "admitd inventory: --write-reports goes with --cluster, --baseline "
+				"and --output policyreport or openreports\n");
+		return 2;
 	}
 	unsigned fail_bits = DRIFT_FAIL_DEFAULT;
 	if (fail_on != NULL && drift_parse_classes(fail_on, &fail_bits) < 0) {
@@ -1218,6 +1229,7 @@ int inventory_main(int argc, char **argv)
 	run.hooks = &inv.hooks;
 	/* the report writers store drift's reports (admitd-drift-NS), beside audit's */
 	run.report_of = AUDIT_REPORT_DRIFT;
+	run.write_reports = write_reports;
 	int rc = 0;
 	for (int i = optind; i < argc; i++)
 		audit_add_path(&run, argv[i]);

@@ -175,6 +175,18 @@ names = [i["metadata"]["name"] for i in items]
 assert len(items) > 1 and names == ["admitd-drift-big"] + ["admitd-drift-big-%d" % k for k in range(2, len(items) + 1)], names
 assert sum(len(i["results"]) for i in items) == 4000' "$WORK/many-pr.json"
 
+# --write-reports stores them in a cluster: only with --cluster, a report format and --baseline
+wr_refused() { # ARGS...: refused before anything is read, and said
+	inv "$@" >/dev/null 2>"$WORK/wr.err"
+	[ $? = 2 ] && grep -q -- '--write-reports goes with --cluster, --baseline' "$WORK/wr.err"
+}
+check "--write-reports without --cluster: exit 2, said" \
+	wr_refused --baseline "$B" --output policyreport --write-reports "$I/network.yaml"
+check "--write-reports without a report format: exit 2, said" \
+	wr_refused --cluster --baseline "$B" --output json --write-reports
+check "--write-reports without --baseline (and so without a report format): exit 2, said" \
+	wr_refused --cluster --write-reports
+
 # a baseline that is not an inventory
 echo '{"results": []}' > "$WORK/bad.json"
 inv --baseline "$WORK/bad.json" "$I/network.yaml" >/dev/null 2>"$WORK/err"; rc=$?
