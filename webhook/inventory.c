@@ -1063,7 +1063,8 @@ static void inv_usage(FILE *f)
 		"                          html (one self-contained page); with --baseline also\n"
 		"                          policyreport or openreports\n"
 		"                          (default: table on a terminal, json otherwise)\n"
-		"      --baseline FILE     report the drift from this earlier json inventory\n"
+		"      --baseline PATH     report the drift from this earlier json inventory, or\n"
+		"                          from a directory of them (every *.json, merged)\n"
 		"      --write-reports     with --cluster, --baseline and a report format, store\n"
 		"                          the drift reports (admitd-drift-NS) in the cluster\n"
 		"      --fail-on CLASSES   drift classes that make the exit status 1, comma-\n"
@@ -1085,35 +1086,10 @@ static void inv_usage(FILE *f)
 
 static json_t *inv_load_baseline(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		fprintf(stderr, "admitd inventory: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	char *text = NULL;
-	size_t len = 0, cap = 0, n;
-	char buf[65536];
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *t = realloc(text, cap);
-			if (t == NULL) {
-				free(text);
-				fclose(f);
-				fprintf(stderr, "admitd inventory: out of memory\n");
-				return NULL;
-			}
-			text = t;
-		}
-		memcpy(text + len, buf, n);
-		len += n;
-	}
-	fclose(f);
-	char why[300];
-	json_t *base = drift_baseline_parse(text != NULL ? text : "", len, why, sizeof(why));
-	free(text);
+	char why[1024];
+	json_t *base = drift_baseline_load(path, why, sizeof(why));
 	if (base == NULL)
-		fprintf(stderr, "admitd inventory: %s: %s\n", path, why);
+		fprintf(stderr, "admitd inventory: %s\n", why);
 	return base;
 }
 

@@ -187,6 +187,58 @@ check "--write-reports without a report format: exit 2, said" \
 check "--write-reports without --baseline (and so without a report format): exit 2, said" \
 	wr_refused --cluster --write-reports
 
+# a baseline split into parts: a directory of inventories, merged
+python3 - "$B" "$WORK/split" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+by = {}
+for w in d["workloads"]:
+    by.setdefault(w["namespace"], []).append(w)
+os.makedirs(sys.argv[2])
+for ns, ws in by.items():
+    json.dump({"workloads": ws}, open(os.path.join(sys.argv[2], ns + ".json"), "w"))
+PY
+inv --baseline "$WORK/split" --output json "$I/workloads.yaml" "$I/network.yaml" > "$WORK/ds0.json"; rc=$?
+check "a baseline split per namespace (a directory): unchanged, exit 0, no drift" \
+	[ "$rc:$(q "$WORK/ds0.json" "len(d['drift'])")" = 0:0 ]
+inv --baseline "$WORK/split" --output json "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/ds1.json"; rc=$?
+check "  changed: exit 1, the same drift as from the whole baseline" \
+	bash -c "[ $rc = 1 ] && cmp -s '$WORK/ds1.json' '$D'"
+# as the kubelet mounts a ConfigMap or Secret: keys are links into ..data
+K=$WORK/mounted
+mkdir -p "$K/..2024_01_01_00_00_00.000000001/" "$K/more/..2024_01_01_00_00_00.000000002"
+cp "$WORK/split/shop.json" "$K/..2024_01_01_00_00_00.000000001/"
+cp "$WORK/split/ops.json" "$K/more/..2024_01_01_00_00_00.000000002/"
+ln -s ..2024_01_01_00_00_00.000000001 "$K/..data" && ln -s ..data/shop.json "$K/shop.json"
+ln -s ..2024_01_01_00_00_00.000000002 "$K/more/..data" && ln -s ..data/ops.json "$K/more/ops.json"
+inv --baseline "$K" --output json "$I/workloads.yaml" "$I/network.yaml" > "$WORK/dk.json"; rc=$?
+check "  mounted ConfigMaps (links into ..data, one per subdirectory): read once each, no drift" \
+	[ "$rc:$(q "$WORK/dk.json" "len(d['drift'])")" = 0:0 ]
+split_refused() { # WHAT: the split baseline made bad by the caller is refused, exit 2, WHAT said
+	inv --baseline "$WORK/split" --output json "$I/workloads.yaml" "$I/network.yaml" >"$WORK/ds.out" 2>"$WORK/ds.err"
+	local rc=$?
+	[ "$rc" = 2 ] && [ ! -s "$WORK/ds.out" ] && grep -q -- "$1" "$WORK/ds.err" || { cat "$WORK/ds.err"; return 1; }
+}
+cp "$WORK/split/shop.json" "$WORK/split/shop-again.json"
+check "  a workload in two parts: exit 2, both files named" \
+	split_refused "/split/shop.json: workloads\[0\] (shop/Deployment/web) is also in .*/split/shop-again.json"
+rm "$WORK/split/shop-again.json"
+head -c 200 "$WORK/split/ops.json" > "$WORK/split/zz-truncated.json"
+check "  a truncated part: exit 2, the file and its error named" split_refused "zz-truncated.json: line 1: not JSON"
+rm "$WORK/split/zz-truncated.json"
+echo '{"results": []}' > "$WORK/split/other.json"
+check "  a part that is not an inventory: exit 2, said" split_refused "other.json: not an inventory"
+rm "$WORK/split/other.json"
+cp "$WORK/split/ops.json" "$WORK/split/ops.json.gz"
+check "  anything but *.json (not skipped silently): exit 2, said" split_refused "ops.json.gz: not a \*.json inventory"
+rm "$WORK/split/ops.json.gz"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["workloads"].append(d["workloads"][0]); json.dump(d, open(sys.argv[1], "w"))' "$WORK/split/ops.json"
+check "  one workload twice in one part: exit 2, said" split_refused "ops.json: workloads\[1\] (ops/DaemonSet/agent) is there twice"
+mkdir -p "$WORK/empty"
+inv --baseline "$WORK/empty" "$I/network.yaml" >/dev/null 2>"$WORK/err"; rc=$?
+check "  a directory with no inventory: exit 2, said" \
+	bash -c "[ $rc = 2 ] && grep -q 'no \*.json inventory' '$WORK/err'"
+
 # a baseline that is not an inventory
 echo '{"results": []}' > "$WORK/bad.json"
 inv --baseline "$WORK/bad.json" "$I/network.yaml" >/dev/null 2>"$WORK/err"; rc=$?
