@@ -476,6 +476,12 @@ def cmd_structure(args):
             if c.get("command") != ["/admitd"] or c.get("args", [])[:3] != ["audit", "--cluster", "--output"] \
                     or c.get("args", [None] * 4)[3] not in ("policyreport", "openreports"):
                 bad(f"audit CronJob runs {c.get('command')} {c.get('args')}")
+            # the root filesystem is read-only; audit spills its results to /tmp
+            scratch = {v["name"] for v in spec.get("volumes", []) if "emptyDir" in v}
+            for k in spec["containers"]:
+                tmp = [m for m in k.get("volumeMounts", []) if m.get("mountPath") == "/tmp"]
+                if len(tmp) != 1 or tmp[0]["name"] not in scratch or tmp[0].get("readOnly"):
+                    bad(f"audit CronJob container {k.get('name')}: no writable emptyDir at /tmp")
             sa = spec.get("serviceAccountName")
             if dep and sa == dep["spec"]["template"]["spec"].get("serviceAccountName"):
                 bad("the audit CronJob shares the webhook's ServiceAccount")
@@ -613,6 +619,8 @@ def volume_files(vol, objs):
             out.append((it["path"], data[it["key"]], it.get("mode", default_mode)))
         return out
 
+    if "emptyDir" in vol:
+        return []  # scratch space, empty when the pod starts
     if "configMap" in vol:
         s = vol["configMap"]
         return source("ConfigMap", s["name"], s.get("items"), s.get("defaultMode", 0o644), s.get("optional"))
