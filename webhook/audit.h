@@ -59,6 +59,20 @@ struct audit_run;
 struct kind_desc;
 
 /*
+ * What the report formats (policyreport, openreports) hold: audit's
+ * findings, or drift from a baseline (`admitd inventory --baseline`). It
+ * names the reports (admitd-NS, admitd-drift-NS), labels them
+ * (admitd.io/report: audit or drift) and is their results' source, so
+ * that both kinds are stored side by side and the sweep after
+ * --write-reports deletes earlier reports of its own kind only
+ * (auditout.c, report_kinds).
+ */
+enum audit_report_of {
+	AUDIT_REPORT_AUDIT, /* the default: audit_init zeroes the run */
+	AUDIT_REPORT_DRIFT,
+};
+
+/*
  * A command that reads its input as audit does (the same files, passes,
  * cluster paging, records and folding) but makes something else of each
  * workload: `admitd inventory`. NULL members keep audit's behaviour.
@@ -120,6 +134,8 @@ struct audit_run {
 	bool signatures_skipped; /* and so image-signatures judged nothing */
 	bool contents_skipped;   /* and so the image-contents policies judged nothing */
 	int widths[5];           /* the table's column widths, from what was judged */
+	/* what the report formats hold: audit's findings (0) or drift */
+	enum audit_report_of report_of;
 };
 
 void audit_init(struct audit_run *run, const struct admitd_config *cfg);

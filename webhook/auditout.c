@@ -180,9 +180,10 @@ static int json_end(struct audit_out *o, const json_t *summary)
  * report_apis each. A namespace's report is split into chunks below
  * REPORT_MAX_BYTES (etcd stores at most 1.5 MiB an object, and the API
  * server refuses larger requests; --report-bytes lowers it), named
- * admitd-NS, admitd-NS-2, ..., so
- * that a rerun replaces them; --write-reports then deletes the chunks
- * and reports of earlier runs that this one did not write.
+ * admitd-NS, admitd-NS-2, ... (drift's: admitd-drift-NS, ...; see
+ * report_kinds), so that a rerun replaces them; --write-reports then
+ * deletes the chunks and reports of earlier runs of the same kind that
+ * this one did not write.
  */
 struct report_api {
 	const char *api_version; /* "wgpolicyk8s.io/v1alpha2" */
@@ -199,8 +200,26 @@ static const struct report_api report_openreports = {
 	"openreports.io/v1alpha1", "Report", "ClusterReport", "reports", "clusterreports", true,
 };
 
+/*
+ * What a report holds, by audit_run.report_of. The names never meet: in
+ * namespace NS, audit's are admitd-NS[-N] and drift's admitd-drift-NS[-N];
+ * the label keeps each sweep to its own kind whatever the names.
+ */
+struct report_kind {
+	const char *prefix;  /* PREFIX-NS, PREFIX-NS-2, ..., PREFIX-cluster */
+	const char *label;   /* admitd.io/report: LABEL, what the sweep selects */
+	const char *source;  /* each result's source and category, an OpenReport's source */
+	const char *command; /* who speaks on stderr */
+};
+
+static const struct report_kind report_kinds[] = {
+	[AUDIT_REPORT_AUDIT] = {"admitd", "audit", "admitd", "admitd audit"},
+	[AUDIT_REPORT_DRIFT] = {"admitd-drift", "drift", "admitd-drift", "admitd inventory"},
+};
+
 struct report_state {
 	const struct report_api *api;
+	const struct report_kind *kind;
 	/*
 	 * The chunk being filled is text, never a jansson tree (1 MB of
 	 * results would take ten times that in memory).
@@ -251,17 +270,18 @@ static json_t *report_head(const struct report_state *st)
 	const char *ns = st->ns;
 	char name[300];
 	if (st->chunk > 1)
-		snprintf(name, sizeof(name), "admitd-%s-%u", ns[0] ? ns : "cluster", st->chunk);
+		snprintf(name, sizeof(name), "%s-%s-%u", st->kind->prefix, ns[0] ? ns : "cluster",
+			 st->chunk);
 	else
-		snprintf(name, sizeof(name), "admitd-%s", ns[0] ? ns : "cluster");
+		snprintf(name, sizeof(name), "%s-%s", st->kind->prefix, ns[0] ? ns : "cluster");
 	json_t *rep = json_pack("{s:s,s:s,s:{s:s,s:{s:s,s:s}}}", "apiVersion", st->api->api_version,
 				"kind", ns[0] ? st->api->kind : st->api->cluster_kind, "metadata",
 				"name", name, "labels", "app.kubernetes.io/managed-by", "admitd",
-				"admitd.io/report", "audit");
+				"admitd.io/report", st->kind->label);
 	if (rep != NULL && ns[0])
 		json_object_set_new(json_object_get(rep, "metadata"), "namespace", json_string(ns));
 	if (rep != NULL && st->api->source_field)
-		json_object_set_new(rep, "source", json_string("admitd"));
+		json_object_set_new(rep, "source", json_string(st->kind->source));
 	return rep;
 }
 
@@ -277,7 +297,7 @@ static int report_store(struct audit_run *run, struct report_state *st, const js
 	json_object_set_new(st->written, path, json_true());
 	int rc = cluster_apply(run->cluster, path, body);
 	if (rc < 0)
-		fprintf(stderr, "admitd audit: storing %s: %s\n", path,
+		fprintf(stderr, "%s: storing %s: %s\n", st->kind->command, path,
 			cluster_error(run->cluster));
 	return rc;
 }
@@ -301,7 +321,7 @@ static void report_open(struct audit_out *o)
 	if (h == NULL || (o->run->write_reports &&
 			  (st->mem = open_memstream(&st->results, &st->bytes)) == NULL)) {
 		free(h);
-		fprintf(stderr, "admitd audit: out of memory while writing a report\n");
+		fprintf(stderr, "%s: out of memory while writing a report\n", st->kind->command);
 		st->store_failed = true;
 		return;
 	}
@@ -353,6 +373,7 @@ static void report_begin(struct audit_out *o)
 	o->state = st;
 	if (st != NULL) {
 		st->api = o->fmt->data;
+		st->kind = &report_kinds[o->run->report_of];
 		st->first = true;
 		st->now = (long long)time(NULL);
 		st->written = json_object();
@@ -418,12 +439,12 @@ static void report_entry(struct audit_out *o, const json_t *r)
 	const json_t *viol = json_object_get(r, "violations");
 	if (json_array_size(viol) == 0) {
 		bool exempt = json_object_get(r, "exempt") != NULL;
-		json_t *res =
-			json_pack("{s:s,s:s,s:s,s:s,s:b,s:[O],s:{s:I,s:i}}", "source", "admitd",
-				  "policy", "admitd", "result", exempt ? "skip" : "pass", "message",
-				  exempt ? out_str(r, "exempt", "") : "no violations", "scored", 1,
-				  "resources", resource, "timestamp", "seconds",
-				  (json_int_t)st->now, "nanos", 0);
+		json_t *res = json_pack("{s:s,s:s,s:s,s:s,s:b,s:[O],s:{s:I,s:i}}", "source",
+					st->kind->source, "policy", "admitd", "result",
+					exempt ? "skip" : "pass", "message",
+					exempt ? out_str(r, "exempt", "") : "no violations",
+					"scored", 1, "resources", resource, "timestamp", "seconds",
+					(json_int_t)st->now, "nanos", 0);
 		report_add(o, res, exempt ? "skip" : "pass");
 	}
 	size_t k;
@@ -440,8 +461,7 @@ static void report_entry(struct audit_out *o, const json_t *r)
 					    json_sprintf("%lld", out_int(r, "podsAffected")));
 		if (json_is_string(json_object_get(r, "template")))
 			json_object_set(props, "template", json_object_get(r, "template"));
-		/* drift (inventory --baseline) names itself admitd-drift */
-		const char *tool = out_str(r, "reportSource", "admitd");
+		const char *tool = st->kind->source;
 		json_t *res = json_pack(
 			"{s:s,s:O,s:s,s:O,s:s,s:b,s:s,s:[O],s:o,s:{s:I,s:i}}", "source", tool,
 			"policy", json_object_get(v, "policy"), "result", word, "message",
@@ -477,7 +497,7 @@ static int report_sweep_page(json_t *items, void *arg)
 		if (json_object_get(sw->st->written, path) != NULL)
 			continue;
 		if (cluster_delete(sw->run->cluster, path) < 0) {
-			fprintf(stderr, "admitd audit: deleting %s: %s\n", path,
+			fprintf(stderr, "%s: deleting %s: %s\n", sw->st->kind->command, path,
 				cluster_error(sw->run->cluster));
 			sw->failed = true;
 		}
@@ -486,18 +506,18 @@ static int report_sweep_page(json_t *items, void *arg)
 }
 
 /*
- * After a complete run, the reports of earlier runs that this one did
- * not write (a namespace with nothing left, a chunk a smaller run does
- * not need) go. An incomplete run (a kind not listed, an input error)
- * deletes nothing: what it did not see may still be true.
+ * After a complete run, the reports of earlier runs of its kind that this
+ * one did not write (a namespace with nothing left, a chunk a smaller run
+ * does not need) go. An incomplete run (a kind not listed, an input
+ * error) deletes nothing: what it did not see may still be true. The run
+ * says so itself, not the summary: drift's writer gets none.
  */
-static int report_sweep(struct audit_out *o, const json_t *summary)
+static int report_sweep(struct audit_out *o)
 {
 	struct report_state *st = o->state;
-	if (json_array_size(json_object_get(summary, "notListed")) > 0 ||
-	    json_array_size(json_object_get(summary, "errors")) > 0) {
-		fprintf(stderr, "admitd audit: the run was incomplete: reports of earlier runs are "
-				"kept\n");
+	if (json_array_size(o->run->warnings) > 0 || o->run->nerrors > 0) {
+		fprintf(stderr, "%s: the run was incomplete: reports of earlier runs are kept\n",
+			st->kind->command);
 		return 0;
 	}
 	struct report_sweep sw = {.run = o->run, .st = st};
@@ -506,10 +526,10 @@ static int report_sweep(struct audit_out *o, const json_t *summary)
 		char path[512];
 		snprintf(path, sizeof(path),
 			 "/apis/%s/%s?labelSelector=app.kubernetes.io%%2Fmanaged-by%%3Dadmitd%%2C"
-			 "admitd.io%%2Freport%%3Daudit",
-			 st->api->api_version, plurals[i]);
+			 "admitd.io%%2Freport%%3D%s",
+			 st->api->api_version, plurals[i], st->kind->label);
 		if (cluster_list(o->run->cluster, path, report_sweep_page, &sw) != CLUSTER_OK) {
-			fprintf(stderr, "admitd audit: listing %s: %s\n", path,
+			fprintf(stderr, "%s: listing %s: %s\n", st->kind->command, path,
 				cluster_error(o->run->cluster));
 			return -1;
 		}
@@ -519,16 +539,17 @@ static int report_sweep(struct audit_out *o, const json_t *summary)
 
 static int report_end(struct audit_out *o, const json_t *summary)
 {
+	(void)summary; /* the run itself says whether it was complete */
 	struct report_state *st = o->state;
 	if (st == NULL) {
-		fprintf(stderr, "admitd audit: out of memory\n");
+		fprintf(stderr, "%s: out of memory\n", report_kinds[o->run->report_of].command);
 		return -1;
 	}
 	report_flush(o);
 	fputs(st->first ? "]\n}\n" : "\n  ]\n}\n", o->out);
 	int rc = st->store_failed ? -1 : 0;
 	if (o->run->write_reports && rc == 0)
-		rc = report_sweep(o, summary);
+		rc = report_sweep(o);
 	json_decref(st->written);
 	free(st->ns);
 	free(st);

@@ -7,9 +7,15 @@
  */
 #include "inventory.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "readall.h"
 
 const char *const drift_class_names[DRIFT_NCLASSES] = {
 	"new-registry",         "new-image",        "digest-changed",  "new-port",
@@ -121,13 +127,21 @@ static const char *dr_check_entry(const json_t *e)
 	return NULL;
 }
 
-json_t *drift_baseline_parse(const char *text, size_t len, char *why, size_t whylen)
+/*
+ * Adds the workloads of one inventory (text) to idx, "namespace/Kind/name"
+ * -> entry. A key idx has already is an error, not a replacement: two
+ * entries for one workload would make the baseline say whichever came
+ * last. from (NULL for a lone file) remembers which file gave each key,
+ * so that the error names both.
+ */
+static int dr_parse_into(json_t *idx, json_t *from, const char *file, const char *text, size_t len,
+			 char *why, size_t whylen)
 {
 	json_error_t err;
 	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
 	if (doc == NULL) {
 		snprintf(why, whylen, "line %d: not JSON: %s", err.line, err.text);
-		return NULL;
+		return -1;
 	}
 	const json_t *list = json_object_get(doc, "workloads");
 	if (!json_is_array(list)) {
@@ -135,9 +149,8 @@ json_t *drift_baseline_parse(const char *text, size_t len, char *why, size_t why
 			 "not an inventory (no \"workloads\" list): write it with `admitd "
 			 "inventory --output json`");
 		json_decref(doc);
-		return NULL;
+		return -1;
 	}
-	json_t *idx = json_object();
 	size_t i;
 	json_t *e;
 	json_array_foreach(list, i, e)
@@ -145,16 +158,147 @@ json_t *drift_baseline_parse(const char *text, size_t len, char *why, size_t why
 		const char *bad = dr_check_entry(e);
 		if (bad != NULL) {
 			snprintf(why, whylen, "workloads[%zu] %s", i, bad);
-			json_decref(idx);
 			json_decref(doc);
-			return NULL;
+			return -1;
 		}
 		char key[1024];
 		snprintf(key, sizeof(key), "%s/%s/%s", dr_str(e, "namespace"), dr_str(e, "kind"),
 			 dr_str(e, "name"));
+		if (json_object_get(idx, key) != NULL) {
+			const char *other = json_string_value(json_object_get(from, key));
+			if (other != NULL && strcmp(other, file) != 0)
+				snprintf(why, whylen, "workloads[%zu] (%s) is also in %s", i, key,
+					 other);
+			else
+				snprintf(why, whylen, "workloads[%zu] (%s) is there twice", i, key);
+			json_decref(doc);
+			return -1;
+		}
 		json_object_set(idx, key, e);
+		if (from != NULL)
+			json_object_set_new(from, key, json_string(file));
 	}
 	json_decref(doc);
+	return 0;
+}
+
+json_t *drift_baseline_parse(const char *text, size_t len, char *why, size_t whylen)
+{
+	json_t *idx = json_object();
+	if (dr_parse_into(idx, NULL, "", text, len, why, whylen) < 0) {
+		json_decref(idx);
+		return NULL;
+	}
+	return idx;
+}
+
+/* One file of a baseline into idx; why names the file. */
+static int dr_load_file(json_t *idx, json_t *from, const char *path, char *why, size_t whylen)
+{
+	char *text = NULL, reason[512];
+	size_t len = 0;
+	/* no cap: the baseline is the operator's own file, as large as the cluster */
+	int rc = readall_file(path, SIZE_MAX - 1, &text, &len, reason, sizeof(reason));
+	if (rc == 0)
+		rc = dr_parse_into(idx, from, path, text, len, reason, sizeof(reason));
+	if (rc < 0)
+		snprintf(why, whylen, "%s: %s", path, reason);
+	free(text);
+	return rc;
+}
+
+static int dr_cmp_dirent(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/*
+ * Every *.json below dir, in name order, into idx. Names beginning with a
+ * dot are not the baseline's (a ConfigMap volume's ..data, .git); any
+ * other file is an error rather than skipped, so that a part named
+ * shop.yaml or shop.json.gz is not silently missing. seen holds the
+ * directories walked ("dev:ino"), so that a link cannot loop.
+ */
+static int dr_load_dir(json_t *idx, json_t *from, json_t *seen, const char *dir, size_t *nfiles,
+		       char *why, size_t whylen)
+{
+	struct stat sb;
+	char id[64];
+	if (stat(dir, &sb) != 0) {
+		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(id, sizeof(id), "%ju:%ju", (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino);
+	if (json_object_get(seen, id) != NULL) {
+		snprintf(why, whylen, "%s: the same directory is reached twice (a link loop?)",
+			 dir);
+		return -1;
+	}
+	json_object_set_new(seen, id, json_true());
+	struct dirent **names = NULL;
+	int n = scandir(dir, &names, NULL, dr_cmp_dirent);
+	if (n < 0) {
+		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		char path[4096];
+		size_t nl = strlen(name);
+		if (rc < 0 || name[0] == '.')
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+			snprintf(why, whylen, "%s/%s: the path is too long", dir, name);
+			rc = -1;
+		} else if (stat(path, &sb) != 0) {
+			snprintf(why, whylen, "%s: %s", path, strerror(errno));
+			rc = -1;
+		} else if (S_ISDIR(sb.st_mode)) {
+			rc = dr_load_dir(idx, from, seen, path, nfiles, why, whylen);
+		} else if (S_ISREG(sb.st_mode) && nl > 5 && strcmp(name + nl - 5, ".json") == 0) {
+			rc = dr_load_file(idx, from, path, why, whylen);
+			++*nfiles;
+		} else {
+			snprintf(why, whylen,
+				 "%s: not a *.json inventory (a baseline directory holds only "
+				 "inventories and directories of them)",
+				 path);
+			rc = -1;
+		}
+	}
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+json_t *drift_baseline_load(const char *path, char *why, size_t whylen)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	json_t *idx = json_object();
+	int rc;
+	if (S_ISDIR(sb.st_mode)) {
+		json_t *from = json_object(), *seen = json_object();
+		size_t nfiles = 0;
+		rc = dr_load_dir(idx, from, seen, path, &nfiles, why, whylen);
+		if (rc == 0 && nfiles == 0) {
+			snprintf(why, whylen, "%s: no *.json inventory in this directory", path);
+			rc = -1;
+		}
+		json_decref(from);
+		json_decref(seen);
+	} else {
+		rc = dr_load_file(idx, NULL, path, why, whylen);
+	}
+	if (rc < 0) {
+		json_decref(idx);
+		return NULL;
+	}
 	return idx;
 }
 

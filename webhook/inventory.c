@@ -767,10 +767,10 @@ static int inv_drift_reports(struct audit_run *run, const struct audit_format *f
 		json_object_set_new(v, "container",
 				    container != NULL ? json_incref((json_t *)container)
 						      : json_null());
-		json_t *res = json_pack("{s:s,s:s,s:s,s:[o],s:s}", "kind", inv_cstr(d, "kind"),
+		/* the source, admitd-drift, is the report kind's (run->report_of) */
+		json_t *res = json_pack("{s:s,s:s,s:s,s:[o]}", "kind", inv_cstr(d, "kind"),
 					"namespace", inv_cstr(d, "namespace"), "name",
-					inv_cstr(d, "name"), "violations", v, "reportSource",
-					"admitd-drift");
+					inv_cstr(d, "name"), "violations", v);
 		fmt->entry(&o, res);
 		json_decref(res);
 	}
@@ -1315,7 +1315,10 @@ static void inv_usage(FILE *f)
 		"      --resolve           ask each tag's digest now from its registry (only those\n"
 		"                          under registries: in the configuration), so that a\n"
 		"                          re-pointed tag is digest-changed drift\n"
-		"      --baseline FILE     report the drift from this earlier json inventory\n"
+		"      --baseline PATH     report the drift from this earlier json inventory, or\n"
+		"                          from a directory of them (every *.json, merged)\n"
+		"      --write-reports     with --cluster, --baseline and a report format, store\n"
+		"                          the drift reports (admitd-drift-NS) in the cluster\n"
 		"      --fail-on CLASSES   drift classes that make the exit status 1, comma-\n"
 		"                          separated, all or none (default: all but\n"
 		"                          removed-workload); classes:\n"
@@ -1335,35 +1338,10 @@ static void inv_usage(FILE *f)
 
 static json_t *inv_load_baseline(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		fprintf(stderr, "admitd inventory: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	char *text = NULL;
-	size_t len = 0, cap = 0, n;
-	char buf[65536];
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			char *t = realloc(text, cap);
-			if (t == NULL) {
-				free(text);
-				fclose(f);
-				fprintf(stderr, "admitd inventory: out of memory\n");
-				return NULL;
-			}
-			text = t;
-		}
-		memcpy(text + len, buf, n);
-		len += n;
-	}
-	fclose(f);
-	char why[300];
-	json_t *base = drift_baseline_parse(text != NULL ? text : "", len, why, sizeof(why));
-	free(text);
+	char why[1024];
+	json_t *base = drift_baseline_load(path, why, sizeof(why));
 	if (base == NULL)
-		fprintf(stderr, "admitd inventory: %s: %s\n", path, why);
+		fprintf(stderr, "admitd inventory: %s\n", why);
 	return base;
 }
 
@@ -1377,12 +1355,13 @@ int inventory_main(int argc, char **argv)
 		{"cluster", no_argument, NULL, 'C'},
 		{"resolve", no_argument, NULL, 'r'},
 		{"kubeconfig", required_argument, NULL, 'k'},
+		{"write-reports", no_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *output = NULL, *kubeconfig = NULL, *baseline = NULL;
 	const char *fail_on = NULL;
-	bool cluster = false, resolve = false;
+	bool cluster = false, resolve = false, write_reports = false;
 	int ch;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:o:", longopts, NULL)) != -1) {
@@ -1408,6 +1387,9 @@ int inventory_main(int argc, char **argv)
 		case 'k':
 			kubeconfig = optarg;
 			break;
+		case 'w':
+			write_reports = true;
+			break;
 		case 'h':
 			inv_usage(stdout);
 			return 0;
@@ -1427,6 +1409,11 @@ int inventory_main(int argc, char **argv)
 					"--baseline also policyreport or openreports)\n");
 			return 2;
 		}
+	}
+	if (write_reports && (!cluster || baseline == NULL || report == NULL)) {
+		fprintf(stderr, "admitd inventory: --write-reports goes with --cluster, --baseline "
+				"and --output policyreport or openreports\n");
+		return 2;
 	}
 	unsigned fail_bits = DRIFT_FAIL_DEFAULT;
 	if (fail_on != NULL && drift_parse_classes(fail_on, &fail_bits) < 0) {
@@ -1472,6 +1459,9 @@ int inventory_main(int argc, char **argv)
 	struct audit_run run;
 	audit_init(&run, cfg);
 	run.hooks = &inv.hooks;
+	/* the report writers store drift's reports (admitd-drift-NS), beside audit's */
+	run.report_of = AUDIT_REPORT_DRIFT;
+	run.write_reports = write_reports;
 	int rc = 0;
 	if (resolve && (inv.resolve = invresolve_new(cfg)) == NULL) {
 		fprintf(stderr, "admitd inventory: out of memory\n");

@@ -40,9 +40,20 @@ int drift_parse_classes(const char *text, unsigned *out);
 /*
  * Reads an earlier json inventory (its "workloads"; the rest is ignored)
  * into an object "namespace/Kind/name" -> entry. NULL with why when it is
- * not an inventory.
+ * not an inventory, or names a workload twice.
  */
 json_t *drift_baseline_parse(const char *text, size_t len, char *why, size_t whylen);
+
+/*
+ * The baseline at path: one inventory, or a directory of them (every
+ * *.json in it and in its subdirectories, merged), so that a baseline
+ * split into parts (per namespace, or to keep each ConfigMap or Secret
+ * below 1 MiB) reads as one. Half a baseline is never read: NULL with why
+ * (naming the file) when any part cannot be read or is not an inventory,
+ * when a workload is in two parts, when the directory holds anything else
+ * (names beginning with a dot aside) or no inventory at all.
+ */
+json_t *drift_baseline_load(const char *path, char *why, size_t whylen);
 
 /*
  * The drift from base to cur (both as drift_baseline_parse returns them):

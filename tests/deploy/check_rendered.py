@@ -7,6 +7,7 @@ tests/deploy/test_deploy.sh. Each subcommand prints what is wrong and exits
             [--timeout S] [--mode M] [--audit] [--excluded NS,...] [--workloads G/R,...]
             [--keys SRC] [--registry-ca SRC:KEY] [--pull-secret NAME]
             [--registry-egress CIDR,...[@PORT,...]] [--dns NS|CIDR,...]
+            [--drift configmap:NAME,secret:NAME,...] [--drift-fail-on CLASSES]
       the invariants of issue 7 on one rendering; F is how the certificate
       comes: certs (gen-certs.sh), cert-manager, generated (the chart's own)
       or existing (a Secret made outside, caBundle given); --workloads are
@@ -21,6 +22,12 @@ tests/deploy/test_deploy.sh. Each subcommand prints what is wrong and exits
       NetworkPolicy's only egress is to these CIDRs (ports: 443) and DNS
       (--dns: a namespace's kube-dns pods, or CIDRs; default kube-system);
       without it, no egress at all. No Role or ClusterRole may grant Secrets.
+      --drift: the audit CronJob's second container runs `admitd inventory
+      --cluster --baseline /etc/admitd/baseline ... --write-reports` (with
+      --fail-on from --drift-fail-on) with the audit's mounts and these
+      objects read-only at /etc/admitd/baseline/KIND-NAME, and the
+      ClusterRole adds get/list on Services and ServiceAccounts; without
+      it, the CronJob has the audit container only and no baseline volume.
   compare CHART MANIFESTS
       the chart's rendering and the kustomize rendering hold the same
       objects (kind and name, Namespace and Secret aside) with the same key
@@ -34,9 +41,9 @@ tests/deploy/test_deploy.sh. Each subcommand prints what is wrong and exits
   privileged IN OUT
       copies IN to OUT with the first container of every pod template made
       privileged (the negative control for `admitd audit`)
-  materialize FILE KIND ROOT [OBJECTS...]
-      writes under ROOT the files the first container of FILE's one KIND
-      (Deployment, CronJob) sees through its volumeMounts, as the kubelet
+  materialize FILE KIND[/CONTAINER] ROOT [OBJECTS...]
+      writes under ROOT the files the first container (or CONTAINER) of
+      FILE's one KIND (Deployment, CronJob) sees through its volumeMounts, as the kubelet
       would make them: configMap, secret and projected volumes, their items
       and modes, from the ConfigMaps and Secrets of FILE and of OBJECTS (the
       operator's own); a volume whose object is nowhere is an error, as it
@@ -293,7 +300,7 @@ def cmd_structure(args):
     opts = {"flavor": "certs", "namespace": "admitd", "replicas": "2", "failure-policy": "Fail",
             "timeout": "5", "mode": "enforce", "excluded": "", "metrics": "9090",
             "workloads": "", "keys": "", "registry-ca": "", "pull-secret": "",
-            "registry-egress": "", "dns": "kube-system"}
+            "registry-egress": "", "dns": "kube-system", "drift": "", "drift-fail-on": ""}
     audit = False
     i = 1
     while i < len(args):
@@ -476,6 +483,13 @@ def cmd_structure(args):
             if c.get("command") != ["/admitd"] or c.get("args", [])[:3] != ["audit", "--cluster", "--output"] \
                     or c.get("args", [None] * 4)[3] not in ("policyreport", "openreports"):
                 bad(f"audit CronJob runs {c.get('command')} {c.get('args')}")
+            # the root filesystem is read-only; audit spills its results to /tmp
+            scratch = {v["name"] for v in spec.get("volumes", []) if "emptyDir" in v}
+            for k in spec["containers"]:
+                tmp = [m for m in k.get("volumeMounts", []) if m.get("mountPath") == "/tmp"]
+                if len(tmp) != 1 or tmp[0]["name"] not in scratch or tmp[0].get("readOnly"):
+                    bad(f"audit CronJob container {k.get('name')}: no writable emptyDir at /tmp")
+            check_drift(spec, opts)
             sa = spec.get("serviceAccountName")
             if dep and sa == dep["spec"]["template"]["spec"].get("serviceAccountName"):
                 bad("the audit CronJob shares the webhook's ServiceAccount")
@@ -493,6 +507,10 @@ def cmd_structure(args):
                 want = {(g, r): {"get", "list"} for g, rs in judged.items() for r in rs
                         if "/" not in r}
                 want[("networking.k8s.io", "networkpolicies")] = {"get", "list"}
+                if opts["drift"]:
+                    # the inventory: the Services that select a workload, its ServiceAccount
+                    want[("", "services")] = {"get", "list"}
+                    want[("", "serviceaccounts")] = {"get", "list"}
                 # --write-reports stores them with server-side apply, and deletes stale ones
                 for g, res in (("wgpolicyk8s.io", "policyreports"), ("wgpolicyk8s.io", "clusterpolicyreports"),
                                ("openreports.io", "reports"), ("openreports.io", "clusterreports")):
@@ -502,6 +520,48 @@ def cmd_structure(args):
     elif cron:
         bad("an audit CronJob is rendered though it is off")
     return 1 if problems else 0
+
+
+def check_drift(spec, opts):
+    """The audit CronJob's drift container, or its absence."""
+    names = [k.get("name") for k in spec["containers"]]
+    base_vols = [v for v in spec.get("volumes", []) if v["name"].startswith("baseline")]
+    if not opts["drift"]:
+        if names != ["audit"] or base_vols:
+            bad(f"drift is off, but the CronJob has containers {names} and volumes {[v['name'] for v in base_vols]}")
+        return
+    if names != ["audit", "drift"]:
+        bad(f"audit CronJob containers are {names}, want audit and drift")
+        return
+    audit, drift = spec["containers"]
+    want_args = ["inventory", "--cluster", "--baseline", "/etc/admitd/baseline", "--output",
+                 audit["args"][3], "--write-reports", "--config", "/etc/admitd/config/config.yaml"]
+    if opts["drift-fail-on"]:
+        want_args += ["--fail-on", opts["drift-fail-on"]]
+    if drift.get("command") != ["/admitd"] or drift.get("args") != want_args:
+        bad(f"drift runs {drift.get('command')} {drift.get('args')}, want {want_args}")
+    for key in ("image", "imagePullPolicy", "securityContext", "resources"):
+        if drift.get(key) != audit.get(key):
+            bad(f"drift's {key} is {drift.get(key)!r}, the audit's {audit.get(key)!r}")
+    mounts = drift.get("volumeMounts", [])
+    shared = [m for m in mounts if not m["mountPath"].startswith("/etc/admitd/baseline")]
+    if shared != audit.get("volumeMounts"):
+        bad(f"drift's mounts {shared} are not the audit's {audit.get('volumeMounts')}")
+    vols = {v["name"]: v for v in spec.get("volumes", [])}
+    got = []
+    for m in mounts:
+        if not m["mountPath"].startswith("/etc/admitd/baseline"):
+            continue
+        v = vols.get(m["name"], {})
+        src = ("configmap", v["configMap"]["name"]) if "configMap" in v else \
+            ("secret", v["secret"]["secretName"]) if "secret" in v else ("?", m["name"])
+        if m["mountPath"] != "/etc/admitd/baseline/%s-%s" % src or m.get("readOnly") is not True:
+            bad(f"baseline mount {m}: want /etc/admitd/baseline/{src[0]}-{src[1]}, read-only")
+        got.append("%s:%s" % src)
+    if got != opts["drift"].split(","):
+        bad(f"the baseline mounted is {got}, want {opts['drift']}")
+    if len(base_vols) != len(got):
+        bad(f"{len(base_vols)} baseline volumes, {len(got)} mounted")
 
 
 # ---- chart vs manifests ----
@@ -613,6 +673,8 @@ def volume_files(vol, objs):
             out.append((it["path"], data[it["key"]], it.get("mode", default_mode)))
         return out
 
+    if "emptyDir" in vol:
+        return []  # scratch space, empty when the pod starts
     if "configMap" in vol:
         s = vol["configMap"]
         return source("ConfigMap", s["name"], s.get("items"), s.get("defaultMode", 0o644), s.get("optional"))
@@ -635,6 +697,7 @@ def volume_files(vol, objs):
 
 def cmd_materialize(args):
     path, kind, root = args[:3]
+    kind, _, container = kind.partition("/")
     docs = load(path)
     for extra in args[3:]:
         docs += load(extra)
@@ -647,7 +710,11 @@ def cmd_materialize(args):
         return 1
     spec = dig(found[0], POD_TEMPLATE[kind])["spec"]
     vols = {v["name"]: v for v in spec.get("volumes", [])}
-    for m in spec["containers"][0].get("volumeMounts", []):
+    chosen = [k for k in spec["containers"] if not container or k.get("name") == container]
+    if not chosen:
+        bad(f"no container {container!r} in the {kind}")
+        return 1
+    for m in chosen[0].get("volumeMounts", []):
         vol = vols.get(m["name"])
         if vol is None:
             bad(f"mount {m['name']} has no volume")

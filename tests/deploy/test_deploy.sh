@@ -415,6 +415,88 @@ check "chart refuses a registry CA from a ConfigMap and a Secret at once" \
 check "chart refuses a private key as an inline key" \
 	refused --set-file 'signatures.keys.inline.release\.pub'="$SIG/release.key"
 
+# ---- the chart and drift: the audit CronJob compares with a baseline ----
+
+# The baseline in three objects (two ConfigMaps and a Secret), as an
+# operator splits it to stay below 1 MiB an object; failOn narrowed.
+DRIFT_VALUES=(--set audit.enabled=true --set audit.drift.enabled=true
+	--set 'audit.drift.baseline.configMaps={baseline-deploy,baseline-empty}'
+	--set 'audit.drift.baseline.secrets={baseline-cron}' --set 'audit.drift.failOn=new-privilege\,new-image')
+check "helm lint, drift on" quiet "$HELM" lint --strict "$REPO/chart/admitd" "${DRIFT_VALUES[@]}"
+check "helm template, drift on: a baseline of two ConfigMaps and a Secret, failOn" render chart-drift "${DRIFT_VALUES[@]}"
+check "chart (drift on): a drift container running inventory --cluster --baseline --write-reports with the audit's mounts, the baseline read-only, one directory per object; RBAC adds get/list on Services and ServiceAccounts only" \
+	py structure "$OUT/chart-drift.yaml" --flavor generated --audit \
+	--drift configmap:baseline-deploy,configmap:baseline-empty,secret:baseline-cron --drift-fail-on new-privilege,new-image
+check "chart (drift off, audit on): one container, no baseline volume, no extra grant" \
+	py structure "$OUT/chart-audit.yaml" --flavor generated --audit
+drift_off_same() { # drift's values given but off: the same objects and fields as audit alone
+	render chart-drift-off "${DRIFT_VALUES[@]}" --set audit.drift.enabled=false &&
+		py compare "$OUT/chart-drift-off.yaml" "$OUT/chart-audit.yaml" &&
+		py structure "$OUT/chart-drift-off.yaml" --flavor generated --audit
+}
+check "chart (drift values, but off): the same objects and fields as audit alone renders" drift_off_same
+check "chart refuses drift without the audit CronJob" \
+	refused --set audit.drift.enabled=true --set 'audit.drift.baseline.configMaps={b}'
+check "chart refuses drift without a baseline" refused --set audit.enabled=true --set audit.drift.enabled=true
+check "chart refuses a baseline ConfigMap named twice" \
+	refused "${DRIFT_VALUES[@]}" --set 'audit.drift.baseline.configMaps={b,b}'
+check "chart refuses a failOn that is not class names" refused "${DRIFT_VALUES[@]}" --set 'audit.drift.failOn=New Image'
+
+# The rendered pod, run: the baseline of these very objects, split in the
+# three objects (the Deployment's in one, nothing in another, the
+# CronJob's in the Secret), materialized where the drift container mounts
+# them, and its own args (less --cluster and --write-reports) over files.
+drift_fixtures() {
+	"$ADMITD" inventory --output json "$OUT/chart-drift.yaml" >"$OUT/drift-inventory.json" || return 1
+	"$PYTHON" - "$OUT/drift-inventory.json" "$OUT/drift-objects.yaml" <<'EOF'
+import base64, json, sys, yaml
+d = json.load(open(sys.argv[1]))
+deploy = [w for w in d["workloads"] if w["kind"] == "Deployment"]
+cron = [w for w in d["workloads"] if w["kind"] == "CronJob"]
+assert len(deploy) == 1 and len(cron) == 1 and len(d["workloads"]) == 2, [w["kind"] for w in d["workloads"]]
+part = lambda ws: json.dumps({"workloads": ws}, indent=2)
+meta = lambda n: {"name": n, "namespace": "admitd"}
+yaml.safe_dump_all([
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("baseline-deploy"), "data": {"admitd.json": part(deploy)}},
+    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("baseline-empty"), "data": {"none.json": part([])}},
+    {"apiVersion": "v1", "kind": "Secret", "metadata": meta("baseline-cron"),
+     "data": {"admitd-audit.json": base64.b64encode(part(cron).encode()).decode()}},
+], open(sys.argv[2], "w"))
+EOF
+}
+check "drift fixtures: the inventory of the rendered objects, split into two ConfigMaps and a Secret" drift_fixtures
+drift_run() { # INPUT: the drift container's args over INPUT, its baseline as mounted; DRIFT_RC
+	local root=$WORK/root-drift args
+	rm -rf "$root" && mkdir -p "$root" &&
+		py materialize "$OUT/chart-drift.yaml" CronJob/drift "$root" "$OUT/drift-objects.yaml" || return 1
+	mapfile -t args < <(py get "$OUT/chart-drift.yaml" CronJob admitd-audit \
+		spec/jobTemplate/spec/template/spec/containers/1/args | "$PYTHON" -c 'import json,sys
+for a in json.load(sys.stdin):
+    if a not in ("--cluster", "--write-reports"):
+        print(a.replace("/etc/admitd/", sys.argv[1] + "/etc/admitd/"))' "$root")
+	"$ADMITD" "${args[@]}" "$1" >"$OUT/drift-run.json" 2>"$OUT/drift-run.err"
+	DRIFT_RC=$?
+}
+drift_unchanged() {
+	drift_run "$OUT/chart-drift.yaml" || return 1
+	[ "$DRIFT_RC" = 0 ] && "$PYTHON" -c 'import json,sys
+d = json.load(open(sys.argv[1])); assert d["items"] == [], d["items"]' "$OUT/drift-run.json" ||
+		{ cat "$OUT/drift-run.err"; return 1; }
+}
+check "chart (drift on): the drift container's own args read the mounted three-part baseline whole: unchanged, no report, exit 0" \
+	drift_unchanged
+drift_privileged() {
+	py privileged "$OUT/chart-drift.yaml" "$OUT/drift-privileged.yaml" && drift_run "$OUT/drift-privileged.yaml" || return 1
+	[ "$DRIFT_RC" = 1 ] && "$PYTHON" -c 'import json,sys
+items = json.load(open(sys.argv[1]))["items"]
+assert [i["metadata"]["name"] for i in items] == ["admitd-drift-admitd"], items
+got = sorted((r["resources"][0]["kind"], r["policy"], r["result"]) for r in items[0]["results"])
+assert got == [("CronJob", "new-privilege", "fail"), ("Deployment", "new-privilege", "fail")], got' "$OUT/drift-run.json" ||
+		{ cat "$OUT/drift-run.err"; return 1; }
+}
+check "  and with both made privileged: new-privilege (in failOn) fails both, exit 1, report admitd-drift-admitd" \
+	drift_privileged
+
 # ---- admitd audit over everything rendered ----
 
 audit_clean() { # FILE...: admitd judges every pod template and denies none
@@ -426,8 +508,9 @@ assert s["judged"] >= 1 and s["wouldDeny"] == 0 and not s["errors"], s' "$OUT/au
 }
 check "admitd audit: manifests/ renderings, nothing would be denied" \
 	audit_clean "$OUT/manifests.yaml" "$OUT/manifests-cm.yaml" "$OUT/manifests-audit.yaml"
-check "admitd audit: chart renderings (default, cert-manager, non-default with the CronJob)" \
-	audit_clean "$OUT/chart.yaml" "$OUT/chart-cm.yaml" "$OUT/chart-nondefault.yaml" "$OUT/chart-existing.yaml"
+check "admitd audit: chart renderings (default, cert-manager, non-default with the CronJob, drift)" \
+	audit_clean "$OUT/chart.yaml" "$OUT/chart-cm.yaml" "$OUT/chart-nondefault.yaml" "$OUT/chart-existing.yaml" \
+	"$OUT/chart-drift.yaml"
 check "admitd audit: chart renderings with the signed-images volumes, nothing would be denied" \
 	audit_clean "$OUT/chart-sig-docs.yaml" "$OUT/chart-sig-inline.yaml" "$OUT/chart-sig-secret.yaml"
 audit_catches() { # the negative control: the same objects made privileged are denied

@@ -873,6 +873,61 @@ for want in new-image:web new-port:web new-external-service:web lost-network-pol
 	check "drift: $want" grep -qw -- "$want" <<<"$DRIFT"
 done
 check "drift that widens the attack surface exits 1" [ "$INV_RC" -eq 1 ]
+cp "$WORK/inv.out" "$WORK/drift.json"
+
+# the CronJob's drift container: the drift stored as PolicyReports beside
+# the audit's, each run's sweep deleting only its own kind
+reports_of() { # KIND NAMESPACE|-A: admitd's PolicyReports labelled KIND, "ns/name" sorted
+	local where=(-n "$2")
+	[ "$2" = -A ] && where=(-A)
+	timeout 60 kubectl --kubeconfig "$KC" --request-timeout=30s --cache-dir "$WORK/kube-cache" \
+		get policyreports "${where[@]}" -l "app.kubernetes.io/managed-by=admitd,admitd.io/report=$1" \
+		-o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' 2>/dev/null |
+		sort | tr '\n' ' '
+}
+stored_drift() { # the stored drift reports' results as "class ns/Kind/name message" lines, and the json's
+	kk get policyreports -n e2e-inv -l admitd.io/report=drift -o json
+	ok_rc && python3 - "$OUT" "$WORK/drift.json" <<-'PY'
+	import json, sys
+	items = json.loads(sys.argv[1])["items"]
+	got = sorted((r["policy"], r["resources"][0]["namespace"], r["resources"][0]["kind"],
+	              r["resources"][0]["name"], r["message"], r["source"]) for i in items for r in i["results"])
+	want = sorted((x["class"], x["namespace"], x["kind"], x["name"], x["message"], "admitd-drift")
+	              for x in json.load(open(sys.argv[2]))["drift"] if x["namespace"] == "e2e-inv")
+	assert [i["metadata"]["name"] for i in items] == ["admitd-drift-e2e-inv"], [i["metadata"]["name"] for i in items]
+	assert got == want and len(got) >= 6, (got, want)
+	s = items[0]["summary"]
+	assert s["fail"] == len([w for w in want if w[0] != "removed-workload"]), s
+	PY
+}
+inventory --output policyreport --baseline "$WORK/baseline.json" --write-reports
+OUT=$(cat "$WORK/inv.err")
+check "admitd inventory --write-reports stores the drift (exit 1: drift)" [ "$INV_RC" -eq 1 ]
+check "  as PolicyReport admitd-drift-e2e-inv, one fail result per drift item, source admitd-drift" stored_drift
+FIRST=$(reports_of drift -A)
+inventory --output policyreport --baseline "$WORK/baseline.json" --write-reports
+OUT=$(cat "$WORK/inv.err")
+check "  again: exit 1, the same reports and results (idempotent)" \
+	bash -c '[ "$1" -eq 1 ] && [ "$2" = "$3" ] && [ "$2" = "e2e-inv/admitd-drift-e2e-inv " ]' _ "$INV_RC" "$FIRST" "$(reports_of drift -A)"
+check "  with the same results" stored_drift
+check "  audit's reports are still there (the drift sweep leaves them)" \
+	[ "$(reports_of audit e2e-dryrun)" = "e2e-dryrun/admitd-e2e-dryrun " ]
+timeout 120 "$ADMITD" audit --cluster --kubeconfig "$KC" --output policyreport --write-reports \
+	>/dev/null 2>"$WORK/audit-beside.err"
+RC=$? OUT=$(cat "$WORK/audit-beside.err")
+check "admitd audit --write-reports now (exit 1: the privileged DaemonSet and the dry-run objects)" [ "$RC" -eq 1 ]
+check "  stores audit's report in e2e-inv beside drift's" \
+	bash -c '[[ "$1" == *"e2e-inv/admitd-e2e-inv "* ]]' _ "$(reports_of audit -A)"
+check "  and its sweep leaves drift's" [ "$(reports_of drift -A)" = "e2e-inv/admitd-drift-e2e-inv " ]
+# the drift is accepted: a new baseline, and nothing has drifted from it
+inventory --output json
+cp "$WORK/inv.out" "$WORK/baseline-2.json"
+inventory --output policyreport --baseline "$WORK/baseline-2.json" --write-reports
+OUT=$(cat "$WORK/inv.err")
+check "drift --write-reports against a new baseline of the same cluster: exit 0" [ "$INV_RC" -eq 0 ]
+check "  and the earlier drift reports are deleted" [ "$(reports_of drift -A)" = "" ]
+AUDIT_LEFT=$(reports_of audit -A)
+check "  audit's are not" bash -c '[[ "$1" == *"e2e-dryrun/admitd-e2e-dryrun "* && "$1" == *"e2e-inv/admitd-e2e-inv "* ]]' _ "$AUDIT_LEFT"
 
 section "OpenReports (openreports.io/v1alpha1), split reports and their clean-up"
 OPENREPORTS=${ADMITD_SHARED:-$HERE/../../../shared}/conformance/openreports

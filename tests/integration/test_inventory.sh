@@ -131,6 +131,114 @@ check "drift as policyreport: exit 1" [ "$rc" = 1 ]
 check "drift results have source admitd-drift" \
 	[ "$(json_get "$out" '["items"][0]["results"][0]["source"]')" = admitd-drift ]
 
+# drift's reports are named and labelled as drift's, never as audit's, so
+# that both can be stored side by side and each sweep deletes only its own
+items() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+inv --baseline "$B" --output policyreport "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/pr.json"
+inv --baseline "$B" --output json "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/pr-drift.json"
+check "drift reports are named admitd-drift-NS" \
+	[ "$(items "$WORK/pr.json" '" ".join(i["metadata"]["name"] for i in d["items"])')" = "admitd-drift-ops admitd-drift-shop" ]
+check "  labelled admitd.io/report: drift, managed by admitd" \
+	[ "$(items "$WORK/pr.json" 'sorted({(i["metadata"]["labels"]["admitd.io/report"], i["metadata"]["labels"]["app.kubernetes.io/managed-by"]) for i in d["items"]})')" = "[('drift', 'admitd')]" ]
+check "  every result's source is admitd-drift" \
+	[ "$(items "$WORK/pr.json" 'sorted({r["source"] for i in d["items"] for r in i["results"]})')" = "['admitd-drift']" ]
+one_per_item() { # one result per drift item: (namespace, name, class, message) as the json lists them
+	python3 - "$WORK/pr.json" "$WORK/pr-drift.json" <<'PY'
+import json, sys
+rep = json.load(open(sys.argv[1]))["items"]
+drift = json.load(open(sys.argv[2]))["drift"]
+got = sorted((r["resources"][0]["namespace"], r["resources"][0]["name"], r["policy"], r["message"])
+             for i in rep for r in i["results"])
+want = sorted((x["namespace"], x["name"], x["class"], x["message"]) for x in drift)
+assert got == want and len(got) > 5, (got, want)
+PY
+}
+check "  one result per drift item" one_per_item
+inv --baseline "$B" --output openreports "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/or.json"
+check "drift OpenReports: Report admitd-drift-NS with source admitd-drift" \
+	[ "$(items "$WORK/or.json" '[(i["kind"], i["metadata"]["name"], i["source"]) for i in d["items"]][0]')" = "('Report', 'admitd-drift-ops', 'admitd-drift')" ]
+"$ADMITD" audit --config "$CFG" --output policyreport "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/audit-pr.json"
+check "audit's reports keep their names, label and source (admitd-NS, audit, admitd)" \
+	[ "$(items "$WORK/audit-pr.json" 'sorted({(i["metadata"]["name"], i["metadata"]["labels"]["admitd.io/report"]) + tuple({r["source"] for r in i["results"]}) for i in d["items"]})')" = "[('admitd-ops', 'audit', 'admitd'), ('admitd-shop', 'audit', 'admitd')]" ]
+# a namespace's drift past one report's bytes: chunks admitd-drift-NS-2, ...
+python3 - "$WORK/many.json" <<'PY'
+import json, sys
+ws = [{"kind": "Deployment", "namespace": "big", "name": "app-%04d" % i, "containers": []} for i in range(4000)]
+json.dump({"workloads": ws}, open(sys.argv[1], "w"))
+PY
+inv --baseline "$WORK/many.json" --output policyreport "$I/network.yaml" > "$WORK/many-pr.json"; rc=$?
+check "4,000 removed workloads: exit 0 (removals are listed, not failed)" [ "$rc" = 0 ]
+check "  in chunks admitd-drift-big, admitd-drift-big-2, ..., one result each" \
+	python3 -c 'import json,sys
+items = [i for i in json.load(open(sys.argv[1]))["items"] if i["metadata"]["namespace"] == "big"]
+names = [i["metadata"]["name"] for i in items]
+assert len(items) > 1 and names == ["admitd-drift-big"] + ["admitd-drift-big-%d" % k for k in range(2, len(items) + 1)], names
+assert sum(len(i["results"]) for i in items) == 4000' "$WORK/many-pr.json"
+
+# --write-reports stores them in a cluster: only with --cluster, a report format and --baseline
+wr_refused() { # ARGS...: refused before anything is read, and said
+	inv "$@" >/dev/null 2>"$WORK/wr.err"
+	[ $? = 2 ] && grep -q -- '--write-reports goes with --cluster, --baseline' "$WORK/wr.err"
+}
+check "--write-reports without --cluster: exit 2, said" \
+	wr_refused --baseline "$B" --output policyreport --write-reports "$I/network.yaml"
+check "--write-reports without a report format: exit 2, said" \
+	wr_refused --cluster --baseline "$B" --output json --write-reports
+check "--write-reports without --baseline (and so without a report format): exit 2, said" \
+	wr_refused --cluster --write-reports
+
+# a baseline split into parts: a directory of inventories, merged
+python3 - "$B" "$WORK/split" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+by = {}
+for w in d["workloads"]:
+    by.setdefault(w["namespace"], []).append(w)
+os.makedirs(sys.argv[2])
+for ns, ws in by.items():
+    json.dump({"workloads": ws}, open(os.path.join(sys.argv[2], ns + ".json"), "w"))
+PY
+inv --baseline "$WORK/split" --output json "$I/workloads.yaml" "$I/network.yaml" > "$WORK/ds0.json"; rc=$?
+check "a baseline split per namespace (a directory): unchanged, exit 0, no drift" \
+	[ "$rc:$(q "$WORK/ds0.json" "len(d['drift'])")" = 0:0 ]
+inv --baseline "$WORK/split" --output json "$WORK/w2.yaml" "$WORK/n2.yaml" > "$WORK/ds1.json"; rc=$?
+check "  changed: exit 1, the same drift as from the whole baseline" \
+	bash -c "[ $rc = 1 ] && cmp -s '$WORK/ds1.json' '$D'"
+# as the kubelet mounts a ConfigMap or Secret: keys are links into ..data
+K=$WORK/mounted
+mkdir -p "$K/..2024_01_01_00_00_00.000000001/" "$K/more/..2024_01_01_00_00_00.000000002"
+cp "$WORK/split/shop.json" "$K/..2024_01_01_00_00_00.000000001/"
+cp "$WORK/split/ops.json" "$K/more/..2024_01_01_00_00_00.000000002/"
+ln -s ..2024_01_01_00_00_00.000000001 "$K/..data" && ln -s ..data/shop.json "$K/shop.json"
+ln -s ..2024_01_01_00_00_00.000000002 "$K/more/..data" && ln -s ..data/ops.json "$K/more/ops.json"
+inv --baseline "$K" --output json "$I/workloads.yaml" "$I/network.yaml" > "$WORK/dk.json"; rc=$?
+check "  mounted ConfigMaps (links into ..data, one per subdirectory): read once each, no drift" \
+	[ "$rc:$(q "$WORK/dk.json" "len(d['drift'])")" = 0:0 ]
+split_refused() { # WHAT: the split baseline made bad by the caller is refused, exit 2, WHAT said
+	inv --baseline "$WORK/split" --output json "$I/workloads.yaml" "$I/network.yaml" >"$WORK/ds.out" 2>"$WORK/ds.err"
+	local rc=$?
+	[ "$rc" = 2 ] && [ ! -s "$WORK/ds.out" ] && grep -q -- "$1" "$WORK/ds.err" || { cat "$WORK/ds.err"; return 1; }
+}
+cp "$WORK/split/shop.json" "$WORK/split/shop-again.json"
+check "  a workload in two parts: exit 2, both files named" \
+	split_refused "/split/shop.json: workloads\[0\] (shop/Deployment/web) is also in .*/split/shop-again.json"
+rm "$WORK/split/shop-again.json"
+head -c 200 "$WORK/split/ops.json" > "$WORK/split/zz-truncated.json"
+check "  a truncated part: exit 2, the file and its error named" split_refused "zz-truncated.json: line 1: not JSON"
+rm "$WORK/split/zz-truncated.json"
+echo '{"results": []}' > "$WORK/split/other.json"
+check "  a part that is not an inventory: exit 2, said" split_refused "other.json: not an inventory"
+rm "$WORK/split/other.json"
+cp "$WORK/split/ops.json" "$WORK/split/ops.json.gz"
+check "  anything but *.json (not skipped silently): exit 2, said" split_refused "ops.json.gz: not a \*.json inventory"
+rm "$WORK/split/ops.json.gz"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["workloads"].append(d["workloads"][0]); json.dump(d, open(sys.argv[1], "w"))' "$WORK/split/ops.json"
+check "  one workload twice in one part: exit 2, said" split_refused "ops.json: workloads\[1\] (ops/DaemonSet/agent) is there twice"
+mkdir -p "$WORK/empty"
+inv --baseline "$WORK/empty" "$I/network.yaml" >/dev/null 2>"$WORK/err"; rc=$?
+check "  a directory with no inventory: exit 2, said" \
+	bash -c "[ $rc = 2 ] && grep -q 'no \*.json inventory' '$WORK/err'"
+
 # a baseline that is not an inventory
 echo '{"results": []}' > "$WORK/bad.json"
 inv --baseline "$WORK/bad.json" "$I/network.yaml" >/dev/null 2>"$WORK/err"; rc=$?

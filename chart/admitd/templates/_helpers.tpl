@@ -148,6 +148,38 @@ absent, not empty.
 {{- end -}}
 
 {{/*
+Drift in the audit CronJob (values audit.drift), read with defaults as the
+signatures are: absent after `helm upgrade --reuse-values` from a chart
+without them.
+*/}}
+{{- define "admitd.drift" -}}
+{{- $audit := .Values.audit | default dict -}}
+{{- $d := $audit.drift | default dict -}}
+{{- $b := $d.baseline | default dict -}}
+{{- toJson (dict
+  "enabled" ($d.enabled | default false)
+  "configMaps" ($b.configMaps | default list)
+  "secrets" ($b.secrets | default list)
+  "failOn" ($d.failOn | default "")) -}}
+{{- end -}}
+
+{{/* The mounts of every container of the audit CronJob (a list). */}}
+{{- define "admitd.auditMounts" -}}
+- name: config
+  mountPath: /etc/admitd/config
+  readOnly: true
+# the root filesystem is read-only, and audit keeps each
+# result in a file under /tmp (memory does not grow with the cluster)
+- name: tmp
+  mountPath: /tmp
+{{- with include "admitd.signatureMounts" . | trim }}
+# the audit verifies signatures as the webhook does: the same
+# files at the same paths
+{{ . }}
+{{- end }}
+{{- end -}}
+
+{{/*
 A configuration path under /etc/admitd/ must be one the chart mounts.
 Takes (list WHAT PATH WANT MOUNTED VALUE): WANT is the one file (or, ending
 in /, the directory) the chart mounts for it, from VALUE when MOUNTED.
@@ -215,6 +247,22 @@ in /, the directory) the chart mounts for it, from VALUE when MOUNTED.
 {{- with $r.credentialsFile -}}
 {{- include "admitd.checkPath" (list (printf "config.registries[%d].credentialsFile" $i) . "/etc/admitd/pull/.dockerconfigjson" $s.pullSecret "signatures.pullSecret") -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $drift := include "admitd.drift" . | fromJson -}}
+{{- if $drift.enabled -}}
+{{- if not (.Values.audit | default dict).enabled -}}
+{{- fail "audit.drift.enabled needs audit.enabled: drift runs in the audit CronJob" -}}
+{{- end -}}
+{{- $parts := concat $drift.configMaps $drift.secrets -}}
+{{- if not $parts -}}
+{{- fail "audit.drift.enabled needs the baseline: audit.drift.baseline.configMaps or .secrets, objects in the release's namespace whose keys are *.json inventories (docs/inventory.md, \"Where a baseline belongs\")" -}}
+{{- end -}}
+{{- if ne (len $drift.configMaps) (len (uniq $drift.configMaps)) -}}
+{{- fail "audit.drift.baseline.configMaps names a ConfigMap twice: its workloads would be in the baseline twice" -}}
+{{- end -}}
+{{- if ne (len $drift.secrets) (len (uniq $drift.secrets)) -}}
+{{- fail "audit.drift.baseline.secrets names a Secret twice: its workloads would be in the baseline twice" -}}
 {{- end -}}
 {{- end -}}
 {{- $np := .Values.networkPolicy | default dict -}}
