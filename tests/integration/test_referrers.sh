@@ -27,6 +27,9 @@ FLOG=$WORK/front.log
 REG=127.0.0.1:$(free_port)
 # front_start [FLAGS...]: the front on $REG in front of $BACK, its referrers in $WORK/front.json
 front_start() {
+	# the last front's "ready" must not be read as this one's: the shell truncates the
+	# file only once the new one is forked, maybe after the first look
+	rm -f "$WORK/front.out"
 	python3 "$TOP/tests/integration/referrers_registry.py" --listen "${REG##*:}" \
 		--backend "$BACK" --cert "$WORK/certs/tls.crt" --key "$WORK/certs/tls.key" \
 		--ca "$CA" --state "$WORK/front.json" --log "$FLOG" "$@" >"$WORK/front.out" 2>&1 &
