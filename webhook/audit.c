@@ -827,18 +827,23 @@ static int audit_cmp_key(const void *key, const void *elem)
  */
 int audit_fold(struct audit_run *run, uint32_t *top, uint32_t *pods)
 {
-	size_t n = run->nrecs;
-	uint32_t *by_id = malloc((n ? n : 1) * sizeof(*by_id));
+	size_t n = run->nrecs, nowners = 0;
+	/* a Pod owns nothing: only the other kinds are looked up as owners (most are pods) */
+	for (size_t i = 0; i < n; i++)
+		nowners += !(run->recs[i].flags & AUDIT_REC_POD);
+	uint32_t *by_id = malloc((nowners ? nowners : 1) * sizeof(*by_id));
 	if (by_id == NULL)
 		return -1;
+	nowners = 0;
 	for (size_t i = 0; i < n; i++)
-		by_id[i] = (uint32_t)i;
+		if (!(run->recs[i].flags & AUDIT_REC_POD))
+			by_id[nowners++] = (uint32_t)i;
 	audit_sort_recs = run->recs;
-	qsort(by_id, n, sizeof(*by_id), audit_cmp_id);
+	qsort(by_id, nowners, sizeof(*by_id), audit_cmp_id);
 	for (size_t i = 0; i < n; i++) {
 		size_t cur = i;
 		for (int hops = 0; hops < 8 && run->recs[cur].owner != 0; hops++) {
-			const uint32_t *at = bsearch(&run->recs[cur].owner, by_id, n,
+			const uint32_t *at = bsearch(&run->recs[cur].owner, by_id, nowners,
 						     sizeof(*by_id), audit_cmp_key);
 			if (at == NULL || *at == cur ||
 			    run->recs[*at].findings != run->recs[cur].findings)

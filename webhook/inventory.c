@@ -1196,30 +1196,29 @@ static int inv_stream(struct audit_run *run, struct inv *inv, struct inv_out *o)
 		return -1;
 	size_t sz = (n ? n : 1) * sizeof(uint32_t);
 	/*
-	 * Two arrays of a record at a time at most, the sorting keys beside
-	 * them: this is most of what a record costs. How many pods an entry
-	 * folds is audit's business: not counted here.
+	 * One array of a record, the sorting keys beside it: this is most of
+	 * what a record costs. How many pods an entry folds is audit's
+	 * business, not counted here; the entries' order is made in place of
+	 * where each record is folded (an entry's place is never after its own).
 	 */
-	uint32_t *top = malloc(sz), *order = NULL;
+	uint32_t *order = malloc(sz);
 	struct inv_kid *kids = NULL;
 	struct inv_sort sort = {inv, run};
 	int rc = -1;
-	if (top == NULL || audit_fold(run, top, NULL) < 0)
+	if (order == NULL || audit_fold(run, order, NULL) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
-		nkids += top[i] != i && (run->recs[i].flags & AUDIT_REC_POD);
-	if ((order = malloc(sz)) == NULL ||
-	    (kids = malloc((nkids ? nkids : 1) * sizeof(*kids))) == NULL)
+		nkids += order[i] != i && (run->recs[i].flags & AUDIT_REC_POD);
+	if ((kids = malloc((nkids ? nkids : 1) * sizeof(*kids))) == NULL)
 		goto done;
 	nkids = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (top[i] == i)
+		uint32_t top = order[i]; /* read before order[nent <= i] is written */
+		if (top == i)
 			order[nent++] = (uint32_t)i;
 		else if (run->recs[i].flags & AUDIT_REC_POD)
-			kids[nkids++] = (struct inv_kid){top[i], (uint32_t)i};
+			kids[nkids++] = (struct inv_kid){top, (uint32_t)i};
 	}
-	free(top);
-	top = NULL;
 	qsort(kids, nkids, sizeof(*kids), inv_cmp_kid);
 	qsort_r(order, nent, sizeof(*order), inv_cmp_entry, &sort);
 	if (run->spill != NULL)
@@ -1264,7 +1263,6 @@ static int inv_stream(struct audit_run *run, struct inv *inv, struct inv_out *o)
 	if (read_failed)
 		audit_add_error(run, "inventory", 0, "the spill file could not be read back");
 done:
-	free(top);
 	free(order);
 	free(kids);
 	return rc;
