@@ -175,6 +175,39 @@ vuln_statement "$WORK/st-b0" "$REG/prod/rebundled" "${REBUNDLED#sha256:}" 1 v1 "
 	bundle_v3 "$WORK/st-b0" "$WORK/scanner.key" "$WORK/scanner.pub" "$WORK/st-b0.bundle" &&
 	REB+=("$WORK/st-b0.bundle:$VULN")
 referrers_v3 prod/rebundled "$REBUNDLED" "${REB[@]}"
+
+# cosign 3.x through the referrers API: a front on the same registry (as test_referrers.sh
+# runs it) lists each referrer with its annotations, org.opencontainers.image.created too.
+# Ten scan bundles of one image, the fresh clean one pushed first and nine old ones with
+# criticals after it: more than the 8 read, so the newest by creation time must come first
+FRONT=127.0.0.1:$(free_port)
+python3 "$TOP/tests/integration/referrers_registry.py" --listen "${FRONT##*:}" --backend "$REG" \
+	--cert "$WORK/certs/tls.crt" --key "$WORK/certs/tls.key" --ca "$CA" \
+	--state "$WORK/front.json" --log "$WORK/front.log" >"$WORK/front.out" 2>&1 &
+FRONT_PID=$!
+trap 'kill $FRONT_PID 2>/dev/null; registry_stop; cleanup' EXIT
+for _ in $(seq 1 50); do grep -q ready "$WORK/front.out" 2>/dev/null && break; sleep 0.1; done
+# referrer_front REPO SUBJECT-DIGEST BUNDLE CREATED: the bundle as cosign 3 pushes it to a
+# registry with the referrers API (a manifest with a subject, through the front)
+referrer_front() {
+	local repo=$1 digest=$2 file=$3 created=$4 subj
+	subj=$(manifest_size "$repo" "$digest")
+	printf '{}' >"$WORK/empty.json"
+	push_blob "$repo" "$WORK/empty.json" && push_blob "$repo" "$file" || return 1
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:%s","size":2},"layers":[{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","digest":"sha256:%s","size":%s}],"subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s},"annotations":{"dev.sigstore.bundle.content":"dsse-envelope","dev.sigstore.bundle.predicateType":"%s","org.opencontainers.image.created":"%s"}}' \
+		"$(sha "$WORK/empty.json")" "$(sha "$file")" "$(size "$file")" "$digest" "$subj" "$VULN" "$created" >"$file.ref"
+	"${CURL[@]}" -o /dev/null -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" \
+		--data-binary @"$file.ref" "https://$FRONT/v2/$repo/manifests/sha256:$(sha "$file.ref")"
+}
+CREATED=$(image created)
+vuln_statement "$WORK/st-c0" "$FRONT/prod/created" "${CREATED#sha256:}" 1 v1 "${LOW2[@]}" &&
+	bundle_v3 "$WORK/st-c0" "$WORK/scanner.key" "$WORK/scanner.pub" "$WORK/st-c0.bundle" &&
+	referrer_front prod/created "$CREATED" "$WORK/st-c0.bundle" "$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)"
+for d in 1 2 3 4 5 6 7 8 9; do
+	vuln_statement "$WORK/st-c$d" "$FRONT/prod/created" "${CREATED#sha256:}" $((d * 12)) v1 "${CRIT2[@]}" &&
+		bundle_v3 "$WORK/st-c$d" "$WORK/scanner.key" "$WORK/scanner.pub" "$WORK/st-c$d.bundle" &&
+		referrer_front prod/created "$CREATED" "$WORK/st-c$d.bundle" "$(date -u -d "-$((d * 12)) hours" +%Y-%m-%dT%H:%M:%SZ)"
+done
 v3 bundledclean "$V3CLEAN" "${LOW2[@]}"
 
 if "${CURL[@]}" -o /dev/null -H "Accept: application/vnd.oci.image.manifest.v1+json" \
@@ -189,10 +222,11 @@ cat >"$WORK/admitd.yaml" <<YAML
 podSecurity: {level: privileged}
 registries:
   - {host: "$REG", caFile: "$CA"}
+  - {host: "$FRONT", caFile: "$CA"}
 policies:
   - id: image-vulnerabilities
     action: deny
-    images: ["$REG/prod"]
+    images: ["$REG/prod", "$FRONT/prod"]
     keys: ["$WORK/scanner.pub"]
     maxSeverity: HIGH
     maxAgeHours: 168
@@ -275,6 +309,11 @@ ask bundledclean
 check "a cosign 3.x bundle with LOW findings only: allowed" allowed
 ask rebundled
 check "ten cosign 3.x bundles (nine old with criticals, then a fresh clean one, tag fallback): the newest is read and judged (allowed)" allowed
+review created x "{\"containers\":[{\"name\":\"web\",\"image\":\"$FRONT/prod/created:1\"}]}"
+post "$WORK/created.json"
+if allowed && grep -q "/referrers/" "$WORK/front.log" && ! grep -q "manifests/sha256-${CREATED#sha256:} " "$WORK/front.log"; then
+	pass "ten cosign 3.x bundles through the referrers API, the fresh clean one listed first: read first by creation time (allowed)"
+else fail "ten cosign 3.x bundles through the referrers API, the fresh clean one listed first: read first by creation time (allowed)" "$(message) $(tail -3 "$WORK/front.log")"; fi
 t1=$(date +%s%N)
 ask huge
 took=$((($(date +%s%N) - t1) / 1000000))
