@@ -668,6 +668,12 @@ static json_t *inv_errors(const struct audit_run *run)
 		else
 			fprintf(stderr, "%s: %s\n", run->errors[i].source, run->errors[i].message);
 	}
+	/* a kind the credentials cannot list: what it would have shown is missing, drift too */
+	size_t i;
+	const json_t *w;
+	json_array_foreach(run->warnings, i, w)
+		fprintf(stderr, "admitd inventory: incomplete: %s: %s\n", inv_cstr(w, "source"),
+			inv_cstr(w, "message"));
 	return errors;
 }
 
@@ -722,6 +728,17 @@ static void inv_table_entry(FILE *out, const json_t *e)
 			user[0] ? user : "-", netpol,
 			json_is_true(json_object_get(e, "exposed")) ? "yes" : "-");
 	}
+}
+
+/* What the credentials could not list: the inventory, and drift, do not see it. */
+static void inv_table_not_listed(FILE *out, const json_t *not_listed)
+{
+	size_t i;
+	const json_t *w;
+	json_array_foreach(not_listed, i, w)
+		fprintf(out, "%s%s: %s\n",
+			i == 0 ? "\nNot listed (the inventory is incomplete):\n  " : "  ",
+			inv_cstr(w, "source"), inv_cstr(w, "message"));
 }
 
 /* After the rows: the cluster's counts. */
@@ -926,7 +943,8 @@ static void inv_html_entry(struct inv_html *h, const json_t *e)
 }
 
 static int inv_html(FILE *out, const struct inv_html *h, const json_t *cl, const json_t *errors,
-		    const json_t *drift, const json_t *by_class, unsigned fail_bits)
+		    const json_t *not_listed, const json_t *drift, const json_t *by_class,
+		    unsigned fail_bits)
 {
 	if (html_begin(out, drift != NULL ? "admitd inventory: drift" : "admitd inventory",
 		       drift != NULL ? "what changed since the baseline, then what runs now"
@@ -984,6 +1002,16 @@ static int inv_html(FILE *out, const struct inv_html *h, const json_t *cl, const
 		fputs(": ", out);
 		html_escape(out, inv_cstr(e, "message"));
 		fputs(i + 1 == json_array_size(errors) ? "</li>\n</ul>\n" : "</li>\n", out);
+	}
+	json_array_foreach(not_listed, i, e)
+	{
+		fputs(i == 0 ? "<h2>Not listed (the inventory is incomplete)</h2>\n<ul>\n<li>"
+			     : "<li>",
+		      out);
+		html_escape(out, inv_cstr(e, "source"));
+		fputs(": ", out);
+		html_escape(out, inv_cstr(e, "message"));
+		fputs(i + 1 == json_array_size(not_listed) ? "</li>\n</ul>\n" : "</li>\n", out);
 	}
 	const json_t *bare = json_object_get(cl, "namespacesWithoutNetworkPolicy");
 	json_array_foreach(bare, i, e)
@@ -1500,15 +1528,17 @@ int inventory_main(int argc, char **argv)
 		json_t *errors = inv_errors(&run);
 		if (base == NULL) {
 			if (o.format == INV_HTML) {
-				if (inv_html(stdout, &o.html, o.cluster, errors, NULL, NULL, 0) < 0)
+				if (inv_html(stdout, &o.html, o.cluster, errors, run.warnings, NULL,
+					     NULL, 0) < 0)
 					rc = 2;
 			} else if (o.format == INV_TABLE) {
 				inv_table_tail(stdout, o.cluster);
+				inv_table_not_listed(stdout, run.warnings);
 			} else {
-				json_t *doc =
-					json_pack("{s:s,s:O,s:O,s:O}", "apiVersion",
-						  "admitd.io/inventory/v1", "cluster", o.cluster,
-						  "errors", errors, "namespaces", o.namespaces);
+				json_t *doc = json_pack("{s:s,s:O,s:O,s:O,s:O}", "apiVersion",
+							"admitd.io/inventory/v1", "cluster",
+							o.cluster, "errors", errors, "namespaces",
+							o.namespaces, "notListed", run.warnings);
 				if (doc == NULL || inv_json_write(&o, doc) < 0) {
 					fprintf(stderr, "admitd inventory: writing the inventory "
 							"failed\n");
@@ -1533,8 +1563,8 @@ int inventory_main(int argc, char **argv)
 						fails = true;
 			}
 			if (o.format == INV_HTML) {
-				if (inv_html(stdout, &o.html, o.cluster, errors, drift, by_class,
-					     fail_bits) < 0)
+				if (inv_html(stdout, &o.html, o.cluster, errors, run.warnings,
+					     drift, by_class, fail_bits) < 0)
 					rc = 2;
 			} else if (report != NULL) {
 				if (inv_drift_reports(&run, report, drift, fail_bits, stdout) < 0)
@@ -1552,11 +1582,13 @@ int inventory_main(int argc, char **argv)
 					       inv_cstr(d, "message"));
 				printf("\n%zu drift item%s\n", json_array_size(drift),
 				       json_array_size(drift) == 1 ? "" : "s");
+				inv_table_not_listed(stdout, run.warnings);
 			} else {
-				json_t *out = json_pack("{s:O,s:{s:O,s:I,s:b},s:O}", "drift", drift,
-							"summary", "byClass", by_class, "items",
-							(json_int_t)json_array_size(drift), "fails",
-							fails, "errors", errors);
+				json_t *out = json_pack("{s:O,s:{s:O,s:I,s:b},s:O,s:O}", "drift",
+							drift, "summary", "byClass", by_class,
+							"items", (json_int_t)json_array_size(drift),
+							"fails", fails, "errors", errors,
+							"notListed", run.warnings);
 				json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
 				fputc('\n', stdout);
 				json_decref(out);

@@ -101,6 +101,17 @@ check "  and sent whole" grep -qE '^/api/v1/pods\?limit=500&continue=2%3Ak{3000}
 check "cluster: 403 on StatefulSets reported, not fatal" grep -q 'cannot list StatefulSet' "$WORK/cluster.err"
 check "cluster: 403 listed in summary.notListed" grep -q 'StatefulSet' <<<"$(json_get "$out" '["summary"]["notListed"]')"
 check "cluster: CronJob read from batch/v1beta1 after a 404" grep -q '"name": "nightly"' <<<"$out"
+# inventory reads the cluster as audit does: what it could not list, it says it does not see
+out=$("$ADMITD" inventory --cluster --kubeconfig "$WORK/kubeconfig" --output json 2>"$WORK/inv.err"); rc=$?
+if [ "$rc" = 0 ] && grep -q 'StatefulSet' <<<"$(json_get "$out" '["notListed"]')" &&
+	grep -q 'admitd inventory: incomplete: .*cannot list StatefulSet' "$WORK/inv.err"; then
+	pass "inventory --cluster: the 403 on StatefulSets in notListed and on stderr (incomplete)"
+else fail "inventory --cluster: the 403 on StatefulSets in notListed and on stderr (incomplete)" "rc=$rc $(cat "$WORK/inv.err")"; fi
+"$ADMITD" inventory --cluster --kubeconfig "$WORK/kubeconfig" --output json >"$WORK/inv-base.json" 2>/dev/null
+out=$("$ADMITD" inventory --cluster --kubeconfig "$WORK/kubeconfig" --baseline "$WORK/inv-base.json" --output table 2>/dev/null); rc=$?
+if [ "$rc" = 0 ] && grep -q 'Not listed (the inventory is incomplete)' <<<"$out" && grep -q 'StatefulSet' <<<"$out"; then
+	pass "inventory --cluster --baseline: no drift, and the table says what was not listed"
+else fail "inventory --cluster --baseline: no drift, and the table says what was not listed" "rc=$rc $out"; fi
 out=$(KUBECONFIG="$WORK/kubeconfig" "$ADMITD" audit --cluster --output policyreport 2>/dev/null); rc=$?
 check "cluster: \$KUBECONFIG works and policyreport lists namespaces" grep -q '"name":"admitd-data"' <<<"$out"
 kubeconfig wrong
