@@ -33,13 +33,14 @@ registry_start() {
 }
 
 # registry_serve: an anonymous registry over TLS (the test CA's pair) on a free
-# loopback port; sets REG and CA, writes its config and starts it
+# loopback port; sets REG and CA, writes its config and starts it (REGISTRY_ACCESSLOG=1:
+# with its access log in registry.log, for tests that count requests)
 registry_serve() {
 	CA=$WORK/certs/ca.crt
 	REG=127.0.0.1:$(free_port)
 	cat >"$WORK/registry.yml" <<YAML
 version: 0.1
-log: {level: error, accesslog: {disabled: true}}
+log: {level: error, accesslog: {disabled: $([ -n "${REGISTRY_ACCESSLOG:-}" ] && echo false || echo true)}}
 storage: {filesystem: {rootdirectory: $WORK/registry}}
 http:
   addr: $REG

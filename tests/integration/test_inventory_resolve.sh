@@ -14,19 +14,8 @@ registry_install || { fail "cannot install docker-registry"; exit 1; }
 HOSTILE_PID=
 trap 'registry_stop; kill $HOSTILE_PID 2>/dev/null; cleanup' EXIT
 make_certs
-# registry_serve's registry, with its access log: the test counts the tag requests
-CA=$WORK/certs/ca.crt
-REG=127.0.0.1:$(free_port)
-cat >"$WORK/registry.yml" <<YAML
-version: 0.1
-log: {level: error, accesslog: {disabled: false}}
-storage: {filesystem: {rootdirectory: $WORK/registry}}
-http:
-  addr: $REG
-  secret: admitd-test
-  tls: {certificate: $WORK/certs/tls.crt, key: $WORK/certs/tls.key}
-YAML
-registry_start "$WORK/registry.yml" 200 || { fail "docker-registry serves TLS on $REG"; exit 1; }
+# with its access log: the test counts the tag requests
+REGISTRY_ACCESSLOG=1 registry_serve || { fail "docker-registry serves TLS on $REG"; exit 1; }
 CURL=(curl -sS --fail --max-time 30 --cacert "$CA")
 I=$WORK/img
 ONE=$(make_image_config app/web 1 "$I" '{"architecture":"amd64","os":"linux","n":"one"}')
