@@ -1282,9 +1282,10 @@ static int inv_stream(struct audit_run *run, struct inv *inv, struct inv_out *o)
 		inv_finish(e);
 		if (inv->resolve != NULL)
 			invresolve_entry(inv->resolve, run, e);
-		char key[1024];
-		snprintf(key, sizeof(key), "%s/%s/%s", inv_key_ns(run, i),
-			 inv->kind_names[inv->kind_of[i]], inv->names + inv->name_off[i]);
+		char key[1024] = ""; /* written out only for drift, its one reader */
+		if (o->drift != NULL)
+			snprintf(key, sizeof(key), "%s/%s/%s", inv_key_ns(run, i),
+				 inv->kind_names[inv->kind_of[i]], inv->names + inv->name_off[i]);
 		rc = inv_emit(o, key, e);
 		json_decref(e);
 	}
