@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "html.h"
 #include "invresolve.h"
+#include "keysort.h"
 #include "kinds.h"
 #include "readall.h"
 #include "workload.h"
@@ -36,18 +37,12 @@ struct inv {
 	const char *label_keys[INV_MAX_LABEL_KEYS];
 	size_t nlabel_keys;
 	/*
-	 * Each record's key, "namespace/Kind/name", to sort the entries by
-	 * without holding them, in its parts: the namespace is audit's record's,
-	 * the kind a byte, the name NUL-terminated in names at name_off[i].
-	 * About 17 bytes a record: the entries stay in the spill file.
+	 * Each record's key, "namespace/Kind/name", with its index: sorted in
+	 * a temporary file (keysort.h), as holding the keys would cost as much
+	 * again as audit's record of each workload.
 	 */
-	char *names;
-	size_t names_len, names_cap;
-	uint32_t *name_off;
-	uint8_t *kind_of;
-	size_t nkeys, keys_cap;
-	const char *kind_names[32];
-	size_t nkind_names;
+	struct keysort *keys;
+	size_t nkeys;
 	bool keys_failed;
 	struct invresolve *resolve; /* --resolve: each tag's digest now (invresolve.h); else NULL */
 };
@@ -403,56 +398,18 @@ static json_t *inv_account(struct inv *inv, const char *ns, const json_t *spec)
 			 why, "known", acct != NULL);
 }
 
-/* The namespace of record i's key: audit's, "default" where it has none (inv_ns). */
-static const char *inv_key_ns(const struct audit_run *run, size_t i)
-{
-	uint32_t ns = run->recs[i].ns;
-	return ns != 0 ? run->namespaces[ns] : "default";
-}
-
 /* Notes the key of the record just kept (run->nrecs - 1). */
 static void inv_key_add(struct inv *inv, const struct audit_run *run, const char *ns,
 			const char *kind, const char *name)
 {
-	size_t need = strlen(name) + 1, k = 0;
-	if (strcmp(inv_key_ns(run, run->nrecs - 1), ns) != 0)
-		goto fail; /* audit could not keep the namespace: the key would be wrong */
-	while (k < inv->nkind_names && strcmp(inv->kind_names[k], kind) != 0)
-		k++;
-	if (k == inv->nkind_names) {
-		if (k == sizeof(inv->kind_names) / sizeof(inv->kind_names[0]))
-			goto fail; /* the kinds table has fewer */
-		inv->kind_names[inv->nkind_names++] = kind;
-	}
-	if (inv->nkeys == inv->keys_cap) {
-		size_t cap = inv->keys_cap ? inv->keys_cap * 2 : 1024;
-		uint32_t *off = realloc(inv->name_off, cap * sizeof(*off));
-		if (off == NULL)
-			goto fail;
-		inv->name_off = off;
-		uint8_t *kinds = realloc(inv->kind_of, cap);
-		if (kinds == NULL)
-			goto fail;
-		inv->kind_of = kinds;
-		inv->keys_cap = cap;
-	}
-	if (inv->names_len + need > UINT32_MAX)
-		goto fail; /* 4 GB of names: no cluster has them */
-	if (inv->names_len + need > inv->names_cap) {
-		size_t cap = (inv->names_len + need) * 2;
-		char *n = realloc(inv->names, cap);
-		if (n == NULL)
-			goto fail;
-		inv->names = n;
-		inv->names_cap = cap;
-	}
-	memcpy(inv->names + inv->names_len, name, need);
-	inv->name_off[inv->nkeys] = (uint32_t)inv->names_len;
-	inv->kind_of[inv->nkeys++] = (uint8_t)k;
-	inv->names_len += need;
-	return;
-fail:
-	inv->keys_failed = true;
+	if (inv->keys_failed)
+		return;
+	char *key = arena_printf(&inv->arena, "%s/%s/%s", ns, kind, name);
+	if (key == NULL || run->nrecs - 1 > UINT32_MAX ||
+	    keysort_add(inv->keys, key, strlen(key), (uint32_t)(run->nrecs - 1)) < 0)
+		inv->keys_failed = true;
+	else
+		inv->nkeys++;
 }
 
 static void inv_judge(struct audit_run *run, const char *source, int line, const json_t *obj,
@@ -1145,61 +1102,6 @@ static int inv_emit(struct inv_out *o, const char *key, const json_t *e)
 	return 0;
 }
 
-/* A key's characters, as if its three parts were joined by '/'. */
-struct inv_key_chars {
-	const char *part[3];
-	size_t at;
-	const char *p;
-};
-
-static void inv_key_chars(const struct inv *inv, const struct audit_run *run, size_t i,
-			  struct inv_key_chars *k)
-{
-	k->part[0] = inv_key_ns(run, i);
-	k->part[1] = inv->kind_names[inv->kind_of[i]];
-	k->part[2] = inv->names + inv->name_off[i];
-	k->at = 0;
-	k->p = k->part[0];
-}
-
-static unsigned char inv_key_next(struct inv_key_chars *k)
-{
-	if (*k->p != '\0')
-		return (unsigned char)*k->p++;
-	if (k->at == 2)
-		return 0;
-	k->p = k->part[++k->at];
-	return '/';
-}
-
-struct inv_sort {
-	const struct inv *inv;
-	const struct audit_run *run;
-};
-
-/* strcmp of two records' keys, without writing them out. */
-static int inv_key_cmp(const struct inv_sort *s, size_t x, size_t y)
-{
-	struct inv_key_chars a, b;
-	inv_key_chars(s->inv, s->run, x, &a);
-	inv_key_chars(s->inv, s->run, y, &b);
-	for (;;) {
-		unsigned char ca = inv_key_next(&a), cb = inv_key_next(&b);
-		if (ca != cb)
-			return ca < cb ? -1 : 1;
-		if (ca == 0)
-			return 0;
-	}
-}
-
-/* Entries by key (namespace/Kind/name), then as read: the same object twice, the last wins. */
-static int inv_cmp_entry(const void *a, const void *b, void *arg)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	int c = inv_key_cmp(arg, x, y);
-	return c != 0 ? c : (x > y) - (x < y);
-}
-
 /* A pod folded into the entry `top`: what gives that entry the digests it runs. */
 struct inv_kid {
 	uint32_t top, pod;
@@ -1213,87 +1115,118 @@ static int inv_cmp_kid(const void *a, const void *b)
 	return (x->pod > y->pod) - (x->pod < y->pod);
 }
 
-/*
- * Every entry, folded as audit folds, in key order, to o; a pod folded into
- * its controller gives it the digests it runs. -1 when out of memory.
- */
-static int inv_stream(struct audit_run *run, struct inv *inv, struct inv_out *o)
+/* Entry i with the running digests of its pods (kids), finished, to o; key for drift. */
+static int inv_entry(struct audit_run *run, struct inv *inv, struct inv_out *o, const char *key,
+		     uint32_t i, const struct inv_kid *kids, size_t nkids, bool *read_failed)
 {
-	size_t n = run->nrecs, nent = 0, nkids = 0;
-	if (inv->keys_failed || inv->nkeys != n)
+	json_t *e = audit_load_entry(run, i, 0);
+	if (e == NULL) {
+		*read_failed = true;
+		return 0;
+	}
+	/* its pods: the first kid of top i, by binary search, and those after it */
+	size_t lo = 0, hi = nkids;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (kids[mid].top < i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < nkids && kids[lo].top == i; lo++) {
+		json_t *pod = audit_load_entry(run, kids[lo].pod, 0);
+		if (pod == NULL)
+			*read_failed = true;
+		else
+			inv_merge_running(e, pod);
+		json_decref(pod);
+	}
+	inv_finish(e);
+	if (inv->resolve != NULL)
+		invresolve_entry(inv->resolve, run, e);
+	int rc = inv_emit(o, key, e);
+	json_decref(e);
+	return rc;
+}
+
+/*
+ * Every entry, folded as audit folds, in key order (namespace/Kind/name;
+ * the same object twice: the last read wins), to o; a pod folded into its
+ * controller gives it the digests it runs. -1 with *why.
+ */
+static int inv_stream(struct audit_run *run, struct inv *inv, struct inv_out *o, const char **why)
+{
+	size_t n = run->nrecs, nkids = 0;
+	*why = "out of memory";
+	if (inv->keys_failed || inv->nkeys != n) {
+		if (inv->keys_failed)
+			*why = keysort_error(inv->keys);
 		return -1;
-	size_t sz = (n ? n : 1) * sizeof(uint32_t);
+	}
 	/*
-	 * One array of a record, the sorting keys beside it: this is most of
-	 * what a record costs. How many pods an entry folds is audit's
-	 * business, not counted here; the entries' order is made in place of
-	 * where each record is folded (an entry's place is never after its own).
+	 * Besides audit's record, what a record costs here: where it folds
+	 * (4 bytes). The keys are in keysort's file; how many pods an entry
+	 * folds is audit's business.
 	 */
-	uint32_t *order = malloc(sz);
+	uint32_t *fold = malloc((n ? n : 1) * sizeof(*fold));
 	struct inv_kid *kids = NULL;
-	struct inv_sort sort = {inv, run};
+	char *held = NULL; /* the key read last, emitted when the next one differs */
+	size_t held_cap = 0;
+	uint32_t held_i = 0;
+	bool have = false, read_failed = false;
 	int rc = -1;
-	if (order == NULL || audit_fold(run, order, NULL) < 0)
+	if (fold == NULL || audit_fold(run, fold, NULL) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
-		nkids += order[i] != i && (run->recs[i].flags & AUDIT_REC_POD);
+		nkids += fold[i] != i && (run->recs[i].flags & AUDIT_REC_POD);
 	if ((kids = malloc((nkids ? nkids : 1) * sizeof(*kids))) == NULL)
 		goto done;
 	nkids = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t top = order[i]; /* read before order[nent <= i] is written */
-		if (top == i)
-			order[nent++] = (uint32_t)i;
-		else if (run->recs[i].flags & AUDIT_REC_POD)
-			kids[nkids++] = (struct inv_kid){top, (uint32_t)i};
-	}
+	for (size_t i = 0; i < n; i++)
+		if (fold[i] != i && (run->recs[i].flags & AUDIT_REC_POD))
+			kids[nkids++] = (struct inv_kid){fold[i], (uint32_t)i};
 	qsort(kids, nkids, sizeof(*kids), inv_cmp_kid);
-	qsort_r(order, nent, sizeof(*order), inv_cmp_entry, &sort);
+	if (keysort_sort(inv->keys) < 0) {
+		*why = keysort_error(inv->keys);
+		goto done;
+	}
 	if (run->spill != NULL)
 		fflush(run->spill);
-	bool read_failed = false;
-	rc = 0;
-	for (size_t k = 0; k < nent && rc == 0; k++) {
-		uint32_t i = order[k];
-		if (k + 1 < nent && inv_key_cmp(&sort, i, order[k + 1]) == 0)
-			continue;
-		json_t *e = audit_load_entry(run, i, 0);
-		if (e == NULL) {
-			read_failed = true;
-			continue;
+	for (rc = 0; rc == 0;) {
+		const char *key;
+		size_t len;
+		uint32_t i;
+		int got = keysort_next(inv->keys, &key, &len, &i);
+		if (got < 0) {
+			*why = keysort_error(inv->keys);
+			rc = -1;
+			break;
 		}
-		/* its pods: the first kid of top i, by binary search, and those after it */
-		size_t lo = 0, hi = nkids;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (kids[mid].top < i)
-				lo = mid + 1;
-			else
-				hi = mid;
+		if (got > 0 && fold[i] != i)
+			continue; /* folded into its controller's entry */
+		if (have && (got == 0 || strcmp(held, key) != 0))
+			rc = inv_entry(run, inv, o, held, held_i, kids, nkids, &read_failed);
+		if (got == 0)
+			break;
+		if (len + 1 > held_cap) {
+			char *h = realloc(held, len + 1);
+			if (h == NULL) {
+				rc = -1;
+				break;
+			}
+			held = h;
+			held_cap = len + 1;
 		}
-		for (; lo < nkids && kids[lo].top == i; lo++) {
-			json_t *pod = audit_load_entry(run, kids[lo].pod, 0);
-			if (pod == NULL)
-				read_failed = true;
-			else
-				inv_merge_running(e, pod);
-			json_decref(pod);
-		}
-		inv_finish(e);
-		if (inv->resolve != NULL)
-			invresolve_entry(inv->resolve, run, e);
-		char key[1024] = ""; /* written out only for drift, its one reader */
-		if (o->drift != NULL)
-			snprintf(key, sizeof(key), "%s/%s/%s", inv_key_ns(run, i),
-				 inv->kind_names[inv->kind_of[i]], inv->names + inv->name_off[i]);
-		rc = inv_emit(o, key, e);
-		json_decref(e);
+		memcpy(held, key, len + 1);
+		held_i = i;
+		have = true;
 	}
 	if (read_failed)
 		audit_add_error(run, "inventory", 0, "the spill file could not be read back");
 done:
-	free(order);
+	free(fold);
 	free(kids);
+	free(held);
 	return rc;
 }
 
@@ -1467,6 +1400,13 @@ int inventory_main(int argc, char **argv)
 		json_decref(base);
 		return 2;
 	}
+	struct keysort *keys = keysort_new(0);
+	if (keys == NULL) {
+		fprintf(stderr, "admitd inventory: out of memory\n");
+		json_decref(base);
+		config_unref(cfg);
+		return 2;
+	}
 	workload_init();
 	struct inv inv = {
 		.hooks = {.words = inv_words,
@@ -1476,6 +1416,7 @@ int inventory_main(int argc, char **argv)
 			  .judge = inv_judge},
 		.services = json_object(),
 		.accounts = json_object(),
+		.keys = keys,
 	};
 	inv.hooks.arg = &inv;
 	arena_init(&inv.arena);
@@ -1518,10 +1459,11 @@ int inventory_main(int argc, char **argv)
 	}
 	if (rc == 0 && base == NULL && o.format == INV_TABLE)
 		inv_table_head(stdout);
-	if (rc == 0 && inv_stream(&run, &inv, &o) < 0)
+	const char *why = "out of memory";
+	if (rc == 0 && inv_stream(&run, &inv, &o, &why) < 0)
 		rc = -1;
 	if (rc == -1) {
-		fprintf(stderr, "admitd inventory: out of memory\n");
+		fprintf(stderr, "admitd inventory: %s\n", why);
 		rc = 2;
 	}
 	if (rc == 0) {
@@ -1614,9 +1556,7 @@ int inventory_main(int argc, char **argv)
 	json_decref(base);
 	audit_free(&run);
 	arena_free(&inv.arena);
-	free(inv.names);
-	free(inv.name_off);
-	free(inv.kind_of);
+	keysort_free(inv.keys);
 	json_decref(inv.services);
 	json_decref(inv.accounts);
 	invresolve_free(inv.resolve);
