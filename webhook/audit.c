@@ -30,6 +30,8 @@
 #include "yamljson.h"
 #include "fnv.h"
 
+_Static_assert(sizeof(struct audit_rec) == 32, "an audit record is what each workload costs");
+
 void audit_init(struct audit_run *run, const struct admitd_config *cfg)
 {
 	memset(run, 0, sizeof(*run));
@@ -229,6 +231,8 @@ static uint32_t audit_intern_ns(struct audit_run *run, const char *ns)
 	json_t *at = json_object_get(run->ns_index, ns);
 	if (at != NULL)
 		return (uint32_t)json_integer_value(at);
+	if (run->nnamespaces > AUDIT_NS_MAX)
+		return 0;
 	if (run->nnamespaces == 0)
 		run->nnamespaces = 1; /* 0 is "none" */
 	char **n = realloc(run->namespaces, (run->nnamespaces + 1) * sizeof(*n));
@@ -278,6 +282,10 @@ static int audit_spill(struct audit_run *run, struct audit_rec *r, const json_t 
 {
 	if (run->spill == NULL && (run->spill = tmpfile()) == NULL)
 		return -1;
+	if (run->spill_end > AUDIT_SPILL_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
 	char *text = json_dumps(res, JSON_COMPACT);
 	if (text == NULL)
 		return -1;
@@ -329,13 +337,20 @@ void audit_rec_identify(struct audit_run *run, struct audit_rec *r, const json_t
 	r->id = audit_hash(ns, kind, audit_str(obj, "metadata.name"));
 	if (strcmp(kind, "Pod") == 0)
 		r->flags |= AUDIT_REC_POD;
-	r->ns = audit_intern_ns(run, ns);
+	uint32_t at = audit_intern_ns(run, ns);
+	if (ns != NULL && at == 0)
+		r->flags |= AUDIT_REC_NSLOST;
+	r->ns = at;
 }
 
 void audit_rec_keep(struct audit_run *run, struct audit_rec *r, const json_t *res,
 		    const char *source, int line)
 {
-	if (res == NULL || audit_spill(run, r, res) < 0)
+	if (r->flags & AUDIT_REC_NSLOST)
+		audit_add_error(run, source, line,
+				"cannot keep the result: more than %u namespaces, or out of memory",
+				AUDIT_NS_MAX);
+	else if (res == NULL || audit_spill(run, r, res) < 0)
 		audit_add_error(run, source, line, "cannot keep the result: %s", strerror(errno));
 	else
 		run->nrecs++;
