@@ -250,7 +250,8 @@ int keysort_sort(struct keysort *ks)
 		return 0;
 	ks->sorted = true;
 	if (ks->nruns == 0) {
-		qsort_r(ks->offs, ks->n, sizeof(*ks->offs), keysort_cmp_packed, ks->buf);
+		if (ks->n > 1) /* nothing added: offs is NULL, which qsort_r may not be given */
+			qsort_r(ks->offs, ks->n, sizeof(*ks->offs), keysort_cmp_packed, ks->buf);
 		return 0;
 	}
 	if (ks->n > 0 && keysort_spill(ks) < 0)
