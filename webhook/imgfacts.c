@@ -414,7 +414,10 @@ enum imgfacts_status imgfacts_get(struct sigverify *sv, const char *image, doubl
 	v.code = (int)out->status | (int)out->failure << 8;
 	snprintf(v.text, sizeof(v.text), "%.*s", (int)sizeof(v.text) - 1, out->reason);
 	v.blob = v.ok ? imgfacts_encode(out) : NULL;
-	sigcache_put(cache, key, &v, now, v.ok ? IMGFACTS_TTL : IMGFACTS_FAILURE_TTL);
+	if (v.ok && v.blob == NULL)
+		sigcache_abandon(cache, key); /* out of memory: the next review asks again */
+	else
+		sigcache_put(cache, key, &v, now, v.ok ? IMGFACTS_TTL : IMGFACTS_FAILURE_TTL);
 	free(v.blob);
 done:
 	arena_free(&a);

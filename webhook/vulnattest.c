@@ -735,7 +735,6 @@ static bool vulnattest_from_cache(const struct sigcache_value *v, struct vulnatt
 	return v->blob != NULL && vulnattest_decode(v->blob, &out->scan) == 0;
 }
 
-/* The image parsed and its registry's client; false (out filled) when not. */
 /* What stopped sigverify_target, as a status of these. */
 static enum vulnattest_status vulnattest_at_status(enum sigverify_at at)
 {
