@@ -832,6 +832,42 @@ struct inv_html {
 	size_t nexp, nctr, nexposed, npriv;
 };
 
+/*
+ * A digest as a person reads it, the algorithm and 12 hex digits as docker
+ * shows them, or "(not a digest)": it comes from the cluster, and cutting
+ * any other text could split a UTF-8 character.
+ */
+static void inv_digest_short(const char *d, char *buf, size_t len)
+{
+	if (d[strspn(d, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:+._-")] !=
+	    '\0') {
+		snprintf(buf, len, "(not a digest)");
+		return;
+	}
+	const char *colon = strchr(d, ':');
+	int n = colon != NULL ? (int)(colon - d) + 1 + 12 : 12;
+	snprintf(buf, len, "%.*s", n, d);
+}
+
+/*
+ * A container's digest for the page: the one it runs, and where its tag
+ * points now when --resolve found that elsewhere (a re-pointed tag).
+ */
+static void inv_digest_text(const json_t *c, char *buf, size_t len)
+{
+	const char *d = json_string_value(json_object_get(c, "digest"));
+	const char *r = json_string_value(json_object_get(c, "resolvedDigest"));
+	char ds[48], rs[48];
+	if (d != NULL)
+		inv_digest_short(d, ds, sizeof(ds));
+	if (r != NULL)
+		inv_digest_short(r, rs, sizeof(rs));
+	if (d != NULL && r != NULL && strcmp(d, r) != 0)
+		snprintf(buf, len, "%s, its tag now %s", ds, rs);
+	else
+		snprintf(buf, len, "%s", d != NULL ? ds : r != NULL ? rs : "-");
+}
+
 static void inv_html_entry(struct inv_html *h, const json_t *e)
 {
 	size_t k;
@@ -864,13 +900,14 @@ static void inv_html_entry(struct inv_html *h, const json_t *e)
 	hostports[0] = '\0';
 	json_array_foreach(json_object_get(e, "containers"), k, c)
 	{
-		char ports[128];
+		char ports[128], digest[128];
 		inv_ports_text(c, ports, sizeof(ports));
+		inv_digest_text(c, digest, sizeof(digest));
 		bool priv = json_is_true(json_object_get(c, "privileged"));
 		h->npriv += priv;
 		inv_html_add(h->ctr_rows, &h->nctr,
-			     json_pack("[s,s,s,s,s,s,s,s,s,s,s]", inv_cstr(e, "namespace"),
-				       workload, inv_cstr(c, "name"), inv_cstr(c, "image"),
+			     json_pack("[s,s,s,s,s,s,s,s,s,s,s,s]", inv_cstr(e, "namespace"),
+				       workload, inv_cstr(c, "name"), inv_cstr(c, "image"), digest,
 				       inv_cstr(c, "registry"), ports, priv ? "yes" : "-",
 				       inv_cstr(c, "user")[0] ? inv_cstr(c, "user") : "-", netpol,
 				       exposed ? "yes" : "-", labels));
@@ -992,9 +1029,10 @@ static int inv_html(FILE *out, const struct inv_html *h, const json_t *cl, const
 	static const char *const exp_cols[] = {"Namespace",  "Workload",    "External Services",
 					       "Host ports", "hostNetwork", NULL};
 	static const char *const ctr_cols[] = {
-		"Namespace",     "Workload", "Container",           "Image",
-		"Registry",      "Ports",    "Privileged",          "User",
-		"NetworkPolicy", "Exposed",  "Segmentation labels", NULL};
+		"Namespace", "Workload",      "Container", "Image",
+		"Digest",    "Registry",      "Ports",     "Privileged",
+		"User",      "NetworkPolicy", "Exposed",   "Segmentation labels",
+		NULL};
 	html_data_begin(out);
 	fputs("{\"tables\":[", out);
 	bool first = true;

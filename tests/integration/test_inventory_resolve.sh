@@ -144,6 +144,13 @@ msg=$(q "$D" "[x['message'] for x in d['drift'] if x['name']=='web'][0]")
 if grep -qF "$REG/app/web:1 now resolves to $TWO in its registry, was $ONE" <<<"$msg"; then
 	pass "the message names the image, the new digest and the old one"
 else fail "the message names the image, the new digest and the old one" "$msg"; fi
+# the page: a pod still running the old image, its tag moved on
+inv --resolve --output html "$(runner "$ONE")" >"$WORK/moved.html"
+check "html: the digest a container runs, and where its tag points now" \
+	grep -qF "\"${ONE:0:19}, its tag now ${TWO:0:19}\"" "$WORK/moved.html"
+inv --resolve --output html "$(runner "$TWO")" >"$WORK/same.html"
+check "html: a container on its tag's digest shows that one digest" \
+	grep -qF "\"${TWO:0:19}\"" "$WORK/same.html"
 out=$(inv --resolve --baseline "$B" --output table "$WORK/w.yaml"); rc=$?
 if [ "$rc" = 1 ] && grep -q '^digest-changed *shop *Deployment *web *web ' <<<"$out"; then
 	pass "table: the re-pointed tag is digest-changed for shop/Deployment/web, container web"
