@@ -154,6 +154,14 @@ check "an overlay with the audit component (manifests/components/audit/) renders
 	kustomize "$REPO/with-audit" manifests-audit
 check "audit component: CronJob with its own token and read-only RBAC, the rest unchanged" \
 	py structure "$OUT/manifests-audit.yaml" --flavor certs --audit
+# the drift component on top: the audit CronJob compares with the Secret admitd-baseline
+mkdir -p "$REPO/with-drift"
+printf 'resources:\n  - ../manifests\ncomponents:\n  - ../manifests/components/audit\n  - ../manifests/components/drift\n' \
+	> "$REPO/with-drift/kustomization.yaml"
+check "an overlay with the audit and drift components (manifests/components/drift/) renders" \
+	kustomize "$REPO/with-drift" manifests-drift
+check "drift component: a drift container with the audit's image, mounts and security, the baseline Secret read-only; RBAC adds get/list on Services and ServiceAccounts only" \
+	py structure "$OUT/manifests-drift.yaml" --flavor certs --audit --drift secret:admitd-baseline
 
 # gen-certs.sh --apply against the kubectl stand-in (shim/kubectl) holding
 # the rendered webhook configuration: caBundle patched, then the Secret applied
@@ -204,6 +212,10 @@ check "chart (cert-manager): same objects and key fields as manifests/cert-manag
 check "helm template, audit CronJob on" render chart-audit --set audit.enabled=true
 check "chart (audit on): same objects and key fields as manifests/ with the audit component" \
 	py compare "$OUT/chart-audit.yaml" "$OUT/manifests-audit.yaml"
+check "helm template, drift on with the Secret admitd-baseline" render chart-drift-secret \
+	--set audit.enabled=true --set audit.drift.enabled=true --set 'audit.drift.baseline.secrets={admitd-baseline}'
+check "chart (drift on): same objects and key fields as manifests/ with the audit and drift components" \
+	py compare "$OUT/chart-drift-secret.yaml" "$OUT/manifests-drift.yaml"
 
 check "helm template, replicas 3, dry-run, Ignore, 3 s, audit, cert-manager, no metrics" \
 	render chart-nondefault "${H_NONDEFAULT[@]}"
