@@ -30,82 +30,94 @@ static void keep(struct audit_run *run, const json_t *obj, int line)
 	json_decref(res);
 }
 
+/* Each test's run, over a configuration of its own. */
+struct fixture {
+	struct admitd_config *cfg;
+	struct audit_run run;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	f->cfg = harness_config("podSecurity: {level: baseline}\n");
+	audit_init(&f->run, f->cfg);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	audit_free(&f->run);
+	config_unref(f->cfg);
+	free(f);
+	return 0;
+}
+
 static void test_fields_read_back_what_was_written(void **state)
 {
-	(void)state;
-	struct admitd_config *cfg = harness_config("podSecurity: {level: baseline}\n");
-	struct audit_run run;
-	audit_init(&run, cfg);
+	struct audit_run *run = &((struct fixture *)*state)->run;
 	json_t *a = pod("shop", "a"), *b = pod("ops", "b");
-	keep(&run, a, 1);
-	keep(&run, b, 2);
-	keep(&run, a, 3);
-	assert_int_equal(run.nrecs, 3);
-	assert_int_equal(run.nerrors, 0);
-	assert_string_equal(run.namespaces[run.recs[0].ns], "shop");
-	assert_string_equal(run.namespaces[run.recs[1].ns], "ops");
-	assert_int_equal(run.recs[2].ns, run.recs[0].ns);
-	assert_true(run.recs[0].flags & AUDIT_REC_POD);
-	assert_int_equal(run.recs[0].off, 0);
-	assert_true(run.recs[1].off > 0 && run.recs[2].off > run.recs[1].off);
+	keep(run, a, 1);
+	keep(run, b, 2);
+	keep(run, a, 3);
+	assert_int_equal(run->nrecs, 3);
+	assert_int_equal(run->nerrors, 0);
+	assert_string_equal(run->namespaces[run->recs[0].ns], "shop");
+	assert_string_equal(run->namespaces[run->recs[1].ns], "ops");
+	assert_int_equal(run->recs[2].ns, run->recs[0].ns);
+	assert_true(run->recs[0].flags & AUDIT_REC_POD);
+	assert_int_equal(run->recs[0].off, 0);
+	assert_true(run->recs[1].off > 0 && run->recs[2].off > run->recs[1].off);
 	json_decref(a);
 	json_decref(b);
-	audit_free(&run);
-	config_unref(cfg);
 }
 
 static void test_past_the_namespaces_a_record_holds_is_an_error(void **state)
 {
-	(void)state;
-	struct admitd_config *cfg = harness_config("podSecurity: {level: baseline}\n");
-	struct audit_run run;
-	audit_init(&run, cfg);
+	struct audit_run *run = &((struct fixture *)*state)->run;
 	json_t *a = pod("shop", "a"), *b = pod("one-too-many", "b");
-	keep(&run, a, 1);
+	keep(run, a, 1);
 	/* as if AUDIT_NS_MAX namespaces were already kept */
-	size_t had = run.nnamespaces;
-	run.nnamespaces = (size_t)AUDIT_NS_MAX + 1;
-	keep(&run, b, 7);
-	keep(&run, a, 9); /* a namespace already kept is still found */
-	run.nnamespaces = had;
-	assert_int_equal(run.nrecs, 2);
-	assert_int_equal(run.nerrors, 1);
-	assert_string_equal(run.errors[0].source, "pods.yaml");
-	assert_int_equal(run.errors[0].line, 7);
-	assert_non_null(strstr(run.errors[0].message, "more than 1048575 namespaces"));
+	size_t had = run->nnamespaces;
+	run->nnamespaces = (size_t)AUDIT_NS_MAX + 1;
+	keep(run, b, 7);
+	keep(run, a, 9); /* a namespace already kept is still found */
+	run->nnamespaces = had;
+	assert_int_equal(run->nrecs, 2);
+	assert_int_equal(run->nerrors, 1);
+	assert_string_equal(run->errors[0].source, "pods.yaml");
+	assert_int_equal(run->errors[0].line, 7);
+	assert_non_null(strstr(run->errors[0].message, "more than 1048575 namespaces"));
 	json_decref(a);
 	json_decref(b);
-	audit_free(&run);
-	config_unref(cfg);
 }
 
 static void test_past_the_spill_offset_a_record_holds_is_an_error(void **state)
 {
-	(void)state;
-	struct admitd_config *cfg = harness_config("podSecurity: {level: baseline}\n");
-	struct audit_run run;
-	audit_init(&run, cfg);
+	struct audit_run *run = &((struct fixture *)*state)->run;
 	json_t *a = pod("shop", "a");
-	keep(&run, a, 1);
-	uint64_t had = run.spill_end;
-	run.spill_end = AUDIT_SPILL_MAX + 1;
-	keep(&run, a, 4);
-	run.spill_end = had;
-	assert_int_equal(run.nrecs, 1);
-	assert_int_equal(run.nerrors, 1);
-	assert_int_equal(run.errors[0].line, 4);
-	assert_non_null(strstr(run.errors[0].message, strerror(EFBIG)));
+	keep(run, a, 1);
+	uint64_t had = run->spill_end;
+	run->spill_end = AUDIT_SPILL_MAX + 1;
+	keep(run, a, 4);
+	run->spill_end = had;
+	assert_int_equal(run->nrecs, 1);
+	assert_int_equal(run->nerrors, 1);
+	assert_int_equal(run->errors[0].line, 4);
+	assert_non_null(strstr(run->errors[0].message, strerror(EFBIG)));
 	json_decref(a);
-	audit_free(&run);
-	config_unref(cfg);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fields_read_back_what_was_written),
-		cmocka_unit_test(test_past_the_namespaces_a_record_holds_is_an_error),
-		cmocka_unit_test(test_past_the_spill_offset_a_record_holds_is_an_error),
+		cmocka_unit_test_setup_teardown(test_fields_read_back_what_was_written, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_past_the_namespaces_a_record_holds_is_an_error,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_past_the_spill_offset_a_record_holds_is_an_error, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
