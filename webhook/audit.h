@@ -183,6 +183,11 @@ struct audit_format {
 extern const struct audit_format audit_formats[];
 extern const size_t audit_nformats;
 const struct audit_format *audit_format_find(const char *name);
+/*
+ * The table formats' notes after a title line: "  source[:line]: message"
+ * each (input errors, kinds not listed). Nothing when notes is empty.
+ */
+void audit_table_notes(FILE *out, const char *title, const json_t *notes);
 
 /* Passed to every format callback. */
 struct audit_out {

@@ -84,7 +84,7 @@ static void table_counts(FILE *out, const char *title, const json_t *counts)
 		fprintf(out, "  %-30s %lld\n", key, (long long)json_integer_value(val));
 }
 
-static void table_notes(FILE *out, const char *title, const json_t *notes)
+void audit_table_notes(FILE *out, const char *title, const json_t *notes)
 {
 	size_t i;
 	json_t *n;
@@ -127,11 +127,11 @@ static int table_end(struct audit_out *o, const json_t *s)
 	json_t *val;
 	json_object_foreach((json_t *)json_object_get(s, "skippedPolicies"), key, val)
 		fprintf(o->out, "\nSkipped: %s (%s)\n", key, json_string_value(val));
-	table_notes(o->out,
-		    "Read once (reached again through a link):", json_object_get(s, "ignored"));
-	table_notes(o->out,
-		    "Not listed (reported, audit incomplete):", json_object_get(s, "notListed"));
-	table_notes(o->out, "Input errors:", json_object_get(s, "errors"));
+	audit_table_notes(
+		o->out, "Read once (reached again through a link):", json_object_get(s, "ignored"));
+	audit_table_notes(o->out, "Not listed (reported, audit incomplete):",
+			  json_object_get(s, "notListed"));
+	audit_table_notes(o->out, "Input errors:", json_object_get(s, "errors"));
 	return 0;
 }
 
@@ -1001,29 +1001,6 @@ static json_t *html_fix(const char *doc)
 	json_t *v = json_string(text);
 	free(text);
 	return v;
-}
-
-static void html_notes(FILE *out, const char *title, const json_t *notes)
-{
-	size_t i;
-	json_t *n;
-	json_array_foreach(notes, i, n)
-	{
-		if (i == 0) {
-			fputs("<h2>", out);
-			html_escape(out, title);
-			fputs("</h2>\n<ul>\n", out);
-		}
-		fputs("<li>", out);
-		html_escape(out, out_str(n, "source", ""));
-		if (json_object_get(n, "line") != NULL)
-			fprintf(out, ":%lld", out_int(n, "line"));
-		fputs(": ", out);
-		html_escape(out, out_str(n, "message", ""));
-		fputs("</li>\n", out);
-	}
-	if (json_array_size(notes) > 0)
-		fputs("</ul>\n", out);
 }
 
 static void html_count(FILE *out, const char *cls, long long n, const char *what)

@@ -260,6 +260,37 @@ void html_bars(FILE *out, const char *title, const json_t *counts, const char *u
 	free(bars);
 }
 
+/* A note's string field, "" when it has none. */
+static const char *html_note_str(const json_t *n, const char *key)
+{
+	const char *s = json_string_value(json_object_get(n, key));
+	return s != NULL ? s : "";
+}
+
+void html_notes(FILE *out, const char *title, const json_t *notes)
+{
+	size_t i;
+	json_t *n;
+	json_array_foreach(notes, i, n)
+	{
+		if (i == 0) {
+			fputs("<h2>", out);
+			html_escape(out, title);
+			fputs("</h2>\n<ul>\n", out);
+		}
+		fputs("<li>", out);
+		html_escape(out, html_note_str(n, "source"));
+		if (json_object_get(n, "line") != NULL)
+			fprintf(out, ":%lld",
+				(long long)json_integer_value(json_object_get(n, "line")));
+		fputs(": ", out);
+		html_escape(out, html_note_str(n, "message"));
+		fputs("</li>\n", out);
+	}
+	if (json_array_size(notes) > 0)
+		fputs("</ul>\n", out);
+}
+
 void html_table(FILE *out, const char *id, const char *title, size_t shown, size_t total,
 		const char *rest)
 {

@@ -55,6 +55,13 @@ extern const char html_style[];
 int html_begin(FILE *out, const char *title, const char *subtitle);
 
 /*
+ * A heading and a list of notes, each {"source", "line" (optional),
+ * "message"}: input errors, kinds that could not be listed. Nothing when
+ * notes is empty.
+ */
+void html_notes(FILE *out, const char *title, const json_t *notes);
+
+/*
  * A bar chart in inline SVG of counts (an object of integers), the
  * largest first, at most 25 bars and a line for the rest. Nothing when
  * counts is empty.

@@ -687,17 +687,6 @@ static void inv_table_entry(FILE *out, const json_t *e)
 	}
 }
 
-/* What the credentials could not list: the inventory, and drift, do not see it. */
-static void inv_table_not_listed(FILE *out, const json_t *not_listed)
-{
-	size_t i;
-	const json_t *w;
-	json_array_foreach(not_listed, i, w)
-		fprintf(out, "%s%s: %s\n",
-			i == 0 ? "\nNot listed (the inventory is incomplete):\n  " : "  ",
-			inv_cstr(w, "source"), inv_cstr(w, "message"));
-}
-
 /* After the rows: the cluster's counts. */
 static void inv_table_tail(FILE *out, const json_t *cl)
 {
@@ -986,27 +975,8 @@ static int inv_html(FILE *out, const struct inv_html *h, const json_t *cl, const
 	if (drift != NULL)
 		html_bars(out, "Changes by class", by_class, "changes");
 	html_bars(out, "Containers by registry", json_object_get(cl, "registries"), "containers");
-	json_array_foreach(errors, i, e)
-	{
-		fputs(i == 0 ? "<h2>Input errors</h2>\n<ul>\n<li>" : "<li>", out);
-		html_escape(out, inv_cstr(e, "source"));
-		if (json_object_get(e, "line") != NULL)
-			fprintf(out, ":%lld",
-				(long long)json_integer_value(json_object_get(e, "line")));
-		fputs(": ", out);
-		html_escape(out, inv_cstr(e, "message"));
-		fputs(i + 1 == json_array_size(errors) ? "</li>\n</ul>\n" : "</li>\n", out);
-	}
-	json_array_foreach(not_listed, i, e)
-	{
-		fputs(i == 0 ? "<h2>Not listed (the inventory is incomplete)</h2>\n<ul>\n<li>"
-			     : "<li>",
-		      out);
-		html_escape(out, inv_cstr(e, "source"));
-		fputs(": ", out);
-		html_escape(out, inv_cstr(e, "message"));
-		fputs(i + 1 == json_array_size(not_listed) ? "</li>\n</ul>\n" : "</li>\n", out);
-	}
+	html_notes(out, "Input errors", errors);
+	html_notes(out, "Not listed (the inventory is incomplete)", not_listed);
 	const json_t *bare = json_object_get(cl, "namespacesWithoutNetworkPolicy");
 	json_array_foreach(bare, i, e)
 	{
@@ -1514,7 +1484,9 @@ int inventory_main(int argc, char **argv)
 					rc = 2;
 			} else if (o.format == INV_TABLE) {
 				inv_table_tail(stdout, o.cluster);
-				inv_table_not_listed(stdout, run.warnings);
+				audit_table_notes(
+					stdout,
+					"Not listed (the inventory is incomplete):", run.warnings);
 			} else {
 				json_t *doc = json_pack("{s:s,s:O,s:O,s:O,s:O}", "apiVersion",
 							"admitd.io/inventory/v1", "cluster",
@@ -1563,7 +1535,9 @@ int inventory_main(int argc, char **argv)
 					       inv_cstr(d, "message"));
 				printf("\n%zu drift item%s\n", json_array_size(drift),
 				       json_array_size(drift) == 1 ? "" : "s");
-				inv_table_not_listed(stdout, run.warnings);
+				audit_table_notes(
+					stdout,
+					"Not listed (the inventory is incomplete):", run.warnings);
 			} else {
 				json_t *out = json_pack("{s:O,s:{s:O,s:I,s:b},s:O,s:O}", "drift",
 							drift, "summary", "byClass", by_class,
