@@ -43,7 +43,7 @@ struct inv {
 	 */
 	struct keysort *keys;
 	size_t nkeys;
-	bool keys_failed;
+	const char *keys_failed;    /* why a key could not be noted; NULL while all were */
 	struct invresolve *resolve; /* --resolve: each tag's digest now (invresolve.h); else NULL */
 };
 
@@ -402,12 +402,15 @@ static json_t *inv_account(struct inv *inv, const char *ns, const json_t *spec)
 static void inv_key_add(struct inv *inv, const struct audit_run *run, const char *ns,
 			const char *kind, const char *name)
 {
-	if (inv->keys_failed)
+	if (inv->keys_failed != NULL)
 		return;
 	char *key = arena_printf(&inv->arena, "%s/%s/%s", ns, kind, name);
-	if (key == NULL || run->nrecs - 1 > UINT32_MAX ||
-	    keysort_add(inv->keys, key, strlen(key), (uint32_t)(run->nrecs - 1)) < 0)
-		inv->keys_failed = true;
+	if (key == NULL)
+		inv->keys_failed = "out of memory";
+	else if (run->nrecs - 1 > UINT32_MAX)
+		inv->keys_failed = "more than 4,294,967,296 objects";
+	else if (keysort_add(inv->keys, key, strlen(key), (uint32_t)(run->nrecs - 1)) < 0)
+		inv->keys_failed = keysort_error(inv->keys);
 	else
 		inv->nkeys++;
 }
@@ -1166,9 +1169,9 @@ static int inv_stream(struct audit_run *run, struct inv *inv, struct inv_out *o,
 {
 	size_t n = run->nrecs, nkids = 0;
 	*why = "out of memory";
-	if (inv->keys_failed || inv->nkeys != n) {
-		if (inv->keys_failed)
-			*why = keysort_error(inv->keys);
+	if (inv->keys_failed != NULL || inv->nkeys != n) {
+		if (inv->keys_failed != NULL)
+			*why = inv->keys_failed;
 		return -1;
 	}
 	/*
