@@ -101,6 +101,13 @@ static int keysort_cmp_packed(const void *a, const void *b, void *arg)
 	return keysort_cmp(ka, la, ia, kb, lb, ib);
 }
 
+/* Orders the buffer's pairs (offs). Nothing added: offs is NULL, which qsort_r may not be given. */
+static void keysort_order(struct keysort *ks)
+{
+	if (ks->n > 1)
+		qsort_r(ks->offs, ks->n, sizeof(*ks->offs), keysort_cmp_packed, ks->buf);
+}
+
 /* Sorts what the buffer holds and writes it to the file as one run. */
 static int keysort_spill(struct keysort *ks)
 {
@@ -114,7 +121,7 @@ static int keysort_spill(struct keysort *ks)
 		ks->runs = r;
 		ks->runs_cap = cap;
 	}
-	qsort_r(ks->offs, ks->n, sizeof(*ks->offs), keysort_cmp_packed, ks->buf);
+	keysort_order(ks);
 	off_t start = ks->file_end;
 	for (size_t i = 0; i < ks->n; i++) {
 		uint32_t idx, len;
@@ -250,8 +257,7 @@ int keysort_sort(struct keysort *ks)
 		return 0;
 	ks->sorted = true;
 	if (ks->nruns == 0) {
-		if (ks->n > 1) /* nothing added: offs is NULL, which qsort_r may not be given */
-			qsort_r(ks->offs, ks->n, sizeof(*ks->offs), keysort_cmp_packed, ks->buf);
+		keysort_order(ks);
 		return 0;
 	}
 	if (ks->n > 0 && keysort_spill(ks) < 0)
