@@ -57,6 +57,30 @@ registry_stop() {
 	REG_PID=
 }
 
+# front_start ADDR BACKEND [FLAGS...]: referrers_registry.py on ADDR, an HTTPS front
+# with the OCI 1.1 referrers API before the registry BACKEND (the test CA's pair);
+# its referrers in $WORK/front.json, its request log in $WORK/front.log
+FRONT_PID=
+front_start() {
+	local addr=$1 backend=$2
+	shift 2
+	# the last front's "ready" must not be read as this one's: the shell truncates the
+	# file only once the new one is forked, maybe after the first look
+	rm -f "$WORK/front.out"
+	python3 "$TOP/tests/integration/referrers_registry.py" --listen "${addr##*:}" \
+		--backend "$backend" --cert "$WORK/certs/tls.crt" --key "$WORK/certs/tls.key" \
+		--ca "$CA" --state "$WORK/front.json" --log "$WORK/front.log" "$@" >"$WORK/front.out" 2>&1 &
+	FRONT_PID=$!
+	for _ in $(seq 1 50); do grep -q ready "$WORK/front.out" 2>/dev/null && return 0; sleep 0.1; done
+	cat "$WORK/front.out"
+	return 1
+}
+
+front_stop() {
+	[ -n "$FRONT_PID" ] && kill -TERM "$FRONT_PID" 2>/dev/null && wait "$FRONT_PID" 2>/dev/null
+	FRONT_PID=
+}
+
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 size() { stat -c %s "$1"; }
 

@@ -181,12 +181,8 @@ referrers_v3 prod/rebundled "$REBUNDLED" "${REB[@]}"
 # Ten scan bundles of one image, the fresh clean one pushed first and nine old ones with
 # criticals after it: more than the 8 read, so the newest by creation time must come first
 FRONT=127.0.0.1:$(free_port)
-python3 "$TOP/tests/integration/referrers_registry.py" --listen "${FRONT##*:}" --backend "$REG" \
-	--cert "$WORK/certs/tls.crt" --key "$WORK/certs/tls.key" --ca "$CA" \
-	--state "$WORK/front.json" --log "$WORK/front.log" >"$WORK/front.out" 2>&1 &
-FRONT_PID=$!
-trap 'kill $FRONT_PID 2>/dev/null; registry_stop; cleanup' EXIT
-for _ in $(seq 1 50); do grep -q ready "$WORK/front.out" 2>/dev/null && break; sleep 0.1; done
+trap 'front_stop; registry_stop; cleanup' EXIT
+front_start "$FRONT" "$REG" || { fail "the referrers front starts"; exit 1; }
 # referrer_front REPO SUBJECT-DIGEST BUNDLE CREATED: the bundle as cosign 3 pushes it to a
 # registry with the referrers API (a manifest with a subject, through the front)
 referrer_front() {

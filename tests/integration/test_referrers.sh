@@ -13,11 +13,6 @@ source "$(dirname "$0")/registry.sh"
 
 find_probe SIG_PROBE sig_probe || exit 1
 registry_install || { fail "cannot install docker-registry"; exit 1; }
-FRONT_PID=
-front_stop() {
-	[ -n "$FRONT_PID" ] && kill -TERM "$FRONT_PID" 2>/dev/null && wait "$FRONT_PID" 2>/dev/null
-	FRONT_PID=
-}
 trap 'front_stop; registry_stop; cleanup' EXIT
 
 make_certs
@@ -25,20 +20,7 @@ registry_serve || { fail "docker-registry serves TLS"; exit 1; }
 BACK=$REG
 FLOG=$WORK/front.log
 REG=127.0.0.1:$(free_port)
-# front_start [FLAGS...]: the front on $REG in front of $BACK, its referrers in $WORK/front.json
-front_start() {
-	# the last front's "ready" must not be read as this one's: the shell truncates the
-	# file only once the new one is forked, maybe after the first look
-	rm -f "$WORK/front.out"
-	python3 "$TOP/tests/integration/referrers_registry.py" --listen "${REG##*:}" \
-		--backend "$BACK" --cert "$WORK/certs/tls.crt" --key "$WORK/certs/tls.key" \
-		--ca "$CA" --state "$WORK/front.json" --log "$FLOG" "$@" >"$WORK/front.out" 2>&1 &
-	FRONT_PID=$!
-	for _ in $(seq 1 50); do grep -q ready "$WORK/front.out" 2>/dev/null && return 0; sleep 0.1; done
-	cat "$WORK/front.out"
-	return 1
-}
-front_start || { fail "the referrers front starts"; exit 1; }
+front_start "$REG" "$BACK" || { fail "the referrers front starts"; exit 1; }
 CURL=(curl -sS --fail --max-time 10 --cacert "$CA")
 
 BT=application/vnd.dev.sigstore.bundle.v0.3+json
@@ -242,7 +224,7 @@ check "two bundles, the first by another key: signed by the second (6 requests: 
 
 # ---- a registry that does not apply the filter: admitd filters itself ----
 front_stop
-front_start --no-filter || { fail "the front restarts without filtering"; exit 1; }
+front_start "$REG" "$BACK" --no-filter || { fail "the front restarts without filtering"; exit 1; }
 LIST=$("${CURL[@]}" -D "$WORK/h" "https://$REG/v2/app/referrers/$SIGNED?artifactType=application%2Fspdx%2Bjson")
 both_unfiltered() {
 	python3 -c 'import json,sys; assert len(json.loads(sys.argv[1])["manifests"])==2' "$LIST" &&
@@ -264,7 +246,7 @@ check "filter not applied, a bundle by another key: rejected" rejected_v3 4 "$OT
 
 # ---- a registry that pages the list (Link: <...>; rel="next") ----
 front_stop
-front_start --no-filter --page-size 1 || { fail "the front restarts with pages of 1"; exit 1; }
+front_start "$REG" "$BACK" --no-filter --page-size 1 || { fail "the front restarts with pages of 1"; exit 1; }
 ask "forget"
 ask "verify $REG/app:signed"
 check "pages of one referrer, unfiltered, the SBOM alone on the first: the bundle on the next is found" \
@@ -277,13 +259,13 @@ check "  6 requests: the 5 above with the list's second page (its relative Link 
 		"GET /v2/app/manifests/$(ref_m "$SIGNED" release) 200" \
 		"GET /v2/app/blobs/$(blob_of "$SIGNED" release) 200")"
 front_stop
-front_start --page-size 1 --link-base "https://$REG" || { fail "the front restarts"; exit 1; }
+front_start "$REG" "$BACK" --page-size 1 --link-base "https://$REG" || { fail "the front restarts"; exit 1; }
 ask "forget"
 ask "verify $REG/app@$TWO"
 check "filtered pages, absolute links: another key's bundle first, the release key's on page 2: signed (7 requests)" \
 	signed_v3 7 "$TWO"
 front_stop
-front_start --page-size 1 --link-base "https://localhost:${REG##*:}" || { fail "the front restarts"; exit 1; }
+front_start "$REG" "$BACK" --page-size 1 --link-base "https://localhost:${REG##*:}" || { fail "the front restarts"; exit 1; }
 ask "forget"
 ask "verify $REG/app@$TWO"
 check "a next page on another host: not asked; unreachable (the list is unread), not unsigned" \
